@@ -1,0 +1,261 @@
+//! Raw request input (JSON bodies, names, list queries) parsed once into validated values, with SDRS error codes.
+
+use serde::de::DeserializeOwned;
+
+use crate::catalogue::{ErrorCode, SdrsCoded};
+use crate::status::GroupStatus;
+
+/// Longest name or description the service accepts, in bytes.
+pub const MAX_NAME_BYTES: usize = 64;
+/// Largest page a list call returns; also the default page size.
+pub const MAX_LIMIT: u32 = 1000;
+
+/// Why a request body, name or query was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RequestError {
+    #[error("the request body is empty")]
+    EmptyBody,
+    #[error("the request body is not valid JSON ({detail})")]
+    MalformedJson { detail: String },
+    #[error("the request body must be a JSON object")]
+    NotAnObject,
+    #[error("{detail}")]
+    InvalidBody { detail: String },
+    #[error("invalid name `{name}`: {reason}")]
+    InvalidName { name: String, reason: &'static str },
+    #[error("invalid description: {reason}")]
+    InvalidDescription { reason: &'static str },
+    #[error("invalid limit `{value}`: expected an integer from 0 to {MAX_LIMIT}")]
+    InvalidLimit { value: String },
+    #[error("invalid offset `{value}`: expected a non-negative integer")]
+    InvalidOffset { value: String },
+    #[error("invalid status filter: {0}")]
+    InvalidStatusFilter(#[from] crate::status::UnknownValue),
+    #[error("invalid query_type `{value}`: expected status_abnormal, stop_protected, period_no_dr_drill or general")]
+    InvalidQueryType { value: String },
+}
+
+impl SdrsCoded for RequestError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            RequestError::EmptyBody
+            | RequestError::MalformedJson { .. }
+            | RequestError::NotAnObject
+            | RequestError::InvalidBody { .. }
+            | RequestError::InvalidQueryType { .. } => ErrorCode::SDRS_0201,
+            RequestError::InvalidName { .. } => ErrorCode::SDRS_0202,
+            RequestError::InvalidDescription { .. } => ErrorCode::SDRS_0212,
+            RequestError::InvalidLimit { .. } => ErrorCode::SDRS_0221,
+            RequestError::InvalidOffset { .. } => ErrorCode::SDRS_0222,
+            RequestError::InvalidStatusFilter(_) => ErrorCode::SDRS_0209,
+        }
+    }
+}
+
+/// Parses a JSON object body into `T`, telling an empty body, broken JSON, a non-object and a wrong shape apart.
+pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, RequestError> {
+    let value = parse_object(bytes)?;
+    serde_json::from_value(value).map_err(|err| RequestError::InvalidBody { detail: err.to_string() })
+}
+
+/// Parses a body that must be a JSON object, without giving it a shape yet.
+pub(crate) fn parse_object(bytes: &[u8]) -> Result<serde_json::Value, RequestError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(RequestError::EmptyBody);
+    }
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|err| RequestError::MalformedJson { detail: err.to_string() })?;
+    if !value.is_object() {
+        return Err(RequestError::NotAnObject);
+    }
+    Ok(value)
+}
+
+/// A resource name the service accepts: 1–64 bytes of letters, digits, `.`, `_`, `-` or CJK characters.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ResourceName(String);
+
+impl ResourceName {
+    /// Validates a name.
+    pub fn parse(name: &str) -> Result<ResourceName, RequestError> {
+        let invalid = |reason| RequestError::InvalidName { name: name.to_owned(), reason };
+        if name.is_empty() {
+            return Err(invalid("it is empty"));
+        }
+        if name.len() > MAX_NAME_BYTES {
+            return Err(invalid("it is longer than 64 bytes"));
+        }
+        let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') || is_cjk(c);
+        if !name.chars().all(allowed) {
+            return Err(invalid("only letters, digits, `.`, `_`, `-` and Chinese characters are allowed"));
+        }
+        Ok(ResourceName(name.to_owned()))
+    }
+
+    /// The validated name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+fn is_cjk(c: char) -> bool {
+    ('\u{4e00}'..='\u{9fff}').contains(&c)
+}
+
+/// Validates an optional description: at most 64 bytes, no `<` or `>`.
+pub fn validate_description(description: Option<&str>) -> Result<(), RequestError> {
+    let Some(text) = description else { return Ok(()) };
+    if text.len() > MAX_NAME_BYTES {
+        return Err(RequestError::InvalidDescription { reason: "it is longer than 64 bytes" });
+    }
+    if text.contains(['<', '>']) {
+        return Err(RequestError::InvalidDescription { reason: "`<` and `>` are not allowed" });
+    }
+    Ok(())
+}
+
+/// One page of a list: `limit` items starting at `offset`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paging {
+    pub limit: u32,
+    pub offset: u64,
+}
+
+impl Default for Paging {
+    fn default() -> Self {
+        Paging { limit: MAX_LIMIT, offset: 0 }
+    }
+}
+
+/// The `query_type` filter of the protection-group list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupQueryType {
+    /// No special filter (`general` or empty).
+    General,
+    /// Groups in an error status.
+    StatusAbnormal,
+    /// Groups whose protection is not running.
+    StopProtected,
+    /// Groups without a DR drill in the last three months.
+    PeriodNoDrDrill,
+}
+
+/// The validated query of `GET /v1/{project_id}/server-groups`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GroupListQuery {
+    pub paging: Paging,
+    pub status: Option<GroupStatus>,
+    /// Fuzzy (substring) match on the name.
+    pub name: Option<String>,
+    pub query_type: Option<GroupQueryType>,
+    /// Matches the current production AZ.
+    pub availability_zone: Option<String>,
+}
+
+/// Parses `limit` and `offset` from decoded query pairs. Where a key repeats, the first value wins.
+pub fn parse_paging<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)> + Clone) -> Result<Paging, RequestError> {
+    let mut paging = Paging::default();
+    if let Some(value) = first(pairs.clone(), "limit") {
+        paging.limit = value
+            .parse::<u32>()
+            .ok()
+            .filter(|limit| *limit <= MAX_LIMIT)
+            .ok_or_else(|| RequestError::InvalidLimit { value: value.to_owned() })?;
+    }
+    if let Some(value) = first(pairs, "offset") {
+        paging.offset = value.parse::<u64>().map_err(|_| RequestError::InvalidOffset { value: value.to_owned() })?;
+    }
+    Ok(paging)
+}
+
+impl GroupListQuery {
+    /// Parses the decoded query pairs; unknown keys are ignored, as the service does.
+    pub fn parse<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)> + Clone) -> Result<Self, RequestError> {
+        let non_empty = |key| first(pairs.clone(), key).filter(|value| !value.is_empty());
+        let status = non_empty("status").map(str::parse::<GroupStatus>).transpose()?;
+        let query_type = match non_empty("query_type") {
+            None | Some("general") => None,
+            Some("status_abnormal") => Some(GroupQueryType::StatusAbnormal),
+            Some("stop_protected") => Some(GroupQueryType::StopProtected),
+            Some("period_no_dr_drill") => Some(GroupQueryType::PeriodNoDrDrill),
+            Some(other) => return Err(RequestError::InvalidQueryType { value: other.to_owned() }),
+        };
+        Ok(GroupListQuery {
+            paging: parse_paging(pairs.clone())?,
+            status,
+            name: non_empty("name").map(str::to_owned),
+            query_type,
+            availability_zone: non_empty("availability_zone").map(str::to_owned),
+        })
+    }
+}
+
+fn first<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>, key: &str) -> Option<&'a str> {
+    pairs.into_iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::CreateServerGroupRequest;
+
+    #[test]
+    fn body_errors_are_told_apart() {
+        let parse = |body: &str| parse_body::<CreateServerGroupRequest>(body.as_bytes());
+        assert_eq!(parse(""), Err(RequestError::EmptyBody));
+        assert_eq!(parse("  \n"), Err(RequestError::EmptyBody));
+        assert!(matches!(parse("{"), Err(RequestError::MalformedJson { .. })));
+        assert_eq!(parse("[]"), Err(RequestError::NotAnObject));
+        assert_eq!(parse("null"), Err(RequestError::NotAnObject));
+        let Err(RequestError::InvalidBody { detail }) = parse(r#"{"server_group": {"name": "x"}}"#) else {
+            panic!("a missing field is a shape error")
+        };
+        assert!(detail.contains("missing field"), "{detail}");
+        let Err(RequestError::InvalidBody { detail }) = parse(r#"{"server_groups": {}}"#) else {
+            panic!("an unknown field is a shape error")
+        };
+        assert!(detail.contains("unknown field"), "{detail}");
+        assert_eq!(parse("{").unwrap_err().code(), ErrorCode::SDRS_0201);
+    }
+
+    #[test]
+    fn names_follow_the_documented_rule() {
+        assert!(ResourceName::parse("Protection-Group_1.a").is_ok());
+        assert!(ResourceName::parse("保护组").is_ok());
+        assert!(ResourceName::parse(&"a".repeat(64)).is_ok());
+        for bad in ["", "has space", "semi;colon", &"a".repeat(65)] {
+            let err = ResourceName::parse(bad).unwrap_err();
+            assert_eq!(err.code(), ErrorCode::SDRS_0202, "{bad}");
+        }
+        assert_eq!(validate_description(Some("<b>")).unwrap_err().code(), ErrorCode::SDRS_0212);
+        assert!(validate_description(Some("web tier, eu-de")).is_ok());
+        assert!(validate_description(None).is_ok());
+    }
+
+    #[test]
+    fn paging_bounds_and_codes() {
+        assert_eq!(parse_paging([]), Ok(Paging { limit: 1000, offset: 0 }));
+        assert_eq!(parse_paging([("limit", "10"), ("offset", "20")]), Ok(Paging { limit: 10, offset: 20 }));
+        assert_eq!(parse_paging([("limit", "0")]).unwrap().limit, 0);
+        for bad in ["1001", "-1", "ten", "", "1e3"] {
+            assert_eq!(parse_paging([("limit", bad)]).unwrap_err().code(), ErrorCode::SDRS_0221, "{bad}");
+        }
+        for bad in ["-1", "x", "1.5"] {
+            assert_eq!(parse_paging([("offset", bad)]).unwrap_err().code(), ErrorCode::SDRS_0222, "{bad}");
+        }
+        assert_eq!(parse_paging([("limit", "5"), ("limit", "7")]).unwrap().limit, 5, "first value wins");
+    }
+
+    #[test]
+    fn group_list_filters() {
+        let query =
+            GroupListQuery::parse([("status", "protected"), ("name", "web"), ("query_type", "general")]).unwrap();
+        assert_eq!(query.status, Some(GroupStatus::Protected));
+        assert_eq!(query.name.as_deref(), Some("web"));
+        assert_eq!(query.query_type, None);
+        assert_eq!(GroupListQuery::parse([("status", "")]).unwrap().status, None);
+        assert_eq!(GroupListQuery::parse([("status", "broken")]).unwrap_err().code(), ErrorCode::SDRS_0209);
+        assert_eq!(GroupListQuery::parse([("query_type", "x")]).unwrap_err().code(), ErrorCode::SDRS_0201);
+        assert_eq!(GroupListQuery::parse([("unrelated", "x")]), Ok(GroupListQuery::default()));
+    }
+}

@@ -1,0 +1,16 @@
+//! Integration tests of sdrs-core: one binary, a module per area.
+
+/// Every JSON example parses and re-serialises to the same value.
+mod examples;
+/// The login rules, scenario by scenario and note by note.
+mod login;
+/// Pre-checks: every blocking reason at once.
+mod precheck;
+/// The role swap (the seed's Table 1, computed).
+mod role_swap;
+/// The state machine: table facts, properties and the generated charts.
+mod state_machine;
+/// Repository rules: module docs, no I/O in the core.
+mod tidy;
+/// Shared fixtures.
+mod util;

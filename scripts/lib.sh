@@ -1,0 +1,80 @@
+# Shared by scripts/run and scripts/test: install what is missing, idempotently, and fast when nothing is.
+# Sourced, not executed. Every download attempt is bounded by a timeout.
+
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+have() { command -v "$1" >/dev/null 2>&1; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; elif have sudo; then sudo "$@"; else die "need root (or sudo) to run: $*"; fi
+}
+
+APT_UPDATED=0
+# apt_ensure PKG...: installs the Debian packages that are not installed yet.
+apt_ensure() {
+    local missing=()
+    for pkg in "$@"; do
+        dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$APT_UPDATED" -eq 0 ]; then
+        say "apt-get update"
+        as_root timeout 600 apt-get update -qq
+        APT_UPDATED=1
+    fi
+    say "apt-get install ${missing[*]}"
+    as_root env DEBIAN_FRONTEND=noninteractive timeout 1200 apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# ensure_rust: cargo with rustfmt and clippy. Uses rustup's toolchain when there is one, else Debian's.
+ensure_rust() {
+    if ! have cargo; then
+        say "no cargo on PATH: installing Debian's Rust toolchain (rustc-web 1.96)"
+        apt_ensure rustc-web cargo-web rust-web-clippy rust-web-src rustfmt
+    fi
+    if have rustup; then
+        for component in rustfmt clippy; do
+            rustup component list --installed 2>/dev/null | grep -q "^$component" \
+                || timeout 300 rustup component add "$component" \
+                || die "could not install the rustup component $component"
+        done
+    fi
+    have gcc || apt_ensure build-essential
+}
+
+# wasm_route: prints how this machine builds for wasm32-unknown-unknown, installing what that needs.
+#   rustup  - rustup's wasm32 target (the normal route)
+#   debian  - Debian's rustc-web 1.96 with std built from rust-web-src (where rustup cannot download)
+# SDRS_WASM_ROUTE=rustup|debian forces one.
+wasm_route() {
+    local route="${SDRS_WASM_ROUTE:-}"
+    if [ -z "$route" ]; then
+        if [ -d "$(rustc --print sysroot 2>/dev/null)/lib/rustlib/wasm32-unknown-unknown" ]; then
+            route=rustup
+        elif have rustup && timeout 180 rustup target add wasm32-unknown-unknown >/dev/null 2>&1; then
+            route=rustup
+        else
+            route=debian
+        fi
+    fi
+    if [ "$route" = debian ]; then
+        apt_ensure rustc-web cargo-web rust-web-src
+    fi
+    echo "$route"
+}
+
+# wasm_linker: a wasm linker for the Debian route: rustup's rust-lld where present, else Debian's wasm-ld.
+wasm_linker() {
+    local lld
+    lld=$(ls "$HOME"/.rustup/toolchains/*/lib/rustlib/x86_64-unknown-linux-gnu/bin/rust-lld 2>/dev/null | head -1 || true)
+    if [ -n "$lld" ]; then echo "$lld"; return; fi
+    apt_ensure lld
+    lld=$(ls /usr/bin/wasm-ld* /usr/lib/llvm-*/bin/wasm-ld 2>/dev/null | head -1 || true)
+    [ -n "$lld" ] || die "no wasm linker found (rust-lld or wasm-ld)"
+    echo "$lld"
+}
