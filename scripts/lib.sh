@@ -78,3 +78,29 @@ wasm_linker() {
     [ -n "$lld" ] || die "no wasm linker found (rust-lld or wasm-ld)"
     echo "$lld"
 }
+
+# ensure_python_sdk: a virtualenv in target/py with the official SDRS SDK; prints its python.
+ensure_python_sdk() {
+    local venv="$ROOT/target/py"
+    if ! "$venv/bin/python" -c 'import huaweicloudsdksdrs' >/dev/null 2>&1; then
+        have python3 || apt_ensure python3
+        python3 -m venv "$venv" >/dev/null 2>&1 || { apt_ensure python3-venv; python3 -m venv "$venv"; }
+        say "pip install huaweicloudsdksdrs==3.1.219 (the official SDK, for the compatibility test)"
+        timeout 600 "$venv/bin/pip" install -q huaweicloudsdksdrs==3.1.219 >&2
+    fi
+    echo "$venv/bin/python"
+}
+
+# free_port: an unused loopback port.
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# wait_for_http URL: waits up to 60 s for the URL to answer.
+wait_for_http() {
+    for _ in $(seq 1 600); do
+        if python3 -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=1)" "$1" 2>/dev/null; then return 0; fi
+        sleep 0.1
+    done
+    die "nothing answered at $1"
+}

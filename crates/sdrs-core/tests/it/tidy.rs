@@ -34,11 +34,8 @@ fn every_rust_file_says_what_it_is_for() {
 fn core_has_no_io_dependencies() {
     let manifest = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml")).unwrap();
     let deps = manifest.split("[dependencies]").nth(1).unwrap().split("\n[").next().unwrap();
-    let names: Vec<&str> = deps
-        .lines()
-        .filter_map(|line| line.split(['.', '=', ' ']).next())
-        .filter(|name| !name.is_empty())
-        .collect();
+    let names: Vec<&str> =
+        deps.lines().filter_map(|line| line.split(['.', '=', ' ']).next()).filter(|name| !name.is_empty()).collect();
     let allowed = ["serde", "serde_json", "thiserror", "time"];
     for name in &names {
         assert!(allowed.contains(name), "sdrs-core must not depend on `{name}`");

@@ -1,0 +1,241 @@
+//! The demo dataset: built through the real API in-process, so it passes the same validation and jobs as any client.
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+use sdrs_core::wire::{ActiveDomain, ReplicationCluster};
+
+use crate::config::Credentials;
+use crate::{jobs, now_millis, router, AppState, Config};
+
+/// The demo project and its credentials.
+pub const PROJECT: &str = "5a1f0c3e2b7d4e6f8a9b0c1d2e3f4a5b";
+pub const TOKEN: &str = "demo-token";
+pub const ACCESS_KEY: &str = "DEMOACCESSKEY0000001";
+pub const SECRET_KEY: &str = "demo-secret-key-change-me";
+pub const DOMAIN_ID: &str = "fb4bb8e3-a574-4437-a156-78c916aeea4d";
+pub const SOURCE_AZ: &str = "eu-de-01";
+pub const TARGET_AZ: &str = "eu-de-02";
+pub const VPC_ID: &str = "046852ef-c49d-409b-8389-546aaaa5701f";
+
+/// Adds the demo project's credentials to a configuration.
+pub fn add_credentials(config: &mut Config) {
+    config.projects.insert(
+        PROJECT.to_owned(),
+        Credentials {
+            tokens: vec![TOKEN.to_owned()],
+            access_keys: vec![(ACCESS_KEY.to_owned(), SECRET_KEY.to_owned())],
+        },
+    );
+}
+
+/// A client that calls the router in-process with the demo token and runs jobs to completion.
+struct Seeder {
+    state: AppState,
+}
+
+impl Seeder {
+    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> anyhow::Result<Value> {
+        let request = Request::builder()
+            .method(method.clone())
+            .uri(path)
+            .header("x-auth-token", TOKEN)
+            .header("content-type", "application/json")
+            .body(body.map(|b| Body::from(b.to_string())).unwrap_or_else(Body::empty))?;
+        let response = router(self.state.clone()).oneshot(request).await?;
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await?;
+        if !status.is_success() {
+            anyhow::bail!("demo seeding: {method} {path} answered {status}: {}", String::from_utf8_lossy(&bytes));
+        }
+        if status == StatusCode::NO_CONTENT || bytes.is_empty() {
+            return Ok(Value::Null);
+        }
+        Ok(serde_json::from_slice(&bytes)?)
+    }
+
+    /// Submits a job and runs it to its end; returns the finished job.
+    async fn job(&self, method: Method, path: &str, body: Option<Value>) -> anyhow::Result<Value> {
+        let submitted = self.call(method, path, body).await?;
+        let job_id = submitted["job_id"].as_str().unwrap_or_default().to_owned();
+        jobs::run_due(&self.state.db, now_millis()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        self.call(Method::GET, &format!("/v1/{PROJECT}/jobs/{job_id}"), None).await
+    }
+
+    async fn server(&self, id: &str, name: &str, os: Value, login: &str, password_changed: bool) -> anyhow::Result<()> {
+        self.call(
+            Method::POST,
+            &format!("/admin/v1/{PROJECT}/servers"),
+            Some(json!({"id": id, "name": name, "availability_zone": SOURCE_AZ, "vpc_id": VPC_ID,
+                        "os": os, "login": login, "password_changed": password_changed})),
+        )
+        .await?;
+        self.call(
+            Method::POST,
+            &format!("/admin/v1/{PROJECT}/disks"),
+            Some(json!({"id": format!("{id}-sys"), "name": format!("{name}-system"), "size_gb": 40,
+                        "volume_type": "SSD", "availability_zone": SOURCE_AZ, "status": "in-use",
+                        "bootable": true, "server_id": id})),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn group(&self, name: &str, description: &str) -> anyhow::Result<String> {
+        let job = self
+            .job(
+                Method::POST,
+                &format!("/v1/{PROJECT}/server-groups"),
+                Some(json!({"server_group": {"name": name, "description": description,
+                    "source_availability_zone": SOURCE_AZ, "target_availability_zone": TARGET_AZ,
+                    "domain_id": DOMAIN_ID, "source_vpc_id": VPC_ID, "dr_type": "migration"}})),
+            )
+            .await?;
+        Ok(job["entities"]["server_group_id"].as_str().unwrap_or_default().to_owned())
+    }
+
+    /// Protects a server: instance, a replication pair of its system disk, attached as /dev/vda.
+    async fn protect(&self, group: &str, server: &str, name: &str) -> anyhow::Result<String> {
+        let job = self
+            .job(
+                Method::POST,
+                &format!("/v1/{PROJECT}/protected-instances"),
+                Some(json!({"protected_instance": {"server_group_id": group, "server_id": server, "name": name}})),
+            )
+            .await?;
+        let instance = job["entities"]["protected_instance_id"].as_str().unwrap_or_default().to_owned();
+        let job = self
+            .job(
+                Method::POST,
+                &format!("/v1/{PROJECT}/replications"),
+                Some(json!({"replication": {"server_group_id": group, "volume_id": format!("{server}-sys"),
+                                            "name": format!("{name}-system")}})),
+            )
+            .await?;
+        let pair = job["entities"]["replication_pair_id"].as_str().unwrap_or_default().to_owned();
+        self.job(
+            Method::POST,
+            &format!("/v1/{PROJECT}/protected-instances/{instance}/attachreplication"),
+            Some(json!({"replicationAttachment": {"replication_id": pair, "device": "/dev/vda"}})),
+        )
+        .await?;
+        Ok(pair)
+    }
+
+    async fn act(&self, group: &str, body: Value) -> anyhow::Result<Value> {
+        self.job(Method::POST, &format!("/v1/{PROJECT}/server-groups/{group}/action"), Some(body)).await
+    }
+}
+
+/// Stores the demo's active-active domain (eu-de-01 ⇄ eu-de-02).
+pub async fn install_domain(state: &AppState) -> anyhow::Result<()> {
+    let domain = ActiveDomain {
+        id: DOMAIN_ID.to_owned(),
+        name: "ActiveactiveDomain".to_owned(),
+        description: Some("eu-de-01 and eu-de-02".to_owned()),
+        sold_out: false,
+        local_replication_cluster: ReplicationCluster { availability_zone: SOURCE_AZ.to_owned() },
+        remote_replication_cluster: ReplicationCluster { availability_zone: TARGET_AZ.to_owned() },
+    };
+    state.db.write(move |tx| crate::routes::put_domain(tx, &domain)).await.map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// Seeds an empty database with the demo dataset. Returns false when the database already has data.
+pub async fn seed(state: &AppState) -> anyhow::Result<bool> {
+    let has_data = state
+        .db
+        .call(|conn| Ok(conn.query_row("SELECT count(*) FROM resources", [], |row| row.get::<_, i64>(0))?))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if has_data > 0 {
+        return Ok(false);
+    }
+    let mut config = (*state.config).clone();
+    config.time_scale = 0.0;
+    add_credentials(&mut config);
+    let seeder = Seeder { state: AppState { config: std::sync::Arc::new(config), ..state.clone() } };
+    install_domain(state).await?;
+
+    let windows_cbi = json!({"family": "windows", "cloudbase_init": true});
+    let windows = json!({"family": "windows", "cloudbase_init": false});
+    let linux_ci = json!({"family": "linux", "coreos": false, "cloud_init": true});
+    let linux = json!({"family": "linux", "coreos": false, "cloud_init": false});
+    let coreos = json!({"family": "linux", "coreos": true, "cloud_init": false});
+    let s = &seeder;
+    s.server("srv-web-01", "web-01", windows_cbi.clone(), "password", false).await?;
+    s.server("srv-web-02", "web-02", windows.clone(), "key-pair", false).await?;
+    s.server("srv-db-01", "db-01", linux_ci.clone(), "key-pair", false).await?;
+    s.server("srv-db-02", "db-02", linux.clone(), "password", true).await?;
+    s.server("srv-etl-01", "etl-01", linux.clone(), "password", false).await?;
+    s.server("srv-batch-01", "batch-01", windows.clone(), "password", false).await?;
+    s.server("srv-legacy-01", "legacy-01", windows, "password", false).await?;
+    s.server("srv-legacy-02", "legacy-02", linux, "key-pair", false).await?;
+    s.server("srv-kube-01", "kube-01", coreos, "password", true).await?;
+    s.server("srv-ad-01", "ad-01", windows_cbi, "key-pair", false).await?;
+    s.server("srv-spare-01", "spare-01", linux_ci, "password", false).await?;
+
+    // Protected, two Windows servers, ready for a failover.
+    let web = s.group("web-tier", "Windows web servers").await?;
+    s.protect(&web, "srv-web-01", "web-01").await?;
+    s.protect(&web, "srv-web-02", "web-02").await?;
+    s.act(&web, json!({"start-server-group": {}})).await?;
+    s.job(
+        Method::POST,
+        &format!("/v1/{PROJECT}/disaster-recovery-drills"),
+        Some(json!({"disaster_recovery_drill": {"server_group_id": web, "name": "web-quarterly-drill"}})),
+    )
+    .await?;
+
+    // Failed over: production now at eu-de-02.
+    let db = s.group("db-tier", "Linux databases").await?;
+    s.protect(&db, "srv-db-01", "db-01").await?;
+    s.protect(&db, "srv-db-02", "db-02").await?;
+    s.act(&db, json!({"start-server-group": {}})).await?;
+    s.act(&db, json!({"failover-server-group": {}})).await?;
+
+    // A failover that failed; it can be retried.
+    let etl = s.group("etl-tier", "Nightly ETL").await?;
+    s.protect(&etl, "srv-etl-01", "etl-01").await?;
+    s.act(&etl, json!({"start-server-group": {}})).await?;
+    s.call(
+        Method::POST,
+        &format!("/admin/v1/{PROJECT}/faults"),
+        Some(json!({"server_group_id": etl, "step": "failoverReplicationPairs",
+                    "fail_reason": "failoverReplicationPairs-fail: storage array did not confirm the switch"})),
+    )
+    .await?;
+    s.act(&etl, json!({"failover-server-group": {}})).await?;
+
+    // Available: an instance but no replication pair yet, so it cannot be enabled.
+    let batch = s.group("batch-tier", "Batch servers, pairs not created yet").await?;
+    s.call(
+        Method::POST,
+        &format!("/v1/{PROJECT}/protected-instances"),
+        Some(
+            json!({"protected_instance": {"server_group_id": batch, "server_id": "srv-batch-01", "name": "batch-01"}}),
+        ),
+    )
+    .await?;
+    jobs::run_due(&state.db, now_millis()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+
+    // Protected, but a production server was deleted through the native interface.
+    let legacy = s.group("legacy-tier", "A server was deleted behind SDRS").await?;
+    s.protect(&legacy, "srv-legacy-01", "legacy-01").await?;
+    s.protect(&legacy, "srv-legacy-02", "legacy-02").await?;
+    s.act(&legacy, json!({"start-server-group": {}})).await?;
+    s.call(Method::DELETE, &format!("/admin/v1/{PROJECT}/servers/srv-legacy-02"), None).await?;
+
+    // Protected, but a replication link is broken (fault_level 5).
+    let kube = s.group("kube-tier", "CoreOS and AD; a replication link is down").await?;
+    s.protect(&kube, "srv-kube-01", "kube-01").await?;
+    let ad_pair = s.protect(&kube, "srv-ad-01", "ad-01").await?;
+    s.act(&kube, json!({"start-server-group": {}})).await?;
+    s.call(Method::PATCH, &format!("/admin/v1/{PROJECT}/replications/{ad_pair}"), Some(json!({"fault_level": "5"})))
+        .await?;
+
+    // Empty and available: can be deleted.
+    s.group("sandbox", "Empty group").await?;
+    Ok(true)
+}

@@ -1,0 +1,105 @@
+//! The one error type of the server, rendered as the SDRS envelope or, before SDRS is reached, the gateway's format.
+
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use sdrs_core::catalogue::SdrsCoded;
+use sdrs_core::wire::{ErrorBody, ErrorEnvelope, GatewayError};
+use sdrs_core::ErrorCode;
+
+/// Everything a handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// An SDRS error: `{"error": {"code": "SDRS.xxxx", "message": "..."}}`.
+    #[error("{} {}", .body.code, .body.message)]
+    Sdrs { status: StatusCode, body: ErrorBody },
+    /// Refused before SDRS, as the API gateway does: `{"error_msg", "error_code", "request_id"}`.
+    #[error("{code} {message}")]
+    Gateway { status: StatusCode, code: &'static str, message: String },
+    /// A bug or an unavailable database; the client sees only "internal error".
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// Handler results.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    /// An SDRS error from any core refusal.
+    pub fn from_coded(error: &impl SdrsCoded) -> ApiError {
+        let code = error.code();
+        ApiError::Sdrs { status: status_of(code), body: error.to_error_body() }
+    }
+
+    /// An SDRS error with the documented message and a detail.
+    pub fn code(code: ErrorCode, detail: impl AsRef<str>) -> ApiError {
+        ApiError::Sdrs { status: status_of(code), body: code.body(Some(detail.as_ref())) }
+    }
+
+    /// The gateway's 401.
+    pub fn unauthorized(message: impl Into<String>) -> ApiError {
+        ApiError::Gateway {
+            status: StatusCode::UNAUTHORIZED,
+            code: "APIG.0301",
+            message: format!("Incorrect IAM authentication information: {}", message.into()),
+        }
+    }
+
+    /// The gateway's answer for a path that is no API.
+    pub fn no_such_api() -> ApiError {
+        ApiError::Gateway {
+            status: StatusCode::NOT_FOUND,
+            code: "APIG.0101",
+            message: "The API does not exist or has not been published in the environment".to_owned(),
+        }
+    }
+
+    /// The SDRS code, for logs and tests.
+    pub fn sdrs_code(&self) -> Option<&str> {
+        match self {
+            ApiError::Sdrs { body, .. } => Some(&body.code),
+            _ => None,
+        }
+    }
+}
+
+fn status_of(code: ErrorCode) -> StatusCode {
+    StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::BAD_REQUEST)
+}
+
+impl From<r2d2_sqlite::rusqlite::Error> for ApiError {
+    fn from(error: r2d2_sqlite::rusqlite::Error) -> Self {
+        ApiError::Internal(error.into())
+    }
+}
+
+impl From<r2d2::Error> for ApiError {
+    fn from(error: r2d2::Error) -> Self {
+        ApiError::Internal(error.into())
+    }
+}
+
+impl From<serde_json::Error> for ApiError {
+    fn from(error: serde_json::Error) -> Self {
+        ApiError::Internal(error.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match self {
+            ApiError::Sdrs { status, body } => (status, axum::Json(ErrorEnvelope::Error(body))).into_response(),
+            ApiError::Gateway { status, code, message } => {
+                let body = GatewayError { error_msg: message, error_code: code.to_owned(), request_id: None };
+                (status, axum::Json(body)).into_response()
+            }
+            ApiError::Internal(error) => {
+                tracing::error!(error = %format!("{error:#}"), "internal error");
+                let body = ErrorCode::SDRS_0405.body(Some("internal error"));
+                let mut response =
+                    (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(ErrorEnvelope::Error(body))).into_response();
+                response.headers_mut().insert("x-sdrs-internal", HeaderValue::from_static("1"));
+                response
+            }
+        }
+    }
+}

@@ -1,0 +1,264 @@
+//! Asynchronous jobs as database rows: submitted in the caller's transaction, advanced step by step by the worker.
+//!
+//! A job's plan names its steps (reported as `sub_jobs`). The worker commits each step, so a process killed at any
+//! moment resumes the job where it stopped when it starts again; nothing is left `RUNNING` for good.
+
+mod effects;
+mod plan;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use r2d2_sqlite::rusqlite::{params, OptionalExtension, Transaction};
+use serde::{Deserialize, Serialize};
+use tokio::sync::Notify;
+
+use sdrs_core::status::JobStatus;
+use sdrs_core::timefmt::{job_time, UnixMillis};
+use sdrs_core::wire::{Job, JobEntities};
+use sdrs_core::ErrorCode;
+
+use crate::error::{ApiError, ApiResult};
+use crate::store::{from_json, Connection, Db};
+
+pub use effects::{begin_group_operation, member_status_on_create};
+pub use plan::{PlanKind, STEP_MILLIS};
+
+/// What the worker follows for one job.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Plan {
+    pub kind: PlanKind,
+    pub steps: Vec<String>,
+    /// Index of the step running now (or next to start when the job is `INIT`).
+    pub next_step: usize,
+    /// How long each step takes, already scaled.
+    pub step_millis: u64,
+    pub project_id: String,
+}
+
+/// A job to submit: whose it is, what it reports, and what it does.
+pub struct Submission<'a> {
+    pub project_id: &'a str,
+    pub server_group_id: Option<&'a str>,
+    pub job_type: &'a str,
+    pub entities: JobEntities,
+    pub kind: PlanKind,
+}
+
+/// Inserts a job in the caller's transaction; it becomes durable with the caller's state change.
+pub fn submit(tx: &Transaction<'_>, submission: Submission<'_>, time_scale: f64, now: UnixMillis) -> ApiResult<String> {
+    let Submission { project_id, server_group_id, job_type, entities, kind } = submission;
+    let job_id = uuid::Uuid::new_v4().simple().to_string();
+    let steps: Vec<String> = kind.steps().iter().map(|s| s.to_string()).collect();
+    let sub_jobs = steps
+        .iter()
+        .map(|step| Job {
+            job_id: uuid::Uuid::new_v4().simple().to_string(),
+            job_type: step.clone(),
+            status: JobStatus::Init,
+            entities: JobEntities { server_group_id: server_group_id.map(str::to_owned), ..JobEntities::default() },
+            begin_time: None,
+            end_time: None,
+            error_code: None,
+            fail_reason: None,
+        })
+        .collect();
+    let job = Job {
+        job_id: job_id.clone(),
+        job_type: job_type.to_owned(),
+        status: JobStatus::Init,
+        entities: JobEntities { sub_jobs: Some(sub_jobs), ..entities },
+        begin_time: None,
+        end_time: None,
+        error_code: None,
+        fail_reason: None,
+    };
+    let step_millis = (STEP_MILLIS as f64 * time_scale.max(0.0)).round() as u64;
+    let plan = Plan { kind, steps, next_step: 0, step_millis, project_id: project_id.to_owned() };
+    tx.execute(
+        "INSERT INTO jobs (job_id, project_id, server_group_id, status, run_after, created, body, plan)
+         VALUES (?1, ?2, ?3, 'INIT', ?4, ?4, ?5, ?6)",
+        params![job_id, project_id, server_group_id, now, serde_json::to_string(&job)?, serde_json::to_string(&plan)?],
+    )?;
+    Ok(job_id)
+}
+
+/// Reads a job of the project.
+pub fn get(conn: &Connection, project_id: &str, job_id: &str) -> ApiResult<Option<Job>> {
+    let body: Option<String> = conn
+        .query_row("SELECT body FROM jobs WHERE job_id = ?1 AND project_id = ?2", params![job_id, project_id], |row| {
+            row.get(0)
+        })
+        .optional()?;
+    body.map(|b| from_json(&b)).transpose()
+}
+
+/// The most recent jobs of a group, newest first.
+pub fn recent_for_group(conn: &Connection, server_group_id: &str, limit: u32) -> ApiResult<Vec<Job>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT body FROM jobs WHERE server_group_id = ?1 ORDER BY created DESC, rowid DESC LIMIT ?2",
+    )?;
+    let rows = statement.query_map(params![server_group_id, limit], |row| row.get::<_, String>(0))?;
+    rows.map(|body| from_json(&body?)).collect()
+}
+
+/// Advances one job as far as `now` allows, in one transaction. Returns whether it changed.
+pub fn advance(tx: &Transaction<'_>, job_id: &str, now: UnixMillis) -> ApiResult<bool> {
+    let row: Option<(String, String, i64)> = tx
+        .query_row(
+            "SELECT body, plan, run_after FROM jobs WHERE job_id = ?1 AND status IN ('INIT', 'RUNNING')",
+            params![job_id],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .optional()?;
+    let Some((body, plan, run_after)) = row else { return Ok(false) };
+    if run_after > now {
+        return Ok(false);
+    }
+    let mut job: Job = from_json(&body)?;
+    let mut plan: Plan = from_json(&plan)?;
+    let mut next_run = now;
+    loop {
+        if job.status == JobStatus::Init {
+            job.status = JobStatus::Running;
+            job.begin_time = Some(job_time(now));
+            start_sub_job(&mut job, plan.next_step, now);
+            if plan.step_millis > 0 {
+                next_run = now + plan.step_millis as i64;
+                break;
+            }
+        }
+        // The current step has run its time: apply it, unless a fault was injected for it.
+        let step = plan.steps[plan.next_step].clone();
+        if let Some((code, reason)) = take_fault(tx, &plan, &step)? {
+            effects::on_failure(tx, &plan, &mut job, code, &reason, now)?;
+            finish_sub_job(&mut job, plan.next_step, JobStatus::Fail, now);
+            job.status = JobStatus::Fail;
+            job.end_time = Some(job_time(now));
+            job.error_code = Some(code.as_str().to_owned());
+            job.fail_reason = Some(reason);
+            break;
+        }
+        effects::on_step(tx, &plan, &step, now)?;
+        finish_sub_job(&mut job, plan.next_step, JobStatus::Success, now);
+        plan.next_step += 1;
+        if plan.next_step == plan.steps.len() {
+            effects::on_success(tx, &plan, &mut job, now)?;
+            job.status = JobStatus::Success;
+            job.end_time = Some(job_time(now));
+            break;
+        }
+        start_sub_job(&mut job, plan.next_step, now);
+        if plan.step_millis > 0 {
+            next_run = now + plan.step_millis as i64;
+            break;
+        }
+    }
+    tx.execute(
+        "UPDATE jobs SET status = ?2, run_after = ?3, body = ?4, plan = ?5 WHERE job_id = ?1",
+        params![job_id, job.status.as_str(), next_run, serde_json::to_string(&job)?, serde_json::to_string(&plan)?],
+    )?;
+    Ok(true)
+}
+
+fn sub_job(job: &mut Job, index: usize) -> Option<&mut Job> {
+    job.entities.sub_jobs.as_mut().and_then(|subs| subs.get_mut(index))
+}
+
+fn start_sub_job(job: &mut Job, index: usize, now: UnixMillis) {
+    if let Some(sub) = sub_job(job, index) {
+        sub.status = JobStatus::Running;
+        sub.begin_time = Some(job_time(now));
+    }
+}
+
+fn finish_sub_job(job: &mut Job, index: usize, status: JobStatus, now: UnixMillis) {
+    if let Some(sub) = sub_job(job, index) {
+        sub.status = status;
+        sub.end_time = Some(job_time(now));
+    }
+}
+
+/// Consumes an injected fault for this job's group (or any group) and step, if one is armed.
+fn take_fault(tx: &Transaction<'_>, plan: &Plan, step: &str) -> ApiResult<Option<(ErrorCode, String)>> {
+    let group = plan.kind.server_group_id(tx)?;
+    let fault: Option<(i64, String, String)> = tx
+        .query_row(
+            "SELECT id, error_code, fail_reason FROM faults
+             WHERE project_id = ?1 AND step = ?2 AND remaining > 0 AND (server_group_id IS NULL OR server_group_id = ?3)
+             ORDER BY id LIMIT 1",
+            params![plan.project_id, step, group],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .optional()?;
+    let Some((id, code, reason)) = fault else { return Ok(None) };
+    tx.execute("UPDATE faults SET remaining = remaining - 1 WHERE id = ?1", params![id])?;
+    let code = ErrorCode::parse(&code).unwrap_or_else(|| plan.kind.failure_code());
+    let reason = if reason.is_empty() { format!("{step} failed: {}", code.message()) } else { reason };
+    Ok(Some((code, reason)))
+}
+
+/// Job ids whose next step is due at `now`, oldest first.
+pub fn due(conn: &Connection, now: UnixMillis, limit: u32) -> ApiResult<Vec<String>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT job_id FROM jobs WHERE status IN ('INIT', 'RUNNING') AND run_after <= ?1 ORDER BY run_after LIMIT ?2",
+    )?;
+    let rows = statement.query_map(params![now, limit], |row| row.get::<_, String>(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// When the next step of any job is due, if any job is unfinished.
+pub fn next_due(conn: &Connection) -> ApiResult<Option<UnixMillis>> {
+    Ok(conn.query_row("SELECT min(run_after) FROM jobs WHERE status IN ('INIT', 'RUNNING')", [], |row| row.get(0))?)
+}
+
+/// Runs every step that is due now, job by job, each job's steps in their own transaction.
+pub async fn run_due(db: &Db, now: UnixMillis) -> ApiResult<usize> {
+    let mut advanced = 0;
+    loop {
+        let batch = db.call(move |conn| due(conn, now, 512)).await?;
+        if batch.is_empty() {
+            return Ok(advanced);
+        }
+        let count = db
+            .write(move |tx| {
+                let mut count = 0;
+                for job_id in &batch {
+                    count += usize::from(advance(tx, job_id, now)?);
+                }
+                Ok(count)
+            })
+            .await?;
+        advanced += count;
+        if count == 0 {
+            return Ok(advanced);
+        }
+    }
+}
+
+/// The background worker: advances due jobs, sleeping until the next is due or a new job is submitted.
+pub async fn worker(db: Db, wake: Arc<Notify>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        let now = crate::now_millis();
+        if let Err(error) = run_due(&db, now).await {
+            tracing::error!(error = %error, "job worker step failed; retrying");
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            continue;
+        }
+        let wait = match db.call(|conn| next_due(conn)).await {
+            Ok(Some(at)) => Duration::from_millis((at - crate::now_millis()).clamp(1, 1000) as u64),
+            Ok(None) => Duration::from_secs(1),
+            Err(_) => Duration::from_millis(500),
+        };
+        tokio::select! {
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(wait) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+/// The error for a job id the project does not have (no documented code exists; `SDRS.0201` is used).
+pub fn not_found(job_id: &str) -> ApiError {
+    ApiError::code(ErrorCode::SDRS_0201, format!("job `{job_id}` not found"))
+}

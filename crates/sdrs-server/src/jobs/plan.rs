@@ -1,0 +1,157 @@
+//! What each kind of job does: its named steps, its failure code and the resource it reports on.
+
+use serde::{Deserialize, Serialize};
+
+use r2d2_sqlite::rusqlite::Transaction;
+use sdrs_core::state_machine::Operation;
+use sdrs_core::status::{InstanceStatus, PriorityStation, ReplicationStatus};
+use sdrs_core::wire::{DisasterRecoveryDrill, ProtectedInstance, Replication};
+use sdrs_core::ErrorCode;
+
+use crate::error::ApiResult;
+use crate::store;
+
+/// How long one step takes at time scale 1.
+pub const STEP_MILLIS: u64 = 3000;
+
+/// The work of a job and the ids it needs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum PlanKind {
+    Group {
+        operation: Operation,
+        server_group_id: String,
+        #[serde(default)]
+        requested_station: Option<PriorityStation>,
+    },
+    CreateInstance {
+        protected_instance_id: String,
+    },
+    DeleteInstance {
+        protected_instance_id: String,
+        delete_target_server: bool,
+    },
+    CreateReplication {
+        replication_id: String,
+        dr_disk_id: String,
+    },
+    DeleteReplication {
+        replication_id: String,
+        delete_target_volume: bool,
+    },
+    ExpandReplication {
+        replication_id: String,
+        new_size: u32,
+        previous_status: ReplicationStatus,
+    },
+    Attach {
+        protected_instance_id: String,
+        replication_id: String,
+        device: String,
+        previous_instance: InstanceStatus,
+        previous_replication: ReplicationStatus,
+    },
+    Detach {
+        protected_instance_id: String,
+        replication_id: String,
+        previous_instance: InstanceStatus,
+        previous_replication: ReplicationStatus,
+    },
+    CreateDrill {
+        drill_id: String,
+    },
+    DeleteDrill {
+        drill_id: String,
+    },
+}
+
+impl PlanKind {
+    /// The named steps, reported as sub-jobs.
+    pub fn steps(&self) -> &'static [&'static str] {
+        match self {
+            PlanKind::Group { operation, .. } => match operation {
+                Operation::Create => &["createProtectionGroup"],
+                Operation::Enable => &["createReplicationSessions", "synchroniseData"],
+                Operation::Reprotect => &["reverseReplicationDirection", "resumeReplication"],
+                Operation::Disable => &["stopProtectionGroupRepNoCG"],
+                Operation::PlannedFailover => {
+                    &["checkProductionServersStopped", "reverseReplicationPairs", "moveNics", "startProductionServers"]
+                }
+                Operation::Failover => {
+                    &["stopProductionServers", "failoverReplicationPairs", "moveNics", "startDrServers"]
+                }
+                Operation::Delete => &["deleteProtectionGroup"],
+            },
+            PlanKind::CreateInstance { .. } => &["createDrServer", "attachDrNics"],
+            PlanKind::DeleteInstance { .. } => &["deleteProtectedInstance"],
+            PlanKind::CreateReplication { .. } => &["createDrDisk", "createReplicationPair"],
+            PlanKind::DeleteReplication { .. } => &["deleteReplicationPair"],
+            PlanKind::ExpandReplication { .. } => &["expandDisks"],
+            PlanKind::Attach { .. } => &["attachReplicationPair"],
+            PlanKind::Detach { .. } => &["detachReplicationPair"],
+            PlanKind::CreateDrill { .. } => &["createDrillServers"],
+            PlanKind::DeleteDrill { .. } => &["deleteDrillServers"],
+        }
+    }
+
+    /// The code a failure of this job reports by default.
+    pub fn failure_code(&self) -> ErrorCode {
+        match self {
+            PlanKind::Group { operation, .. } => operation.transition().failure_code,
+            PlanKind::CreateInstance { .. } => ErrorCode::SDRS_1350,
+            PlanKind::DeleteInstance { .. } => ErrorCode::SDRS_1351,
+            PlanKind::CreateReplication { .. } => ErrorCode::SDRS_1609,
+            PlanKind::DeleteReplication { .. } => ErrorCode::SDRS_1607,
+            PlanKind::ExpandReplication { .. } => ErrorCode::SDRS_1820,
+            PlanKind::Attach { .. } => ErrorCode::SDRS_1821,
+            PlanKind::Detach { .. } => ErrorCode::SDRS_1822,
+            PlanKind::CreateDrill { .. } => ErrorCode::SDRS_1922,
+            PlanKind::DeleteDrill { .. } => ErrorCode::SDRS_1923,
+        }
+    }
+
+    /// The task centre's `failure_status` and `resource_type` of a failure.
+    pub fn failure_labels(&self) -> (&'static str, &'static str) {
+        match self {
+            PlanKind::Group { operation, .. } => (operation.transition().failure_status, "server_groups"),
+            PlanKind::CreateInstance { .. } => ("createFail", "protected_instances"),
+            PlanKind::DeleteInstance { .. } => ("deleteFail", "protected_instances"),
+            PlanKind::CreateReplication { .. } => ("createFail", "replications"),
+            PlanKind::DeleteReplication { .. } => ("deleteFail", "replications"),
+            PlanKind::ExpandReplication { .. } => ("expandFail", "replications"),
+            PlanKind::Attach { .. } => ("attachFail", "protected_instances"),
+            PlanKind::Detach { .. } => ("detachFail", "protected_instances"),
+            PlanKind::CreateDrill { .. } => ("createFail", "disaster_recovery_drills"),
+            PlanKind::DeleteDrill { .. } => ("deleteFail", "disaster_recovery_drills"),
+        }
+    }
+
+    /// The group the job belongs to (for fault injection and the task centre).
+    pub fn server_group_id(&self, tx: &Transaction<'_>) -> ApiResult<Option<String>> {
+        let group_of = |kind: &str, id: &str| -> ApiResult<Option<String>> {
+            use r2d2_sqlite::rusqlite::OptionalExtension;
+            Ok(tx
+                .query_row("SELECT server_group_id FROM resources WHERE id = ?1 AND kind = ?2", [id, kind], |row| {
+                    row.get::<_, Option<String>>(0)
+                })
+                .optional()?
+                .flatten())
+        };
+        use store::Resource;
+        match self {
+            PlanKind::Group { server_group_id, .. } => Ok(Some(server_group_id.clone())),
+            PlanKind::CreateInstance { protected_instance_id }
+            | PlanKind::DeleteInstance { protected_instance_id, .. }
+            | PlanKind::Attach { protected_instance_id, .. }
+            | PlanKind::Detach { protected_instance_id, .. } => {
+                group_of(ProtectedInstance::KIND, protected_instance_id)
+            }
+            PlanKind::CreateReplication { replication_id, .. }
+            | PlanKind::DeleteReplication { replication_id, .. }
+            | PlanKind::ExpandReplication { replication_id, .. } => group_of(Replication::KIND, replication_id),
+            PlanKind::CreateDrill { drill_id } | PlanKind::DeleteDrill { drill_id } => {
+                group_of(DisasterRecoveryDrill::KIND, drill_id)
+            }
+        }
+    }
+}

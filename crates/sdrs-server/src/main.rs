@@ -1,0 +1,74 @@
+//! The sdrs-server binary: parse flags, open the database, optionally seed the demo, serve.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+use sdrs_server::{demo, AppState, Config};
+
+/// An SDRS-compatible API server.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", env = "SDRS_LISTEN")]
+    listen: SocketAddr,
+    /// SQLite database file (created if missing).
+    #[arg(long, default_value = "sdrs.db", env = "SDRS_DATABASE")]
+    database: PathBuf,
+    /// Multiplies each job step's nominal 3 s (0 = as fast as possible).
+    #[arg(long, default_value_t = 1.0, env = "SDRS_TIME_SCALE")]
+    time_scale: f64,
+    /// Seed an empty database with the demo dataset and accept the demo credentials.
+    #[arg(long)]
+    demo: bool,
+    /// A project's token: PROJECT_ID=TOKEN (repeatable).
+    #[arg(long = "token", value_name = "PROJECT_ID=TOKEN")]
+    tokens: Vec<String>,
+    /// A project's access key: PROJECT_ID=AK:SK (repeatable).
+    #[arg(long = "access-key", value_name = "PROJECT_ID=AK:SK")]
+    access_keys: Vec<String>,
+    /// The built console (Trunk's dist/) to serve at `/`.
+    #[arg(long, env = "SDRS_CONSOLE_DIR")]
+    console_dir: Option<PathBuf>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .init();
+    let args = Args::parse();
+    let mut config = Config::new(args.database);
+    config.time_scale = args.time_scale;
+    config.console_dir = args.console_dir.filter(|dir| dir.join("index.html").exists());
+    for token in &args.tokens {
+        let (project, token) =
+            token.split_once('=').ok_or_else(|| anyhow::anyhow!("--token takes PROJECT_ID=TOKEN"))?;
+        config.projects.entry(project.to_owned()).or_default().tokens.push(token.to_owned());
+    }
+    for key in &args.access_keys {
+        let (project, pair) =
+            key.split_once('=').ok_or_else(|| anyhow::anyhow!("--access-key takes PROJECT_ID=AK:SK"))?;
+        let (ak, sk) = pair.split_once(':').ok_or_else(|| anyhow::anyhow!("--access-key takes PROJECT_ID=AK:SK"))?;
+        config.projects.entry(project.to_owned()).or_default().access_keys.push((ak.to_owned(), sk.to_owned()));
+    }
+    if args.demo {
+        demo::add_credentials(&mut config);
+    }
+    let state = AppState::open(config)?;
+    if args.demo {
+        if demo::seed(&state).await? {
+            println!("Seeded the demo dataset.");
+        }
+        println!(
+            "Demo project: {}\n  X-Auth-Token: {}\n  AK/SK: {} / {}\n  Console: http://{}/",
+            demo::PROJECT,
+            demo::TOKEN,
+            demo::ACCESS_KEY,
+            demo::SECRET_KEY,
+            args.listen
+        );
+    }
+    sdrs_server::serve(state, args.listen).await
+}

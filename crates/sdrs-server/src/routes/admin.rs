@@ -1,0 +1,452 @@
+//! The admin API: the native inventory (servers, disks), replication faults, injected job failures and snapshots.
+//!
+//! Real SDRS acts on servers and disks of other services; here they live in the same database, so tests and demos
+//! can build any scenario: a server deleted behind SDRS's back, a broken replication link, a step that fails.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use r2d2_sqlite::rusqlite::params;
+use serde::{Deserialize, Serialize};
+
+use sdrs_core::login::{LoginMethod, OsProfile};
+use sdrs_core::snapshot::{GroupSnapshot, PowerState};
+use sdrs_core::status::{FaultLevel, InstanceStatus, ReplicationStatus};
+use sdrs_core::wire::{ProtectedInstance, Replication, ReplicationResponse};
+use sdrs_core::ErrorCode;
+
+use super::{body, group_or_404, load_snapshot, replication_or_404, Ids};
+use crate::error::{ApiError, ApiResult};
+use crate::jobs::PlanKind;
+use crate::resources::{NativeDisk, NativeServer};
+use crate::store::{self, ListFilter, Resource};
+use crate::AppState;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewServer {
+    #[serde(default)]
+    pub id: Option<String>,
+    pub name: String,
+    pub availability_zone: String,
+    pub vpc_id: String,
+    pub os: OsProfile,
+    pub login: LoginMethod,
+    #[serde(default = "running")]
+    pub power_state: PowerState,
+    #[serde(default)]
+    pub password_changed: bool,
+}
+
+fn running() -> PowerState {
+    PowerState::Running
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ServerResponse {
+    pub server: NativeServer,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ServerList {
+    pub servers: Vec<NativeServer>,
+    pub count: u64,
+}
+
+fn invalid_id(id: &str) -> bool {
+    id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+pub async fn list_servers(State(state): State<AppState>, Ids(project): Ids<String>) -> ApiResult<Json<ServerList>> {
+    let filter = ListFilter { limit: u32::MAX, ..ListFilter::default() };
+    let (servers, count) = state.db.call(move |conn| store::list::<NativeServer>(conn, &project, &filter)).await?;
+    Ok(Json(ServerList { servers, count }))
+}
+
+pub async fn create_server(
+    State(state): State<AppState>,
+    Ids(project): Ids<String>,
+    bytes: Bytes,
+) -> ApiResult<(StatusCode, Json<ServerResponse>)> {
+    let request: NewServer = body(&bytes)?;
+    let id = request.id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    if invalid_id(&id) {
+        return Err(ApiError::code(ErrorCode::SDRS_0210, format!("server id `{id}`")));
+    }
+    let server = NativeServer {
+        id,
+        name: request.name,
+        availability_zone: request.availability_zone,
+        vpc_id: request.vpc_id,
+        os: request.os,
+        login: request.login,
+        power_state: request.power_state,
+        password_changed: request.password_changed,
+        protected_instance_id: None,
+    };
+    let stored = server.clone();
+    state
+        .db
+        .write(move |tx| {
+            if store::exists_where(tx, &project, NativeServer::KIND, "id = ?3", &stored.id)? {
+                return Err(ApiError::code(ErrorCode::SDRS_0210, format!("server `{}` exists already", stored.id)));
+            }
+            store::insert(tx, &project, &stored)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(ServerResponse { server })))
+}
+
+fn server_or_404(conn: &store::Connection, project: &str, id: &str) -> ApiResult<NativeServer> {
+    store::get(conn, project, id)?.ok_or_else(|| ApiError::code(ErrorCode::SDRS_1326, format!("no server `{id}`")))
+}
+
+pub async fn show_server(
+    State(state): State<AppState>,
+    Ids((project, id)): Ids<(String, String)>,
+) -> ApiResult<Json<ServerResponse>> {
+    let server = state.db.call(move |conn| server_or_404(conn, &project, &id)).await?;
+    Ok(Json(ServerResponse { server }))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerChange {
+    #[serde(default)]
+    pub power_state: Option<PowerState>,
+    #[serde(default)]
+    pub password_changed: Option<bool>,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+pub async fn update_server(
+    State(state): State<AppState>,
+    Ids((project, id)): Ids<(String, String)>,
+    bytes: Bytes,
+) -> ApiResult<Json<ServerResponse>> {
+    let change: ServerChange = body(&bytes)?;
+    let server = state
+        .db
+        .write(move |tx| {
+            let mut server = server_or_404(tx, &project, &id)?;
+            if let Some(power) = change.power_state {
+                if power == PowerState::Deleted {
+                    mark_instances_invalid(tx, &project, &server.id)?;
+                }
+                server.power_state = power;
+            }
+            server.password_changed = change.password_changed.unwrap_or(server.password_changed);
+            server.name = change.name.unwrap_or(server.name);
+            store::update(tx, &server)?;
+            Ok(server)
+        })
+        .await?;
+    Ok(Json(ServerResponse { server }))
+}
+
+/// Deletes a server "through the native interface": it stays known as deleted, and its protected instance turns
+/// `invalid`, which blocks every operation on the instance and its group.
+pub async fn delete_server(
+    State(state): State<AppState>,
+    Ids((project, id)): Ids<(String, String)>,
+) -> ApiResult<StatusCode> {
+    state
+        .db
+        .write(move |tx| {
+            let mut server = server_or_404(tx, &project, &id)?;
+            server.power_state = PowerState::Deleted;
+            store::update(tx, &server)?;
+            mark_instances_invalid(tx, &project, &id)
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn mark_instances_invalid(tx: &store::Connection, project: &str, server_id: &str) -> ApiResult<()> {
+    let filter = ListFilter { limit: u32::MAX, ..ListFilter::default() };
+    let (instances, _) = store::list::<ProtectedInstance>(tx, project, &filter)?;
+    for mut instance in instances {
+        if instance.source_server == server_id || instance.target_server == server_id {
+            instance.status = InstanceStatus::Invalid;
+            store::update(tx, &instance)?;
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewDisk {
+    #[serde(default)]
+    pub id: Option<String>,
+    pub name: String,
+    pub size_gb: u32,
+    #[serde(default = "sata")]
+    pub volume_type: String,
+    pub availability_zone: String,
+    #[serde(default = "available")]
+    pub status: String,
+    #[serde(default)]
+    pub bootable: bool,
+    #[serde(default)]
+    pub multiattach: bool,
+    #[serde(default)]
+    pub server_id: Option<String>,
+}
+
+fn sata() -> String {
+    "SATA".to_owned()
+}
+
+fn available() -> String {
+    "available".to_owned()
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct DiskResponse {
+    pub disk: NativeDisk,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct DiskList {
+    pub disks: Vec<NativeDisk>,
+    pub count: u64,
+}
+
+pub async fn list_disks(State(state): State<AppState>, Ids(project): Ids<String>) -> ApiResult<Json<DiskList>> {
+    let filter = ListFilter { limit: u32::MAX, ..ListFilter::default() };
+    let (disks, count) = state.db.call(move |conn| store::list::<NativeDisk>(conn, &project, &filter)).await?;
+    Ok(Json(DiskList { disks, count }))
+}
+
+pub async fn create_disk(
+    State(state): State<AppState>,
+    Ids(project): Ids<String>,
+    bytes: Bytes,
+) -> ApiResult<(StatusCode, Json<DiskResponse>)> {
+    let request: NewDisk = body(&bytes)?;
+    let id = request.id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    if invalid_id(&id) {
+        return Err(ApiError::code(ErrorCode::SDRS_0211, format!("disk id `{id}`")));
+    }
+    if request.size_gb == 0 {
+        return Err(ApiError::code(ErrorCode::SDRS_0201, "size_gb must be positive"));
+    }
+    let disk = NativeDisk {
+        id,
+        name: request.name,
+        size_gb: request.size_gb,
+        volume_type: request.volume_type,
+        availability_zone: request.availability_zone,
+        status: request.status,
+        bootable: request.bootable,
+        multiattach: request.multiattach,
+        server_id: request.server_id,
+    };
+    let stored = disk.clone();
+    state
+        .db
+        .write(move |tx| {
+            if store::exists_where(tx, &project, NativeDisk::KIND, "id = ?3", &stored.id)? {
+                return Err(ApiError::code(ErrorCode::SDRS_0211, format!("disk `{}` exists already", stored.id)));
+            }
+            store::insert(tx, &project, &stored)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(DiskResponse { disk })))
+}
+
+/// Deletes a disk natively; a replication pair using it turns `invalid`.
+pub async fn delete_disk(
+    State(state): State<AppState>,
+    Ids((project, id)): Ids<(String, String)>,
+) -> ApiResult<StatusCode> {
+    state
+        .db
+        .write(move |tx| {
+            store::get::<NativeDisk>(tx, &project, &id)?
+                .ok_or_else(|| ApiError::code(ErrorCode::SDRS_1803, format!("no disk `{id}`")))?;
+            store::remove::<NativeDisk>(tx, &id)?;
+            let filter = ListFilter { limit: u32::MAX, ..ListFilter::default() };
+            for mut pair in store::list::<Replication>(tx, &project, &filter)?.0 {
+                if pair.volume_ids.split(',').any(|v| v == id) {
+                    pair.status = ReplicationStatus::Invalid;
+                    store::update(tx, &pair)?;
+                }
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplicationChange {
+    pub fault_level: FaultLevel,
+}
+
+/// Sets a replication pair's `fault_level` (5: the replication link is broken).
+pub async fn update_replication(
+    State(state): State<AppState>,
+    Ids((project, id)): Ids<(String, String)>,
+    bytes: Bytes,
+) -> ApiResult<Json<ReplicationResponse>> {
+    let change: ReplicationChange = body(&bytes)?;
+    let replication = state
+        .db
+        .write(move |tx| {
+            let mut pair = replication_or_404(tx, &project, &id)?;
+            pair.fault_level = change.fault_level.as_str().to_owned();
+            store::update(tx, &pair)?;
+            Ok(pair)
+        })
+        .await?;
+    Ok(Json(ReplicationResponse { replication }))
+}
+
+/// An armed fault: the next `times` jobs (of the group, or of any group) that reach `step` fail.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fault {
+    #[serde(default)]
+    pub server_group_id: Option<String>,
+    pub step: String,
+    #[serde(default)]
+    pub error_code: Option<String>,
+    #[serde(default)]
+    pub fail_reason: Option<String>,
+    #[serde(default = "once")]
+    pub times: u32,
+}
+
+fn once() -> u32 {
+    1
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct FaultList {
+    pub faults: Vec<Fault>,
+}
+
+/// Every step name any job has.
+fn known_steps() -> Vec<&'static str> {
+    use sdrs_core::state_machine::Operation;
+    let mut steps: Vec<&'static str> = Operation::ALL
+        .iter()
+        .flat_map(|operation| {
+            PlanKind::Group { operation: *operation, server_group_id: String::new(), requested_station: None }.steps()
+        })
+        .copied()
+        .collect();
+    steps.extend([
+        "createDrServer",
+        "attachDrNics",
+        "deleteProtectedInstance",
+        "createDrDisk",
+        "createReplicationPair",
+        "deleteReplicationPair",
+        "expandDisks",
+        "attachReplicationPair",
+        "detachReplicationPair",
+        "createDrillServers",
+        "deleteDrillServers",
+    ]);
+    steps
+}
+
+pub async fn create_fault(
+    State(state): State<AppState>,
+    Ids(project): Ids<String>,
+    bytes: Bytes,
+) -> ApiResult<(StatusCode, Json<Fault>)> {
+    let fault: Fault = body(&bytes)?;
+    let steps = known_steps();
+    if !steps.contains(&fault.step.as_str()) {
+        return Err(ApiError::code(
+            ErrorCode::SDRS_0201,
+            format!("unknown step `{}`; steps are: {}", fault.step, steps.join(", ")),
+        ));
+    }
+    if let Some(code) = &fault.error_code {
+        if ErrorCode::parse(code).is_none() {
+            return Err(ApiError::code(ErrorCode::SDRS_0201, format!("`{code}` is not a documented SDRS error code")));
+        }
+    }
+    let stored = fault.clone();
+    state
+        .db
+        .write(move |tx| {
+            if let Some(group) = &stored.server_group_id {
+                group_or_404(tx, &project, group)?;
+            }
+            tx.execute(
+                "INSERT INTO faults (project_id, server_group_id, step, error_code, fail_reason, remaining)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    project,
+                    stored.server_group_id,
+                    stored.step,
+                    stored.error_code.clone().unwrap_or_default(),
+                    stored.fail_reason.clone().unwrap_or_default(),
+                    stored.times
+                ],
+            )?;
+            Ok(())
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(fault)))
+}
+
+pub async fn list_faults(State(state): State<AppState>, Ids(project): Ids<String>) -> ApiResult<Json<FaultList>> {
+    let faults = state
+        .db
+        .call(move |conn| {
+            let mut statement = conn.prepare(
+                "SELECT server_group_id, step, error_code, fail_reason, remaining FROM faults
+                 WHERE project_id = ?1 AND remaining > 0 ORDER BY id",
+            )?;
+            let rows = statement.query_map([project], |row| {
+                let code: String = row.get(2)?;
+                let reason: String = row.get(3)?;
+                Ok(Fault {
+                    server_group_id: row.get(0)?,
+                    step: row.get(1)?,
+                    error_code: (!code.is_empty()).then_some(code),
+                    fail_reason: (!reason.is_empty()).then_some(reason),
+                    times: row.get(4)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await?;
+    Ok(Json(FaultList { faults }))
+}
+
+pub async fn clear_faults(State(state): State<AppState>, Ids(project): Ids<String>) -> ApiResult<StatusCode> {
+    state
+        .db
+        .write(move |tx| {
+            tx.execute("DELETE FROM faults WHERE project_id = ?1", [project])?;
+            Ok(())
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A group with its instances, pairs, drills and server facts: what `sdrs_core::precheck` takes.
+pub async fn snapshot(
+    State(state): State<AppState>,
+    Ids((project, id)): Ids<(String, String)>,
+) -> ApiResult<Json<GroupSnapshot>> {
+    let snapshot = state
+        .db
+        .write(move |tx| {
+            let group = group_or_404(tx, &project, &id)?;
+            load_snapshot(tx, &project, group)
+        })
+        .await?;
+    Ok(Json(snapshot))
+}

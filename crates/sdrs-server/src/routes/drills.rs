@@ -1,0 +1,180 @@
+//! DR drills: create, list, show, rename and delete.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::Json;
+
+use sdrs_core::request::{parse_paging, ResourceName};
+use sdrs_core::state_machine::drill_allowed;
+use sdrs_core::status::DrillStatus;
+use sdrs_core::timefmt::resource_time;
+use sdrs_core::wire::{
+    CreateDrillRequest, DisasterRecoveryDrill, DisasterRecoveryDrillList, DisasterRecoveryDrillResponse, JobEntities,
+    JobIdResponse, JobType, UpdateDrillNameRequest,
+};
+use sdrs_core::ErrorCode;
+
+use super::{body, drill_or_404, group_or_404, refuse, Ids, QueryPairs};
+use crate::error::{ApiError, ApiResult};
+use crate::jobs::{self, PlanKind};
+use crate::store::{self, ListFilter};
+use crate::{now_millis, AppState};
+
+pub async fn list(
+    State(state): State<AppState>,
+    Ids(project): Ids<String>,
+    query: QueryPairs,
+) -> ApiResult<Json<DisasterRecoveryDrillList>> {
+    let paging = parse_paging(query.borrowed()).map_err(refuse)?;
+    let status = query
+        .get("status")
+        .map(str::parse::<DrillStatus>)
+        .transpose()
+        .map_err(|e| ApiError::code(ErrorCode::SDRS_0209, e.to_string()))?;
+    let vpc = query.get("drill_vpc_id").map(str::to_owned);
+    let filter = ListFilter {
+        server_group_ids: query.get("server_group_id").map(|id| vec![id.to_owned()]),
+        status: status.map(|s| s.as_str().to_owned()),
+        name_contains: query.get("name").map(str::to_owned),
+        limit: paging.limit,
+        offset: paging.offset,
+        ..ListFilter::default()
+    };
+    let (mut disaster_recovery_drills, mut count) =
+        state.db.call(move |conn| store::list::<DisasterRecoveryDrill>(conn, &project, &filter)).await?;
+    if let Some(vpc) = vpc {
+        disaster_recovery_drills.retain(|d| d.drill_vpc_id == vpc);
+        count = disaster_recovery_drills.len() as u64;
+    }
+    Ok(Json(DisasterRecoveryDrillList { disaster_recovery_drills, count }))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Ids(project): Ids<String>,
+    bytes: Bytes,
+) -> ApiResult<Json<JobIdResponse>> {
+    let request: CreateDrillRequest = body(&bytes)?;
+    let params = request.disaster_recovery_drill;
+    ResourceName::parse(&params.name).map_err(refuse)?;
+    let now = now_millis();
+    let scale = state.config.time_scale;
+    let job_id = state
+        .db
+        .write(move |tx| {
+            let mut group = group_or_404(tx, &project, &params.server_group_id)?;
+            if !drill_allowed(group.status) {
+                return Err(ApiError::code(
+                    ErrorCode::SDRS_1002,
+                    format!("a DR drill cannot start while the group is `{}`", group.status),
+                ));
+            }
+            if params.drill_vpc_id.as_deref() == Some(group.source_vpc_id.as_str()) {
+                return Err(ApiError::code(ErrorCode::SDRS_1907, "use a VPC of its own for the drill"));
+            }
+            let stamp = resource_time(now);
+            let drill = DisasterRecoveryDrill {
+                id: uuid::Uuid::new_v4().to_string(),
+                name: params.name.clone(),
+                status: DrillStatus::Creating,
+                drill_vpc_id: params.drill_vpc_id.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+                created_at: stamp.clone(),
+                updated_at: stamp,
+                server_group_id: group.id.clone(),
+                drill_servers: Vec::new(),
+            };
+            store::insert(tx, &project, &drill)?;
+            group.disaster_recovery_drill_num += 1;
+            store::update(tx, &group)?;
+            let entities = JobEntities {
+                server_group_id: Some(group.id.clone()),
+                disaster_recovery_drill_id: Some(drill.id.clone()),
+                ..JobEntities::default()
+            };
+            let kind = PlanKind::CreateDrill { drill_id: drill.id.clone() };
+            jobs::submit(
+                tx,
+                jobs::Submission {
+                    project_id: &project,
+                    server_group_id: Some(&group.id),
+                    job_type: JobType::CreateDisasterRecoveryDrill.as_str(),
+                    entities,
+                    kind,
+                },
+                scale,
+                now,
+            )
+        })
+        .await?;
+    state.jobs_wake.notify_one();
+    Ok(Json(JobIdResponse { job_id }))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Ids((project, id)): Ids<(String, String)>,
+) -> ApiResult<Json<DisasterRecoveryDrillResponse>> {
+    let disaster_recovery_drill = state.db.write(move |tx| drill_or_404(tx, &project, &id)).await?;
+    Ok(Json(DisasterRecoveryDrillResponse { disaster_recovery_drill }))
+}
+
+pub async fn rename(
+    State(state): State<AppState>,
+    Ids((project, id)): Ids<(String, String)>,
+    bytes: Bytes,
+) -> ApiResult<Json<DisasterRecoveryDrillResponse>> {
+    let request: UpdateDrillNameRequest = body(&bytes)?;
+    ResourceName::parse(&request.disaster_recovery_drill.name).map_err(refuse)?;
+    let now = now_millis();
+    let disaster_recovery_drill = state
+        .db
+        .write(move |tx| {
+            let mut drill = drill_or_404(tx, &project, &id)?;
+            drill.name = request.disaster_recovery_drill.name;
+            drill.updated_at = resource_time(now);
+            store::update(tx, &drill)?;
+            Ok(drill)
+        })
+        .await?;
+    Ok(Json(DisasterRecoveryDrillResponse { disaster_recovery_drill }))
+}
+
+pub async fn remove(
+    State(state): State<AppState>,
+    Ids((project, id)): Ids<(String, String)>,
+) -> ApiResult<Json<JobIdResponse>> {
+    let now = now_millis();
+    let scale = state.config.time_scale;
+    let job_id = state
+        .db
+        .write(move |tx| {
+            let mut drill = drill_or_404(tx, &project, &id)?;
+            if !matches!(drill.status, DrillStatus::Available | DrillStatus::Error | DrillStatus::ErrorDeleting) {
+                return Err(ApiError::code(ErrorCode::SDRS_1913, format!("the DR drill is `{}`", drill.status)));
+            }
+            drill.status = DrillStatus::Deleting;
+            drill.updated_at = resource_time(now);
+            store::update(tx, &drill)?;
+            let entities = JobEntities {
+                server_group_id: Some(drill.server_group_id.clone()),
+                disaster_recovery_drill_id: Some(drill.id.clone()),
+                ..JobEntities::default()
+            };
+            let kind = PlanKind::DeleteDrill { drill_id: drill.id.clone() };
+            jobs::submit(
+                tx,
+                jobs::Submission {
+                    project_id: &project,
+                    server_group_id: Some(&drill.server_group_id),
+                    job_type: JobType::DeleteDisasterRecoveryDrill.as_str(),
+                    entities,
+                    kind,
+                },
+                scale,
+                now,
+            )
+        })
+        .await?;
+    state.jobs_wake.notify_one();
+    Ok(Json(JobIdResponse { job_id }))
+}

@@ -1,0 +1,228 @@
+//! Protection groups: create, list, show, rename, delete and the action endpoint.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::Json;
+
+use sdrs_core::action::parse_action;
+use sdrs_core::precheck::precheck;
+use sdrs_core::request::{validate_description, GroupListQuery, GroupQueryType, ResourceName};
+use sdrs_core::snapshot::Intent;
+use sdrs_core::state_machine::{resolve, Operation};
+use sdrs_core::status::{GroupStatus, PriorityStation};
+use sdrs_core::timefmt::resource_time;
+use sdrs_core::wire::{
+    ActiveDomain, CreateServerGroupRequest, JobEntities, JobIdResponse, ServerGroup, ServerGroupList,
+    ServerGroupResponse, UpdateServerGroupNameRequest,
+};
+use sdrs_core::ErrorCode;
+
+use super::{body, group_or_404, load_snapshot, refuse, refuse_blocked, Ids, QueryPairs};
+use crate::error::{ApiError, ApiResult};
+use crate::jobs::{self, begin_group_operation, PlanKind};
+use crate::store::{self, ListFilter};
+use crate::{now_millis, AppState};
+
+pub async fn list(
+    State(state): State<AppState>,
+    Ids(project): Ids<String>,
+    query: QueryPairs,
+) -> ApiResult<Json<ServerGroupList>> {
+    let parsed = GroupListQuery::parse(query.borrowed()).map_err(refuse)?;
+    let mut filter = ListFilter {
+        status: parsed.status.map(|s| s.as_str().to_owned()),
+        name_contains: parsed.name,
+        az: parsed.availability_zone,
+        limit: parsed.paging.limit,
+        offset: parsed.paging.offset,
+        ..ListFilter::default()
+    };
+    match parsed.query_type {
+        Some(GroupQueryType::StatusAbnormal) => {
+            filter.statuses =
+                Some(GroupStatus::ALL.iter().filter(|s| s.is_error()).map(|s| s.as_str().to_owned()).collect());
+        }
+        Some(GroupQueryType::StopProtected) => {
+            filter.statuses = Some(vec!["available".to_owned(), "failed-over".to_owned()]);
+        }
+        Some(GroupQueryType::PeriodNoDrDrill) => filter.no_drills = true,
+        _ => {}
+    }
+    let (server_groups, count) = state.db.call(move |conn| store::list::<ServerGroup>(conn, &project, &filter)).await?;
+    Ok(Json(ServerGroupList { server_groups, count }))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Ids(project): Ids<String>,
+    bytes: Bytes,
+) -> ApiResult<Json<JobIdResponse>> {
+    let request: CreateServerGroupRequest = body(&bytes)?;
+    let params = request.server_group;
+    ResourceName::parse(&params.name).map_err(refuse)?;
+    validate_description(params.description.as_deref()).map_err(refuse)?;
+    if params.dr_type.as_deref().is_some_and(|t| t != "migration") {
+        return Err(ApiError::code(ErrorCode::SDRS_0201, "dr_type must be `migration`"));
+    }
+    if params.source_vpc_id.trim().is_empty() {
+        return Err(ApiError::code(ErrorCode::SDRS_0204, "source_vpc_id is empty"));
+    }
+    let now = now_millis();
+    let scale = state.config.time_scale;
+    let job_id = state
+        .db
+        .write(move |tx| {
+            let domain: ActiveDomain = misc_domain(tx, &params.domain_id)?;
+            let sides = [
+                &domain.local_replication_cluster.availability_zone,
+                &domain.remote_replication_cluster.availability_zone,
+            ];
+            let (source, target) = (&params.source_availability_zone, &params.target_availability_zone);
+            if source == target || !sides.contains(&source) || !sides.contains(&target) {
+                return Err(ApiError::code(
+                    ErrorCode::SDRS_0203,
+                    format!("domain `{}` pairs {} and {}", domain.name, sides[0], sides[1]),
+                ));
+            }
+            let stamp = resource_time(now);
+            let group = ServerGroup {
+                id: uuid::Uuid::new_v4().to_string(),
+                name: params.name.clone(),
+                description: params.description.clone(),
+                status: Operation::Create.transition().transient,
+                progress: 0,
+                source_availability_zone: source.clone(),
+                target_availability_zone: target.clone(),
+                domain_id: domain.id.clone(),
+                domain_name: domain.name.clone(),
+                priority_station: PriorityStation::Source,
+                protected_instance_num: 0,
+                replication_num: 0,
+                disaster_recovery_drill_num: 0,
+                protected_status: None,
+                replication_status: None,
+                health_status: None,
+                source_vpc_id: params.source_vpc_id.clone(),
+                target_vpc_id: params.source_vpc_id.clone(),
+                test_vpc_id: None,
+                dr_type: "migration".to_owned(),
+                server_type: "ECS".to_owned(),
+                created_at: stamp.clone(),
+                updated_at: stamp,
+                protection_type: Some("replication-pair".to_owned()),
+                replication_model: None,
+            };
+            store::insert(tx, &project, &group)?;
+            let kind = PlanKind::Group {
+                operation: Operation::Create,
+                server_group_id: group.id.clone(),
+                requested_station: None,
+            };
+            let entities = JobEntities { server_group_id: Some(group.id.clone()), ..JobEntities::default() };
+            let job_type = Operation::Create.transition().job_type.as_str();
+            jobs::submit(
+                tx,
+                jobs::Submission { project_id: &project, server_group_id: Some(&group.id), job_type, entities, kind },
+                scale,
+                now,
+            )
+        })
+        .await?;
+    state.jobs_wake.notify_one();
+    Ok(Json(JobIdResponse { job_id }))
+}
+
+fn misc_domain(tx: &store::Connection, id: &str) -> ApiResult<ActiveDomain> {
+    super::misc::domain(tx, id)?
+        .ok_or_else(|| ApiError::code(ErrorCode::SDRS_0205, format!("no active-active domain `{id}`")))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Ids((project, id)): Ids<(String, String)>,
+) -> ApiResult<Json<ServerGroupResponse>> {
+    let server_group = state.db.write(move |tx| group_or_404(tx, &project, &id)).await?;
+    Ok(Json(ServerGroupResponse { server_group }))
+}
+
+pub async fn rename(
+    State(state): State<AppState>,
+    Ids((project, id)): Ids<(String, String)>,
+    bytes: Bytes,
+) -> ApiResult<Json<ServerGroupResponse>> {
+    let request: UpdateServerGroupNameRequest = body(&bytes)?;
+    ResourceName::parse(&request.server_group.name).map_err(refuse)?;
+    let now = now_millis();
+    let server_group = state
+        .db
+        .write(move |tx| {
+            let mut group = group_or_404(tx, &project, &id)?;
+            group.name = request.server_group.name;
+            group.updated_at = resource_time(now);
+            store::update(tx, &group)?;
+            Ok(group)
+        })
+        .await?;
+    Ok(Json(ServerGroupResponse { server_group }))
+}
+
+pub async fn remove(
+    State(state): State<AppState>,
+    Ids((project, id)): Ids<(String, String)>,
+) -> ApiResult<Json<JobIdResponse>> {
+    submit_group_operation(&state, project, id, None).await
+}
+
+pub async fn action(
+    State(state): State<AppState>,
+    Ids((project, id)): Ids<(String, String)>,
+    bytes: Bytes,
+) -> ApiResult<Json<JobIdResponse>> {
+    let action = parse_action(&bytes).map_err(refuse)?;
+    submit_group_operation(&state, project, id, Some(action)).await
+}
+
+/// Checks and submits a group operation atomically: of two concurrent requests, the second sees the first's
+/// transient status and is refused.
+async fn submit_group_operation(
+    state: &AppState,
+    project: String,
+    id: String,
+    action: Option<sdrs_core::action::GroupAction>,
+) -> ApiResult<Json<JobIdResponse>> {
+    let now = now_millis();
+    let scale = state.config.time_scale;
+    let job_id = state
+        .db
+        .write(move |tx| {
+            let group = group_or_404(tx, &project, &id)?;
+            let intent = match action {
+                Some(action) => {
+                    resolve(action, group.status).map_err(refuse)?;
+                    Intent::from_action(action, group.status)
+                }
+                None => Intent::Delete,
+            };
+            let snapshot = load_snapshot(tx, &project, group)?;
+            refuse_blocked(&precheck(&snapshot, intent))?;
+            let mut group = snapshot.server_group;
+            let operation = intent.operation();
+            begin_group_operation(tx, &mut group, operation, now)?;
+            let kind = PlanKind::Group {
+                operation,
+                server_group_id: group.id.clone(),
+                requested_station: intent.requested_station(),
+            };
+            let entities = JobEntities { server_group_id: Some(group.id.clone()), ..JobEntities::default() };
+            let job_type = operation.transition().job_type.as_str();
+            jobs::submit(
+                tx,
+                jobs::Submission { project_id: &project, server_group_id: Some(&group.id), job_type, entities, kind },
+                scale,
+                now,
+            )
+        })
+        .await?;
+    state.jobs_wake.notify_one();
+    Ok(Json(JobIdResponse { job_id }))
+}

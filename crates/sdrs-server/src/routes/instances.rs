@@ -1,0 +1,408 @@
+//! Protected instances: create, list, show, rename, delete, and attaching and detaching replication pairs.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::Json;
+
+use sdrs_core::request::{parse_paging, validate_description, ResourceName};
+use sdrs_core::snapshot::PowerState;
+use sdrs_core::status::{GroupStatus, InstanceStatus, PriorityStation, ReplicationStatus};
+use sdrs_core::timefmt::resource_time;
+use sdrs_core::wire::{
+    AttachReplicationRequest, CreateProtectedInstanceRequest, DeleteProtectedInstanceRequest, JobEntities,
+    JobIdResponse, JobType, ProtectedInstance, ProtectedInstanceList, ProtectedInstanceResponse,
+    UpdateProtectedInstanceNameRequest,
+};
+use sdrs_core::ErrorCode;
+
+use super::{body, group_or_404, instance_or_404, optional_body, refuse, replication_or_404, Ids, QueryPairs};
+use crate::error::{ApiError, ApiResult};
+use crate::jobs::{self, PlanKind};
+use crate::resources::NativeServer;
+use crate::store::{self, ListFilter, Resource};
+use crate::{now_millis, AppState};
+
+const ABNORMAL: &[InstanceStatus] = &[
+    InstanceStatus::Error,
+    InstanceStatus::ErrorDeleting,
+    InstanceStatus::ErrorStarting,
+    InstanceStatus::ErrorStopping,
+    InstanceStatus::ErrorReversing,
+    InstanceStatus::ErrorFailingOver,
+    InstanceStatus::ErrorReprotecting,
+    InstanceStatus::ErrorResizing,
+    InstanceStatus::Invalid,
+    InstanceStatus::Fault,
+];
+
+pub async fn list(
+    State(state): State<AppState>,
+    Ids(project): Ids<String>,
+    query: QueryPairs,
+) -> ApiResult<Json<ProtectedInstanceList>> {
+    let paging = parse_paging(query.borrowed()).map_err(refuse)?;
+    let status = query
+        .get("status")
+        .map(str::parse::<InstanceStatus>)
+        .transpose()
+        .map_err(|e| ApiError::code(ErrorCode::SDRS_0209, e.to_string()))?;
+    // `server_group_ids` overrides `server_group_id`; either overrides `protected_instance_ids` (reference §5).
+    let groups = match query.id_list("server_group_ids")? {
+        Some(ids) => Some(ids),
+        None => query.get("server_group_id").map(|id| vec![id.to_owned()]),
+    };
+    let ids = if groups.is_some() { None } else { query.id_list("protected_instance_ids")? };
+    let filter = ListFilter {
+        server_group_ids: groups,
+        ids,
+        status: status.map(|s| s.as_str().to_owned()),
+        statuses: (query.get("query_type") == Some("status_abnormal"))
+            .then(|| ABNORMAL.iter().map(|s| s.as_str().to_owned()).collect()),
+        name_contains: query.get("name").map(str::to_owned),
+        limit: paging.limit,
+        offset: paging.offset,
+        ..ListFilter::default()
+    };
+    let (protected_instances, count) =
+        state.db.call(move |conn| store::list::<ProtectedInstance>(conn, &project, &filter)).await?;
+    Ok(Json(ProtectedInstanceList { protected_instances, count }))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Ids(project): Ids<String>,
+    bytes: Bytes,
+) -> ApiResult<Json<JobIdResponse>> {
+    let request: CreateProtectedInstanceRequest = body(&bytes)?;
+    let params = request.protected_instance;
+    ResourceName::parse(&params.name).map_err(refuse)?;
+    validate_description(params.description.as_deref()).map_err(refuse)?;
+    let now = now_millis();
+    let scale = state.config.time_scale;
+    let job_id = state
+        .db
+        .write(move |tx| {
+            let mut group = group_or_404(tx, &project, &params.server_group_id)?;
+            if !matches!(group.status, GroupStatus::Available | GroupStatus::Protected) {
+                return Err(ApiError::code(ErrorCode::SDRS_1323, format!("the group is `{}`", group.status)));
+            }
+            let server = store::get::<NativeServer>(tx, &project, &params.server_id)?
+                .filter(|s| s.power_state != PowerState::Deleted)
+                .ok_or_else(|| ApiError::code(ErrorCode::SDRS_1326, format!("no server `{}`", params.server_id)))?;
+            if server.availability_zone != group.production_availability_zone() {
+                return Err(ApiError::code(
+                    ErrorCode::SDRS_1303,
+                    format!(
+                        "server is in {}, the group's production site is {}",
+                        server.availability_zone,
+                        group.production_availability_zone()
+                    ),
+                ));
+            }
+            if server.vpc_id != group.source_vpc_id {
+                return Err(ApiError::code(ErrorCode::SDRS_1304, format!("server is in VPC {}", server.vpc_id)));
+            }
+            let taken = store::exists_where(
+                tx,
+                &project,
+                ProtectedInstance::KIND,
+                "(json_extract(body, '$.source_server') = ?3 OR json_extract(body, '$.target_server') = ?3)",
+                &server.id,
+            )?;
+            if taken || server.protected_instance_id.is_some() {
+                return Err(ApiError::code(ErrorCode::SDRS_1305, format!("server `{}`", server.id)));
+            }
+            let dr_server = uuid::Uuid::new_v4().to_string();
+            let (source_server, target_server) = match group.priority_station {
+                PriorityStation::Source => (server.id.clone(), dr_server),
+                PriorityStation::Target => (dr_server, server.id.clone()),
+            };
+            let stamp = resource_time(now);
+            let instance = ProtectedInstance {
+                id: uuid::Uuid::new_v4().to_string(),
+                name: params.name.clone(),
+                description: params.description.clone(),
+                server_group_id: group.id.clone(),
+                status: InstanceStatus::Creating,
+                progress: 0,
+                source_server,
+                target_server,
+                created_at: stamp.clone(),
+                updated_at: stamp,
+                priority_station: group.priority_station,
+                attachment: Vec::new(),
+                tags: params.tags.clone(),
+                metadata: serde_json::Map::new(),
+            };
+            store::insert(tx, &project, &instance)?;
+            group.protected_instance_num += 1;
+            store::update(tx, &group)?;
+            let entities = JobEntities {
+                server_group_id: Some(group.id.clone()),
+                protected_instance_id: Some(instance.id.clone()),
+                ..JobEntities::default()
+            };
+            let kind = PlanKind::CreateInstance { protected_instance_id: instance.id.clone() };
+            jobs::submit(
+                tx,
+                jobs::Submission {
+                    project_id: &project,
+                    server_group_id: Some(&group.id),
+                    job_type: JobType::CreateProtectedInstance.as_str(),
+                    entities,
+                    kind,
+                },
+                scale,
+                now,
+            )
+        })
+        .await?;
+    state.jobs_wake.notify_one();
+    Ok(Json(JobIdResponse { job_id }))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Ids((project, id)): Ids<(String, String)>,
+) -> ApiResult<Json<ProtectedInstanceResponse>> {
+    let protected_instance = state.db.write(move |tx| instance_or_404(tx, &project, &id)).await?;
+    Ok(Json(ProtectedInstanceResponse { protected_instance }))
+}
+
+pub async fn rename(
+    State(state): State<AppState>,
+    Ids((project, id)): Ids<(String, String)>,
+    bytes: Bytes,
+) -> ApiResult<Json<ProtectedInstanceResponse>> {
+    let request: UpdateProtectedInstanceNameRequest = body(&bytes)?;
+    ResourceName::parse(&request.protected_instance.name).map_err(refuse)?;
+    let now = now_millis();
+    let protected_instance = state
+        .db
+        .write(move |tx| {
+            let mut instance = instance_or_404(tx, &project, &id)?;
+            instance.name = request.protected_instance.name;
+            instance.updated_at = resource_time(now);
+            store::update(tx, &instance)?;
+            Ok(instance)
+        })
+        .await?;
+    Ok(Json(ProtectedInstanceResponse { protected_instance }))
+}
+
+const DELETABLE: &[InstanceStatus] = &[
+    InstanceStatus::Available,
+    InstanceStatus::Protected,
+    InstanceStatus::FailedOver,
+    InstanceStatus::Error,
+    InstanceStatus::ErrorStarting,
+    InstanceStatus::ErrorStopping,
+    InstanceStatus::ErrorReversing,
+    InstanceStatus::ErrorFailingOver,
+    InstanceStatus::ErrorDeleting,
+    InstanceStatus::ErrorReprotecting,
+    InstanceStatus::ErrorResizing,
+    InstanceStatus::Invalid,
+    InstanceStatus::Fault,
+];
+
+pub async fn remove(
+    State(state): State<AppState>,
+    Ids((project, id)): Ids<(String, String)>,
+    bytes: Bytes,
+) -> ApiResult<Json<JobIdResponse>> {
+    let request: DeleteProtectedInstanceRequest = optional_body(&bytes)?;
+    let now = now_millis();
+    let scale = state.config.time_scale;
+    let job_id = state
+        .db
+        .write(move |tx| {
+            let mut instance = instance_or_404(tx, &project, &id)?;
+            let group = group_or_404(tx, &project, &instance.server_group_id)?;
+            if group.status.is_transient() {
+                return Err(ApiError::code(
+                    ErrorCode::SDRS_1324,
+                    format!("a job is running on the group (`{}`)", group.status),
+                ));
+            }
+            if !DELETABLE.contains(&instance.status) {
+                return Err(ApiError::code(
+                    ErrorCode::SDRS_1301,
+                    format!("the protected instance is `{}`", instance.status),
+                ));
+            }
+            instance.status = InstanceStatus::Deleting;
+            instance.updated_at = resource_time(now);
+            store::update(tx, &instance)?;
+            let entities = JobEntities {
+                server_group_id: Some(group.id.clone()),
+                protected_instance_id: Some(instance.id.clone()),
+                ..JobEntities::default()
+            };
+            let kind = PlanKind::DeleteInstance {
+                protected_instance_id: instance.id.clone(),
+                delete_target_server: request.delete_target_server,
+            };
+            jobs::submit(
+                tx,
+                jobs::Submission {
+                    project_id: &project,
+                    server_group_id: Some(&group.id),
+                    job_type: JobType::DeleteProtectedInstance.as_str(),
+                    entities,
+                    kind,
+                },
+                scale,
+                now,
+            )
+        })
+        .await?;
+    state.jobs_wake.notify_one();
+    Ok(Json(JobIdResponse { job_id }))
+}
+
+fn valid_device(device: &str) -> bool {
+    let Some(letters) = device.strip_prefix("/dev/sd").or_else(|| device.strip_prefix("/dev/vd")) else { return false };
+    !letters.is_empty() && letters.bytes().all(|b| b.is_ascii_lowercase())
+}
+
+pub async fn attach(
+    State(state): State<AppState>,
+    Ids((project, id)): Ids<(String, String)>,
+    bytes: Bytes,
+) -> ApiResult<Json<JobIdResponse>> {
+    let request: AttachReplicationRequest = body(&bytes)?;
+    let params = request.replication_attachment;
+    if !valid_device(&params.device) {
+        return Err(ApiError::code(
+            ErrorCode::SDRS_0201,
+            format!("device `{}` is not of the form /dev/vdX or /dev/sdX", params.device),
+        ));
+    }
+    let now = now_millis();
+    let scale = state.config.time_scale;
+    let job_id = state
+        .db
+        .write(move |tx| {
+            let instance = instance_or_404(tx, &project, &id)?;
+            let mut pair = replication_or_404(tx, &project, &params.replication_id)?;
+            let group = group_or_404(tx, &project, &instance.server_group_id)?;
+            if pair.server_group_id != instance.server_group_id {
+                return Err(ApiError::code(ErrorCode::SDRS_1611, "the pair and the instance are in different groups"));
+            }
+            if !matches!(group.status, GroupStatus::Available | GroupStatus::Protected) {
+                return Err(ApiError::code(
+                    ErrorCode::SDRS_1002,
+                    format!("attaching needs the group available or protected; it is `{}`", group.status),
+                ));
+            }
+            if !matches!(instance.status, InstanceStatus::Available | InstanceStatus::Protected) {
+                return Err(ApiError::code(
+                    ErrorCode::SDRS_1328,
+                    format!("the protected instance is `{}`", instance.status),
+                ));
+            }
+            if !matches!(pair.status, ReplicationStatus::Available | ReplicationStatus::Protected) {
+                return Err(ApiError::code(ErrorCode::SDRS_1601, format!("the replication pair is `{}`", pair.status)));
+            }
+            if !pair.attachment.is_empty() {
+                return Err(ApiError::code(ErrorCode::SDRS_1605, "the replication pair is attached already"));
+            }
+            if instance.attachment.iter().any(|a| a.device == params.device) {
+                return Err(ApiError::code(
+                    ErrorCode::SDRS_1603,
+                    format!("device {} is in use on the instance", params.device),
+                ));
+            }
+            let previous_replication = pair.status;
+            pair.status = ReplicationStatus::Attaching;
+            pair.updated_at = resource_time(now);
+            store::update(tx, &pair)?;
+            let entities = JobEntities {
+                server_group_id: Some(group.id.clone()),
+                protected_instance_id: Some(instance.id.clone()),
+                replication_pair_id: Some(pair.id.clone()),
+                ..JobEntities::default()
+            };
+            let kind = PlanKind::Attach {
+                protected_instance_id: instance.id.clone(),
+                replication_id: pair.id.clone(),
+                device: params.device.clone(),
+                previous_instance: instance.status,
+                previous_replication,
+            };
+            jobs::submit(
+                tx,
+                jobs::Submission {
+                    project_id: &project,
+                    server_group_id: Some(&group.id),
+                    job_type: JobType::AttachReplicationPair.as_str(),
+                    entities,
+                    kind,
+                },
+                scale,
+                now,
+            )
+        })
+        .await?;
+    state.jobs_wake.notify_one();
+    Ok(Json(JobIdResponse { job_id }))
+}
+
+pub async fn detach(
+    State(state): State<AppState>,
+    Ids((project, id, replication_id)): Ids<(String, String, String)>,
+) -> ApiResult<Json<JobIdResponse>> {
+    let now = now_millis();
+    let scale = state.config.time_scale;
+    let job_id = state
+        .db
+        .write(move |tx| {
+            let instance = instance_or_404(tx, &project, &id)?;
+            let mut pair = replication_or_404(tx, &project, &replication_id)?;
+            let group = group_or_404(tx, &project, &instance.server_group_id)?;
+            if !instance.attachment.iter().any(|a| a.replication == pair.id) {
+                return Err(ApiError::code(
+                    ErrorCode::SDRS_1604,
+                    "the replication pair is not attached to this instance",
+                ));
+            }
+            if group.status.is_transient() {
+                return Err(ApiError::code(
+                    ErrorCode::SDRS_1002,
+                    format!("a job is running on the group (`{}`)", group.status),
+                ));
+            }
+            let previous_replication = pair.status;
+            pair.status = ReplicationStatus::Detaching;
+            pair.updated_at = resource_time(now);
+            store::update(tx, &pair)?;
+            let entities = JobEntities {
+                server_group_id: Some(group.id.clone()),
+                protected_instance_id: Some(instance.id.clone()),
+                replication_pair_id: Some(pair.id.clone()),
+                ..JobEntities::default()
+            };
+            let kind = PlanKind::Detach {
+                protected_instance_id: instance.id.clone(),
+                replication_id: pair.id.clone(),
+                previous_instance: instance.status,
+                previous_replication,
+            };
+            jobs::submit(
+                tx,
+                jobs::Submission {
+                    project_id: &project,
+                    server_group_id: Some(&group.id),
+                    job_type: JobType::DetachReplicationPair.as_str(),
+                    entities,
+                    kind,
+                },
+                scale,
+                now,
+            )
+        })
+        .await?;
+    state.jobs_wake.notify_one();
+    Ok(Json(JobIdResponse { job_id }))
+}

@@ -1,0 +1,217 @@
+//! Jobs, API versions, active-active domains, quotas, the task centre, and what answers unknown paths.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use r2d2_sqlite::rusqlite::{params, OptionalExtension};
+use tower::ServiceExt;
+
+use sdrs_core::request::parse_paging;
+use sdrs_core::wire::{
+    ActiveDomain, ActiveDomainList, ApiVersion, ApiVersionList, ApiVersionResponse, FailureJob, FailureJobList, Job,
+    Link, QuotaResource, QuotaResponse, Quotas, Replication, ServerGroup,
+};
+
+use super::{refuse, Ids, QueryPairs};
+use crate::error::{ApiError, ApiResult};
+use crate::store::{from_json, Connection, Resource};
+use crate::{jobs, AppState};
+
+pub async fn job(State(state): State<AppState>, Ids((project, job_id)): Ids<(String, String)>) -> ApiResult<Json<Job>> {
+    let found = state.db.call({
+        let job_id = job_id.clone();
+        move |conn| jobs::get(conn, &project, &job_id)
+    });
+    found.await?.map(Json).ok_or_else(|| jobs::not_found(&job_id))
+}
+
+fn v1(base: &str) -> ApiVersion {
+    ApiVersion {
+        id: "v1".to_owned(),
+        links: vec![Link { href: format!("{base}/v1/"), rel: "self".to_owned() }],
+        status: "CURRENT".to_owned(),
+        updated: "2018-05-30T15:00:00Z".to_owned(),
+        version: String::new(),
+        min_version: String::new(),
+    }
+}
+
+fn base_url(request: &Request) -> String {
+    let host = request.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    format!("http://{host}")
+}
+
+/// `GET /`: the API versions, or the console for a browser (which asks for `text/html`).
+pub async fn versions_or_console(State(state): State<AppState>, request: Request) -> Response {
+    let wants_html = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|a| a.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if wants_html && state.config.console_dir.is_some() {
+        return console(&state, request).await;
+    }
+    Json(ApiVersionList { versions: vec![v1(&base_url(&request))] }).into_response()
+}
+
+pub async fn version(request: Request) -> Json<ApiVersionResponse> {
+    Json(ApiVersionResponse { version: v1(&base_url(&request)) })
+}
+
+async fn console(state: &AppState, request: Request) -> Response {
+    let Some(dir) = &state.config.console_dir else { return ApiError::no_such_api().into_response() };
+    // Client-side routes all load index.html.
+    let service =
+        tower_http::services::ServeDir::new(dir).fallback(tower_http::services::ServeFile::new(dir.join("index.html")));
+    match service.oneshot(request).await {
+        Ok(response) => response.map(Body::new),
+        Err(error) => ApiError::Internal(anyhow::anyhow!("serving the console: {error}")).into_response(),
+    }
+}
+
+/// Unknown paths: the console's files when it is built, else the gateway's "no such API".
+pub async fn fallback(State(state): State<AppState>, request: Request) -> Response {
+    let path = request.uri().path();
+    let is_api = path.starts_with("/v1/") || path.starts_with("/admin/");
+    if !is_api && request.method() == axum::http::Method::GET {
+        return console(&state, request).await;
+    }
+    ApiError::no_such_api().into_response()
+}
+
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::Gateway {
+        status: StatusCode::METHOD_NOT_ALLOWED,
+        code: "APIG.0101",
+        message: "The API does not exist or has not been published in the environment".to_owned(),
+    }
+}
+
+/// An active-active domain by id.
+pub fn domain(conn: &Connection, id: &str) -> ApiResult<Option<ActiveDomain>> {
+    let body: Option<String> =
+        conn.query_row("SELECT body FROM domains WHERE id = ?1", [id], |row| row.get(0)).optional()?;
+    body.map(|b| from_json(&b)).transpose()
+}
+
+/// Stores a domain (used by the demo and tests).
+pub fn put_domain(conn: &Connection, domain: &ActiveDomain) -> ApiResult<()> {
+    conn.execute(
+        "INSERT OR REPLACE INTO domains (id, body) VALUES (?1, ?2)",
+        params![domain.id, serde_json::to_string(domain)?],
+    )?;
+    Ok(())
+}
+
+pub async fn domains(State(state): State<AppState>, Ids(_project): Ids<String>) -> ApiResult<Json<ActiveDomainList>> {
+    let domains = state
+        .db
+        .call(|conn| {
+            let mut statement = conn.prepare("SELECT body FROM domains ORDER BY id")?;
+            let rows = statement.query_map([], |row| row.get::<_, String>(0))?;
+            rows.map(|body| from_json(&body?)).collect::<ApiResult<Vec<ActiveDomain>>>()
+        })
+        .await?;
+    Ok(Json(ActiveDomainList { domains }))
+}
+
+pub async fn quotas(State(state): State<AppState>, Ids(project): Ids<String>) -> ApiResult<Json<QuotaResponse>> {
+    let resources = state
+        .db
+        .call(move |conn| {
+            let count = |kind: &str| -> ApiResult<i64> {
+                Ok(conn.query_row(
+                    "SELECT count(*) FROM resources WHERE project_id = ?1 AND kind = ?2",
+                    params![project, kind],
+                    |row| row.get(0),
+                )?)
+            };
+            let line = |resource_type: &str, used| QuotaResource {
+                resource_type: resource_type.to_owned(),
+                used,
+                quota: -1,
+                min: 0,
+                max: -1,
+            };
+            Ok(vec![line("server_groups", count(ServerGroup::KIND)?), line("replications", count(Replication::KIND)?)])
+        })
+        .await?;
+    Ok(Json(QuotaResponse { quotas: Quotas { resources } }))
+}
+
+pub async fn failure_jobs(
+    State(state): State<AppState>,
+    Ids(project): Ids<String>,
+    query: QueryPairs,
+) -> ApiResult<Json<FailureJobList>> {
+    let paging = parse_paging(query.borrowed()).map_err(refuse)?;
+    let group = query.get("server_group_id").map(str::to_owned);
+    let wanted = |job: &FailureJob| {
+        query.get("failure_status").is_none_or(|s| job.failure_status == s)
+            && query.get("resource_type").is_none_or(|t| job.resource_type == t)
+            && query.get("resource_name").is_none_or(|n| job.resource_name.contains(n))
+    };
+    let all = state
+        .db
+        .call(move |conn| {
+            let mut statement = conn.prepare(
+                "SELECT body FROM failure_jobs WHERE project_id = ?1 AND (?2 IS NULL OR server_group_id = ?2) ORDER BY seq DESC",
+            )?;
+            let rows = statement.query_map(params![project, group], |row| row.get::<_, String>(0))?;
+            rows.map(|body| from_json(&body?)).collect::<ApiResult<Vec<FailureJob>>>()
+        })
+        .await?;
+    let matching: Vec<FailureJob> = all.into_iter().filter(|j| wanted(j)).collect();
+    let count = matching.len() as u64;
+    let failure_jobs =
+        matching.into_iter().skip(paging.offset.min(usize::MAX as u64) as usize).take(paging.limit as usize).collect();
+    Ok(Json(FailureJobList { failure_jobs, count }))
+}
+
+pub async fn delete_failure_job(
+    State(state): State<AppState>,
+    Ids((project, id)): Ids<(String, String)>,
+) -> ApiResult<StatusCode> {
+    state
+        .db
+        .write(move |tx| {
+            tx.execute("DELETE FROM failure_jobs WHERE project_id = ?1 AND id = ?2", params![project, id])?;
+            Ok(())
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn delete_all_failure_jobs(
+    State(state): State<AppState>,
+    Ids(project): Ids<String>,
+) -> ApiResult<StatusCode> {
+    state
+        .db
+        .write(move |tx| {
+            tx.execute("DELETE FROM failure_jobs WHERE project_id = ?1", params![project])?;
+            Ok(())
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn delete_group_failure_jobs(
+    State(state): State<AppState>,
+    Ids((project, group)): Ids<(String, String)>,
+) -> ApiResult<StatusCode> {
+    state
+        .db
+        .write(move |tx| {
+            super::group_or_404(tx, &project, &group)?;
+            tx.execute(
+                "DELETE FROM failure_jobs WHERE project_id = ?1 AND server_group_id = ?2",
+                params![project, group],
+            )?;
+            Ok(())
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

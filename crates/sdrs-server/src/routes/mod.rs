@@ -1,0 +1,221 @@
+//! The route table and what handlers share: path and query extraction, snapshots, and refusals from pre-checks.
+
+mod admin;
+mod drills;
+mod groups;
+mod instances;
+mod misc;
+mod replications;
+
+pub use misc::put_domain;
+
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
+use axum::http::{HeaderName, StatusCode};
+use axum::routing::{delete, get, post};
+use axum::{middleware, Router};
+use r2d2_sqlite::rusqlite::Transaction;
+use serde::de::DeserializeOwned;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use sdrs_core::precheck::Precheck;
+use sdrs_core::request::RequestError;
+use sdrs_core::snapshot::GroupSnapshot;
+use sdrs_core::wire::{DisasterRecoveryDrill, ProtectedInstance, Replication, ServerGroup};
+use sdrs_core::ErrorCode;
+
+use crate::error::{ApiError, ApiResult};
+use crate::resources::NativeServer;
+use crate::{auth, openapi, store, AppState};
+
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/v1/{project_id}/server-groups", get(groups::list).post(groups::create))
+        .route("/v1/{project_id}/server-groups/{id}", get(groups::show).put(groups::rename).delete(groups::remove))
+        .route("/v1/{project_id}/server-groups/{id}/action", post(groups::action))
+        .route("/v1/{project_id}/protected-instances", get(instances::list).post(instances::create))
+        .route(
+            "/v1/{project_id}/protected-instances/{id}",
+            get(instances::show).put(instances::rename).delete(instances::remove),
+        )
+        .route("/v1/{project_id}/protected-instances/{id}/attachreplication", post(instances::attach))
+        .route(
+            "/v1/{project_id}/protected-instances/{id}/detachreplication/{replication_id}",
+            delete(instances::detach),
+        )
+        .route("/v1/{project_id}/replications", get(replications::list).post(replications::create))
+        .route(
+            "/v1/{project_id}/replications/{id}",
+            get(replications::show).put(replications::rename).delete(replications::remove),
+        )
+        .route("/v1/{project_id}/replications/{id}/action", post(replications::expand))
+        .route("/v1/{project_id}/disaster-recovery-drills", get(drills::list).post(drills::create))
+        .route(
+            "/v1/{project_id}/disaster-recovery-drills/{id}",
+            get(drills::show).put(drills::rename).delete(drills::remove),
+        )
+        .route("/v1/{project_id}/jobs/{job_id}", get(misc::job))
+        .route("/v1/{project_id}/active-domains", get(misc::domains))
+        .route("/v1/{project_id}/sdrs/quotas", get(misc::quotas))
+        .route("/v1/{project_id}/task-center/failure-jobs", get(misc::failure_jobs))
+        .route("/v1/{project_id}/task-center/failure-jobs/batch", delete(misc::delete_all_failure_jobs))
+        .route("/v1/{project_id}/task-center/failure-jobs/{id}", delete(misc::delete_failure_job))
+        .route(
+            "/v1/{project_id}/task-center/{server_group_id}/failure-jobs/batch",
+            delete(misc::delete_group_failure_jobs),
+        )
+        .route("/admin/v1/{project_id}/servers", get(admin::list_servers).post(admin::create_server))
+        .route(
+            "/admin/v1/{project_id}/servers/{id}",
+            get(admin::show_server).patch(admin::update_server).delete(admin::delete_server),
+        )
+        .route("/admin/v1/{project_id}/disks", get(admin::list_disks).post(admin::create_disk))
+        .route("/admin/v1/{project_id}/disks/{id}", delete(admin::delete_disk))
+        .route("/admin/v1/{project_id}/replications/{id}", axum::routing::patch(admin::update_replication))
+        .route(
+            "/admin/v1/{project_id}/faults",
+            get(admin::list_faults).post(admin::create_fault).delete(admin::clear_faults),
+        )
+        .route("/admin/v1/{project_id}/server-groups/{id}/snapshot", get(admin::snapshot))
+        .route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate));
+
+    let request_id = HeaderName::from_static("x-request-id");
+    Router::new()
+        .route("/", get(misc::versions_or_console))
+        .route("/v1", get(misc::version))
+        .route("/openapi.json", get(openapi::serve))
+        .merge(api)
+        .fallback(misc::fallback)
+        .method_not_allowed_fallback(misc::method_not_allowed)
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http())
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Path parameters, with refusals in the SDRS envelope.
+pub struct Ids<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Ids<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(ids)| Ids(ids))
+            .map_err(|rejection| ApiError::code(ErrorCode::SDRS_0201, rejection.body_text()))
+    }
+}
+
+/// The decoded query pairs, in order.
+pub struct QueryPairs(pub Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or("");
+        Ok(QueryPairs(form_urlencoded::parse(query.as_bytes()).into_owned().collect()))
+    }
+}
+
+impl QueryPairs {
+    /// Borrowed pairs, as the core's parsers take them.
+    pub fn borrowed(&self) -> Vec<(&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+    }
+
+    /// The first non-empty value of a key.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.iter().find(|(k, v)| k == key && !v.is_empty()).map(|(_, v)| v.as_str())
+    }
+
+    /// An id list filter written `['id1','id2']` (quotes optional), at most 30 ids.
+    pub fn id_list(&self, key: &str) -> ApiResult<Option<Vec<String>>> {
+        let Some(raw) = self.get(key) else { return Ok(None) };
+        let inner = raw.trim().trim_start_matches('[').trim_end_matches(']');
+        let ids: Vec<String> = inner
+            .split(',')
+            .map(|id| id.trim().trim_matches(|c| c == '\'' || c == '"').to_owned())
+            .filter(|id| !id.is_empty())
+            .collect();
+        if ids.len() > 30 {
+            return Err(ApiError::code(
+                ErrorCode::SDRS_0226,
+                format!("{key} names {} ids; at most 30 are allowed", ids.len()),
+            ));
+        }
+        Ok(Some(ids))
+    }
+}
+
+/// Parses a JSON body with the core's parser.
+pub fn body<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
+    sdrs_core::request::parse_body(bytes).map_err(|error: RequestError| ApiError::from_coded(&error))
+}
+
+/// Parses an optional JSON body: an empty body means the type's default.
+pub fn optional_body<T: DeserializeOwned + Default>(bytes: &[u8]) -> ApiResult<T> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        Ok(T::default())
+    } else {
+        body(bytes)
+    }
+}
+
+/// A validation refusal from the core.
+pub fn refuse(error: impl sdrs_core::SdrsCoded) -> ApiError {
+    ApiError::from_coded(&error)
+}
+
+fn not_found(code: ErrorCode, what: &str, id: &str) -> ApiError {
+    ApiError::code(code, format!("no {what} `{id}` in this project"))
+}
+
+pub fn group_or_404(tx: &Transaction<'_>, project: &str, id: &str) -> ApiResult<ServerGroup> {
+    store::get(tx, project, id)?.ok_or_else(|| not_found(ErrorCode::SDRS_1013, "protection group", id))
+}
+
+pub fn instance_or_404(tx: &Transaction<'_>, project: &str, id: &str) -> ApiResult<ProtectedInstance> {
+    store::get(tx, project, id)?.ok_or_else(|| not_found(ErrorCode::SDRS_1320, "protected instance", id))
+}
+
+pub fn replication_or_404(tx: &Transaction<'_>, project: &str, id: &str) -> ApiResult<Replication> {
+    store::get(tx, project, id)?.ok_or_else(|| not_found(ErrorCode::SDRS_1608, "replication pair", id))
+}
+
+pub fn drill_or_404(tx: &Transaction<'_>, project: &str, id: &str) -> ApiResult<DisasterRecoveryDrill> {
+    store::get(tx, project, id)?.ok_or_else(|| not_found(ErrorCode::SDRS_1902, "DR drill", id))
+}
+
+/// The group with its members and what the inventory knows of their servers.
+pub fn load_snapshot(conn: &store::Connection, project: &str, group: ServerGroup) -> ApiResult<GroupSnapshot> {
+    let protected_instances: Vec<ProtectedInstance> = store::members(conn, &group.id)?;
+    let mut servers = Vec::new();
+    for instance in &protected_instances {
+        for id in [&instance.source_server, &instance.target_server] {
+            if let Some(server) = store::get::<NativeServer>(conn, project, id)? {
+                servers.push(server.facts());
+            }
+        }
+    }
+    Ok(GroupSnapshot {
+        replications: store::members(conn, &group.id)?,
+        disaster_recovery_drills: store::members(conn, &group.id)?,
+        protected_instances,
+        servers,
+        server_group: group,
+    })
+}
+
+/// Turns a pre-check that found blocking reasons into the refusal: the first reason's code, every reason's words.
+pub fn refuse_blocked(precheck: &Precheck) -> ApiResult<()> {
+    let blocking: Vec<_> = precheck.blocking().collect();
+    let Some(first) = blocking.first() else { return Ok(()) };
+    let detail = blocking.iter().map(|f| format!("{} ({})", f.message, f.code)).collect::<Vec<_>>().join("; ");
+    Err(ApiError::Sdrs {
+        status: StatusCode::from_u16(first.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST),
+        body: first.code.body(Some(&detail)),
+    })
+}

@@ -1,0 +1,329 @@
+//! Replication pairs: create, list, show, rename, expand and delete.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::Json;
+
+use sdrs_core::request::{parse_paging, validate_description, ResourceName};
+use sdrs_core::status::{GroupStatus, ReplicationStatus};
+use sdrs_core::timefmt::resource_time;
+use sdrs_core::wire::{
+    CreateReplicationRequest, DeleteReplicationRequest, ExpandReplicationRequest, JobEntities, JobIdResponse, JobType,
+    ProtectedInstance, RecordMetadata, Replication, ReplicationList, ReplicationResponse, UpdateReplicationNameRequest,
+};
+use sdrs_core::ErrorCode;
+
+use super::{body, group_or_404, optional_body, refuse, replication_or_404, Ids, QueryPairs};
+use crate::error::{ApiError, ApiResult};
+use crate::jobs::{self, PlanKind};
+use crate::resources::NativeDisk;
+use crate::store::{self, ListFilter, Resource};
+use crate::{now_millis, AppState};
+
+pub async fn list(
+    State(state): State<AppState>,
+    Ids(project): Ids<String>,
+    query: QueryPairs,
+) -> ApiResult<Json<ReplicationList>> {
+    let paging = parse_paging(query.borrowed()).map_err(refuse)?;
+    let status = query
+        .get("status")
+        .map(str::parse::<ReplicationStatus>)
+        .transpose()
+        .map_err(|e| ApiError::code(ErrorCode::SDRS_0209, e.to_string()))?;
+    let groups = match query.id_list("server_group_ids")? {
+        Some(ids) => Some(ids),
+        None => query.get("server_group_id").map(|id| vec![id.to_owned()]),
+    };
+    let instances = match query.id_list("protected_instance_ids")? {
+        Some(ids) => Some(ids),
+        None => query.get("protected_instance_id").map(|id| vec![id.to_owned()]),
+    };
+    let mut filter = ListFilter {
+        server_group_ids: groups,
+        status: status.map(|s| s.as_str().to_owned()),
+        name_contains: query.get("name").map(str::to_owned),
+        limit: paging.limit,
+        offset: paging.offset,
+        ..ListFilter::default()
+    };
+    let (replications, count) = state
+        .db
+        .call(move |conn| {
+            if let Some(instance_ids) = instances {
+                // Pairs attached to the named instances.
+                let mut pair_ids = Vec::new();
+                for id in &instance_ids {
+                    if let Some(instance) = store::get::<ProtectedInstance>(conn, &project, id)? {
+                        pair_ids.extend(instance.attachment.into_iter().map(|a| a.replication));
+                    }
+                }
+                filter.ids = Some(pair_ids);
+            }
+            store::list::<Replication>(conn, &project, &filter)
+        })
+        .await?;
+    Ok(Json(ReplicationList { replications, count }))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Ids(project): Ids<String>,
+    bytes: Bytes,
+) -> ApiResult<Json<JobIdResponse>> {
+    let request: CreateReplicationRequest = body(&bytes)?;
+    let params = request.replication;
+    ResourceName::parse(&params.name).map_err(refuse)?;
+    validate_description(params.description.as_deref()).map_err(refuse)?;
+    let now = now_millis();
+    let scale = state.config.time_scale;
+    let job_id = state
+        .db
+        .write(move |tx| {
+            let mut group = group_or_404(tx, &project, &params.server_group_id)?;
+            if !matches!(group.status, GroupStatus::Available | GroupStatus::Protected) {
+                return Err(ApiError::code(
+                    ErrorCode::SDRS_1002,
+                    format!(
+                        "creating a replication pair needs the group available or protected; it is `{}`",
+                        group.status
+                    ),
+                ));
+            }
+            let disk = store::get::<NativeDisk>(tx, &project, &params.volume_id)?
+                .ok_or_else(|| ApiError::code(ErrorCode::SDRS_1803, format!("no disk `{}`", params.volume_id)))?;
+            if disk.status != "available" && disk.status != "in-use" {
+                return Err(ApiError::code(ErrorCode::SDRS_1801, format!("the disk is `{}`", disk.status)));
+            }
+            if disk.availability_zone != group.production_availability_zone() {
+                return Err(ApiError::code(ErrorCode::SDRS_1810, format!("the disk is in {}", disk.availability_zone)));
+            }
+            if store::exists_where(
+                tx,
+                &project,
+                Replication::KIND,
+                "instr(json_extract(body, '$.volume_ids'), ?3) > 0",
+                &disk.id,
+            )? {
+                return Err(ApiError::code(ErrorCode::SDRS_1811, format!("disk `{}`", disk.id)));
+            }
+            let dr_disk_id = uuid::Uuid::new_v4().to_string();
+            let stamp = resource_time(now);
+            let pair = Replication {
+                id: uuid::Uuid::new_v4().to_string(),
+                name: params.name.clone(),
+                description: params.description.clone(),
+                replication_model: Some("hypermetro".to_owned()),
+                status: ReplicationStatus::Creating,
+                progress: 0,
+                replication_status: None,
+                attachment: Vec::new(),
+                server_group_id: group.id.clone(),
+                volume_ids: format!("{},{dr_disk_id}", disk.id),
+                priority_station: group.priority_station,
+                fault_level: "0".to_owned(),
+                created_at: stamp.clone(),
+                updated_at: stamp,
+                record_metadata: RecordMetadata {
+                    multiattach: disk.multiattach,
+                    bootable: disk.bootable,
+                    volume_size: disk.size_gb,
+                    volume_type: disk.volume_type.clone(),
+                },
+                failure_detail: None,
+            };
+            store::insert(tx, &project, &pair)?;
+            group.replication_num += 1;
+            store::update(tx, &group)?;
+            let entities = JobEntities {
+                server_group_id: Some(group.id.clone()),
+                replication_pair_id: Some(pair.id.clone()),
+                volume_ids: Some(pair.volume_ids.clone()),
+                ..JobEntities::default()
+            };
+            let kind = PlanKind::CreateReplication { replication_id: pair.id.clone(), dr_disk_id };
+            jobs::submit(
+                tx,
+                jobs::Submission {
+                    project_id: &project,
+                    server_group_id: Some(&group.id),
+                    job_type: JobType::CreateReplicationPair.as_str(),
+                    entities,
+                    kind,
+                },
+                scale,
+                now,
+            )
+        })
+        .await?;
+    state.jobs_wake.notify_one();
+    Ok(Json(JobIdResponse { job_id }))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Ids((project, id)): Ids<(String, String)>,
+) -> ApiResult<Json<ReplicationResponse>> {
+    let replication = state.db.write(move |tx| replication_or_404(tx, &project, &id)).await?;
+    Ok(Json(ReplicationResponse { replication }))
+}
+
+pub async fn rename(
+    State(state): State<AppState>,
+    Ids((project, id)): Ids<(String, String)>,
+    bytes: Bytes,
+) -> ApiResult<Json<ReplicationResponse>> {
+    let request: UpdateReplicationNameRequest = body(&bytes)?;
+    ResourceName::parse(&request.replication.name).map_err(refuse)?;
+    let now = now_millis();
+    let replication = state
+        .db
+        .write(move |tx| {
+            let mut pair = replication_or_404(tx, &project, &id)?;
+            pair.name = request.replication.name;
+            pair.updated_at = resource_time(now);
+            store::update(tx, &pair)?;
+            Ok(pair)
+        })
+        .await?;
+    Ok(Json(ReplicationResponse { replication }))
+}
+
+pub async fn expand(
+    State(state): State<AppState>,
+    Ids((project, id)): Ids<(String, String)>,
+    bytes: Bytes,
+) -> ApiResult<Json<JobIdResponse>> {
+    let request: ExpandReplicationRequest = body(&bytes)?;
+    let new_size = request.extend_replication.new_size;
+    let now = now_millis();
+    let scale = state.config.time_scale;
+    let job_id = state
+        .db
+        .write(move |tx| {
+            let mut pair = replication_or_404(tx, &project, &id)?;
+            if !matches!(
+                pair.status,
+                ReplicationStatus::Available | ReplicationStatus::Protected | ReplicationStatus::ErrorExtending
+            ) {
+                return Err(ApiError::code(ErrorCode::SDRS_1601, format!("the replication pair is `{}`", pair.status)));
+            }
+            if new_size <= pair.record_metadata.volume_size {
+                return Err(ApiError::code(
+                    ErrorCode::SDRS_0201,
+                    format!(
+                        "new_size {new_size} GB must be larger than the current {} GB",
+                        pair.record_metadata.volume_size
+                    ),
+                ));
+            }
+            let previous_status = if pair.status == ReplicationStatus::ErrorExtending {
+                let group = group_or_404(tx, &project, &pair.server_group_id)?;
+                if group.status == GroupStatus::Protected {
+                    ReplicationStatus::Protected
+                } else {
+                    ReplicationStatus::Available
+                }
+            } else {
+                pair.status
+            };
+            pair.status = ReplicationStatus::Extending;
+            pair.updated_at = resource_time(now);
+            store::update(tx, &pair)?;
+            let entities = JobEntities {
+                server_group_id: Some(pair.server_group_id.clone()),
+                replication_pair_id: Some(pair.id.clone()),
+                volume_ids: Some(pair.volume_ids.clone()),
+                ..JobEntities::default()
+            };
+            let kind = PlanKind::ExpandReplication { replication_id: pair.id.clone(), new_size, previous_status };
+            jobs::submit(
+                tx,
+                jobs::Submission {
+                    project_id: &project,
+                    server_group_id: Some(&pair.server_group_id),
+                    job_type: JobType::ExpandReplicationPair.as_str(),
+                    entities,
+                    kind,
+                },
+                scale,
+                now,
+            )
+        })
+        .await?;
+    state.jobs_wake.notify_one();
+    Ok(Json(JobIdResponse { job_id }))
+}
+
+const DELETABLE: &[ReplicationStatus] = &[
+    ReplicationStatus::Available,
+    ReplicationStatus::Protected,
+    ReplicationStatus::FailedOver,
+    ReplicationStatus::Error,
+    ReplicationStatus::ErrorStarting,
+    ReplicationStatus::ErrorStopping,
+    ReplicationStatus::ErrorReversing,
+    ReplicationStatus::ErrorFailingOver,
+    ReplicationStatus::ErrorDeleting,
+    ReplicationStatus::ErrorReprotecting,
+    ReplicationStatus::ErrorAttaching,
+    ReplicationStatus::ErrorExtending,
+    ReplicationStatus::Invalid,
+    ReplicationStatus::Fault,
+];
+
+pub async fn remove(
+    State(state): State<AppState>,
+    Ids((project, id)): Ids<(String, String)>,
+    bytes: Bytes,
+) -> ApiResult<Json<JobIdResponse>> {
+    let request: DeleteReplicationRequest = optional_body(&bytes)?;
+    let now = now_millis();
+    let scale = state.config.time_scale;
+    let job_id = state
+        .db
+        .write(move |tx| {
+            let mut pair = replication_or_404(tx, &project, &id)?;
+            let group = group_or_404(tx, &project, &pair.server_group_id)?;
+            if group.status.is_transient() || group.status == GroupStatus::Error {
+                return Err(ApiError::code(ErrorCode::SDRS_1002, format!("the group is `{}`", group.status)));
+            }
+            if !pair.attachment.is_empty() {
+                return Err(ApiError::code(
+                    ErrorCode::SDRS_1605,
+                    "detach the replication pair from its protected instance first",
+                ));
+            }
+            if !DELETABLE.contains(&pair.status) {
+                return Err(ApiError::code(ErrorCode::SDRS_1601, format!("the replication pair is `{}`", pair.status)));
+            }
+            pair.status = ReplicationStatus::Deleting;
+            pair.updated_at = resource_time(now);
+            store::update(tx, &pair)?;
+            let entities = JobEntities {
+                server_group_id: Some(group.id.clone()),
+                replication_pair_id: Some(pair.id.clone()),
+                volume_ids: Some(pair.volume_ids.clone()),
+                ..JobEntities::default()
+            };
+            let kind = PlanKind::DeleteReplication {
+                replication_id: pair.id.clone(),
+                delete_target_volume: request.replication.delete_target_volume,
+            };
+            jobs::submit(
+                tx,
+                jobs::Submission {
+                    project_id: &project,
+                    server_group_id: Some(&group.id),
+                    job_type: JobType::DeleteReplicationPair.as_str(),
+                    entities,
+                    kind,
+                },
+                scale,
+                now,
+            )
+        })
+        .await?;
+    state.jobs_wake.notify_one();
+    Ok(Json(JobIdResponse { job_id }))
+}

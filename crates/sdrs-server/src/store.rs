@@ -1,0 +1,243 @@
+//! SQLite storage: the connection pool, migrations and typed access to resource documents.
+//!
+//! All SQL lives in this module and `jobs::queue`; a PostgreSQL backend would reimplement these functions.
+
+use std::path::Path;
+use std::time::Duration;
+
+use r2d2_sqlite::rusqlite::{self, params, OptionalExtension, Transaction, TransactionBehavior};
+use r2d2_sqlite::SqliteConnectionManager;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::error::{ApiError, ApiResult};
+
+pub use rusqlite::Connection;
+
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/001_init.sql")];
+
+/// A pool of connections to one SQLite database file in WAL mode.
+#[derive(Clone)]
+pub struct Db {
+    pool: r2d2::Pool<SqliteConnectionManager>,
+}
+
+impl Db {
+    /// Opens (creating if needed) the database at `path` and applies pending migrations.
+    pub fn open(path: &Path) -> anyhow::Result<Db> {
+        let manager = SqliteConnectionManager::file(path).with_init(|conn| {
+            conn.execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
+                 PRAGMA busy_timeout = 15000;",
+            )
+        });
+        let pool = r2d2::Pool::builder().max_size(8).connection_timeout(Duration::from_secs(30)).build(manager)?;
+        let db = Db { pool };
+        db.migrate()?;
+        Ok(db)
+    }
+
+    fn migrate(&self) -> anyhow::Result<()> {
+        let mut conn = self.pool.get()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let version: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+        for (index, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            tx.execute_batch(sql)?;
+            tx.execute_batch(&format!("PRAGMA user_version = {}", index + 1))?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Runs `f` on a pooled connection on the blocking thread pool.
+    pub async fn call<R, F>(&self, f: F) -> ApiResult<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Connection) -> ApiResult<R> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|join| ApiError::Internal(anyhow::anyhow!("database task panicked: {join}")))?
+    }
+
+    /// Runs `f` in a write transaction taken up front (`BEGIN IMMEDIATE`), so check-then-change is atomic.
+    pub async fn write<R, F>(&self, f: F) -> ApiResult<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> ApiResult<R> + Send + 'static,
+    {
+        self.call(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let result = f(&tx)?;
+            tx.commit()?;
+            Ok(result)
+        })
+        .await
+    }
+}
+
+/// A document kept in the `resources` table.
+pub trait Resource: Serialize + DeserializeOwned + Send + 'static {
+    const KIND: &'static str;
+    fn id(&self) -> &str;
+    fn name(&self) -> &str;
+    fn status_text(&self) -> &str;
+    fn group_id(&self) -> Option<&str> {
+        None
+    }
+    /// The AZ a list's `availability_zone` filter matches.
+    fn az(&self) -> Option<&str> {
+        None
+    }
+}
+
+/// Inserts a new resource.
+pub fn insert<R: Resource>(conn: &Connection, project_id: &str, resource: &R) -> ApiResult<()> {
+    conn.execute(
+        "INSERT INTO resources (id, kind, project_id, server_group_id, name, status, az, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            resource.id(),
+            R::KIND,
+            project_id,
+            resource.group_id(),
+            resource.name(),
+            resource.status_text(),
+            resource.az(),
+            serde_json::to_string(resource)?
+        ],
+    )?;
+    Ok(())
+}
+
+/// Writes back a changed resource.
+pub fn update<R: Resource>(conn: &Connection, resource: &R) -> ApiResult<()> {
+    let changed = conn.execute(
+        "UPDATE resources SET name = ?2, status = ?3, az = ?4, server_group_id = ?5, body = ?6 WHERE id = ?1 AND kind = ?7",
+        params![
+            resource.id(),
+            resource.name(),
+            resource.status_text(),
+            resource.az(),
+            resource.group_id(),
+            serde_json::to_string(resource)?,
+            R::KIND
+        ],
+    )?;
+    if changed != 1 {
+        return Err(ApiError::Internal(anyhow::anyhow!("{} {} vanished during an update", R::KIND, resource.id())));
+    }
+    Ok(())
+}
+
+/// Reads a resource of the project; another project's id reads as absent.
+pub fn get<R: Resource>(conn: &Connection, project_id: &str, id: &str) -> ApiResult<Option<R>> {
+    let body: Option<String> = conn
+        .query_row(
+            "SELECT body FROM resources WHERE id = ?1 AND kind = ?2 AND project_id = ?3",
+            params![id, R::KIND, project_id],
+            |row| row.get(0),
+        )
+        .optional()?;
+    body.map(|b| serde_json::from_str(&b).map_err(ApiError::from)).transpose()
+}
+
+/// Deletes a resource row.
+pub fn remove<R: Resource>(conn: &Connection, id: &str) -> ApiResult<()> {
+    conn.execute("DELETE FROM resources WHERE id = ?1 AND kind = ?2", params![id, R::KIND])?;
+    Ok(())
+}
+
+/// Filters of a list call; `None` means "any".
+#[derive(Debug, Default, Clone)]
+pub struct ListFilter {
+    pub server_group_ids: Option<Vec<String>>,
+    pub status: Option<String>,
+    pub statuses: Option<Vec<String>>,
+    pub name_contains: Option<String>,
+    pub az: Option<String>,
+    pub ids: Option<Vec<String>>,
+    /// Only groups without DR drills.
+    pub no_drills: bool,
+    pub limit: u32,
+    pub offset: u64,
+}
+
+/// One page of a project's resources and the number matching the filter.
+pub fn list<R: Resource>(conn: &Connection, project_id: &str, filter: &ListFilter) -> ApiResult<(Vec<R>, u64)> {
+    let mut clauses = vec!["project_id = ?".to_owned(), "kind = ?".to_owned()];
+    let mut args: Vec<rusqlite::types::Value> = vec![project_id.to_owned().into(), R::KIND.to_owned().into()];
+    let mut any_of = |column: &str, values: &[String], clauses: &mut Vec<String>| {
+        clauses.push(format!("{column} IN ({})", vec!["?"; values.len().max(1)].join(",")));
+        if values.is_empty() {
+            args.push(rusqlite::types::Value::Null);
+        }
+        args.extend(values.iter().cloned().map(Into::into));
+    };
+    if let Some(groups) = &filter.server_group_ids {
+        any_of("server_group_id", groups, &mut clauses);
+    }
+    if let Some(ids) = &filter.ids {
+        any_of("id", ids, &mut clauses);
+    }
+    if let Some(statuses) = &filter.statuses {
+        any_of("status", statuses, &mut clauses);
+    }
+    if let Some(status) = &filter.status {
+        any_of("status", std::slice::from_ref(status), &mut clauses);
+    }
+    if let Some(az) = &filter.az {
+        any_of("az", std::slice::from_ref(az), &mut clauses);
+    }
+    if let Some(name) = &filter.name_contains {
+        clauses.push("instr(name, ?) > 0".to_owned());
+        args.push(name.clone().into());
+    }
+    if filter.no_drills {
+        clauses.push("json_extract(body, '$.disaster_recovery_drill_num') = 0".to_owned());
+    }
+    let condition = clauses.join(" AND ");
+    let count: i64 = conn.query_row(
+        &format!("SELECT count(*) FROM resources WHERE {condition}"),
+        rusqlite::params_from_iter(args.iter()),
+        |row| row.get(0),
+    )?;
+    let mut page_args = args.clone();
+    page_args.push(i64::from(filter.limit).into());
+    page_args.push((filter.offset.min(i64::MAX as u64) as i64).into());
+    let mut statement =
+        conn.prepare_cached(&format!("SELECT body FROM resources WHERE {condition} ORDER BY seq LIMIT ? OFFSET ?"))?;
+    let rows = statement.query_map(rusqlite::params_from_iter(page_args.iter()), |row| row.get::<_, String>(0))?;
+    let mut items = Vec::new();
+    for body in rows {
+        items.push(serde_json::from_str(&body?)?);
+    }
+    Ok((items, count as u64))
+}
+
+/// Every resource of a kind in a group, in insertion order.
+pub fn members<R: Resource>(conn: &Connection, server_group_id: &str) -> ApiResult<Vec<R>> {
+    let mut statement =
+        conn.prepare_cached("SELECT body FROM resources WHERE server_group_id = ?1 AND kind = ?2 ORDER BY seq")?;
+    let rows = statement.query_map(params![server_group_id, R::KIND], |row| row.get::<_, String>(0))?;
+    let mut items = Vec::new();
+    for body in rows {
+        items.push(serde_json::from_str(&body?)?);
+    }
+    Ok(items)
+}
+
+/// Reads a JSON column.
+pub fn from_json<T: DeserializeOwned>(text: &str) -> ApiResult<T> {
+    Ok(serde_json::from_str(text)?)
+}
+
+/// Whether any resource of a kind in the project satisfies a raw SQL condition on `body`.
+pub fn exists_where(conn: &Connection, project_id: &str, kind: &str, condition: &str, value: &str) -> ApiResult<bool> {
+    let sql = format!("SELECT 1 FROM resources WHERE project_id = ?1 AND kind = ?2 AND {condition} LIMIT 1");
+    Ok(conn.query_row(&sql, params![project_id, kind, value], |_| Ok(())).optional()?.is_some())
+}

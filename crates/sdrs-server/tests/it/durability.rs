@@ -1,0 +1,167 @@
+//! Durability and concurrency: one winner among simultaneous actions, jobs resumed after a restart, kill -9.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use axum::http::StatusCode;
+use serde_json::{json, Value};
+
+use crate::util::{v1, TestApp};
+use sdrs_server::{demo, jobs, AppState};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn simultaneous_actions_on_one_group_yield_one_job() {
+    let app = TestApp::new().await;
+    let (group, _, _) = app.protected_group("race").await;
+    let (other, _, _) = app.protected_group("race-2").await;
+    let mut handles = Vec::new();
+    for i in 0..24 {
+        let state = app.state.clone();
+        let target = if i % 2 == 0 { group.clone() } else { other.clone() };
+        handles.push(tokio::spawn(async move {
+            use tower::ServiceExt;
+            let request = axum::http::Request::post(format!("/v1/{}/server-groups/{target}/action", demo::PROJECT))
+                .header("x-auth-token", demo::TOKEN)
+                .body(axum::body::Body::from(r#"{"failover-server-group": {}}"#))
+                .unwrap();
+            sdrs_server::router(state).oneshot(request).await.unwrap().status()
+        }));
+    }
+    let mut accepted = 0;
+    for handle in handles {
+        if handle.await.unwrap() == StatusCode::OK {
+            accepted += 1;
+        }
+    }
+    assert_eq!(accepted, 2, "exactly one failover per group is accepted");
+    app.run_jobs().await;
+    assert_eq!(app.group_json(&group).await["status"], "failed-over");
+    assert_eq!(app.group_json(&other).await["status"], "failed-over");
+}
+
+#[tokio::test]
+async fn a_running_job_resumes_after_the_process_restarts() {
+    let app = TestApp::new().await;
+    let (group, _, _) = app.protected_group("resume").await;
+    // A new state on the same file with realistic step times: the failover stops after its first step.
+    let mut config = (*app.state.config).clone();
+    config.time_scale = 1.0;
+    let slow = AppState::open(config.clone()).unwrap();
+    let (status, submitted) = {
+        use tower::ServiceExt;
+        let request = axum::http::Request::post(v1(&format!("/server-groups/{group}/action")))
+            .header("x-auth-token", demo::TOKEN)
+            .body(axum::body::Body::from(r#"{"failover-server-group": {}}"#))
+            .unwrap();
+        let response = sdrs_server::router(slow.clone()).oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
+        (status, serde_json::from_slice::<Value>(&bytes).unwrap())
+    };
+    assert_eq!(status, StatusCode::OK);
+    let job_id = submitted["job_id"].as_str().unwrap().to_owned();
+    let now = sdrs_server::now_millis();
+    jobs::run_due(&slow.db, now).await.unwrap();
+    let (_, job) = app.get(&v1(&format!("/jobs/{job_id}"))).await;
+    assert_eq!(job["status"], "RUNNING");
+    drop(slow); // the process "dies" here
+
+    let restarted = AppState::open(config).unwrap();
+    for minute in 1..=5 {
+        jobs::run_due(&restarted.db, now + minute * 60_000).await.unwrap();
+    }
+    let (_, job) = app.get(&v1(&format!("/jobs/{job_id}"))).await;
+    assert_eq!(job["status"], "SUCCESS", "{job}");
+    assert_eq!(app.group_json(&group).await["status"], "failed-over");
+}
+
+struct Server {
+    child: Child,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(database: &std::path::Path, port: u16) -> Server {
+    let child = Command::new(env!("CARGO_BIN_EXE_sdrs-server"))
+        .args(["--demo", "--time-scale", "0.4", "--listen", &format!("127.0.0.1:{port}")])
+        .arg("--database")
+        .arg(database)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the server binary starts");
+    let server = Server { child };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while http(port, "GET", "/", "").is_none() {
+        assert!(Instant::now() < deadline, "the server did not come up");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    server
+}
+
+/// A minimal HTTP/1.1 client over loopback.
+fn http(port: u16, method: &str, path: &str, body: &str) -> Option<(u16, Value)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Auth-Token: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        demo::TOKEN,
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let status = response.split(' ').nth(1)?.parse().ok()?;
+    let body = response.split_once("\r\n\r\n")?.1;
+    Some((status, serde_json::from_str(body).unwrap_or(Value::Null)))
+}
+
+#[test]
+fn kill_dash_nine_mid_failover_loses_nothing() {
+    let database = std::env::temp_dir().join(format!("sdrs-kill-{}.db", uuid::Uuid::new_v4()));
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut server = start(&database, port);
+    let p = demo::PROJECT;
+    let (_, list) = http(port, "GET", &format!("/v1/{p}/server-groups?name=web-tier"), "").unwrap();
+    let group = list["server_groups"][0]["id"].as_str().unwrap().to_owned();
+    let (status, submitted) = http(
+        port,
+        "POST",
+        &format!("/v1/{p}/server-groups/{group}/action"),
+        &json!({"failover-server-group": {}}).to_string(),
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{submitted}");
+    let job_id = submitted["job_id"].as_str().unwrap().to_owned();
+    std::thread::sleep(Duration::from_millis(1500)); // mid-way: steps take 1.2 s each
+    let (_, job) = http(port, "GET", &format!("/v1/{p}/jobs/{job_id}"), "").unwrap();
+    assert_eq!(job["status"], "RUNNING", "killed mid-job: {job}");
+    server.child.kill().unwrap(); // SIGKILL
+    server.child.wait().unwrap();
+    drop(server);
+
+    let _restarted = start(&database, port);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let job = loop {
+        let (_, job) = http(port, "GET", &format!("/v1/{p}/jobs/{job_id}"), "").unwrap();
+        if job["status"] == "SUCCESS" || job["status"] == "FAIL" {
+            break job;
+        }
+        assert!(Instant::now() < deadline, "the job never finished after the restart: {job}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(job["status"], "SUCCESS", "{job}");
+    let (_, group) = http(port, "GET", &format!("/v1/{p}/server-groups/{group}"), "").unwrap();
+    assert_eq!(group["server_group"]["status"], "failed-over");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", database.display()));
+    }
+}

@@ -1,0 +1,16 @@
+//! In-process tests of sdrs-server: every endpoint and error path against a fresh SQLite file per test.
+
+/// The action endpoint, jobs, fault injection and the state machine as the API enforces it.
+mod actions;
+/// Tokens, AK/SK signatures, project isolation, body limits.
+mod auth;
+/// Concurrency, restart recovery and a kill -9 of the real binary.
+mod durability;
+/// Protection-group CRUD, lists and filters.
+mod groups;
+/// Protected instances, replication pairs and DR drills.
+mod members;
+/// Versions, domains, quotas, task centre, unknown paths, OpenAPI.
+mod misc;
+/// The test application and fixtures.
+mod util;

@@ -1,0 +1,190 @@
+//! A fresh server per test: its own database file, the demo's domain, helpers to call it and run its jobs.
+
+use std::path::PathBuf;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+use sdrs_server::{demo, jobs, now_millis, router, AppState, Config, Credentials};
+
+pub const P: &str = demo::PROJECT;
+pub const OTHER: &str = "0000000000000000000000000000beef";
+
+pub struct TestApp {
+    pub state: AppState,
+    path: PathBuf,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.path.display()));
+        }
+    }
+}
+
+pub fn v1(path: &str) -> String {
+    format!("/v1/{P}{path}")
+}
+
+pub fn admin(path: &str) -> String {
+    format!("/admin/v1/{P}{path}")
+}
+
+impl TestApp {
+    pub async fn new() -> TestApp {
+        let path = std::env::temp_dir().join(format!("sdrs-test-{}.db", uuid::Uuid::new_v4()));
+        let mut config = Config::new(path.clone());
+        config.time_scale = 0.0;
+        demo::add_credentials(&mut config);
+        config
+            .projects
+            .insert(OTHER.to_owned(), Credentials { tokens: vec!["other-token".to_owned()], access_keys: vec![] });
+        let state = AppState::open(config).unwrap();
+        demo::install_domain(&state).await.unwrap();
+        TestApp { state, path }
+    }
+
+    /// A request with explicit headers; the body is sent as given.
+    pub async fn raw(&self, method: Method, path: &str, body: &str, headers: &[(&str, &str)]) -> (StatusCode, Value) {
+        let mut builder = Request::builder().method(method).uri(path);
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let response =
+            router(self.state.clone()).oneshot(builder.body(Body::from(body.to_owned())).unwrap()).await.unwrap();
+        let status = response.status();
+        assert!(response.headers().contains_key("x-request-id"), "every response carries X-Request-Id");
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let value = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        (status, value)
+    }
+
+    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        self.raw(method, path, &body, &[("x-auth-token", demo::TOKEN), ("content-type", "application/json")]).await
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(body)).await
+    }
+
+    /// Asserts an SDRS error with the given status and code.
+    #[track_caller]
+    pub fn expect_error(response: &(StatusCode, Value), status: u16, code: &str) {
+        assert_eq!(response.0.as_u16(), status, "{}", response.1);
+        assert_eq!(response.1["error"]["code"], code, "{}", response.1);
+        assert!(response.1["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+
+    pub async fn run_jobs(&self) {
+        jobs::run_due(&self.state.db, now_millis()).await.unwrap();
+    }
+
+    /// Submits a job, runs it, returns the finished job.
+    pub async fn job(&self, method: Method, path: &str, body: Option<Value>) -> Value {
+        let (status, submitted) = self.call(method, path, body).await;
+        assert_eq!(status, StatusCode::OK, "{submitted}");
+        let job_id = submitted["job_id"].as_str().expect("a job id").to_owned();
+        assert_eq!(job_id.len(), 32, "job ids are 32 hex characters");
+        self.run_jobs().await;
+        let (status, job) = self.get(&v1(&format!("/jobs/{job_id}"))).await;
+        assert_eq!(status, StatusCode::OK);
+        job
+    }
+
+    pub async fn server(&self, id: &str, os: Value, login: &str) {
+        let (status, body) = self
+            .post(
+                &admin("/servers"),
+                json!({"id": id, "name": format!("name-{id}"), "availability_zone": demo::SOURCE_AZ,
+                       "vpc_id": demo::VPC_ID, "os": os, "login": login}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let (status, body) = self
+            .post(
+                &admin("/disks"),
+                json!({"id": format!("{id}-disk"), "name": "d", "size_gb": 10, "availability_zone": demo::SOURCE_AZ,
+                       "status": "in-use", "server_id": id}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+
+    pub async fn group(&self, name: &str) -> String {
+        let job = self
+            .job(
+                Method::POST,
+                &v1("/server-groups"),
+                Some(json!({"server_group": {"name": name, "source_availability_zone": demo::SOURCE_AZ,
+                    "target_availability_zone": demo::TARGET_AZ, "domain_id": demo::DOMAIN_ID,
+                    "source_vpc_id": demo::VPC_ID}})),
+            )
+            .await;
+        assert_eq!(job["status"], "SUCCESS", "{job}");
+        job["entities"]["server_group_id"].as_str().unwrap().to_owned()
+    }
+
+    /// Instance + pair + attach for a fresh Linux server; returns (instance id, pair id).
+    pub async fn protect(&self, group: &str, server: &str) -> (String, String) {
+        self.server(server, json!({"family": "linux", "coreos": false, "cloud_init": false}), "key-pair").await;
+        let job = self
+            .job(
+                Method::POST,
+                &v1("/protected-instances"),
+                Some(json!({"protected_instance": {"server_group_id": group, "server_id": server, "name": server}})),
+            )
+            .await;
+        assert_eq!(job["status"], "SUCCESS", "{job}");
+        let instance = job["entities"]["protected_instance_id"].as_str().unwrap().to_owned();
+        let job = self
+            .job(
+                Method::POST,
+                &v1("/replications"),
+                Some(json!({"replication": {"server_group_id": group, "volume_id": format!("{server}-disk"), "name": format!("{server}-rp")}})),
+            )
+            .await;
+        assert_eq!(job["status"], "SUCCESS", "{job}");
+        let pair = job["entities"]["replication_pair_id"].as_str().unwrap().to_owned();
+        let job = self
+            .job(
+                Method::POST,
+                &v1(&format!("/protected-instances/{instance}/attachreplication")),
+                Some(json!({"replicationAttachment": {"replication_id": pair, "device": "/dev/vda"}})),
+            )
+            .await;
+        assert_eq!(job["status"], "SUCCESS", "{job}");
+        (instance, pair)
+    }
+
+    /// A protected group with one protected server.
+    pub async fn protected_group(&self, name: &str) -> (String, String, String) {
+        let group = self.group(name).await;
+        let (instance, pair) = self.protect(&group, &format!("{name}-srv")).await;
+        let job = self.action(&group, json!({"start-server-group": {}})).await;
+        assert_eq!(job["status"], "SUCCESS", "{job}");
+        (group, instance, pair)
+    }
+
+    pub async fn action(&self, group: &str, body: Value) -> Value {
+        self.job(Method::POST, &v1(&format!("/server-groups/{group}/action")), Some(body)).await
+    }
+
+    pub async fn group_json(&self, group: &str) -> Value {
+        let (status, body) = self.get(&v1(&format!("/server-groups/{group}"))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["server_group"].clone()
+    }
+}
