@@ -104,3 +104,35 @@ wait_for_http() {
     done
     die "nothing answered at $1"
 }
+
+# wasm_target_dir ROUTE: where scripts/wasm-cargo puts wasm32 artefacts for that route.
+wasm_target_dir() {
+    if [ "$1" = debian ]; then echo "$ROOT/target/wasm-debian"; else echo "$ROOT/target"; fi
+}
+
+# ensure_wasm_bindgen: wasm-bindgen-cli at exactly the version of the wasm-bindgen crate.
+WASM_BINDGEN_VERSION=0.2.130
+ensure_wasm_bindgen() {
+    if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
+        say "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes, once)"
+        # Not --locked: one of its pinned dependencies is missing from the registry mirror.
+        timeout 1800 cargo install -q wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" >&2
+    fi
+}
+
+# ensure_web_tooling: node, npm and web/node_modules (typescript, playwright-core, binaryen's wasm-opt).
+ensure_web_tooling() {
+    have node && have npm || apt_ensure nodejs npm
+    if [ ! -x "$ROOT/web/node_modules/.bin/wasm-opt" ] || [ "$ROOT/web/package-lock.json" -nt "$ROOT/web/node_modules/.package-lock.json" ]; then
+        say "npm ci (web tooling)"
+        (cd "$ROOT/web" && timeout 600 npm ci --no-audit --no-fund >&2)
+    fi
+}
+
+# ensure_chromium: Debian's Chromium for the browser tests (playwright-core drives it; no browser download).
+ensure_chromium() {
+    have chromium || apt_ensure chromium
+}
+
+WASM_OPT_FLAGS=(-Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
+    --enable-mutable-globals --enable-reference-types --enable-multivalue)

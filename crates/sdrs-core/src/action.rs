@@ -14,15 +14,20 @@ pub const ACTION_KEYS: [&str; 4] =
 ///
 /// `Start` is "enable protection" from `available`/`error-starting` and "re-protect" from
 /// `failed-over`/`error-reprotecting`; the state machine resolves which.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(tag = "action")]
 pub enum GroupAction {
     /// `start-server-group`: enable protection, or re-protect after a failover.
+    #[serde(rename = "start-server-group")]
     Start,
     /// `stop-server-group`: disable protection.
+    #[serde(rename = "stop-server-group")]
     Stop,
     /// `reverse-server-group`: planned failover; the named site becomes the production site.
+    #[serde(rename = "reverse-server-group")]
     Reverse { priority_station: PriorityStation },
     /// `failover-server-group`: failover to the current DR site.
+    #[serde(rename = "failover-server-group")]
     Failover,
 }
 

@@ -2,6 +2,8 @@
 
 use std::fmt::Write as _;
 
+use serde::Serialize;
+
 use crate::action::GroupAction;
 use crate::catalogue::{ErrorCode, SdrsCoded};
 use crate::status::{wire_enum, GroupStatus, InstanceStatus, PriorityStation, ReplicationStatus};
@@ -21,7 +23,8 @@ wire_enum! {
 }
 
 /// How an operation moves the production site (`priority_station`) when it succeeds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum StationEffect {
     Unchanged,
     /// The other site becomes the production site.
@@ -31,7 +34,7 @@ pub enum StationEffect {
 }
 
 /// Statuses the group's protected instances and replication pairs pass through with the group.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct MemberTransition {
     pub transient: InstanceStatus,
     pub success: InstanceStatus,
@@ -49,7 +52,7 @@ impl MemberTransition {
 }
 
 /// One row of the state machine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Transition {
     pub operation: Operation,
     /// Statuses the operation is accepted from; empty for `create`, which has no group yet.
@@ -228,7 +231,7 @@ impl Transition {
 }
 
 /// The operation is not accepted in the group's current status.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
 #[error("{} is not allowed while the protection group is `{status}`{}", describe(*.operation), allowed_clause(.allowed))]
 pub struct StateError {
     /// The operation, or `None` for a `start-server-group` that is neither enable nor re-protect here.

@@ -1,0 +1,296 @@
+//! sdrs-bench: seeds large datasets, serves a trivial axum baseline, and measures paging and mass failover in-process.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use clap::{Parser, Subcommand};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+use sdrs_core::login::{LoginMethod, OsProfile};
+use sdrs_core::snapshot::PowerState;
+use sdrs_core::status::{GroupStatus, InstanceStatus, PriorityStation, ReplicationStatus};
+use sdrs_core::timefmt::resource_time;
+use sdrs_core::wire::{
+    InstanceAttachment, ProtectedInstance, RecordMetadata, Replication, ReplicationAttachment, ServerGroup,
+};
+use sdrs_server::resources::NativeServer;
+use sdrs_server::{demo, jobs, now_millis, router, store, AppState, Config};
+
+#[derive(Parser)]
+struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve `GET /trivial` answering a constant JSON object: the baseline.
+    Trivial {
+        #[arg(long)]
+        listen: std::net::SocketAddr,
+    },
+    /// Add N protected groups (one instance, one pair each) to a database; print their ids one per line.
+    Seed {
+        #[arg(long)]
+        database: PathBuf,
+        #[arg(long)]
+        groups: usize,
+    },
+    /// Measure paging through N groups and M simultaneous failovers at time scale zero, in-process.
+    Inproc {
+        #[arg(long, default_value_t = 100_000)]
+        groups: usize,
+        #[arg(long, default_value_t = 10_000)]
+        failovers: usize,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    match Args::parse().command {
+        Command::Trivial { listen } => {
+            let app = axum::Router::new().route(
+                "/trivial",
+                axum::routing::get(|| async {
+                    axum::Json(serde_json::json!({"job_id": "ff8080826adfae02016ae2d123fc05ed"}))
+                }),
+            );
+            axum::serve(tokio::net::TcpListener::bind(listen).await?, app).await?;
+        }
+        Command::Seed { database, groups } => {
+            let state = open(database, 1.0).await?;
+            for id in seed(&state, groups, true).await? {
+                println!("{id}");
+            }
+        }
+        Command::Inproc { groups, failovers } => inproc(groups, failovers).await?,
+    }
+    Ok(())
+}
+
+async fn open(database: PathBuf, time_scale: f64) -> anyhow::Result<AppState> {
+    let mut config = Config::new(database);
+    config.time_scale = time_scale;
+    demo::add_credentials(&mut config);
+    let state = AppState::open(config)?;
+    demo::install_domain(&state).await?;
+    Ok(state)
+}
+
+/// Inserts groups directly (one transaction per 5,000), protected with one instance and pair each, or bare.
+async fn seed(state: &AppState, groups: usize, protected: bool) -> anyhow::Result<Vec<String>> {
+    let mut ids = Vec::with_capacity(groups);
+    let stamp = resource_time(now_millis());
+    for chunk_start in (0..groups).step_by(5000) {
+        let chunk_end = (chunk_start + 5000).min(groups);
+        let stamp = stamp.clone();
+        let chunk = state
+            .db
+            .write(move |tx| {
+                let mut ids = Vec::new();
+                for n in chunk_start..chunk_end {
+                    let group = group(n, protected, &stamp);
+                    store::insert(tx, demo::PROJECT, &group)?;
+                    if protected {
+                        for (id, az, power) in [
+                            (format!("a-{n}"), demo::SOURCE_AZ, PowerState::Running),
+                            (format!("b-{n}"), demo::TARGET_AZ, PowerState::Stopped),
+                        ] {
+                            let server = NativeServer {
+                                name: id.clone(),
+                                id,
+                                availability_zone: az.to_owned(),
+                                vpc_id: demo::VPC_ID.to_owned(),
+                                os: OsProfile::Linux { coreos: false, cloud_init: false },
+                                login: LoginMethod::KeyPair,
+                                power_state: power,
+                                password_changed: false,
+                                protected_instance_id: None,
+                            };
+                            store::insert(tx, demo::PROJECT, &server)?;
+                        }
+                        let (instance, pair) = members(n, &group.id, &stamp);
+                        store::insert(tx, demo::PROJECT, &instance)?;
+                        store::insert(tx, demo::PROJECT, &pair)?;
+                    }
+                    ids.push(group.id);
+                }
+                Ok(ids)
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        ids.extend(chunk);
+    }
+    Ok(ids)
+}
+
+fn group(n: usize, protected: bool, stamp: &str) -> ServerGroup {
+    ServerGroup {
+        id: format!("00000000-0000-4000-8000-{n:012}"),
+        name: format!("bench-{n}"),
+        description: None,
+        status: if protected { GroupStatus::Protected } else { GroupStatus::Available },
+        progress: 100,
+        source_availability_zone: demo::SOURCE_AZ.to_owned(),
+        target_availability_zone: demo::TARGET_AZ.to_owned(),
+        domain_id: demo::DOMAIN_ID.to_owned(),
+        domain_name: "ActiveactiveDomain".to_owned(),
+        priority_station: PriorityStation::Source,
+        protected_instance_num: u32::from(protected),
+        replication_num: u32::from(protected),
+        disaster_recovery_drill_num: 0,
+        protected_status: None,
+        replication_status: None,
+        health_status: None,
+        source_vpc_id: demo::VPC_ID.to_owned(),
+        target_vpc_id: demo::VPC_ID.to_owned(),
+        test_vpc_id: None,
+        dr_type: "migration".to_owned(),
+        server_type: "ECS".to_owned(),
+        created_at: stamp.to_owned(),
+        updated_at: stamp.to_owned(),
+        protection_type: Some("replication-pair".to_owned()),
+        replication_model: None,
+    }
+}
+
+fn members(n: usize, group_id: &str, stamp: &str) -> (ProtectedInstance, Replication) {
+    let instance_id = format!("10000000-0000-4000-8000-{n:012}");
+    let pair_id = format!("20000000-0000-4000-8000-{n:012}");
+    let instance = ProtectedInstance {
+        id: instance_id.clone(),
+        name: format!("pi-{n}"),
+        description: None,
+        server_group_id: group_id.to_owned(),
+        status: InstanceStatus::Protected,
+        progress: 100,
+        source_server: format!("a-{n}"),
+        target_server: format!("b-{n}"),
+        created_at: stamp.to_owned(),
+        updated_at: stamp.to_owned(),
+        priority_station: PriorityStation::Source,
+        attachment: vec![InstanceAttachment { replication: pair_id.clone(), device: "/dev/vda".to_owned() }],
+        tags: None,
+        metadata: serde_json::Map::new(),
+    };
+    let pair = Replication {
+        id: pair_id,
+        name: format!("rp-{n}"),
+        description: None,
+        replication_model: Some("hypermetro".to_owned()),
+        status: ReplicationStatus::Protected,
+        progress: 100,
+        replication_status: Some("active".to_owned()),
+        attachment: vec![ReplicationAttachment { device: "/dev/vda".to_owned(), protected_instance: instance_id }],
+        server_group_id: group_id.to_owned(),
+        volume_ids: format!("va-{n},vb-{n}"),
+        priority_station: PriorityStation::Source,
+        fault_level: "0".to_owned(),
+        created_at: stamp.to_owned(),
+        updated_at: stamp.to_owned(),
+        record_metadata: RecordMetadata {
+            multiattach: false,
+            bootable: true,
+            volume_size: 40,
+            volume_type: "SSD".to_owned(),
+        },
+        failure_detail: None,
+    };
+    (instance, pair)
+}
+
+async fn call(
+    state: &AppState,
+    method: &str,
+    path: &str,
+    body: &str,
+) -> anyhow::Result<(StatusCode, serde_json::Value)> {
+    let request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("x-auth-token", demo::TOKEN)
+        .body(Body::from(body.to_owned()))?;
+    let response = router(state.clone()).oneshot(request).await?;
+    let status = response.status();
+    let bytes = response.into_body().collect().await?.to_bytes();
+    Ok((status, serde_json::from_slice(&bytes).unwrap_or_default()))
+}
+
+async fn inproc(groups: usize, failovers: usize) -> anyhow::Result<()> {
+    let dir = std::env::temp_dir().join(format!("sdrs-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+
+    // Paging through `groups` groups, 1,000 per page, as a client would.
+    let state = open(dir.join("paging.db"), 0.0).await?;
+    let started = Instant::now();
+    seed(&state, groups, false).await?;
+    let seeded = started.elapsed();
+    let started = Instant::now();
+    let mut seen = 0usize;
+    let mut offset = 0usize;
+    loop {
+        let (status, page) =
+            call(&state, "GET", &format!("/v1/{}/server-groups?limit=1000&offset={offset}", demo::PROJECT), "").await?;
+        anyhow::ensure!(status == StatusCode::OK, "paging answered {status}");
+        let count = page["server_groups"].as_array().map_or(0, Vec::len);
+        if count == 0 {
+            break;
+        }
+        seen += count;
+        offset += count;
+    }
+    let paging = started.elapsed();
+    anyhow::ensure!(seen == groups, "paged {seen} of {groups} groups");
+    println!("paging_groups={groups}");
+    println!("paging_seconds={:.3}", paging.as_secs_f64());
+    println!("paging_seed_seconds={:.3}", seeded.as_secs_f64());
+
+    // `failovers` simultaneous failovers at time scale zero.
+    let state = open(dir.join("failover.db"), 0.0).await?;
+    let ids = seed(&state, failovers, true).await?;
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for chunk in ids.chunks(ids.len().div_ceil(64).max(1)) {
+        let chunk = chunk.to_vec();
+        let state = state.clone();
+        tasks.spawn(async move {
+            let mut accepted = 0;
+            for id in chunk {
+                let path = format!("/v1/{}/server-groups/{id}/action", demo::PROJECT);
+                let (status, _) = call(&state, "POST", &path, r#"{"failover-server-group": {}}"#).await?;
+                accepted += usize::from(status == StatusCode::OK);
+            }
+            anyhow::Ok(accepted)
+        });
+    }
+    let mut accepted = 0;
+    while let Some(result) = tasks.join_next().await {
+        accepted += result??;
+    }
+    let submitted = started.elapsed();
+    anyhow::ensure!(accepted == failovers, "{accepted} of {failovers} failovers accepted");
+    let started = Instant::now();
+    let finished = jobs::run_due(&state.db, now_millis()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let ran = started.elapsed();
+    let failed_over = state
+        .db
+        .call(|conn| {
+            Ok(conn.query_row(
+                "SELECT count(*) FROM resources WHERE kind = 'server_group' AND status = 'failed-over'",
+                [],
+                |row| row.get::<_, i64>(0),
+            )?)
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    anyhow::ensure!(failed_over as usize == failovers && finished == failovers, "{failed_over} groups failed over");
+    println!("failovers={failovers}");
+    println!("failover_submit_seconds={:.3}", submitted.as_secs_f64());
+    println!("failover_jobs_seconds={:.3}", ran.as_secs_f64());
+    println!("failover_jobs_per_second={:.0}", failovers as f64 / ran.as_secs_f64());
+    std::fs::remove_dir_all(&dir)?;
+    Ok(())
+}

@@ -1,0 +1,214 @@
+//! The one request helper: adds the token, decodes the API's error envelopes with the core's types, retries reads.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use sdrs_core::wire::{ErrorEnvelope, GatewayError};
+
+/// Where the console sends its calls. Kept in session storage; the token is never logged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Connection {
+    /// Base URL of an SDRS-compatible endpoint; empty means the server that served the console.
+    pub base: String,
+    pub project_id: String,
+    pub token: String,
+}
+
+impl Connection {
+    /// Whether enough is set to call the API.
+    pub fn is_complete(&self) -> bool {
+        !self.project_id.is_empty() && !self.token.is_empty()
+    }
+
+    /// The URL of an SDRS path below `/v1/{project_id}`.
+    pub fn v1(&self, path: &str) -> String {
+        format!("{}/v1/{}{path}", self.base.trim_end_matches('/'), self.project_id)
+    }
+
+    /// The URL of an admin path below `/admin/v1/{project_id}` (sdrs-server's inventory and snapshots).
+    pub fn admin(&self, path: &str) -> String {
+        format!("{}/admin/v1/{}{path}", self.base.trim_end_matches('/'), self.project_id)
+    }
+}
+
+/// Why a call failed, in words an operator can act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// The SDRS service refused: a documented code.
+    Sdrs { status: u16, code: String, message: String },
+    /// Refused before SDRS (authentication, unknown path).
+    Gateway { status: u16, code: String, message: String },
+    /// No answer: the network or the server is down.
+    Network(String),
+    /// An answer that is not what the API documents.
+    Unexpected { status: u16, detail: String },
+}
+
+impl ApiError {
+    /// Decodes an error response with the core's envelope types.
+    pub fn from_response(status: u16, body: &str) -> ApiError {
+        if let Ok(envelope) = serde_json::from_str::<ErrorEnvelope>(body) {
+            let body = envelope.body();
+            return ApiError::Sdrs { status, code: body.code.clone(), message: body.message.clone() };
+        }
+        if let Ok(gateway) = serde_json::from_str::<GatewayError>(body) {
+            return ApiError::Gateway { status, code: gateway.error_code, message: gateway.error_msg };
+        }
+        let detail: String = body.chars().take(200).collect();
+        ApiError::Unexpected { status, detail: if detail.is_empty() { "empty body".to_owned() } else { detail } }
+    }
+
+    /// The SDRS or gateway code, if any.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ApiError::Sdrs { code, .. } | ApiError::Gateway { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    /// Which side failed, for the operator.
+    pub fn side(&self) -> &'static str {
+        match self {
+            ApiError::Sdrs { .. } => "The SDRS service refused the request",
+            ApiError::Gateway { .. } => "The API gateway refused the request",
+            ApiError::Network(_) => "The server could not be reached",
+            ApiError::Unexpected { .. } => "The server answered something unexpected",
+        }
+    }
+
+    /// Whether the path does not exist on this endpoint (e.g. sdrs-server's admin API on a real cloud).
+    pub fn is_missing_api(&self) -> bool {
+        matches!(self, ApiError::Gateway { code, .. } if code == "APIG.0101")
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ApiError::Sdrs { code, message, .. } | ApiError::Gateway { code, message, .. } => {
+                write!(f, "{}: {code} {message}", self.side())
+            }
+            ApiError::Network(detail) => write!(f, "{}: {detail}", self.side()),
+            ApiError::Unexpected { status, detail } => write!(f, "{} (HTTP {status}): {detail}", self.side()),
+        }
+    }
+}
+
+/// HTTP methods the console uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Delete,
+    Patch,
+}
+
+/// Backoff before each retry of a read that found no server.
+pub const RETRY_DELAYS_MS: [u32; 3] = [300, 1000, 3000];
+
+/// Sends one request; reads are retried with backoff when the network fails.
+pub async fn request<T: DeserializeOwned>(
+    connection: &Connection,
+    method: Method,
+    url: &str,
+    body: Option<serde_json::Value>,
+) -> Result<T, ApiError> {
+    let mut attempt = 0;
+    loop {
+        match send(connection, method, url, body.as_ref()).await {
+            Err(ApiError::Network(detail)) if method == Method::Get && attempt < RETRY_DELAYS_MS.len() => {
+                gloo_timers::future::TimeoutFuture::new(RETRY_DELAYS_MS[attempt]).await;
+                attempt += 1;
+                let _ = detail;
+            }
+            Err(error) => return Err(error),
+            Ok(text) => {
+                let text = if text.is_empty() { "null".to_owned() } else { text };
+                return serde_json::from_str(&text)
+                    .map_err(|e| ApiError::Unexpected { status: 200, detail: e.to_string() });
+            }
+        }
+    }
+}
+
+async fn send(
+    connection: &Connection,
+    method: Method,
+    url: &str,
+    body: Option<&serde_json::Value>,
+) -> Result<String, ApiError> {
+    use gloo_net::http::RequestBuilder;
+    let builder = match method {
+        Method::Get => RequestBuilder::new(url).method(gloo_net::http::Method::GET),
+        Method::Post => RequestBuilder::new(url).method(gloo_net::http::Method::POST),
+        Method::Put => RequestBuilder::new(url).method(gloo_net::http::Method::PUT),
+        Method::Delete => RequestBuilder::new(url).method(gloo_net::http::Method::DELETE),
+        Method::Patch => RequestBuilder::new(url).method(gloo_net::http::Method::PATCH),
+    }
+    .header("X-Auth-Token", &connection.token)
+    .header("Content-Type", "application/json");
+    let request = match body {
+        Some(body) => builder.body(body.to_string()),
+        None => builder.build(),
+    }
+    .map_err(|e| ApiError::Network(e.to_string()))?;
+    let response = request.send().await.map_err(|e| ApiError::Network(e.to_string()))?;
+    let status = response.status();
+    let text = response.text().await.map_err(|e| ApiError::Network(e.to_string()))?;
+    if (200..300).contains(&status) {
+        Ok(text)
+    } else {
+        Err(ApiError::from_response(status, &text))
+    }
+}
+
+/// GET and decode.
+pub async fn get<T: DeserializeOwned>(connection: &Connection, url: &str) -> Result<T, ApiError> {
+    request(connection, Method::Get, url, None).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn envelopes_decode_with_the_core_types() {
+        let sdrs = ApiError::from_response(
+            400,
+            r#"{"error": {"code": "SDRS.1013", "message": "Protection group not found"}}"#,
+        );
+        assert_eq!(
+            sdrs,
+            ApiError::Sdrs { status: 400, code: "SDRS.1013".into(), message: "Protection group not found".into() }
+        );
+        let wrapped = ApiError::from_response(400, r#"{"itemNotFound": {"code": "SDRS.1320", "message": "m"}}"#);
+        assert_eq!(wrapped.code(), Some("SDRS.1320"));
+        let gateway = ApiError::from_response(
+            401,
+            r#"{"error_msg": "Incorrect IAM authentication information: x", "error_code": "APIG.0301"}"#,
+        );
+        assert_eq!(gateway.code(), Some("APIG.0301"));
+        assert_eq!(gateway.side(), "The API gateway refused the request");
+        assert!(ApiError::from_response(404, r#"{"error_msg": "no", "error_code": "APIG.0101"}"#).is_missing_api());
+        let odd = ApiError::from_response(502, "<html>bad gateway</html>");
+        assert_eq!(odd, ApiError::Unexpected { status: 502, detail: "<html>bad gateway</html>".into() });
+        assert_eq!(odd.code(), None);
+    }
+
+    #[test]
+    fn urls() {
+        let connection = Connection { base: "http://x:1/".into(), project_id: "p".into(), token: "t".into() };
+        assert_eq!(connection.v1("/jobs/j"), "http://x:1/v1/p/jobs/j");
+        assert_eq!(connection.admin("/servers"), "http://x:1/admin/v1/p/servers");
+        assert!(connection.is_complete());
+        assert!(!Connection::default().is_complete());
+    }
+
+    #[test]
+    fn messages_say_which_side_failed() {
+        let error = ApiError::Sdrs { status: 400, code: "SDRS.1002".into(), message: "m".into() };
+        assert_eq!(error.to_string(), "The SDRS service refused the request: SDRS.1002 m");
+        assert_eq!(ApiError::Network("refused".into()).to_string(), "The server could not be reached: refused");
+    }
+}

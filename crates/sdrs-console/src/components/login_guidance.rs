@@ -1,0 +1,49 @@
+//! Login guidance per server after a failover, planned failover or drill, from the core's engine.
+
+use sdrs_core::login::{AfterOperation, ServerRole};
+use sdrs_core::snapshot::GroupSnapshot;
+use yew::prelude::*;
+
+use crate::components::explanation::Explanation;
+use crate::view::{login_rows, InventoryServer};
+
+#[derive(Properties, PartialEq)]
+pub struct LoginGuidanceProps {
+    pub snapshot: GroupSnapshot,
+    pub inventory: Vec<InventoryServer>,
+    pub after: AfterOperation,
+}
+
+#[component]
+pub fn LoginGuidance(props: &LoginGuidanceProps) -> Html {
+    let first_time = use_state(|| true);
+    let rows = login_rows(&props.snapshot, &props.inventory, props.after, *first_time);
+    let toggle = {
+        let first_time = first_time.clone();
+        Callback::from(move |_: Event| first_time.set(!*first_time))
+    };
+    html! {
+        <section class="login-guidance" aria-labelledby="login-title">
+            <h2 id="login-title">{ "Logging in to the servers" }</h2>
+            <label>
+                <input type="checkbox" checked={*first_time} onchange={toggle} />
+                { " This was the group's first planned failover or failover" }
+            </label>
+            if rows.is_empty() {
+                <p>{ "No server profiles are known for this group's servers (sdrs-server's inventory); use the rule explorer." }</p>
+            }
+            { for rows.iter().map(|row| {
+                let role = match row.role { ServerRole::Production => "production site server", ServerRole::Dr => "DR site server", ServerRole::Drill => "DR drill server" };
+                html! {
+                    <article class="login-row">
+                        <h3>{ format!("{} — {role} of {}", row.server_name, row.instance) }</h3>
+                        { match &row.explanation {
+                            Ok(explanation) => html! { <Explanation explanation={explanation.clone()} /> },
+                            Err(error) => html! { <p class="error-box">{ error }</p> },
+                        } }
+                    </article>
+                }
+            }) }
+        </section>
+    }
+}

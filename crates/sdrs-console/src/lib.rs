@@ -1,0 +1,113 @@
+//! sdrs-console: the Yew failover console. Every rule it shows comes from sdrs-core.
+
+pub mod api;
+mod components;
+mod pages;
+pub mod state;
+pub mod view;
+
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+use api::Connection;
+
+/// The console's pages. A hash router, so the console also works from a static file host.
+#[derive(Debug, Clone, PartialEq, Routable)]
+pub enum Route {
+    #[at("/")]
+    Groups,
+    #[at("/groups/:id")]
+    Group { id: String },
+    #[at("/groups/:id/do/:operation")]
+    Operation { id: String, operation: String },
+    #[at("/rules")]
+    Rules,
+    #[at("/settings")]
+    Settings,
+    #[not_found]
+    #[at("/404")]
+    NotFound,
+}
+
+fn switch(route: Route) -> Html {
+    match route {
+        Route::Groups => html! { <pages::groups::GroupsPage /> },
+        Route::Group { id } => html! { <pages::group::GroupPage {id} /> },
+        Route::Operation { id, operation } => html! { <pages::operation::OperationPage {id} {operation} /> },
+        Route::Rules => html! { <pages::rules::RulesPage /> },
+        Route::Settings => html! { <pages::settings::SettingsPage /> },
+        Route::NotFound => {
+            html! { <section><h1>{ "Not found" }</h1><Link<Route> to={Route::Groups}>{ "Protection groups" }</Link<Route>></section> }
+        }
+    }
+}
+
+/// The shared connection: read by every page, changed on the settings page.
+pub type ConnectionContext = UseStateHandle<Connection>;
+
+const STORAGE_KEY: &str = "sdrs.connection";
+
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok().flatten()
+}
+
+/// The connection saved in this tab's session storage.
+pub fn load_connection() -> Connection {
+    session_storage()
+        .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
+}
+
+/// Saves the connection for this tab only (session storage, never logged).
+pub fn save_connection(connection: &Connection) {
+    if let (Some(storage), Ok(text)) = (session_storage(), serde_json::to_string(connection)) {
+        let _ = storage.set_item(STORAGE_KEY, &text);
+    }
+}
+
+/// The demo server's connection, which sdrs-server offers at `/console/config` only with `--demo`.
+#[derive(serde::Deserialize)]
+struct DemoConfig {
+    project_id: String,
+    token: String,
+}
+
+#[component]
+pub fn App() -> Html {
+    let connection = use_state(load_connection);
+    {
+        let connection = connection.clone();
+        use_effect_with((), move |_| {
+            if !connection.is_complete() {
+                wasm_bindgen_futures::spawn_local(async move {
+                    if let Ok(response) = gloo_net::http::Request::get("/console/config").send().await {
+                        if let Ok(config) = response.json::<DemoConfig>().await {
+                            let demo =
+                                Connection { base: String::new(), project_id: config.project_id, token: config.token };
+                            save_connection(&demo);
+                            connection.set(demo);
+                        }
+                    }
+                });
+            }
+        });
+    }
+    html! {
+        <ContextProvider<ConnectionContext> context={connection}>
+            <HashRouter>
+                <header class="top">
+                    <span class="brand">{ "SDRS failover console" }</span>
+                    <nav aria-label="Main">
+                        <Link<Route> to={Route::Groups}>{ "Protection groups" }</Link<Route>>
+                        <Link<Route> to={Route::Rules}>{ "Login rules & state chart" }</Link<Route>>
+                        <Link<Route> to={Route::Settings}>{ "Connection" }</Link<Route>>
+                    </nav>
+                </header>
+                <main id="main">
+                    <Switch<Route> render={switch} />
+                </main>
+            </HashRouter>
+        </ContextProvider<ConnectionContext>>
+    }
+}

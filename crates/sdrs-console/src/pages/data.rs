@@ -1,0 +1,69 @@
+//! Loading what the pages show: group snapshots (from sdrs-server, or composed from the SDRS lists), inventory, jobs.
+
+use serde::{Deserialize, Serialize};
+
+use sdrs_core::snapshot::GroupSnapshot;
+use sdrs_core::wire::{DisasterRecoveryDrillList, ProtectedInstanceList, ReplicationList, ServerGroupResponse};
+
+use crate::api::{get, ApiError, Connection};
+use crate::view::{InventoryList, InventoryServer};
+
+/// The group with its members: sdrs-server's snapshot (with server power states), or, from a real SDRS endpoint,
+/// the same composed from the documented list calls (power states unknown).
+pub async fn load_snapshot(connection: &Connection, id: &str) -> Result<GroupSnapshot, ApiError> {
+    match get::<GroupSnapshot>(connection, &connection.admin(&format!("/server-groups/{id}/snapshot"))).await {
+        Err(error) if error.is_missing_api() => {}
+        other => return other,
+    }
+    let group: ServerGroupResponse = get(connection, &connection.v1(&format!("/server-groups/{id}"))).await?;
+    let instances: ProtectedInstanceList =
+        get(connection, &connection.v1(&format!("/protected-instances?server_group_id={id}"))).await?;
+    let pairs: ReplicationList =
+        get(connection, &connection.v1(&format!("/replications?server_group_id={id}"))).await?;
+    let drills: DisasterRecoveryDrillList =
+        get(connection, &connection.v1(&format!("/disaster-recovery-drills?server_group_id={id}"))).await?;
+    Ok(GroupSnapshot {
+        server_group: group.server_group,
+        protected_instances: instances.protected_instances,
+        replications: pairs.replications,
+        disaster_recovery_drills: drills.disaster_recovery_drills,
+        servers: Vec::new(),
+    })
+}
+
+/// Server profiles from sdrs-server's inventory; empty where the endpoint has none.
+pub async fn load_inventory(connection: &Connection) -> Vec<InventoryServer> {
+    get::<InventoryList>(connection, &connection.admin("/servers")).await.map(|l| l.servers).unwrap_or_default()
+}
+
+/// A job this tab started, remembered for the group page's "recent jobs".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StartedJob {
+    pub group_id: String,
+    pub job_id: String,
+    pub label: String,
+}
+
+const JOBS_KEY: &str = "sdrs.jobs";
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok().flatten()
+}
+
+/// Jobs started in this tab, newest first.
+pub fn started_jobs() -> Vec<StartedJob> {
+    storage()
+        .and_then(|s| s.get_item(JOBS_KEY).ok().flatten())
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
+}
+
+/// Remembers a started job (the last 50).
+pub fn remember_job(job: StartedJob) {
+    let mut jobs = started_jobs();
+    jobs.insert(0, job);
+    jobs.truncate(50);
+    if let (Some(storage), Ok(text)) = (storage(), serde_json::to_string(&jobs)) {
+        let _ = storage.set_item(JOBS_KEY, &text);
+    }
+}

@@ -1,0 +1,137 @@
+//! One group: its servers in their current roles, pairs, drills, recent jobs, the actions it allows, login guidance.
+
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+use sdrs_core::login::AfterOperation;
+use sdrs_core::snapshot::GroupSnapshot;
+use sdrs_core::status::FaultLevel;
+use sdrs_core::wire::{FailureJobList, Job};
+
+use super::data::{load_inventory, load_snapshot, started_jobs};
+use crate::api::{get, ApiError};
+use crate::components::error_box::ErrorBox;
+use crate::components::login_guidance::LoginGuidance;
+use crate::components::status_badge::StatusBadge;
+use crate::view::{action_buttons, InventoryServer};
+use crate::{ConnectionContext, Route};
+
+#[derive(Properties, PartialEq)]
+pub struct GroupPageProps {
+    pub id: String,
+}
+
+#[derive(Clone, PartialEq, Default)]
+struct Loaded {
+    snapshot: Option<GroupSnapshot>,
+    inventory: Vec<InventoryServer>,
+    jobs: Vec<(String, Job)>,
+    failures: Option<FailureJobList>,
+    error: Option<ApiError>,
+}
+
+fn fault_words(level: &str) -> String {
+    match level.parse::<FaultLevel>() {
+        Ok(FaultLevel::NoFault) => "0 (no fault)".to_owned(),
+        Ok(FaultLevel::ProductionDiskFault) => "2 (production disk lost read/write: failover advised)".to_owned(),
+        Ok(FaultLevel::ReplicationLinkBroken) => "5 (replication link broken: failover not allowed)".to_owned(),
+        Err(_) => level.to_owned(),
+    }
+}
+
+#[component]
+pub fn GroupPage(props: &GroupPageProps) -> Html {
+    let connection = use_context::<ConnectionContext>().expect("the app provides the connection");
+    let loaded = use_state(Loaded::default);
+    let tick = use_state(|| 0u32);
+    {
+        let loaded = loaded.clone();
+        let connection = (*connection).clone();
+        let id = props.id.clone();
+        use_effect_with((id.clone(), connection.clone(), *tick), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                let snapshot = load_snapshot(&connection, &id).await;
+                let inventory = load_inventory(&connection).await;
+                let mut jobs = Vec::new();
+                for started in started_jobs().into_iter().filter(|j| j.group_id == id).take(5) {
+                    if let Ok(job) = get::<Job>(&connection, &connection.v1(&format!("/jobs/{}", started.job_id))).await
+                    {
+                        jobs.push((started.label, job));
+                    }
+                }
+                let failures = get::<FailureJobList>(
+                    &connection,
+                    &connection.v1(&format!("/task-center/failure-jobs?server_group_id={id}&limit=5")),
+                )
+                .await
+                .ok();
+                let (snapshot, error) = match snapshot {
+                    Ok(s) => (Some(s), None),
+                    Err(e) => (None, Some(e)),
+                };
+                loaded.set(Loaded { snapshot, inventory, jobs, failures, error });
+            });
+        });
+    }
+    {
+        let tick = tick.clone();
+        use_effect_with((), move |_| {
+            let interval = gloo_timers::callback::Interval::new(5_000, move || tick.set(*tick + 1));
+            move || drop(interval)
+        });
+    }
+    if let Some(error) = &loaded.error {
+        return html! { <section><h1>{ "Protection group" }</h1><ErrorBox error={error.clone()} /></section> };
+    }
+    let Some(snapshot) = &loaded.snapshot else { return html! { <p aria-live="polite">{ "Loading…" }</p> } };
+    let group = &snapshot.server_group;
+    let server_cell = |id: &str| match snapshot.server(id) {
+        Some(facts) => format!("{} — {}", facts.name.clone().unwrap_or_else(|| id.to_owned()), facts.power_state),
+        None => id.to_owned(),
+    };
+    html! {
+        <section class="group">
+            <p><Link<Route> to={Route::Groups}>{ "← Protection groups" }</Link<Route>></p>
+            <h1>{ &group.name }{ " " }<StatusBadge status={group.status} /></h1>
+            <p>{ format!("Production site: {} ({}). DR site: {}.", group.production_availability_zone(), group.priority_station, group.dr_availability_zone()) }</p>
+            <nav class="actions" aria-label="Actions">
+                { for action_buttons(group.status, group.priority_station).into_iter().map(|b| match &b.disabled_because {
+                    None => html! { <Link<Route> classes="button" to={Route::Operation { id: group.id.clone(), operation: b.slug.to_owned() }}>{ b.label }</Link<Route>> },
+                    Some(reason) => html! { <span class="action-disabled"><button type="button" disabled=true>{ b.label }</button><small>{ reason }</small></span> },
+                }) }
+            </nav>
+            <h2>{ "Protected instances" }</h2>
+            <div class="table-scroll"><table>
+                <thead><tr><th scope="col">{ "Instance" }</th><th scope="col">{ "Status" }</th>
+                    <th scope="col">{ format!("Production site server ({})", group.production_availability_zone()) }</th>
+                    <th scope="col">{ format!("DR site server ({})", group.dr_availability_zone()) }</th></tr></thead>
+                <tbody>{ for snapshot.protected_instances.iter().map(|i| html! {
+                    <tr><td>{ &i.name }</td><td>{ i.status.as_str() }</td>
+                        <td>{ server_cell(i.production_server(group.priority_station)) }</td>
+                        <td>{ server_cell(i.dr_server(group.priority_station)) }</td></tr>
+                }) }</tbody>
+            </table></div>
+            <h2>{ "Replication pairs" }</h2>
+            <div class="table-scroll"><table>
+                <thead><tr><th scope="col">{ "Pair" }</th><th scope="col">{ "Status" }</th><th scope="col">{ "Fault level" }</th><th scope="col">{ "Replication" }</th><th scope="col">{ "Size" }</th></tr></thead>
+                <tbody>{ for snapshot.replications.iter().map(|r| html! {
+                    <tr><td>{ &r.name }</td><td>{ r.status.as_str() }</td><td>{ fault_words(&r.fault_level) }</td>
+                        <td>{ r.replication_status.clone().unwrap_or_default() }</td><td>{ format!("{} GB", r.record_metadata.volume_size) }</td></tr>
+                }) }</tbody>
+            </table></div>
+            <h2>{ "DR drills" }</h2>
+            if snapshot.disaster_recovery_drills.is_empty() { <p>{ "None." }</p> }
+            <ul>{ for snapshot.disaster_recovery_drills.iter().map(|d| html! {
+                <li>{ format!("{} — {} — {} drill server(s)", d.name, d.status, d.drill_servers.len()) }</li>
+            }) }</ul>
+            <h2>{ "Recent jobs" }</h2>
+            <ul class="recent-jobs">
+                { for loaded.jobs.iter().map(|(label, job)| html! { <li>{ format!("{label}: {} {}", job.job_type, job.status) }</li> }) }
+                { for loaded.failures.iter().flat_map(|f| f.failure_jobs.iter()).map(|f| html! {
+                    <li>{ format!("{} failed ({}): {} {}", f.job_type, f.failure_status, f.error_code.clone().unwrap_or_default(), f.fail_reason.clone().unwrap_or_default()) }</li>
+                }) }
+            </ul>
+            <LoginGuidance snapshot={snapshot.clone()} inventory={loaded.inventory.clone()} after={AfterOperation::Failover} />
+        </section>
+    }
+}

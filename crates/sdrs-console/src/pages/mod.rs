@@ -1,0 +1,8 @@
+//! One module per route.
+
+pub mod data;
+pub mod group;
+pub mod groups;
+pub mod operation;
+pub mod rules;
+pub mod settings;

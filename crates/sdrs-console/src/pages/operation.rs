@@ -1,0 +1,317 @@
+//! An operation on a group: pre-check, what-if preview, confirmation by the group's name, one submission, the live
+//! job, and afterwards the roles and login guidance, or the error and a retry.
+
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+use sdrs_core::login::AfterOperation;
+use sdrs_core::snapshot::Intent;
+use sdrs_core::state_machine::Operation;
+use sdrs_core::status::JobStatus;
+use sdrs_core::wire::{Job, JobIdResponse};
+
+use super::data::{load_inventory, load_snapshot, remember_job, StartedJob};
+use crate::api::{get, request, Method};
+use crate::components::error_box::ErrorBox;
+use crate::components::job_view::JobView;
+use crate::components::login_guidance::LoginGuidance;
+use crate::components::precheck_panel::PrecheckPanel;
+use crate::components::role_swap::RoleSwapView;
+use crate::state::{FlowAction, FlowState, Phase};
+use crate::view::{intent_for, InventoryServer, OPERATIONS};
+use crate::{ConnectionContext, Route};
+
+#[derive(Properties, PartialEq)]
+pub struct OperationPageProps {
+    pub id: String,
+    pub operation: String,
+}
+
+#[component]
+pub fn OperationPage(props: &OperationPageProps) -> Html {
+    if props.operation == "drill" {
+        return html! { <DrillPage id={props.id.clone()} /> };
+    }
+    match intent_for(&props.operation) {
+        Some(intent) => html! { <Flow id={props.id.clone()} {intent} slug={props.operation.clone()} /> },
+        None => html! { <p>{ format!("Unknown operation `{}`.", props.operation) }</p> },
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct FlowProps {
+    id: String,
+    intent: Intent,
+    slug: String,
+}
+
+/// The request that starts the intent.
+fn submission(intent: Intent) -> (Method, Option<serde_json::Value>) {
+    use sdrs_core::action::GroupAction;
+    let action = match intent {
+        Intent::Enable | Intent::Reprotect => GroupAction::Start,
+        Intent::Disable => GroupAction::Stop,
+        Intent::PlannedFailover { priority_station } => GroupAction::Reverse { priority_station },
+        Intent::Failover => GroupAction::Failover,
+        Intent::Delete => return (Method::Delete, None),
+    };
+    (Method::Post, Some(action.to_body()))
+}
+
+#[component]
+fn Flow(props: &FlowProps) -> Html {
+    let connection = use_context::<ConnectionContext>().expect("the app provides the connection");
+    let flow = use_reducer(|| FlowState::new(props.intent));
+    let inventory = use_state(Vec::<InventoryServer>::new);
+    let label = OPERATIONS.iter().find(|(slug, _)| *slug == props.slug).map_or("Operation", |(_, label)| label);
+
+    // Load and pre-check.
+    {
+        let flow = flow.dispatcher();
+        let inventory = inventory.clone();
+        let connection = (*connection).clone();
+        let id = props.id.clone();
+        use_effect_with((id.clone(), connection.clone()), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                match load_snapshot(&connection, &id).await {
+                    Ok(snapshot) => flow.dispatch(FlowAction::Loaded(snapshot)),
+                    Err(error) => flow.dispatch(FlowAction::LoadFailed(error)),
+                }
+                inventory.set(load_inventory(&connection).await);
+            });
+        });
+    }
+    // Send exactly once per accepted submission.
+    {
+        let dispatcher = flow.dispatcher();
+        let connection = (*connection).clone();
+        let id = props.id.clone();
+        let intent = props.intent;
+        let label = label.to_owned();
+        use_effect_with(flow.submissions, move |submissions| {
+            if *submissions > 0 {
+                wasm_bindgen_futures::spawn_local(async move {
+                    let (method, body) = submission(intent);
+                    let url = if method == Method::Delete {
+                        connection.v1(&format!("/server-groups/{id}"))
+                    } else {
+                        connection.v1(&format!("/server-groups/{id}/action"))
+                    };
+                    match request::<JobIdResponse>(&connection, method, &url, body).await {
+                        Ok(response) => {
+                            remember_job(StartedJob { group_id: id, job_id: response.job_id.clone(), label });
+                            dispatcher.dispatch(FlowAction::Submitted(response.job_id));
+                        }
+                        Err(error) => dispatcher.dispatch(FlowAction::SubmitFailed(error)),
+                    }
+                });
+            }
+        });
+    }
+    // Follow the job every second until it ends.
+    {
+        let dispatcher = flow.dispatcher();
+        let connection = (*connection).clone();
+        let running = match &flow.phase {
+            Phase::Running { job_id } => Some(job_id.clone()),
+            _ => None,
+        };
+        use_effect_with(running, move |running| {
+            let interval = running.clone().map(|job_id| {
+                let poll = move || {
+                    let dispatcher = dispatcher.clone();
+                    let connection = connection.clone();
+                    let url = connection.v1(&format!("/jobs/{job_id}"));
+                    wasm_bindgen_futures::spawn_local(async move {
+                        if let Ok(job) = get::<Job>(&connection, &url).await {
+                            dispatcher.dispatch(FlowAction::JobUpdate(job));
+                        }
+                    });
+                };
+                poll();
+                gloo_timers::callback::Interval::new(1_000, poll)
+            });
+            move || drop(interval)
+        });
+    }
+
+    let on_type = {
+        let flow = flow.dispatcher();
+        Callback::from(move |e: InputEvent| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            flow.dispatch(FlowAction::Typed(input.value()));
+        })
+    };
+    let on_submit = {
+        let flow = flow.dispatcher();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            flow.dispatch(FlowAction::Submit);
+        })
+    };
+    let on_retry = {
+        let flow = flow.dispatcher();
+        let connection = (*connection).clone();
+        let id = props.id.clone();
+        Callback::from(move |_| {
+            let flow = flow.clone();
+            let connection = connection.clone();
+            let id = id.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                match load_snapshot(&connection, &id).await {
+                    Ok(snapshot) => flow.dispatch(FlowAction::Retry(snapshot)),
+                    Err(error) => flow.dispatch(FlowAction::LoadFailed(error)),
+                }
+            });
+        })
+    };
+
+    let group_name = flow.group_name().unwrap_or("…").to_owned();
+    let locked = !matches!(flow.phase, Phase::Ready | Phase::Loading);
+    let after = match props.intent.operation() {
+        Operation::Failover => Some(AfterOperation::Failover),
+        Operation::PlannedFailover => Some(AfterOperation::PlannedFailover),
+        _ => None,
+    };
+    html! {
+        <section class="operation">
+            <p><Link<Route> to={Route::Group { id: props.id.clone() }}>{ format!("← {group_name}") }</Link<Route>></p>
+            <h1>{ format!("{label}: {group_name}") }</h1>
+            if let Phase::Refused(error) = &flow.phase { <ErrorBox error={error.clone()} /> }
+            if let Some(precheck) = &flow.precheck { <PrecheckPanel precheck={precheck.clone()} /> }
+            if let Some(preview) = &flow.preview { <RoleSwapView swap={preview.clone()} /> }
+            if flow.snapshot.is_some() {
+                <form class="confirm" onsubmit={on_submit}>
+                    <label for="confirm-name">{ format!("Type the group's name, {group_name}, to confirm") }</label>
+                    <input id="confirm-name" autocomplete="off" value={flow.confirmation.clone()} oninput={on_type} disabled={locked} />
+                    <button type="submit" class="danger" disabled={!flow.can_submit()}>{ format!("Run {}", label.to_lowercase()) }</button>
+                    if let Some(reason) = flow.submit_blocked_because() { <p class="muted" id="submit-reason">{ reason }</p> }
+                </form>
+            }
+            if let Some(job) = &flow.job { <JobView job={job.clone()} /> }
+            if let Phase::Finished { job } = &flow.phase {
+                if job.status == JobStatus::Success {
+                    <p class="ok-line" role="status">{ format!("{label} finished successfully.") }</p>
+                    if let Some(after) = after {
+                        <AfterView id={props.id.clone()} {after} inventory={(*inventory).clone()} />
+                    }
+                } else if flow.can_retry() {
+                    <button type="button" onclick={on_retry}>{ "Retry" }</button>
+                }
+            }
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct AfterViewProps {
+    id: String,
+    after: AfterOperation,
+    inventory: Vec<InventoryServer>,
+}
+
+/// After a successful failover or planned failover: the roles now, and who logs in where.
+#[component]
+fn AfterView(props: &AfterViewProps) -> Html {
+    let connection = use_context::<ConnectionContext>().expect("the app provides the connection");
+    let snapshot = use_state(|| None);
+    {
+        let snapshot = snapshot.clone();
+        let connection = (*connection).clone();
+        use_effect_with(props.id.clone(), move |id| {
+            let id = id.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                snapshot.set(load_snapshot(&connection, &id).await.ok());
+            });
+        });
+    }
+    let Some(now) = (*snapshot).clone() else { return html! { <p>{ "Loading the new roles…" }</p> } };
+    let roles = sdrs_core::role_swap::roles_at(&now, now.server_group.priority_station);
+    html! {
+        <>
+            <section class="roles-now">
+                <h2>{ "Roles now" }</h2>
+                <ul>{ for roles.instances.iter().map(|i| html! {
+                    <li>{ format!("{}: production site server {} (server {}), DR site server {} (server {})",
+                        i.name, i.production_server.name.clone().unwrap_or_else(|| i.production_server.id.clone()), i.production_server.seed,
+                        i.dr_server.name.clone().unwrap_or_else(|| i.dr_server.id.clone()), i.dr_server.seed) }</li>
+                }) }</ul>
+            </section>
+            <LoginGuidance snapshot={now} inventory={props.inventory.clone()} after={props.after} />
+        </>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct DrillPageProps {
+    id: String,
+}
+
+/// Creating a DR drill: a name, one submission, the live job.
+#[component]
+fn DrillPage(props: &DrillPageProps) -> Html {
+    let connection = use_context::<ConnectionContext>().expect("the app provides the connection");
+    let name = use_state(|| "drill-1".to_owned());
+    let job = use_state(|| None::<Job>);
+    let error = use_state(|| None);
+    let sent = use_state(|| false);
+    let on_name = {
+        let name = name.clone();
+        Callback::from(move |e: InputEvent| name.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().value()))
+    };
+    let on_submit = {
+        let (name, job, error, sent, connection, id) =
+            (name.clone(), job.clone(), error.clone(), sent.clone(), (*connection).clone(), props.id.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if *sent {
+                return;
+            }
+            sent.set(true);
+            let (name, job, error, connection, id) =
+                (name.clone(), job.clone(), error.clone(), connection.clone(), id.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let body = serde_json::json!({"disaster_recovery_drill": {"server_group_id": id, "name": *name}});
+                match request::<JobIdResponse>(
+                    &connection,
+                    Method::Post,
+                    &connection.v1("/disaster-recovery-drills"),
+                    Some(body),
+                )
+                .await
+                {
+                    Ok(response) => loop {
+                        match get::<Job>(&connection, &connection.v1(&format!("/jobs/{}", response.job_id))).await {
+                            Ok(current) => {
+                                let done = current.status.is_finished();
+                                job.set(Some(current));
+                                if done {
+                                    break;
+                                }
+                            }
+                            Err(e) => {
+                                error.set(Some(e));
+                                break;
+                            }
+                        }
+                        gloo_timers::future::TimeoutFuture::new(1_000).await;
+                    },
+                    Err(e) => error.set(Some(e)),
+                }
+            });
+        })
+    };
+    html! {
+        <section>
+            <p><Link<Route> to={Route::Group { id: props.id.clone() }}>{ "← Group" }</Link<Route>></p>
+            <h1>{ "Create a DR drill" }</h1>
+            <form onsubmit={on_submit}>
+                <label for="drill-name">{ "Drill name " }</label>
+                <input id="drill-name" value={(*name).clone()} oninput={on_name} disabled={*sent} />
+                <button type="submit" disabled={*sent}>{ "Create drill" }</button>
+            </form>
+            if let Some(e) = &*error { <ErrorBox error={e.clone()} /> }
+            if let Some(j) = &*job { <JobView job={j.clone()} /> }
+        </section>
+    }
+}

@@ -1,0 +1,201 @@
+//! What the pages show, computed without the DOM: badges, action buttons and their reasons, job steps, login rows.
+
+use serde::Deserialize;
+
+use sdrs_core::login::{
+    explain_login, AfterOperation, CloudbaseInitState, LoginExplanation, LoginMethod, LoginQuestion, OsProfile,
+    ServerNames, ServerRole,
+};
+use sdrs_core::snapshot::{GroupSnapshot, Intent};
+use sdrs_core::state_machine::{allowed_operations, Operation};
+use sdrs_core::status::{GroupStatus, PriorityStation};
+use sdrs_core::timefmt::parse_job_time;
+use sdrs_core::wire::Job;
+
+/// How a status is shown: its words (never colour alone) and a style class.
+pub fn badge_class(status: GroupStatus) -> &'static str {
+    if status.is_transient() {
+        "badge busy"
+    } else if status.is_error() {
+        "badge error"
+    } else if status == GroupStatus::FailedOver {
+        "badge warn"
+    } else {
+        "badge ok"
+    }
+}
+
+/// The console's operations and the URL segment of each.
+pub const OPERATIONS: [(&str, &str); 8] = [
+    ("enable", "Enable protection"),
+    ("re-protect", "Re-protect"),
+    ("disable", "Disable protection"),
+    ("planned-failover-target", "Planned failover to the DR site"),
+    ("planned-failover-source", "Planned failover back"),
+    ("failover", "Failover"),
+    ("delete", "Delete group"),
+    ("drill", "Create DR drill"),
+];
+
+/// The intent a URL segment names.
+pub fn intent_for(slug: &str) -> Option<Intent> {
+    Some(match slug {
+        "enable" => Intent::Enable,
+        "re-protect" => Intent::Reprotect,
+        "disable" => Intent::Disable,
+        "planned-failover-target" => Intent::PlannedFailover { priority_station: PriorityStation::Target },
+        "planned-failover-source" => Intent::PlannedFailover { priority_station: PriorityStation::Source },
+        "failover" => Intent::Failover,
+        "delete" => Intent::Delete,
+        _ => return None,
+    })
+}
+
+/// An action button: enabled by the core's state machine, or disabled with the reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionButton {
+    pub slug: &'static str,
+    pub label: &'static str,
+    pub disabled_because: Option<String>,
+}
+
+/// The buttons of a group in `status` whose production site is `station`.
+pub fn action_buttons(status: GroupStatus, station: PriorityStation) -> Vec<ActionButton> {
+    let allowed = allowed_operations(status);
+    OPERATIONS
+        .iter()
+        .filter(|(slug, _)| match *slug {
+            // Offer the planned failover that moves production to the other site.
+            "planned-failover-target" => station == PriorityStation::Source,
+            "planned-failover-source" => station == PriorityStation::Target,
+            _ => true,
+        })
+        .map(|(slug, label)| {
+            let disabled_because = if *slug == "drill" {
+                (!sdrs_core::state_machine::drill_allowed(status)).then(|| format!("No DR drill while `{status}`."))
+            } else {
+                let operation = intent_for(slug).expect("every slug but drill names an intent").operation();
+                (!allowed.contains(&operation)).then(|| disabled_reason(operation, status))
+            };
+            ActionButton { slug, label, disabled_because }
+        })
+        .collect()
+}
+
+fn disabled_reason(operation: Operation, status: GroupStatus) -> String {
+    if status.is_transient() {
+        return format!("A job is running (`{status}`).");
+    }
+    let from: Vec<&str> = operation.transition().from.iter().map(|s| s.as_str()).collect();
+    format!("Not while `{status}`; needs {}.", from.join(", "))
+}
+
+/// One step of a job, as shown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepRow {
+    pub name: String,
+    pub status: String,
+    /// Seconds, one decimal.
+    pub elapsed: Option<String>,
+}
+
+/// Seconds between two job timestamps, or until `now_ms` while running.
+pub fn elapsed(begin: Option<&str>, end: Option<&str>, now_ms: i64) -> Option<String> {
+    let begin = parse_job_time(begin?)?;
+    let end = end.and_then(parse_job_time).unwrap_or(now_ms);
+    Some(format!("{:.1} s", (end - begin).max(0) as f64 / 1000.0))
+}
+
+/// The sub-jobs of a job, or the job itself when it has none.
+pub fn step_rows(job: &Job, now_ms: i64) -> Vec<StepRow> {
+    let subs = job.entities.sub_jobs.as_deref().unwrap_or_default();
+    let jobs: Vec<&Job> = if subs.is_empty() { vec![job] } else { subs.iter().collect() };
+    jobs.into_iter()
+        .map(|j| StepRow {
+            name: j.job_type.clone(),
+            status: j.status.to_string(),
+            elapsed: elapsed(j.begin_time.as_deref(), j.end_time.as_deref(), now_ms),
+        })
+        .collect()
+}
+
+/// `done/total` steps finished successfully.
+pub fn progress(job: &Job) -> (usize, usize) {
+    let subs = job.entities.sub_jobs.as_deref().unwrap_or_default();
+    let done = subs.iter().filter(|s| s.status == sdrs_core::status::JobStatus::Success).count();
+    (done, subs.len())
+}
+
+/// A server as sdrs-server's inventory describes it (the parts the login rules need).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct InventoryServer {
+    pub id: String,
+    pub name: String,
+    pub os: OsProfile,
+    pub login: LoginMethod,
+    #[serde(default)]
+    pub password_changed: bool,
+}
+
+/// `{"servers": [...]}`
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct InventoryList {
+    pub servers: Vec<InventoryServer>,
+}
+
+/// Login guidance for one server of one instance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoginRow {
+    pub instance: String,
+    pub role: ServerRole,
+    pub server_name: String,
+    pub explanation: Result<LoginExplanation, String>,
+}
+
+/// Guidance for every instance's production and DR server after `after`, where the profile is known.
+///
+/// The profile is server A's (the production server at creation); SDRS creates B as its copy.
+pub fn login_rows(
+    snapshot: &GroupSnapshot,
+    inventory: &[InventoryServer],
+    after: AfterOperation,
+    first_time: bool,
+) -> Vec<LoginRow> {
+    let station = snapshot.server_group.priority_station;
+    let find = |id: &str| inventory.iter().find(|s| s.id == id);
+    let mut rows = Vec::new();
+    for instance in &snapshot.protected_instances {
+        let Some(profile) = find(&instance.source_server) else { continue };
+        let name_of = |id: &str| find(id).map(|s| s.name.clone()).unwrap_or_else(|| id.to_owned());
+        for (role, server_id) in [
+            (ServerRole::Production, instance.production_server(station)),
+            (ServerRole::Dr, instance.dr_server(station)),
+        ] {
+            let question = LoginQuestion {
+                os: profile.os,
+                login: profile.login,
+                after,
+                first_time,
+                server: role,
+                production_site: Some(station),
+                password_changed_before_failover: Some(profile.password_changed),
+                cloudbase_init: CloudbaseInitState::Unknown,
+                names: ServerNames {
+                    server_a: Some(name_of(&instance.source_server)),
+                    server_b: Some(name_of(&instance.target_server)),
+                    drill_server: None,
+                },
+            };
+            rows.push(LoginRow {
+                instance: instance.name.clone(),
+                role,
+                server_name: name_of(server_id),
+                explanation: explain_login(&question).map_err(|e| e.to_string()),
+            });
+        }
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests;

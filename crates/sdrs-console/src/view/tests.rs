@@ -1,0 +1,109 @@
+//! Native tests of the view logic.
+
+use sdrs_core::login::{AfterOperation, Answer, LoginMethod, OsProfile, ServerRole};
+use sdrs_core::status::{GroupStatus, JobStatus, PriorityStation};
+use sdrs_core::wire::{Job, JobEntities, ProtectedInstanceResponse};
+
+use super::*;
+use crate::state::tests::snapshot;
+
+#[test]
+fn buttons_follow_the_state_machine_and_say_why() {
+    let buttons = action_buttons(GroupStatus::Protected, PriorityStation::Source);
+    let find = |slug| buttons.iter().find(|b| b.slug == slug).unwrap();
+    assert_eq!(find("failover").disabled_because, None);
+    assert_eq!(find("planned-failover-target").disabled_because, None);
+    assert!(buttons.iter().all(|b| b.slug != "planned-failover-source"), "only the move to the other site is offered");
+    assert_eq!(
+        find("enable").disabled_because.as_deref(),
+        Some("Not while `protected`; needs available, error-starting.")
+    );
+    let busy = action_buttons(GroupStatus::FailingOver, PriorityStation::Source);
+    assert!(busy.iter().all(|b| b.disabled_because.is_some()));
+    assert_eq!(busy[0].disabled_because.as_deref(), Some("A job is running (`failing-over`)."));
+    let failed_over = action_buttons(GroupStatus::FailedOver, PriorityStation::Target);
+    let enabled: Vec<&str> = failed_over.iter().filter(|b| b.disabled_because.is_none()).map(|b| b.slug).collect();
+    assert_eq!(enabled, ["re-protect", "delete", "drill"]);
+}
+
+#[test]
+fn badges_have_words_and_classes() {
+    assert_eq!(badge_class(GroupStatus::FailingOver), "badge busy");
+    assert_eq!(badge_class(GroupStatus::ErrorFailingOver), "badge error");
+    assert_eq!(badge_class(GroupStatus::Protected), "badge ok");
+}
+
+#[test]
+fn steps_show_status_and_elapsed_time() {
+    let sub = |name: &str, status, begin: Option<&str>, end: Option<&str>| Job {
+        job_id: name.into(),
+        job_type: name.into(),
+        status,
+        entities: JobEntities::default(),
+        begin_time: begin.map(Into::into),
+        end_time: end.map(Into::into),
+        error_code: None,
+        fail_reason: None,
+    };
+    let mut job = sub("failoverProtectionGroupNoCG", JobStatus::Running, Some("2026-11-28T04:00:00.000Z"), None);
+    job.entities.sub_jobs = Some(vec![
+        sub(
+            "stopProductionServers",
+            JobStatus::Success,
+            Some("2026-11-28T04:00:00.000Z"),
+            Some("2026-11-28T04:00:03.000Z"),
+        ),
+        sub("failoverReplicationPairs", JobStatus::Running, Some("2026-11-28T04:00:03.000Z"), None),
+        sub("moveNics", JobStatus::Init, None, None),
+    ]);
+    let now = sdrs_core::timefmt::parse_job_time("2026-11-28T04:00:04.500Z").unwrap();
+    let rows = step_rows(&job, now);
+    assert_eq!(rows[0].elapsed.as_deref(), Some("3.0 s"));
+    assert_eq!(rows[1].elapsed.as_deref(), Some("1.5 s"));
+    assert_eq!(rows[2].elapsed, None);
+    assert_eq!(rows[1].status, "RUNNING");
+    assert_eq!(progress(&job), (1, 3));
+}
+
+#[test]
+fn intents_from_urls() {
+    assert_eq!(intent_for("failover"), Some(sdrs_core::snapshot::Intent::Failover));
+    assert_eq!(intent_for("nope"), None);
+    for (slug, _) in OPERATIONS.iter().filter(|(s, _)| *s != "drill") {
+        assert!(intent_for(slug).is_some(), "{slug}");
+    }
+}
+
+#[test]
+fn login_rows_after_a_failover_use_the_core_engine() {
+    let mut snap = snapshot(GroupStatus::FailedOver, 1);
+    snap.server_group.priority_station = PriorityStation::Target;
+    let text = include_str!("../../../sdrs-core/tests/data/examples/constructed/protected-instance-show.json");
+    let mut instance = serde_json::from_str::<ProtectedInstanceResponse>(text).unwrap().protected_instance;
+    instance.source_server = "a".into();
+    instance.target_server = "b".into();
+    snap.protected_instances.push(instance);
+    let inventory = vec![
+        InventoryServer {
+            id: "a".into(),
+            name: "web-01".into(),
+            os: OsProfile::Windows { cloudbase_init: false },
+            login: LoginMethod::Password,
+            password_changed: false,
+        },
+        InventoryServer {
+            id: "b".into(),
+            name: "web-01-dr".into(),
+            os: OsProfile::Windows { cloudbase_init: false },
+            login: LoginMethod::Password,
+            password_changed: false,
+        },
+    ];
+    let rows = login_rows(&snap, &inventory, AfterOperation::Failover, true);
+    assert_eq!(rows.len(), 2);
+    assert_eq!((rows[0].role, rows[0].server_name.as_str()), (ServerRole::Production, "web-01-dr"));
+    let explanation = rows[0].explanation.as_ref().unwrap();
+    let Answer::Use(advice) = &explanation.answer else { panic!() };
+    assert_eq!(advice.credential.text, "the password of server A (web-01)");
+    assert!(login_rows(&snap, &[], AfterOperation::Failover, true).is_empty(), "unknown profiles are skipped");
+}

@@ -1,0 +1,136 @@
+//! sdrs-wasm: a thin wasm-bindgen adapter exporting sdrs-core to JavaScript; every rule stays in the core.
+//!
+//! Inputs are plain JS objects in the API's own JSON shapes; outputs are plain objects. Every failure is a JS
+//! `Error` with a `code` (a documented SDRS code) and an `httpStatus`; nothing panics on bad input.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use sdrs_core::action::{parse_action, parse_action_object, ActionError, GroupAction};
+use sdrs_core::catalogue::{ErrorCode, SdrsCoded};
+use sdrs_core::login::{explain_login as explain, LoginQuestion};
+use sdrs_core::request::RequestError;
+use sdrs_core::snapshot::{GroupSnapshot, Intent};
+use sdrs_core::state_machine::{self, TRANSITIONS};
+use sdrs_core::status::GroupStatus;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = include_str!("types.d.ts");
+
+/// A JS `Error` carrying an SDRS code.
+fn error(code: ErrorCode, message: &str) -> JsValue {
+    let error = js_sys::Error::new(message);
+    let _ = js_sys::Reflect::set(&error, &"code".into(), &code.as_str().into());
+    let _ = js_sys::Reflect::set(&error, &"httpStatus".into(), &JsValue::from(code.http_status()));
+    error.into()
+}
+
+fn coded(refusal: &impl SdrsCoded) -> JsValue {
+    error(refusal.code(), &refusal.to_error_body().message)
+}
+
+fn input<T: DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsValue> {
+    serde_wasm_bindgen::from_value(value).map_err(|e| error(ErrorCode::SDRS_0201, &format!("invalid {what}: {e}")))
+}
+
+fn output<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| error(ErrorCode::SDRS_0405, &format!("could not convert the result: {e}")))
+}
+
+/// Parses an action body given as the raw JSON text or as an object.
+fn action_of(body: JsValue) -> Result<GroupAction, JsValue> {
+    match body.as_string() {
+        Some(text) => parse_action(text.as_bytes()),
+        None => match input::<serde_json::Value>(body, "action body")? {
+            serde_json::Value::Object(object) => parse_action_object(&object),
+            _ => Err(ActionError::Body(RequestError::NotAnObject)),
+        },
+    }
+    .map_err(|e| coded(&e))
+}
+
+/// Validates an action body, given as the raw JSON text or as an object.
+#[wasm_bindgen(js_name = validateAction, unchecked_return_type = "ValidatedAction")]
+pub fn validate_action(
+    #[wasm_bindgen(unchecked_param_type = "string | object")] body: JsValue,
+) -> Result<JsValue, JsValue> {
+    output(&action_of(body)?)
+}
+
+/// The operation an action body starts on a group in `status`; throws `SDRS.1002` when not allowed.
+#[wasm_bindgen(js_name = resolveAction, unchecked_return_type = "Operation")]
+pub fn resolve_action(
+    #[wasm_bindgen(unchecked_param_type = "string | object")] body: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "GroupStatus")] status: JsValue,
+) -> Result<JsValue, JsValue> {
+    let action = action_of(body)?;
+    let status: GroupStatus = input(status, "status")?;
+    output(&state_machine::resolve(action, status).map_err(|e| coded(&e))?)
+}
+
+/// Every finding of the operation's preconditions on a group snapshot (the API's own JSON).
+#[wasm_bindgen(unchecked_return_type = "Precheck")]
+pub fn precheck(
+    #[wasm_bindgen(unchecked_param_type = "GroupSnapshot")] snapshot: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Intent")] intent: JsValue,
+) -> Result<JsValue, JsValue> {
+    let snapshot: GroupSnapshot = input(snapshot, "group snapshot")?;
+    let intent: Intent = input(intent, "intent")?;
+    output(&sdrs_core::precheck::precheck(&snapshot, intent))
+}
+
+/// The production and DR servers of every instance before and after the operation.
+#[wasm_bindgen(js_name = previewRoleSwap, unchecked_return_type = "RoleSwap")]
+pub fn preview_role_swap(
+    #[wasm_bindgen(unchecked_param_type = "GroupSnapshot")] snapshot: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Intent")] intent: JsValue,
+) -> Result<JsValue, JsValue> {
+    let snapshot: GroupSnapshot = input(snapshot, "group snapshot")?;
+    let intent: Intent = input(intent, "intent")?;
+    output(&sdrs_core::role_swap::preview(&snapshot, intent))
+}
+
+/// Which credential logs in to a server after a failover, planned failover or DR drill, and why.
+#[wasm_bindgen(js_name = explainLogin, unchecked_return_type = "LoginExplanation")]
+pub fn explain_login(
+    #[wasm_bindgen(unchecked_param_type = "LoginQuestion")] question: JsValue,
+) -> Result<JsValue, JsValue> {
+    let question: LoginQuestion = input(question, "login question")?;
+    output(&explain(&question).map_err(|e| coded(&e))?)
+}
+
+/// The operations accepted from a group status.
+#[wasm_bindgen(js_name = allowedOperations, unchecked_return_type = "Operation[]")]
+pub fn allowed_operations(
+    #[wasm_bindgen(unchecked_param_type = "GroupStatus")] status: JsValue,
+) -> Result<JsValue, JsValue> {
+    let status: GroupStatus = input(status, "status")?;
+    output(&state_machine::allowed_operations(status))
+}
+
+/// The whole state machine, one row per operation.
+#[wasm_bindgen(js_name = stateTable, unchecked_return_type = "Transition[]")]
+pub fn state_table() -> Result<JsValue, JsValue> {
+    output(&TRANSITIONS[..])
+}
+
+/// A documented error code's HTTP status, message, description and handling.
+#[wasm_bindgen(js_name = lookupError, unchecked_return_type = "ErrorInfo")]
+pub fn lookup_error(code: &str) -> Result<JsValue, JsValue> {
+    let found = ErrorCode::parse(code)
+        .ok_or_else(|| error(ErrorCode::SDRS_0201, &format!("`{code}` is not a documented SDRS error code")))?;
+    let info = js_sys::Object::new();
+    for (key, value) in [
+        ("code", JsValue::from(found.as_str())),
+        ("httpStatus", JsValue::from(found.http_status())),
+        ("message", JsValue::from(found.message())),
+        ("description", JsValue::from(found.description())),
+        ("handling", JsValue::from(found.handling())),
+    ] {
+        js_sys::Reflect::set(&info, &key.into(), &value)?;
+    }
+    Ok(info.into())
+}

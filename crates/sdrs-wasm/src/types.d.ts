@@ -1,0 +1,128 @@
+// Types of sdrs-wasm's exports: the SDRS API's own JSON shapes and sdrs-core's results. Hand-checked against the
+// serde forms in sdrs-core; web/sdrs-wasm/test/types-check.ts uses every export and is type-checked in the tests.
+
+export type GroupStatus =
+  | "creating" | "available" | "protected" | "deleting" | "error-deleting" | "error" | "starting" | "error-starting"
+  | "reprotecting" | "error-reprotecting" | "stopping" | "error-stopping" | "reversing" | "error-reversing"
+  | "failing-over" | "failed-over" | "error-failing-over";
+export type InstanceStatus =
+  | "creating" | "available" | "deleting" | "error-deleting" | "error" | "nic-creating" | "nic-deleting" | "starting"
+  | "error-starting" | "protected" | "reversing" | "failing-over" | "failed-over" | "reprotecting" | "stopping"
+  | "error-stopping" | "error-reversing" | "error-failing-over" | "error-reprotecting" | "resizing" | "error-resizing"
+  | "invalid" | "fault";
+export type ReplicationStatus =
+  | "creating" | "available" | "deleting" | "error-deleting" | "error" | "extending" | "error-extending" | "starting"
+  | "error-starting" | "protected" | "reversing" | "failing-over" | "failed-over" | "reprotecting" | "stopping"
+  | "error-stopping" | "error-reversing" | "error-failing-over" | "error-reprotecting" | "invalid" | "fault"
+  | "attaching" | "detaching" | "error-attaching" | "error-detaching";
+export type DrillStatus = "creating" | "available" | "deleting" | "error-deleting" | "error";
+export type PriorityStation = "source" | "target";
+export type Operation = "create" | "enable" | "re-protect" | "disable" | "planned-failover" | "failover" | "delete";
+
+export interface ServerGroup {
+  id: string; name: string; description: string | null; status: GroupStatus; progress: number;
+  source_availability_zone: string; target_availability_zone: string; domain_id: string; domain_name: string;
+  priority_station: PriorityStation; protected_instance_num: number; replication_num: number;
+  disaster_recovery_drill_num: number; protected_status: string | null; replication_status: string | null;
+  health_status: string | null; source_vpc_id: string; target_vpc_id: string; test_vpc_id: string | null;
+  dr_type: string; server_type: string; created_at: string; updated_at: string;
+  protection_type: string | null; replication_model: string | null;
+}
+export interface ProtectedInstance {
+  id: string; name: string; description: string | null; server_group_id: string; status: InstanceStatus;
+  progress: number; source_server: string; target_server: string; created_at: string; updated_at: string;
+  priority_station: PriorityStation; attachment?: { replication: string; device: string }[];
+  tags?: { key: string; value: string }[]; metadata?: Record<string, unknown>;
+}
+export interface Replication {
+  id: string; name: string; description: string | null; replication_model: string | null; status: ReplicationStatus;
+  progress: number; replication_status: string | null; attachment?: { device: string; protected_instance: string }[];
+  server_group_id: string; volume_ids: string; priority_station: PriorityStation; fault_level: string;
+  created_at: string; updated_at: string;
+  record_metadata: { multiattach: boolean; bootable: boolean; volume_size: number; volume_type: string };
+  failure_detail?: string;
+}
+export interface DisasterRecoveryDrill {
+  id: string; name: string; status: DrillStatus; drill_vpc_id: string; created_at: string; updated_at: string;
+  server_group_id: string; drill_servers?: { protected_instance: string; drill_server_id: string }[];
+}
+export interface ServerFacts { id: string; name?: string | null; power_state: "running" | "stopped" | "deleted" }
+/** A group as the API returns it, with its members; lists may be omitted. */
+export interface GroupSnapshot {
+  server_group: ServerGroup; protected_instances?: ProtectedInstance[]; replications?: Replication[];
+  disaster_recovery_drills?: DisasterRecoveryDrill[]; servers?: ServerFacts[];
+}
+export type Intent =
+  | { operation: "enable" } | { operation: "re-protect" } | { operation: "disable" }
+  | { operation: "planned-failover"; priority_station: PriorityStation } | { operation: "failover" }
+  | { operation: "delete" };
+
+export type ValidatedAction =
+  | { action: "start-server-group" } | { action: "stop-server-group" }
+  | { action: "reverse-server-group"; priority_station: PriorityStation } | { action: "failover-server-group" };
+
+export type FindingKind =
+  | "wrong-status" | "server-deleted-natively" | "instance-invalid" | "no-replication-pairs"
+  | "replication-link-broken" | "production-disk-fault" | "already-production-site" | "production-server-running"
+  | "production-server-state-unknown" | "dr-server-running" | "dr-server-state-unknown" | "has-protected-instances"
+  | "has-replication-pairs" | "has-drills";
+export interface Finding {
+  kind: FindingKind; severity: "blocking" | "verify" | "info"; code: string; message: string; hint: string;
+  resource_id?: string;
+}
+export interface Precheck { operation: Operation; allowed: boolean; findings: Finding[] }
+
+export type SeedServer = "A" | "B";
+export interface ServerRef { id: string; name: string | null; seed: SeedServer }
+export interface InstanceRoles { protected_instance_id: string; name: string; production_server: ServerRef; dr_server: ServerRef }
+export interface SiteRoles {
+  priority_station: PriorityStation; production_availability_zone: string; dr_availability_zone: string;
+  instances: InstanceRoles[];
+}
+export interface RoleSwap {
+  operation: Operation; before: SiteRoles; after: SiteRoles; roles_change: boolean; statuses: GroupStatus[];
+  on_failure: GroupStatus;
+}
+
+export type OsProfile = { family: "windows"; cloudbase_init: boolean } | { family: "linux"; coreos: boolean; cloud_init: boolean };
+export type LoginMethod = "password" | "key-pair";
+export type ServerRole = "production" | "dr" | "drill";
+export interface LoginQuestion {
+  os: OsProfile; login: LoginMethod; after: "failover" | "planned-failover" | "dr-drill";
+  /** Default true. */
+  first_time?: boolean; server: ServerRole;
+  /** The group's priority_station after the operation; required after a later failover. */
+  production_site?: PriorityStation | null;
+  password_changed_before_failover?: boolean | null;
+  cloudbase_init?: "not-started" | "started" | "unknown";
+  names?: { server_a?: string | null; server_b?: string | null; drill_server?: string | null };
+}
+export interface Credential {
+  kind: "password" | "password-obtained-with-key-pair" | "key-pair"; of: SeedServer; of_name: string | null;
+  version: "as-before-failover" | "as-created" | "as-changed-before-failover" | "as-created-or-changed"
+    | "newly-reset" | "obtained-again" | "set-after-first-failover";
+  text: string;
+}
+export interface Step { action: "check-cloudbase-init" | "reset-password" | "obtain-password-again"; server: SeedServer | null; text: string }
+export interface Advice { credential: Credential; first: Step[]; cautions: string[] }
+export type Answer =
+  | ({ kind: "use" } & Advice)
+  | { kind: "depends-on-cloudbase-init"; check: Step; until_started: Advice; once_started: Advice }
+  | { kind: "not-documented"; known: string };
+export interface Citation { rule: string; title: string; quote: string }
+export interface LoginExplanation {
+  server: { role: ServerRole; seed: SeedServer | null; name: string | null };
+  answer: Answer; citations: Citation[];
+  discrepancies: { id: "general-with-init-vs-scenario-3" | "coreos-note-server-names"; explanation: string }[];
+  summary: string;
+}
+
+export interface Transition {
+  operation: Operation; from: GroupStatus[]; transient: GroupStatus; success: GroupStatus | null;
+  failure: GroupStatus; job_type: string; station: "unchanged" | "flip" | "set-requested";
+  members: { transient: InstanceStatus; success: InstanceStatus; failure: InstanceStatus } | null;
+  failure_code: string; failure_status: string;
+}
+export interface ErrorInfo { code: string; httpStatus: number; message: string; description: string; handling: string }
+/** What every export throws. */
+export interface SdrsError extends Error { code: string; httpStatus: number }
