@@ -136,3 +136,11 @@ ensure_chromium() {
 
 WASM_OPT_FLAGS=(-Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
     --enable-mutable-globals --enable-reference-types --enable-multivalue)
+
+# ensure_trunk: Trunk 0.21.14 (0.22 needs rustc >= 1.96.1).
+ensure_trunk() {
+    if [ "$(trunk --version 2>/dev/null)" != "trunk 0.21.14" ]; then
+        say "cargo install trunk 0.21.14 (about 8 minutes on 2 cores, once)"
+        timeout 3000 cargo install -q --locked trunk --version 0.21.14 >&2
+    fi
+}

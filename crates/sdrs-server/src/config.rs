@@ -24,12 +24,22 @@ pub struct Config {
     pub console_dir: Option<PathBuf>,
     /// Largest request body accepted.
     pub max_body_bytes: usize,
+    /// Project and token the console may fetch from `/console/config`: set only in demo mode, where the demo
+    /// credentials are public anyway. `None` answers that path as missing.
+    pub console_login: Option<(String, String)>,
 }
 
 impl Config {
     /// A configuration for one database with no projects yet.
     pub fn new(database: PathBuf) -> Config {
-        Config { database, time_scale: 1.0, projects: HashMap::new(), console_dir: None, max_body_bytes: 1 << 20 }
+        Config {
+            database,
+            time_scale: 1.0,
+            projects: HashMap::new(),
+            console_dir: None,
+            max_body_bytes: 1 << 20,
+            console_login: None,
+        }
     }
 
     /// The project a token belongs to.

@@ -22,6 +22,7 @@ pub const VPC_ID: &str = "046852ef-c49d-409b-8389-546aaaa5701f";
 
 /// Adds the demo project's credentials to a configuration.
 pub fn add_credentials(config: &mut Config) {
+    config.console_login = Some((PROJECT.to_owned(), TOKEN.to_owned()));
     config.projects.insert(
         PROJECT.to_owned(),
         Credentials {

@@ -5,7 +5,7 @@ use sdrs_core::snapshot::GroupSnapshot;
 use yew::prelude::*;
 
 use crate::components::explanation::Explanation;
-use crate::view::{login_rows, InventoryServer};
+use crate::view::{guidance_note, login_rows, InventoryServer};
 
 #[derive(Properties, PartialEq)]
 pub struct LoginGuidanceProps {
@@ -17,7 +17,12 @@ pub struct LoginGuidanceProps {
 #[component]
 pub fn LoginGuidance(props: &LoginGuidanceProps) -> Html {
     let first_time = use_state(|| true);
-    let rows = login_rows(&props.snapshot, &props.inventory, props.after, *first_time);
+    let note = guidance_note(props.snapshot.server_group.priority_station, *first_time);
+    let rows = if note.is_some() {
+        Vec::new()
+    } else {
+        login_rows(&props.snapshot, &props.inventory, props.after, *first_time)
+    };
     let toggle = {
         let first_time = first_time.clone();
         Callback::from(move |_: Event| first_time.set(!*first_time))
@@ -29,7 +34,9 @@ pub fn LoginGuidance(props: &LoginGuidanceProps) -> Html {
                 <input type="checkbox" checked={*first_time} onchange={toggle} />
                 { " This was the group's first planned failover or failover" }
             </label>
-            if rows.is_empty() {
+            if let Some(note) = note {
+                <p class="muted">{ note }</p>
+            } else if rows.is_empty() {
                 <p>{ "No server profiles are known for this group's servers (sdrs-server's inventory); use the rule explorer." }</p>
             }
             { for rows.iter().map(|row| {

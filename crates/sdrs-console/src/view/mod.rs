@@ -152,6 +152,14 @@ pub struct LoginRow {
     pub explanation: Result<LoginExplanation, String>,
 }
 
+/// Why no guidance is shown: a first failover always leaves production at the creation-time DR site (`target`).
+pub fn guidance_note(station: PriorityStation, first_time: bool) -> Option<&'static str> {
+    (first_time && station == PriorityStation::Source).then_some(
+        "Production is still at the original site, so no first planned failover or failover has happened. \
+         Untick the box for a group that has failed over and back.",
+    )
+}
+
 /// Guidance for every instance's production and DR server after `after`, where the profile is known.
 ///
 /// The profile is server A's (the production server at creation); SDRS creates B as its copy.

@@ -107,3 +107,10 @@ fn login_rows_after_a_failover_use_the_core_engine() {
     assert_eq!(advice.credential.text, "the password of server A (web-01)");
     assert!(login_rows(&snap, &[], AfterOperation::Failover, true).is_empty(), "unknown profiles are skipped");
 }
+
+#[test]
+fn no_first_failover_guidance_while_production_is_at_source() {
+    assert!(guidance_note(PriorityStation::Source, true).is_some());
+    assert_eq!(guidance_note(PriorityStation::Source, false), None);
+    assert_eq!(guidance_note(PriorityStation::Target, true), None);
+}

@@ -81,6 +81,16 @@ pub async fn fallback(State(state): State<AppState>, request: Request) -> Respon
     ApiError::no_such_api().into_response()
 }
 
+/// The demo connection for the console; only in demo mode.
+pub async fn console_config(State(state): State<AppState>) -> Response {
+    match &state.config.console_login {
+        Some((project_id, token)) => {
+            Json(serde_json::json!({"project_id": project_id, "token": token})).into_response()
+        }
+        None => ApiError::no_such_api().into_response(),
+    }
+}
+
 pub async fn method_not_allowed() -> ApiError {
     ApiError::Gateway {
         status: StatusCode::METHOD_NOT_ALLOWED,

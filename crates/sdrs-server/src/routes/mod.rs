@@ -85,6 +85,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(misc::versions_or_console))
         .route("/v1", get(misc::version))
         .route("/openapi.json", get(openapi::serve))
+        .route("/console/config", get(misc::console_config))
         .merge(api)
         .fallback(misc::fallback)
         .method_not_allowed_fallback(misc::method_not_allowed)

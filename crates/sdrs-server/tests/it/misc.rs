@@ -81,3 +81,17 @@ async fn openapi_lists_every_route_the_router_serves() {
     }
     assert_eq!(checked, sdrs_server::openapi::OPERATIONS.len());
 }
+
+#[tokio::test]
+async fn console_config_only_in_demo_mode() {
+    let app = TestApp::new().await;
+    let (status, body) = app.raw(Method::GET, "/console/config", "", &[]).await;
+    assert_eq!((status, body["project_id"].as_str()), (StatusCode::OK, Some(crate::util::P)));
+    let mut config = (*app.state.config).clone();
+    config.console_login = None;
+    let plain = sdrs_server::AppState { config: std::sync::Arc::new(config), ..app.state.clone() };
+    use tower::ServiceExt;
+    let request = axum::http::Request::get("/console/config").body(axum::body::Body::empty()).unwrap();
+    let response = sdrs_server::router(plain).oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND, "no credentials leave a server that is not a demo");
+}

@@ -1,0 +1,133 @@
+// Headless Chromium against the real sdrs-server (demo data, no mocks): groups → group → pre-check → failover →
+// job SUCCESS → roles and login guidance; a blocked failover cannot be submitted; the rule explorer works with no
+// server. Saves screenshots of the main screens and the navigation-to-list time in test-results/.
+import { test, after, before } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { launch, serveStatic } from "./lib.mjs";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const results = path.join(root, "web", "test-results");
+const serverBin = process.env.SDRS_SERVER_BIN ?? path.join(root, "target", "debug", "sdrs-server");
+fs.mkdirSync(results, { recursive: true });
+
+let server, base, browser, database;
+
+async function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+before(async () => {
+  const port = await freePort();
+  database = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sdrs-console-")), "demo.db");
+  server = spawn(serverBin, ["--demo", "--time-scale", "0.2", "--listen", `127.0.0.1:${port}`, "--database", database,
+    "--console-dir", path.join(root, "dist")], { stdio: "ignore", env: { ...process.env, RUST_LOG: "warn" } });
+  base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i++) {
+    try { if ((await fetch(`${base}/`)).ok) break; } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill("SIGKILL");
+});
+
+async function newPage() {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.on("pageerror", (error) => { throw error; });
+  return page;
+}
+
+test("groups list, detail, pre-check, failover, job, role swap and login guidance", async () => {
+  const page = await newPage();
+  const started = Date.now();
+  await page.goto(`${base}/`);
+  await page.waitForSelector("table.groups tbody tr");
+  const listMs = Date.now() - started;
+  fs.writeFileSync(path.join(results, "metrics.json"), JSON.stringify({ navigation_to_groups_list_ms: listMs }, null, 2));
+  console.log(`navigation to groups list rendered: ${listMs} ms`);
+  assert.match(await page.textContent("table.groups"), /web-tier.*protected/s);
+  assert.match(await page.textContent("table.groups"), /db-tier.*failed-over.*eu-de-02 \(target\)/s);
+  await page.screenshot({ path: path.join(results, "console-groups.png"), fullPage: true });
+
+  await page.click("text=web-tier");
+  await page.waitForSelector("h1:has-text('web-tier')");
+  await page.waitForSelector("text=Protected instances");
+  const detail = await page.textContent("main");
+  assert.match(detail, /web-01 — running/);
+  assert.match(detail, /Not while `protected`; needs available, error-starting\./, "a disabled action says why");
+  assert.match(detail, /Production is still at the original site/, "no first-failover guidance before a failover");
+  await page.screenshot({ path: path.join(results, "console-group.png"), fullPage: true });
+
+  await page.click(".actions a:text-is('Failover')");
+  await page.waitForSelector("text=Nothing blocks the failover.");
+  const preview = await page.textContent(".role-swap");
+  assert.match(preview, /protected → failing-over → failed-over/);
+  assert.match(preview, /web-01 \(server A\).*web-01 \(server B\)/s);
+  const submit = page.locator("form.confirm button[type=submit]");
+  assert.equal(await submit.isDisabled(), true, "not before the name is typed");
+  await page.fill("#confirm-name", "web-tier");
+  assert.equal(await submit.isDisabled(), false);
+  await page.screenshot({ path: path.join(results, "console-failover-confirm.png"), fullPage: true });
+  await submit.dblclick(); // a double click submits once
+  await page.waitForSelector("text=Failover finished successfully.", { timeout: 30000 });
+  const job = await page.textContent("section.job");
+  assert.match(job, /stopProductionServers\s*SUCCESS/);
+  assert.match(job, /startDrServers\s*SUCCESS/);
+  assert.match(job, /4\/4 steps/);
+  await page.waitForSelector("text=Roles now");
+  const roles = await page.textContent(".roles-now");
+  assert.match(roles, /production site server web-01 \(server B\)/);
+  const guidance = await page.textContent(".login-guidance");
+  assert.match(guidance, /Check whether Cloudbase-Init has started/, "web-01 runs Windows with Cloudbase-Init");
+  assert.match(guidance, /the password obtained from server A \(web-02\) with its key pair/, "web-02: Windows key pair");
+  await page.screenshot({ path: path.join(results, "console-failover-done.png"), fullPage: true });
+
+  const failovers = await (await fetch(`${base}/v1/5a1f0c3e2b7d4e6f8a9b0c1d2e3f4a5b/server-groups?name=web-tier`,
+    { headers: { "X-Auth-Token": "demo-token" } })).json();
+  assert.equal(failovers.server_groups[0].status, "failed-over");
+  await page.close();
+});
+
+test("a blocked failover lists every reason and cannot be submitted", async () => {
+  const page = await newPage();
+  await page.goto(`${base}/#/`);
+  await page.click("text=kube-tier");
+  await page.waitForSelector("h1:has-text('kube-tier')");
+  await page.click(".actions a:text-is('Failover')");
+  await page.waitForSelector("text=The failover is blocked by 1 reason(s):");
+  assert.match(await page.textContent(".precheck"), /SDRS\.1824.*replication link of pair `ad-01-system` is broken/s);
+  await page.fill("#confirm-name", "kube-tier");
+  assert.equal(await page.locator("form.confirm button[type=submit]").isDisabled(), true);
+  assert.match(await page.textContent("#submit-reason"), /1 blocking reason/);
+  await page.screenshot({ path: path.join(results, "console-failover-blocked.png"), fullPage: true });
+  await page.close();
+});
+
+test("the rule explorer works with no server at all", async () => {
+  const statics = await serveStatic(path.join(root, "dist"));
+  const page = await newPage();
+  await page.goto(`${statics.url}/index.html#/rules`);
+  await page.waitForSelector("text=Who logs in after a failover?");
+  await page.selectOption("#os", { label: "Linux" });
+  await page.check("#coreos");
+  await page.selectOption("#password-changed", { label: "yes" });
+  await page.waitForFunction(() => document.querySelector(".answer").textContent.includes("configured when server A was created"));
+  assert.match(await page.textContent(".answer"), /CoreOS note says/);
+  await page.click("button:has-text('failed-over')");
+  assert.match(await page.textContent(".chart-detail"), /re-protect: reprotecting while running/);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: path.join(results, "console-rules-narrow.png"), fullPage: true });
+  await page.close();
+  await statics.close();
+});
