@@ -212,11 +212,14 @@ pub fn next_due(conn: &Connection) -> ApiResult<Option<UnixMillis>> {
     Ok(conn.query_row("SELECT min(run_after) FROM jobs WHERE status IN ('INIT', 'RUNNING')", [], |row| row.get(0))?)
 }
 
-/// Runs every step that is due now, job by job, each job's steps in their own transaction.
+/// Jobs advanced per write transaction: small, so API writes waiting for the lock are not held up for long.
+const JOBS_PER_TRANSACTION: u32 = 64;
+
+/// Runs every step that is due now, a few jobs per transaction.
 pub async fn run_due(db: &Db, now: UnixMillis) -> ApiResult<usize> {
     let mut advanced = 0;
     loop {
-        let batch = db.call(move |conn| due(conn, now, 512)).await?;
+        let batch = db.call(move |conn| due(conn, now, JOBS_PER_TRANSACTION)).await?;
         if batch.is_empty() {
             return Ok(advanced);
         }

@@ -443,9 +443,9 @@ pub async fn snapshot(
 ) -> ApiResult<Json<GroupSnapshot>> {
     let snapshot = state
         .db
-        .write(move |tx| {
-            let group = group_or_404(tx, &project, &id)?;
-            load_snapshot(tx, &project, group)
+        .call(move |conn| {
+            let group = group_or_404(conn, &project, &id)?;
+            load_snapshot(conn, &project, group)
         })
         .await?;
     Ok(Json(snapshot))

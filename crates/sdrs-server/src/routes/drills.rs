@@ -114,7 +114,7 @@ pub async fn show(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
 ) -> ApiResult<Json<DisasterRecoveryDrillResponse>> {
-    let disaster_recovery_drill = state.db.write(move |tx| drill_or_404(tx, &project, &id)).await?;
+    let disaster_recovery_drill = state.db.call(move |conn| drill_or_404(conn, &project, &id)).await?;
     Ok(Json(DisasterRecoveryDrillResponse { disaster_recovery_drill }))
 }
 

@@ -141,7 +141,7 @@ pub async fn show(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
 ) -> ApiResult<Json<ServerGroupResponse>> {
-    let server_group = state.db.write(move |tx| group_or_404(tx, &project, &id)).await?;
+    let server_group = state.db.call(move |conn| group_or_404(conn, &project, &id)).await?;
     Ok(Json(ServerGroupResponse { server_group }))
 }
 

@@ -165,7 +165,7 @@ pub async fn show(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
 ) -> ApiResult<Json<ProtectedInstanceResponse>> {
-    let protected_instance = state.db.write(move |tx| instance_or_404(tx, &project, &id)).await?;
+    let protected_instance = state.db.call(move |conn| instance_or_404(conn, &project, &id)).await?;
     Ok(Json(ProtectedInstanceResponse { protected_instance }))
 }
 

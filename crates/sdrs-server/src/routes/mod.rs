@@ -14,7 +14,6 @@ use axum::http::request::Parts;
 use axum::http::{HeaderName, StatusCode};
 use axum::routing::{delete, get, post};
 use axum::{middleware, Router};
-use r2d2_sqlite::rusqlite::Transaction;
 use serde::de::DeserializeOwned;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
@@ -174,19 +173,19 @@ fn not_found(code: ErrorCode, what: &str, id: &str) -> ApiError {
     ApiError::code(code, format!("no {what} `{id}` in this project"))
 }
 
-pub fn group_or_404(tx: &Transaction<'_>, project: &str, id: &str) -> ApiResult<ServerGroup> {
+pub fn group_or_404(tx: &store::Connection, project: &str, id: &str) -> ApiResult<ServerGroup> {
     store::get(tx, project, id)?.ok_or_else(|| not_found(ErrorCode::SDRS_1013, "protection group", id))
 }
 
-pub fn instance_or_404(tx: &Transaction<'_>, project: &str, id: &str) -> ApiResult<ProtectedInstance> {
+pub fn instance_or_404(tx: &store::Connection, project: &str, id: &str) -> ApiResult<ProtectedInstance> {
     store::get(tx, project, id)?.ok_or_else(|| not_found(ErrorCode::SDRS_1320, "protected instance", id))
 }
 
-pub fn replication_or_404(tx: &Transaction<'_>, project: &str, id: &str) -> ApiResult<Replication> {
+pub fn replication_or_404(tx: &store::Connection, project: &str, id: &str) -> ApiResult<Replication> {
     store::get(tx, project, id)?.ok_or_else(|| not_found(ErrorCode::SDRS_1608, "replication pair", id))
 }
 
-pub fn drill_or_404(tx: &Transaction<'_>, project: &str, id: &str) -> ApiResult<DisasterRecoveryDrill> {
+pub fn drill_or_404(tx: &store::Connection, project: &str, id: &str) -> ApiResult<DisasterRecoveryDrill> {
     store::get(tx, project, id)?.ok_or_else(|| not_found(ErrorCode::SDRS_1902, "DR drill", id))
 }
 

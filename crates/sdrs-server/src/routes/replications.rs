@@ -164,7 +164,7 @@ pub async fn show(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
 ) -> ApiResult<Json<ReplicationResponse>> {
-    let replication = state.db.write(move |tx| replication_or_404(tx, &project, &id)).await?;
+    let replication = state.db.call(move |conn| replication_or_404(conn, &project, &id)).await?;
     Ok(Json(ReplicationResponse { replication }))
 }
 
