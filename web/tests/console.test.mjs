@@ -28,7 +28,7 @@ before(async () => {
   const port = await freePort();
   database = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sdrs-console-")), "demo.db");
   server = spawn(serverBin, ["--demo", "--time-scale", "0.2", "--listen", `127.0.0.1:${port}`, "--database", database,
-    "--console-dir", path.join(root, "dist")], { stdio: "ignore", env: { ...process.env, RUST_LOG: "warn" } });
+    "--console-dir", path.join(root, "dist"), "--allow-origin", "*"], { stdio: "ignore", env: { ...process.env, RUST_LOG: "warn" } });
   base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 300; i++) {
     try { if ((await fetch(`${base}/`)).ok) break; } catch { /* not up yet */ }
@@ -67,6 +67,7 @@ test("groups list, detail, pre-check, failover, job, role swap and login guidanc
   assert.match(detail, /web-01 — running/);
   assert.match(detail, /Not while `protected`; needs available, error-starting\./, "a disabled action says why");
   assert.match(detail, /Production is still at the original site/, "no first-failover guidance before a failover");
+  assert.match(detail, /web-quarterly-drill — available — 2 drill server\(s\)/);
   await page.screenshot({ path: path.join(results, "console-group.png"), fullPage: true });
 
   await page.click(".actions a:text-is('Failover')");
@@ -128,6 +129,26 @@ test("the rule explorer works with no server at all", async () => {
   assert.match(await page.textContent(".chart-detail"), /re-protect: reprotecting while running/);
   await page.setViewportSize({ width: 390, height: 844 });
   await page.screenshot({ path: path.join(results, "console-rules-narrow.png"), fullPage: true });
+  await page.close();
+  await statics.close();
+});
+
+test("connection settings point a statically hosted console at another endpoint; the token is never logged", async () => {
+  const statics = await serveStatic(path.join(root, "dist"));
+  const page = await newPage();
+  const logged = [];
+  page.on("console", (message) => logged.push(message.text()));
+  await page.goto(`${statics.url}/index.html#/settings`);
+  await page.fill("#base", base);
+  await page.fill("#project", "5a1f0c3e2b7d4e6f8a9b0c1d2e3f4a5b");
+  await page.fill("#token", "demo-token");
+  await page.click("form button[type=submit]");
+  await page.waitForSelector("text=Saved for this tab.");
+  await page.click("nav >> text=Protection groups");
+  await page.waitForSelector("table.groups tbody tr");
+  assert.match(await page.textContent("table.groups"), /kube-tier/);
+  assert.equal(await page.evaluate(() => localStorage.length), 0, "nothing in local storage");
+  assert.ok(logged.every((line) => !line.includes("demo-token")), "the token never reaches the console log");
   await page.close();
   await statics.close();
 });

@@ -56,6 +56,24 @@ test("the API validates action bodies and explains errors", async () => {
   await page.waitForFunction(() => document.getElementById("action-result").textContent.startsWith("Valid"));
 });
 
+test("the element adds no listeners to window or document", async () => {
+  // A fresh page: Playwright's own input actions on the shared page add listeners of their own.
+  const fresh = await browser.newPage();
+  await fresh.goto(`${server.url}/example/index.html`);
+  await fresh.waitForFunction(() => document.getElementById("advisor").dataset.state);
+  const cdp = await fresh.context().newCDPSession(fresh);
+  const count = async (expression) => {
+    const { result } = await cdp.send("Runtime.evaluate", { expression });
+    const { listeners } = await cdp.send("DOMDebugger.getEventListeners", { objectId: result.objectId });
+    // Playwright's injected script registers its own (marked) listeners on window; they are not the page's.
+    const playwright = new Set(listeners.filter((l) => l.type.startsWith("__playwright")).map((l) => l.scriptId));
+    return listeners.filter((l) => !playwright.has(l.scriptId)).length;
+  };
+  assert.equal(await count("window"), 0);
+  assert.equal(await count("document"), 0);
+  await fresh.close();
+});
+
 test("the element leaves the host page alone", async () => {
   const host = await page.evaluate(() => ({
     sheets: document.styleSheets.length,

@@ -27,6 +27,8 @@ pub struct Config {
     /// Project and token the console may fetch from `/console/config`: set only in demo mode, where the demo
     /// credentials are public anyway. `None` answers that path as missing.
     pub console_login: Option<(String, String)>,
+    /// Origins whose pages may call the API from a browser (CORS); `*` allows any. Empty: same origin only.
+    pub allowed_origins: Vec<String>,
 }
 
 impl Config {
@@ -39,6 +41,7 @@ impl Config {
             console_dir: None,
             max_body_bytes: 1 << 20,
             console_login: None,
+            allowed_origins: Vec::new(),
         }
     }
 

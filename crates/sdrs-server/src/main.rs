@@ -28,6 +28,9 @@ struct Args {
     /// A project's access key: PROJECT_ID=AK:SK (repeatable).
     #[arg(long = "access-key", value_name = "PROJECT_ID=AK:SK")]
     access_keys: Vec<String>,
+    /// An origin whose pages may call the API from a browser (repeatable; `*` for any).
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    allowed_origins: Vec<String>,
     /// The built console (Trunk's dist/) to serve at `/`.
     #[arg(long, env = "SDRS_CONSOLE_DIR")]
     console_dir: Option<PathBuf>,
@@ -42,6 +45,7 @@ async fn main() -> anyhow::Result<()> {
     let mut config = Config::new(args.database);
     config.time_scale = args.time_scale;
     config.console_dir = args.console_dir.filter(|dir| dir.join("index.html").exists());
+    config.allowed_origins = args.allowed_origins;
     for token in &args.tokens {
         let (project, token) =
             token.split_once('=').ok_or_else(|| anyhow::anyhow!("--token takes PROJECT_ID=TOKEN"))?;

@@ -54,3 +54,31 @@ pub fn LoginGuidance(props: &LoginGuidanceProps) -> Html {
         </section>
     }
 }
+
+#[derive(Properties, PartialEq)]
+pub struct DrillGuidanceProps {
+    pub snapshot: GroupSnapshot,
+    pub drill: sdrs_core::wire::DisasterRecoveryDrill,
+    pub inventory: Vec<InventoryServer>,
+}
+
+/// Login guidance for the drill servers of one drill.
+#[component]
+pub fn DrillGuidance(props: &DrillGuidanceProps) -> Html {
+    let rows = crate::view::drill_login_rows(&props.snapshot, &props.drill, &props.inventory);
+    html! {
+        <section class="login-guidance" aria-label={format!("Logging in to the drill servers of {}", props.drill.name)}>
+            <h3>{ format!("Logging in to the drill servers of {}", props.drill.name) }</h3>
+            if rows.is_empty() { <p>{ "No drill server profiles are known." }</p> }
+            { for rows.iter().map(|row| html! {
+                <article class="login-row">
+                    <h4>{ format!("{} — DR drill server of {}", row.server_name, row.instance) }</h4>
+                    { match &row.explanation {
+                        Ok(explanation) => html! { <Explanation explanation={explanation.clone()} /> },
+                        Err(error) => html! { <p class="error-box">{ error }</p> },
+                    } }
+                </article>
+            }) }
+        </section>
+    }
+}

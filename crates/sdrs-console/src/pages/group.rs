@@ -11,7 +11,7 @@ use sdrs_core::wire::{FailureJobList, Job};
 use super::data::{load_inventory, load_snapshot, started_jobs};
 use crate::api::{get, ApiError};
 use crate::components::error_box::ErrorBox;
-use crate::components::login_guidance::LoginGuidance;
+use crate::components::login_guidance::{DrillGuidance, LoginGuidance};
 use crate::components::status_badge::StatusBadge;
 use crate::view::{action_buttons, InventoryServer};
 use crate::{ConnectionContext, Route};
@@ -121,9 +121,9 @@ pub fn GroupPage(props: &GroupPageProps) -> Html {
             </table></div>
             <h2>{ "DR drills" }</h2>
             if snapshot.disaster_recovery_drills.is_empty() { <p>{ "None." }</p> }
-            <ul>{ for snapshot.disaster_recovery_drills.iter().map(|d| html! {
-                <li>{ format!("{} — {} — {} drill server(s)", d.name, d.status, d.drill_servers.len()) }</li>
-            }) }</ul>
+            { for snapshot.disaster_recovery_drills.iter().map(|d| html! {
+                <DrillItem snapshot={snapshot.clone()} drill={d.clone()} inventory={loaded.inventory.clone()} />
+            }) }
             <h2>{ "Recent jobs" }</h2>
             <ul class="recent-jobs">
                 { for loaded.jobs.iter().map(|(label, job)| html! { <li>{ format!("{label}: {} {}", job.job_type, job.status) }</li> }) }
@@ -133,5 +133,75 @@ pub fn GroupPage(props: &GroupPageProps) -> Html {
             </ul>
             <LoginGuidance snapshot={snapshot.clone()} inventory={loaded.inventory.clone()} after={AfterOperation::Failover} />
         </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct DrillItemProps {
+    snapshot: GroupSnapshot,
+    drill: sdrs_core::wire::DisasterRecoveryDrill,
+    inventory: Vec<InventoryServer>,
+}
+
+/// One DR drill: its servers' login guidance, and a delete that asks once more before it sends.
+#[component]
+fn DrillItem(props: &DrillItemProps) -> Html {
+    let connection = use_context::<ConnectionContext>().expect("the app provides the connection");
+    let confirming = use_state(|| false);
+    let outcome = use_state(|| None::<Result<Job, ApiError>>);
+    let d = &props.drill;
+    let deletable = matches!(
+        d.status,
+        sdrs_core::status::DrillStatus::Available
+            | sdrs_core::status::DrillStatus::Error
+            | sdrs_core::status::DrillStatus::ErrorDeleting
+    );
+    let on_delete = {
+        let (confirming, outcome, connection, id) =
+            (confirming.clone(), outcome.clone(), (*connection).clone(), d.id.clone());
+        Callback::from(move |_| {
+            if !*confirming {
+                confirming.set(true);
+                return;
+            }
+            let (outcome, connection, id) = (outcome.clone(), connection.clone(), id.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let url = connection.v1(&format!("/disaster-recovery-drills/{id}"));
+                let submitted = crate::api::request::<sdrs_core::wire::JobIdResponse>(
+                    &connection,
+                    crate::api::Method::Delete,
+                    &url,
+                    None,
+                )
+                .await;
+                outcome.set(Some(match submitted {
+                    Ok(response) => {
+                        get::<Job>(&connection, &connection.v1(&format!("/jobs/{}", response.job_id))).await
+                    }
+                    Err(error) => Err(error),
+                }));
+            });
+        })
+    };
+    html! {
+        <article class="drill">
+            <p>
+                { format!("{} — {} — {} drill server(s) ", d.name, d.status, d.drill_servers.len()) }
+                if deletable && outcome.is_none() {
+                    <button type="button" onclick={on_delete}>{ if *confirming { "Confirm: delete this drill and its servers" } else { "Delete drill" } }</button>
+                }
+            </p>
+            { match &*outcome {
+                Some(Ok(job)) => html! { <p role="status">{ format!("Deletion submitted: {} {}", job.job_type, job.status) }</p> },
+                Some(Err(error)) => html! { <ErrorBox error={error.clone()} /> },
+                None => html! {},
+            } }
+            if !d.drill_servers.is_empty() {
+                <details>
+                    <summary>{ "Logging in to the drill servers" }</summary>
+                    <DrillGuidance snapshot={props.snapshot.clone()} drill={d.clone()} inventory={props.inventory.clone()} />
+                </details>
+            }
+        </article>
     }
 }

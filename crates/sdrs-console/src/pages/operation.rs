@@ -14,7 +14,7 @@ use super::data::{load_inventory, load_snapshot, remember_job, StartedJob};
 use crate::api::{get, request, Method};
 use crate::components::error_box::ErrorBox;
 use crate::components::job_view::JobView;
-use crate::components::login_guidance::LoginGuidance;
+use crate::components::login_guidance::{DrillGuidance, LoginGuidance};
 use crate::components::precheck_panel::PrecheckPanel;
 use crate::components::role_swap::RoleSwapView;
 use crate::state::{FlowAction, FlowState, Phase};
@@ -312,6 +312,41 @@ fn DrillPage(props: &DrillPageProps) -> Html {
             </form>
             if let Some(e) = &*error { <ErrorBox error={e.clone()} /> }
             if let Some(j) = &*job { <JobView job={j.clone()} /> }
+            if let Some(drill_id) = job.as_ref().filter(|j| j.status == JobStatus::Success).and_then(|j| j.entities.disaster_recovery_drill_id.clone()) {
+                <AfterDrill id={props.id.clone()} {drill_id} />
+            }
         </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct AfterDrillProps {
+    id: String,
+    drill_id: String,
+}
+
+/// After a drill is created: who logs in to its servers.
+#[component]
+fn AfterDrill(props: &AfterDrillProps) -> Html {
+    let connection = use_context::<ConnectionContext>().expect("the app provides the connection");
+    let loaded = use_state(|| None);
+    {
+        let loaded = loaded.clone();
+        let connection = (*connection).clone();
+        use_effect_with(props.id.clone(), move |id| {
+            let id = id.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let snapshot = load_snapshot(&connection, &id).await.ok();
+                let inventory = load_inventory(&connection).await;
+                loaded.set(snapshot.map(|s| (s, inventory)));
+            });
+        });
+    }
+    let Some((snapshot, inventory)) = (*loaded).clone() else {
+        return html! { <p>{ "Loading the drill servers…" }</p> };
+    };
+    match snapshot.disaster_recovery_drills.iter().find(|d| d.id == props.drill_id).cloned() {
+        Some(drill) => html! { <DrillGuidance {snapshot} {drill} {inventory} /> },
+        None => html! {},
     }
 }

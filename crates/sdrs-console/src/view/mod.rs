@@ -205,5 +205,45 @@ pub fn login_rows(
     rows
 }
 
+/// Guidance for every drill server of a drill: the seed treats them like the DR site server after a first failover.
+pub fn drill_login_rows(
+    snapshot: &GroupSnapshot,
+    drill: &sdrs_core::wire::DisasterRecoveryDrill,
+    inventory: &[InventoryServer],
+) -> Vec<LoginRow> {
+    let find = |id: &str| inventory.iter().find(|s| s.id == id);
+    let mut rows = Vec::new();
+    for drill_server in &drill.drill_servers {
+        let Some(instance) = snapshot.protected_instances.iter().find(|i| i.id == drill_server.protected_instance)
+        else {
+            continue;
+        };
+        let Some(profile) = find(&instance.source_server) else { continue };
+        let name = find(&drill_server.drill_server_id).map_or(drill_server.drill_server_id.clone(), |s| s.name.clone());
+        let question = LoginQuestion {
+            os: profile.os,
+            login: profile.login,
+            after: AfterOperation::DrDrill,
+            first_time: true,
+            server: ServerRole::Drill,
+            production_site: None,
+            password_changed_before_failover: Some(profile.password_changed),
+            cloudbase_init: CloudbaseInitState::Unknown,
+            names: ServerNames {
+                server_a: Some(profile.name.clone()),
+                server_b: None,
+                drill_server: Some(name.clone()),
+            },
+        };
+        rows.push(LoginRow {
+            instance: instance.name.clone(),
+            role: ServerRole::Drill,
+            server_name: name,
+            explanation: explain_login(&question).map_err(|e| e.to_string()),
+        });
+    }
+    rows
+}
+
 #[cfg(test)]
 mod tests;

@@ -114,3 +114,30 @@ fn no_first_failover_guidance_while_production_is_at_source() {
     assert_eq!(guidance_note(PriorityStation::Source, false), None);
     assert_eq!(guidance_note(PriorityStation::Target, true), None);
 }
+
+#[test]
+fn drill_servers_get_the_dr_site_rule() {
+    let mut snap = snapshot(GroupStatus::Protected, 1);
+    let text = include_str!("../../../sdrs-core/tests/data/examples/constructed/protected-instance-show.json");
+    let mut instance = serde_json::from_str::<ProtectedInstanceResponse>(text).unwrap().protected_instance;
+    instance.source_server = "a".into();
+    snap.protected_instances.push(instance.clone());
+    let drill_text = include_str!("../../../sdrs-core/tests/data/examples/constructed/drill-show.json");
+    let mut drill = serde_json::from_str::<sdrs_core::wire::DisasterRecoveryDrillResponse>(drill_text)
+        .unwrap()
+        .disaster_recovery_drill;
+    drill.drill_servers[0].protected_instance = instance.id.clone();
+    let inventory = vec![InventoryServer {
+        id: "a".into(),
+        name: "db-01".into(),
+        os: OsProfile::Linux { coreos: false, cloud_init: false },
+        login: LoginMethod::KeyPair,
+        password_changed: false,
+    }];
+    let rows = drill_login_rows(&snap, &drill, &inventory);
+    assert_eq!(rows.len(), 1);
+    let explanation = rows[0].explanation.as_ref().unwrap();
+    assert!(explanation.rules().contains(&sdrs_core::seed::SeedRule::DrillAsDrSite));
+    let Answer::Use(advice) = &explanation.answer else { panic!() };
+    assert_eq!(advice.credential.text, "the key pair of server A (db-01), over SSH");
+}

@@ -80,6 +80,7 @@ pub fn router(state: AppState) -> Router {
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate));
 
     let request_id = HeaderName::from_static("x-request-id");
+    let cors = cors_layer(&state.config.allowed_origins);
     Router::new()
         .route("/", get(misc::versions_or_console))
         .route("/v1", get(misc::version))
@@ -91,7 +92,22 @@ pub fn router(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(cors)
         .with_state(state)
+}
+
+/// Lets the configured origins call the API from a browser; with none, browsers keep to the same origin.
+fn cors_layer(origins: &[String]) -> tower_http::cors::CorsLayer {
+    use tower_http::cors::{AllowOrigin, Any, CorsLayer};
+    if origins.is_empty() {
+        return CorsLayer::new();
+    }
+    let allow = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(origins.iter().filter_map(|o| o.parse().ok()))
+    };
+    CorsLayer::new().allow_origin(allow).allow_methods(Any).allow_headers(Any).expose_headers(Any)
 }
 
 /// Path parameters, with refusals in the SDRS envelope.

@@ -119,3 +119,26 @@ async fn oversized_bodies_are_refused_in_the_envelope() {
     assert_eq!(body["error"]["code"], "SDRS.0201");
     let _ = json!({});
 }
+
+#[tokio::test]
+async fn cors_only_for_configured_origins() {
+    use tower::ServiceExt;
+    let app = TestApp::new().await;
+    let preflight = || {
+        axum::http::Request::builder()
+            .method(Method::OPTIONS)
+            .uri(v1("/server-groups"))
+            .header("origin", "http://console.example")
+            .header("access-control-request-method", "GET")
+            .header("access-control-request-headers", "x-auth-token")
+            .body(axum::body::Body::empty())
+            .unwrap()
+    };
+    let response = sdrs_server::router(app.state.clone()).oneshot(preflight()).await.unwrap();
+    assert!(response.headers().get("access-control-allow-origin").is_none(), "same origin only by default");
+    let mut config = (*app.state.config).clone();
+    config.allowed_origins = vec!["http://console.example".into()];
+    let open = sdrs_server::AppState { config: std::sync::Arc::new(config), ..app.state.clone() };
+    let response = sdrs_server::router(open).oneshot(preflight()).await.unwrap();
+    assert_eq!(response.headers()["access-control-allow-origin"], "http://console.example");
+}
