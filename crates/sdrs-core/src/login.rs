@@ -13,7 +13,7 @@ use crate::seed::{Citation, SeedRule};
 use crate::status::{wire_enum, PriorityStation};
 
 /// The server's operating system and its initialisation agent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "family", rename_all = "kebab-case")]
 pub enum OsProfile {
     Windows {

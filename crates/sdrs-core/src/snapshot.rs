@@ -18,7 +18,7 @@ wire_enum! {
 }
 
 /// What is known about one server from the compute service.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ServerFacts {
     pub id: String,
     #[serde(default)]
@@ -30,7 +30,7 @@ pub struct ServerFacts {
 ///
 /// Lists may be left out (a console may only have the group); the group's counters then stand in.
 /// A server missing from `servers` is unknown, not deleted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct GroupSnapshot {
     pub server_group: ServerGroup,
     #[serde(default)]
@@ -71,7 +71,7 @@ impl GroupSnapshot {
 }
 
 /// An operation an operator intends to run on a group, with its parameter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "operation", rename_all = "kebab-case")]
 pub enum Intent {
     Enable,

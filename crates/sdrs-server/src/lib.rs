@@ -7,7 +7,7 @@ mod error;
 pub mod jobs;
 pub mod openapi;
 pub mod resources;
-mod routes;
+pub mod routes;
 pub mod store;
 
 use std::net::SocketAddr;

@@ -73,7 +73,7 @@ impl Resource for DisasterRecoveryDrill {
 }
 
 /// A server of the compute service (ECS), which SDRS protects but does not own.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NativeServer {
     pub id: String,
     pub name: String,
@@ -114,7 +114,7 @@ impl Resource for NativeServer {
 }
 
 /// A disk of the block-storage service (EVS).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NativeDisk {
     pub id: String,
     pub name: String,

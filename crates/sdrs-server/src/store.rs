@@ -10,11 +10,14 @@ use r2d2_sqlite::SqliteConnectionManager;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use sdrs_core::ErrorCode;
+
 use crate::error::{ApiError, ApiResult};
 
 pub use rusqlite::Connection;
 
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/001_init.sql")];
+const MIGRATIONS: &[&str] =
+    &[include_str!("../migrations/001_init.sql"), include_str!("../migrations/002_unique_per_kind.sql")];
 
 /// A pool of connections to one SQLite database file in WAL mode.
 ///
@@ -100,9 +103,9 @@ pub trait Resource: Serialize + DeserializeOwned + Send + 'static {
     }
 }
 
-/// Inserts a new resource.
+/// Inserts a new resource; an id its kind already has is refused, not an internal error.
 pub fn insert<R: Resource>(conn: &Connection, project_id: &str, resource: &R) -> ApiResult<()> {
-    conn.execute(
+    let inserted = conn.execute(
         "INSERT INTO resources (id, kind, project_id, server_group_id, name, status, az, body)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
@@ -115,8 +118,27 @@ pub fn insert<R: Resource>(conn: &Connection, project_id: &str, resource: &R) ->
             resource.az(),
             serde_json::to_string(resource)?
         ],
-    )?;
-    Ok(())
+    );
+    match inserted {
+        Ok(_) => Ok(()),
+        Err(rusqlite::Error::SqliteFailure(error, _))
+            if error.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
+        {
+            Err(ApiError::code(
+                ErrorCode::SDRS_0201,
+                format!("a {} with id `{}` exists already", R::KIND, resource.id()),
+            ))
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Whether any project has a resource of this kind with this id (ids are unique per kind).
+pub fn id_taken<R: Resource>(conn: &Connection, id: &str) -> ApiResult<bool> {
+    Ok(conn
+        .query_row("SELECT 1 FROM resources WHERE kind = ?1 AND id = ?2", params![R::KIND, id], |_| Ok(()))
+        .optional()?
+        .is_some())
 }
 
 /// Writes back a changed resource.

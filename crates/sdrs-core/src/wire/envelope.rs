@@ -3,14 +3,14 @@
 use serde::{Deserialize, Serialize};
 
 /// The inner object of every SDRS error envelope.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ErrorBody {
     pub message: String,
     pub code: String,
 }
 
 /// An SDRS error response. The service documents three wrapper keys; all carry the same body.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum ErrorEnvelope {
     /// `{"error": {...}}`, the general form and the one this product emits.
     #[serde(rename = "error")]
@@ -33,7 +33,7 @@ impl ErrorEnvelope {
 }
 
 /// The API gateway's error form, returned before a request reaches SDRS (authentication failures).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct GatewayError {
     pub error_msg: String,
     pub error_code: String,

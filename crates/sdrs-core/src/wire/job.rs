@@ -5,13 +5,13 @@ use serde::{Deserialize, Serialize};
 use crate::status::{wire_enum, JobStatus};
 
 /// `{"job_id": "..."}`, the answer to every asynchronous call.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct JobIdResponse {
     pub job_id: String,
 }
 
 /// A job or sub-job. Sub-jobs have the same shape, without `sub_jobs` of their own.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Job {
     pub job_id: String,
     pub job_type: String,
@@ -31,7 +31,7 @@ pub struct Job {
 }
 
 /// What a job acted on. Only the keys that apply are present.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct JobEntities {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_group_id: Option<String>,

@@ -5,21 +5,21 @@ use serde::{Deserialize, Serialize};
 use super::Tag;
 
 /// `{"<resource>": {"name": "..."}}` for the rename calls; wrapped by the per-resource types below.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NameUpdate {
     pub name: String,
 }
 
 /// Body of `POST /v1/{project_id}/server-groups`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateServerGroupRequest {
     pub server_group: CreateServerGroupParams,
 }
 
 /// The protection group to create.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateServerGroupParams {
     pub name: String,
@@ -35,21 +35,21 @@ pub struct CreateServerGroupParams {
 }
 
 /// Body of `PUT /v1/{project_id}/server-groups/{id}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateServerGroupNameRequest {
     pub server_group: NameUpdate,
 }
 
 /// Body of `POST /v1/{project_id}/protected-instances`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateProtectedInstanceRequest {
     pub protected_instance: CreateProtectedInstanceParams,
 }
 
 /// The protected instance to create.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateProtectedInstanceParams {
     pub server_group_id: String,
@@ -74,14 +74,14 @@ pub struct CreateProtectedInstanceParams {
 }
 
 /// Body of `PUT /v1/{project_id}/protected-instances/{id}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateProtectedInstanceNameRequest {
     pub protected_instance: NameUpdate,
 }
 
 /// Body of `DELETE /v1/{project_id}/protected-instances/{id}`; both flags default to false.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeleteProtectedInstanceRequest {
     #[serde(default)]
@@ -91,7 +91,7 @@ pub struct DeleteProtectedInstanceRequest {
 }
 
 /// Body of `POST .../protected-instances/{id}/attachreplication` (note the camelCase wrapper).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AttachReplicationRequest {
     #[serde(rename = "replicationAttachment")]
@@ -99,7 +99,7 @@ pub struct AttachReplicationRequest {
 }
 
 /// The pair to attach and the device name it gets.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AttachReplicationParams {
     pub replication_id: String,
@@ -107,14 +107,14 @@ pub struct AttachReplicationParams {
 }
 
 /// Body of `POST /v1/{project_id}/replications`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateReplicationRequest {
     pub replication: CreateReplicationParams,
 }
 
 /// The replication pair to create from a production disk.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateReplicationParams {
     pub server_group_id: String,
@@ -127,14 +127,14 @@ pub struct CreateReplicationParams {
 }
 
 /// Body of `PUT /v1/{project_id}/replications/{id}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateReplicationNameRequest {
     pub replication: NameUpdate,
 }
 
 /// Body of `POST /v1/{project_id}/replications/{id}/action`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExpandReplicationRequest {
     #[serde(rename = "extend-replication")]
@@ -142,7 +142,7 @@ pub struct ExpandReplicationRequest {
 }
 
 /// The new size of both disks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExpandReplicationParams {
     /// GB.
@@ -150,7 +150,7 @@ pub struct ExpandReplicationParams {
 }
 
 /// Body of `DELETE /v1/{project_id}/replications/{id}`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeleteReplicationRequest {
     #[serde(default)]
@@ -158,7 +158,7 @@ pub struct DeleteReplicationRequest {
 }
 
 /// Options of a replication pair deletion.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeleteReplicationParams {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -168,14 +168,14 @@ pub struct DeleteReplicationParams {
 }
 
 /// Body of `POST /v1/{project_id}/disaster-recovery-drills`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateDrillRequest {
     pub disaster_recovery_drill: CreateDrillParams,
 }
 
 /// The DR drill to create.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateDrillParams {
     pub server_group_id: String,
@@ -185,7 +185,7 @@ pub struct CreateDrillParams {
 }
 
 /// Body of `PUT /v1/{project_id}/disaster-recovery-drills/{id}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateDrillNameRequest {
     pub disaster_recovery_drill: NameUpdate,

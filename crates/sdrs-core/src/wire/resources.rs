@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::status::{DrillStatus, FaultLevel, GroupStatus, InstanceStatus, PriorityStation, ReplicationStatus};
 
 /// A protection group (`server_group`). Every field is always present; some are null.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ServerGroup {
     pub id: String,
     pub name: String,
@@ -60,21 +60,21 @@ impl ServerGroup {
 }
 
 /// A replication pair attached to a protected instance, as seen from the instance.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct InstanceAttachment {
     pub replication: String,
     pub device: String,
 }
 
 /// A resource tag.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Tag {
     pub key: String,
     pub value: String,
 }
 
 /// A protected instance: a production server and its DR server.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ProtectedInstance {
     pub id: String,
     pub name: String,
@@ -113,14 +113,14 @@ impl ProtectedInstance {
 }
 
 /// A protected instance attached to a replication pair, as seen from the pair.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ReplicationAttachment {
     pub device: String,
     pub protected_instance: String,
 }
 
 /// Facts about the disks of a replication pair.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RecordMetadata {
     pub multiattach: bool,
     pub bootable: bool,
@@ -130,7 +130,7 @@ pub struct RecordMetadata {
 }
 
 /// A replication pair: a production disk and its DR disk.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Replication {
     pub id: String,
     pub name: String,
@@ -170,14 +170,14 @@ impl Replication {
 }
 
 /// A drill server: the copy of a protected instance that a DR drill started.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DrillServer {
     pub protected_instance: String,
     pub drill_server_id: String,
 }
 
 /// A DR drill.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DisasterRecoveryDrill {
     pub id: String,
     pub name: String,
@@ -191,52 +191,52 @@ pub struct DisasterRecoveryDrill {
 }
 
 /// `{"server_group": {...}}`
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ServerGroupResponse {
     pub server_group: ServerGroup,
 }
 
 /// `{"server_groups": [...], "count": n}`; `count` is the number matching the filter, not the page size.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ServerGroupList {
     pub server_groups: Vec<ServerGroup>,
     pub count: u64,
 }
 
 /// `{"protected_instance": {...}}`
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ProtectedInstanceResponse {
     pub protected_instance: ProtectedInstance,
 }
 
 /// `{"protected_instances": [...], "count": n}`
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ProtectedInstanceList {
     pub protected_instances: Vec<ProtectedInstance>,
     pub count: u64,
 }
 
 /// `{"replication": {...}}`
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ReplicationResponse {
     pub replication: Replication,
 }
 
 /// `{"replications": [...], "count": n}`
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ReplicationList {
     pub replications: Vec<Replication>,
     pub count: u64,
 }
 
 /// `{"disaster_recovery_drill": {...}}`
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DisasterRecoveryDrillResponse {
     pub disaster_recovery_drill: DisasterRecoveryDrill,
 }
 
 /// `{"disaster_recovery_drills": [...], "count": n}`
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DisasterRecoveryDrillList {
     pub disaster_recovery_drills: Vec<DisasterRecoveryDrill>,
     pub count: u64,

@@ -3,13 +3,13 @@
 use serde::{Deserialize, Serialize};
 
 /// One side of an active-active domain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ReplicationCluster {
     pub availability_zone: String,
 }
 
 /// An active-active domain: a pair of AZs that can replicate to each other.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ActiveDomain {
     pub id: String,
     pub name: String,
@@ -20,13 +20,13 @@ pub struct ActiveDomain {
 }
 
 /// `{"domains": [...]}`
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ActiveDomainList {
     pub domains: Vec<ActiveDomain>,
 }
 
 /// One quota line; `-1` means unlimited.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct QuotaResource {
     /// `server_groups` or `replications`.
     #[serde(rename = "type")]
@@ -38,26 +38,26 @@ pub struct QuotaResource {
 }
 
 /// The `quotas` object.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Quotas {
     pub resources: Vec<QuotaResource>,
 }
 
 /// `{"quotas": {"resources": [...]}}`
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct QuotaResponse {
     pub quotas: Quotas,
 }
 
 /// A link of an API version.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Link {
     pub href: String,
     pub rel: String,
 }
 
 /// An API version.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ApiVersion {
     pub id: String,
     pub links: Vec<Link>,
@@ -68,19 +68,19 @@ pub struct ApiVersion {
 }
 
 /// `{"versions": [...]}` from `GET /`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ApiVersionList {
     pub versions: Vec<ApiVersion>,
 }
 
 /// `{"version": {...}}` from `GET /v1`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ApiVersionResponse {
     pub version: ApiVersion,
 }
 
 /// A failed job kept in the task centre until the user deletes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FailureJob {
     /// Always `FAIL`.
     pub job_status: String,
@@ -97,7 +97,7 @@ pub struct FailureJob {
 }
 
 /// `{"failure_jobs": [...], "count": n}`
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FailureJobList {
     pub failure_jobs: Vec<FailureJob>,
     pub count: u64,

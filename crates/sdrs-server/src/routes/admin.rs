@@ -20,10 +20,10 @@ use super::{body, group_or_404, load_snapshot, replication_or_404, Ids};
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::PlanKind;
 use crate::resources::{NativeDisk, NativeServer};
-use crate::store::{self, ListFilter, Resource};
+use crate::store::{self, ListFilter};
 use crate::AppState;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewServer {
     #[serde(default)]
@@ -43,12 +43,12 @@ fn running() -> PowerState {
     PowerState::Running
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ServerResponse {
     pub server: NativeServer,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ServerList {
     pub servers: Vec<NativeServer>,
     pub count: u64,
@@ -89,7 +89,7 @@ pub async fn create_server(
     state
         .db
         .write(move |tx| {
-            if store::exists_where(tx, &project, NativeServer::KIND, "id = ?3", &stored.id)? {
+            if store::id_taken::<NativeServer>(tx, &stored.id)? {
                 return Err(ApiError::code(ErrorCode::SDRS_0210, format!("server `{}` exists already", stored.id)));
             }
             store::insert(tx, &project, &stored)
@@ -110,7 +110,7 @@ pub async fn show_server(
     Ok(Json(ServerResponse { server }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServerChange {
     #[serde(default)]
@@ -176,7 +176,7 @@ fn mark_instances_invalid(tx: &store::Connection, project: &str, server_id: &str
     Ok(())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewDisk {
     #[serde(default)]
@@ -204,12 +204,12 @@ fn available() -> String {
     "available".to_owned()
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DiskResponse {
     pub disk: NativeDisk,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DiskList {
     pub disks: Vec<NativeDisk>,
     pub count: u64,
@@ -249,7 +249,7 @@ pub async fn create_disk(
     state
         .db
         .write(move |tx| {
-            if store::exists_where(tx, &project, NativeDisk::KIND, "id = ?3", &stored.id)? {
+            if store::id_taken::<NativeDisk>(tx, &stored.id)? {
                 return Err(ApiError::code(ErrorCode::SDRS_0211, format!("disk `{}` exists already", stored.id)));
             }
             store::insert(tx, &project, &stored)
@@ -282,7 +282,7 @@ pub async fn delete_disk(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReplicationChange {
     pub fault_level: FaultLevel,
@@ -308,7 +308,7 @@ pub async fn update_replication(
 }
 
 /// An armed fault: the next `times` jobs (of the group, or of any group) that reach `step` fail.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Fault {
     #[serde(default)]
@@ -326,7 +326,7 @@ fn once() -> u32 {
     1
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FaultList {
     pub faults: Vec<Fault>,
 }

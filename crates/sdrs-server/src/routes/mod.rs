@@ -1,6 +1,6 @@
 //! The route table and what handlers share: path and query extraction, snapshots, and refusals from pre-checks.
 
-mod admin;
+pub mod admin;
 mod drills;
 mod groups;
 mod instances;

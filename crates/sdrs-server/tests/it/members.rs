@@ -226,3 +226,26 @@ async fn drills() {
     assert_eq!(job["status"], "SUCCESS");
     TestApp::expect_error(&app.get(&v1(&format!("/disaster-recovery-drills/{drill}"))).await, 400, "SDRS.1902");
 }
+
+#[tokio::test]
+async fn inventory_ids_are_unique_per_kind_not_across_kinds() {
+    // Found by schemathesis: a server whose id was an existing disk's id made the server answer 500.
+    let app = TestApp::new().await;
+    app.server("shared-id", linux(), "password").await; // also creates disk "shared-id-disk"
+    let (status, body) = app
+        .post(
+            &admin("/servers"),
+            json!({"id": "shared-id-disk", "name": "n", "availability_zone": demo::SOURCE_AZ,
+            "vpc_id": demo::VPC_ID, "os": linux(), "login": "password"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let again = app
+        .post(
+            &admin("/servers"),
+            json!({"id": "shared-id", "name": "n", "availability_zone": demo::SOURCE_AZ,
+            "vpc_id": demo::VPC_ID, "os": linux(), "login": "password"}),
+        )
+        .await;
+    TestApp::expect_error(&again, 400, "SDRS.0210");
+}
