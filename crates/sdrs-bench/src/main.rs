@@ -9,15 +9,7 @@ use clap::{Parser, Subcommand};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
-use sdrs_core::login::{LoginMethod, OsProfile};
-use sdrs_core::snapshot::PowerState;
-use sdrs_core::status::{GroupStatus, InstanceStatus, PriorityStation, ReplicationStatus};
-use sdrs_core::timefmt::resource_time;
-use sdrs_core::wire::{
-    InstanceAttachment, ProtectedInstance, RecordMetadata, Replication, ReplicationAttachment, ServerGroup,
-};
-use sdrs_server::resources::NativeServer;
-use sdrs_server::{demo, jobs, now_millis, router, store, AppState, Config};
+use sdrs_server::{demo, jobs, now_millis, router, AppState, Config};
 
 #[derive(Parser)]
 struct Args {
@@ -62,7 +54,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Seed { database, groups } => {
             let state = open(database, 1.0).await?;
-            for id in seed(&state, groups, true).await? {
+            for id in demo::seed_bulk(&state, groups, true).await? {
                 println!("{id}");
             }
         }
@@ -78,128 +70,6 @@ async fn open(database: PathBuf, time_scale: f64) -> anyhow::Result<AppState> {
     let state = AppState::open(config)?;
     demo::install_domain(&state).await?;
     Ok(state)
-}
-
-/// Inserts groups directly (one transaction per 5,000), protected with one instance and pair each, or bare.
-async fn seed(state: &AppState, groups: usize, protected: bool) -> anyhow::Result<Vec<String>> {
-    let mut ids = Vec::with_capacity(groups);
-    let stamp = resource_time(now_millis());
-    for chunk_start in (0..groups).step_by(5000) {
-        let chunk_end = (chunk_start + 5000).min(groups);
-        let stamp = stamp.clone();
-        let chunk = state
-            .db
-            .write(move |tx| {
-                let mut ids = Vec::new();
-                for n in chunk_start..chunk_end {
-                    let group = group(n, protected, &stamp);
-                    store::insert(tx, demo::PROJECT, &group)?;
-                    if protected {
-                        for (id, az, power) in [
-                            (format!("a-{n}"), demo::SOURCE_AZ, PowerState::Running),
-                            (format!("b-{n}"), demo::TARGET_AZ, PowerState::Stopped),
-                        ] {
-                            let server = NativeServer {
-                                name: id.clone(),
-                                id,
-                                availability_zone: az.to_owned(),
-                                vpc_id: demo::VPC_ID.to_owned(),
-                                os: OsProfile::Linux { coreos: false, cloud_init: false },
-                                login: LoginMethod::KeyPair,
-                                power_state: power,
-                                password_changed: false,
-                                protected_instance_id: None,
-                            };
-                            store::insert(tx, demo::PROJECT, &server)?;
-                        }
-                        let (instance, pair) = members(n, &group.id, &stamp);
-                        store::insert(tx, demo::PROJECT, &instance)?;
-                        store::insert(tx, demo::PROJECT, &pair)?;
-                    }
-                    ids.push(group.id);
-                }
-                Ok(ids)
-            })
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        ids.extend(chunk);
-    }
-    Ok(ids)
-}
-
-fn group(n: usize, protected: bool, stamp: &str) -> ServerGroup {
-    ServerGroup {
-        id: format!("00000000-0000-4000-8000-{n:012}"),
-        name: format!("bench-{n}"),
-        description: None,
-        status: if protected { GroupStatus::Protected } else { GroupStatus::Available },
-        progress: 100,
-        source_availability_zone: demo::SOURCE_AZ.to_owned(),
-        target_availability_zone: demo::TARGET_AZ.to_owned(),
-        domain_id: demo::DOMAIN_ID.to_owned(),
-        domain_name: "ActiveactiveDomain".to_owned(),
-        priority_station: PriorityStation::Source,
-        protected_instance_num: u32::from(protected),
-        replication_num: u32::from(protected),
-        disaster_recovery_drill_num: 0,
-        protected_status: None,
-        replication_status: None,
-        health_status: None,
-        source_vpc_id: demo::VPC_ID.to_owned(),
-        target_vpc_id: demo::VPC_ID.to_owned(),
-        test_vpc_id: None,
-        dr_type: "migration".to_owned(),
-        server_type: "ECS".to_owned(),
-        created_at: stamp.to_owned(),
-        updated_at: stamp.to_owned(),
-        protection_type: Some("replication-pair".to_owned()),
-        replication_model: None,
-    }
-}
-
-fn members(n: usize, group_id: &str, stamp: &str) -> (ProtectedInstance, Replication) {
-    let instance_id = format!("10000000-0000-4000-8000-{n:012}");
-    let pair_id = format!("20000000-0000-4000-8000-{n:012}");
-    let instance = ProtectedInstance {
-        id: instance_id.clone(),
-        name: format!("pi-{n}"),
-        description: None,
-        server_group_id: group_id.to_owned(),
-        status: InstanceStatus::Protected,
-        progress: 100,
-        source_server: format!("a-{n}"),
-        target_server: format!("b-{n}"),
-        created_at: stamp.to_owned(),
-        updated_at: stamp.to_owned(),
-        priority_station: PriorityStation::Source,
-        attachment: vec![InstanceAttachment { replication: pair_id.clone(), device: "/dev/vda".to_owned() }],
-        tags: None,
-        metadata: serde_json::Map::new(),
-    };
-    let pair = Replication {
-        id: pair_id,
-        name: format!("rp-{n}"),
-        description: None,
-        replication_model: Some("hypermetro".to_owned()),
-        status: ReplicationStatus::Protected,
-        progress: 100,
-        replication_status: Some("active".to_owned()),
-        attachment: vec![ReplicationAttachment { device: "/dev/vda".to_owned(), protected_instance: instance_id }],
-        server_group_id: group_id.to_owned(),
-        volume_ids: format!("va-{n},vb-{n}"),
-        priority_station: PriorityStation::Source,
-        fault_level: "0".to_owned(),
-        created_at: stamp.to_owned(),
-        updated_at: stamp.to_owned(),
-        record_metadata: RecordMetadata {
-            multiattach: false,
-            bootable: true,
-            volume_size: 40,
-            volume_type: "SSD".to_owned(),
-        },
-        failure_detail: None,
-    };
-    (instance, pair)
 }
 
 async fn call(
@@ -226,7 +96,7 @@ async fn inproc(groups: usize, failovers: usize) -> anyhow::Result<()> {
     // Paging through `groups` groups, 1,000 per page, as a client would.
     let state = open(dir.join("paging.db"), 0.0).await?;
     let started = Instant::now();
-    seed(&state, groups, false).await?;
+    demo::seed_bulk(&state, groups, false).await?;
     let seeded = started.elapsed();
     let started = Instant::now();
     let mut seen = 0usize;
@@ -250,7 +120,7 @@ async fn inproc(groups: usize, failovers: usize) -> anyhow::Result<()> {
 
     // `failovers` simultaneous failovers at time scale zero.
     let state = open(dir.join("failover.db"), 0.0).await?;
-    let ids = seed(&state, failovers, true).await?;
+    let ids = demo::seed_bulk(&state, failovers, true).await?;
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for chunk in ids.chunks(ids.len().div_ceil(64).max(1)) {

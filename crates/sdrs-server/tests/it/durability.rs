@@ -12,33 +12,44 @@ use crate::util::{v1, TestApp};
 use sdrs_server::{demo, jobs, AppState};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn simultaneous_actions_on_one_group_yield_one_job() {
+async fn hundreds_of_simultaneous_actions_yield_one_job_per_group() {
     let app = TestApp::new().await;
-    let (group, _, _) = app.protected_group("race").await;
-    let (other, _, _) = app.protected_group("race-2").await;
+    let groups = demo::seed_bulk(&app.state, 101, true).await.unwrap();
+    // 200 failovers of the first group and one of each of the 100 others, all at once.
+    let targets: Vec<String> = std::iter::repeat_n(groups[0].clone(), 200).chain(groups[1..].iter().cloned()).collect();
     let mut handles = Vec::new();
-    for i in 0..24 {
+    for target in targets {
         let state = app.state.clone();
-        let target = if i % 2 == 0 { group.clone() } else { other.clone() };
         handles.push(tokio::spawn(async move {
             use tower::ServiceExt;
             let request = axum::http::Request::post(format!("/v1/{}/server-groups/{target}/action", demo::PROJECT))
                 .header("x-auth-token", demo::TOKEN)
                 .body(axum::body::Body::from(r#"{"failover-server-group": {}}"#))
                 .unwrap();
-            sdrs_server::router(state).oneshot(request).await.unwrap().status()
+            let response = sdrs_server::router(state).oneshot(request).await.unwrap();
+            let status = response.status();
+            let bytes = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
+            (target, status, serde_json::from_slice::<Value>(&bytes).unwrap())
         }));
     }
-    let mut accepted = 0;
+    let mut accepted_first = 0;
+    let mut accepted_others = 0;
     for handle in handles {
-        if handle.await.unwrap() == StatusCode::OK {
-            accepted += 1;
+        let (target, status, body) = handle.await.unwrap();
+        match (target == groups[0], status) {
+            (true, StatusCode::OK) => accepted_first += 1,
+            (false, StatusCode::OK) => accepted_others += 1,
+            (_, other) => {
+                assert_eq!(other, StatusCode::BAD_REQUEST);
+                assert_eq!(body["error"]["code"], "SDRS.1002", "the losers get the state error");
+            }
         }
     }
-    assert_eq!(accepted, 2, "exactly one failover per group is accepted");
+    assert_eq!(accepted_first, 1, "exactly one of 200 simultaneous failovers of one group is accepted");
+    assert_eq!(accepted_others, 100, "failovers of different groups are all accepted");
     app.run_jobs().await;
-    assert_eq!(app.group_json(&group).await["status"], "failed-over");
-    assert_eq!(app.group_json(&other).await["status"], "failed-over");
+    assert_eq!(app.group_json(&groups[0]).await["status"], "failed-over");
+    assert_eq!(app.group_json(&groups[100]).await["status"], "failed-over");
 }
 
 #[tokio::test]
