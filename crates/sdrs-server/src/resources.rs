@@ -24,53 +24,28 @@ impl Resource for ServerGroup {
     }
 }
 
-impl Resource for ProtectedInstance {
-    const KIND: &'static str = "protected_instance";
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn status_text(&self) -> &str {
-        self.status.as_str()
-    }
-    fn group_id(&self) -> Option<&str> {
-        Some(&self.server_group_id)
-    }
+/// Members of a protection group: stored with their group's id.
+macro_rules! member_resource {
+    ($($type:ty => $kind:literal),+ $(,)?) => {$(
+        impl Resource for $type {
+            const KIND: &'static str = $kind;
+            fn id(&self) -> &str {
+                &self.id
+            }
+            fn name(&self) -> &str {
+                &self.name
+            }
+            fn status_text(&self) -> &str {
+                self.status.as_str()
+            }
+            fn group_id(&self) -> Option<&str> {
+                Some(&self.server_group_id)
+            }
+        }
+    )+};
 }
 
-impl Resource for Replication {
-    const KIND: &'static str = "replication";
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn status_text(&self) -> &str {
-        self.status.as_str()
-    }
-    fn group_id(&self) -> Option<&str> {
-        Some(&self.server_group_id)
-    }
-}
-
-impl Resource for DisasterRecoveryDrill {
-    const KIND: &'static str = "drill";
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn status_text(&self) -> &str {
-        self.status.as_str()
-    }
-    fn group_id(&self) -> Option<&str> {
-        Some(&self.server_group_id)
-    }
-}
+member_resource!(ProtectedInstance => "protected_instance", Replication => "replication", DisasterRecoveryDrill => "drill");
 
 /// A server of the compute service (ECS), which SDRS protects but does not own.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]

@@ -18,7 +18,7 @@ use super::{body, drill_or_404, group_or_404, refuse, Ids, QueryPairs};
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::{self, PlanKind};
 use crate::store::{self, ListFilter};
-use crate::{now_millis, AppState};
+use crate::AppState;
 
 pub async fn list(
     State(state): State<AppState>,
@@ -57,57 +57,51 @@ pub async fn create(
     let request: CreateDrillRequest = body(&bytes)?;
     let params = request.disaster_recovery_drill;
     ResourceName::parse(&params.name).map_err(refuse)?;
-    let now = now_millis();
-    let scale = state.config.time_scale;
-    let job_id = state
-        .db
-        .write(move |tx| {
-            let mut group = group_or_404(tx, &project, &params.server_group_id)?;
-            if !drill_allowed(group.status) {
-                return Err(ApiError::code(
-                    ErrorCode::SDRS_1002,
-                    format!("a DR drill cannot start while the group is `{}`", group.status),
-                ));
-            }
-            if params.drill_vpc_id.as_deref() == Some(group.source_vpc_id.as_str()) {
-                return Err(ApiError::code(ErrorCode::SDRS_1907, "use a VPC of its own for the drill"));
-            }
-            let stamp = resource_time(now);
-            let drill = DisasterRecoveryDrill {
-                id: uuid::Uuid::new_v4().to_string(),
-                name: params.name.clone(),
-                status: DrillStatus::Creating,
-                drill_vpc_id: params.drill_vpc_id.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
-                created_at: stamp.clone(),
-                updated_at: stamp,
-                server_group_id: group.id.clone(),
-                drill_servers: Vec::new(),
-            };
-            store::insert(tx, &project, &drill)?;
-            group.disaster_recovery_drill_num += 1;
-            store::update(tx, &group)?;
-            let entities = JobEntities {
-                server_group_id: Some(group.id.clone()),
-                disaster_recovery_drill_id: Some(drill.id.clone()),
-                ..JobEntities::default()
-            };
-            let kind = PlanKind::CreateDrill { drill_id: drill.id.clone() };
-            jobs::submit(
-                tx,
-                jobs::Submission {
-                    project_id: &project,
-                    server_group_id: Some(&group.id),
-                    job_type: JobType::CreateDisasterRecoveryDrill.as_str(),
-                    entities,
-                    kind,
-                },
-                scale,
-                now,
-            )
-        })
-        .await?;
-    state.jobs_wake.notify_one();
-    Ok(Json(JobIdResponse { job_id }))
+    super::job_response(&state, move |tx, scale, now| {
+        let mut group = group_or_404(tx, &project, &params.server_group_id)?;
+        if !drill_allowed(group.status) {
+            return Err(ApiError::code(
+                ErrorCode::SDRS_1002,
+                format!("a DR drill cannot start while the group is `{}`", group.status),
+            ));
+        }
+        if params.drill_vpc_id.as_deref() == Some(group.source_vpc_id.as_str()) {
+            return Err(ApiError::code(ErrorCode::SDRS_1907, "use a VPC of its own for the drill"));
+        }
+        let stamp = resource_time(now);
+        let drill = DisasterRecoveryDrill {
+            id: uuid::Uuid::new_v4().to_string(),
+            name: params.name.clone(),
+            status: DrillStatus::Creating,
+            drill_vpc_id: params.drill_vpc_id.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+            created_at: stamp.clone(),
+            updated_at: stamp,
+            server_group_id: group.id.clone(),
+            drill_servers: Vec::new(),
+        };
+        store::insert(tx, &project, &drill)?;
+        group.disaster_recovery_drill_num += 1;
+        store::update(tx, &group)?;
+        let entities = JobEntities {
+            server_group_id: Some(group.id.clone()),
+            disaster_recovery_drill_id: Some(drill.id.clone()),
+            ..JobEntities::default()
+        };
+        let kind = PlanKind::CreateDrill { drill_id: drill.id.clone() };
+        jobs::submit(
+            tx,
+            jobs::Submission {
+                project_id: &project,
+                server_group_id: Some(&group.id),
+                job_type: JobType::CreateDisasterRecoveryDrill.as_str(),
+                entities,
+                kind,
+            },
+            scale,
+            now,
+        )
+    })
+    .await
 }
 
 pub async fn show(
@@ -124,18 +118,8 @@ pub async fn rename(
     bytes: Bytes,
 ) -> ApiResult<Json<DisasterRecoveryDrillResponse>> {
     let request: UpdateDrillNameRequest = body(&bytes)?;
-    ResourceName::parse(&request.disaster_recovery_drill.name).map_err(refuse)?;
-    let now = now_millis();
-    let disaster_recovery_drill = state
-        .db
-        .write(move |tx| {
-            let mut drill = drill_or_404(tx, &project, &id)?;
-            drill.name = request.disaster_recovery_drill.name;
-            drill.updated_at = resource_time(now);
-            store::update(tx, &drill)?;
-            Ok(drill)
-        })
-        .await?;
+    let disaster_recovery_drill =
+        super::rename(&state, project, id, request.disaster_recovery_drill.name, drill_or_404).await?;
     Ok(Json(DisasterRecoveryDrillResponse { disaster_recovery_drill }))
 }
 
@@ -143,38 +127,32 @@ pub async fn remove(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
 ) -> ApiResult<Json<JobIdResponse>> {
-    let now = now_millis();
-    let scale = state.config.time_scale;
-    let job_id = state
-        .db
-        .write(move |tx| {
-            let mut drill = drill_or_404(tx, &project, &id)?;
-            if !matches!(drill.status, DrillStatus::Available | DrillStatus::Error | DrillStatus::ErrorDeleting) {
-                return Err(ApiError::code(ErrorCode::SDRS_1913, format!("the DR drill is `{}`", drill.status)));
-            }
-            drill.status = DrillStatus::Deleting;
-            drill.updated_at = resource_time(now);
-            store::update(tx, &drill)?;
-            let entities = JobEntities {
-                server_group_id: Some(drill.server_group_id.clone()),
-                disaster_recovery_drill_id: Some(drill.id.clone()),
-                ..JobEntities::default()
-            };
-            let kind = PlanKind::DeleteDrill { drill_id: drill.id.clone() };
-            jobs::submit(
-                tx,
-                jobs::Submission {
-                    project_id: &project,
-                    server_group_id: Some(&drill.server_group_id),
-                    job_type: JobType::DeleteDisasterRecoveryDrill.as_str(),
-                    entities,
-                    kind,
-                },
-                scale,
-                now,
-            )
-        })
-        .await?;
-    state.jobs_wake.notify_one();
-    Ok(Json(JobIdResponse { job_id }))
+    super::job_response(&state, move |tx, scale, now| {
+        let mut drill = drill_or_404(tx, &project, &id)?;
+        if !matches!(drill.status, DrillStatus::Available | DrillStatus::Error | DrillStatus::ErrorDeleting) {
+            return Err(ApiError::code(ErrorCode::SDRS_1913, format!("the DR drill is `{}`", drill.status)));
+        }
+        drill.status = DrillStatus::Deleting;
+        drill.updated_at = resource_time(now);
+        store::update(tx, &drill)?;
+        let entities = JobEntities {
+            server_group_id: Some(drill.server_group_id.clone()),
+            disaster_recovery_drill_id: Some(drill.id.clone()),
+            ..JobEntities::default()
+        };
+        let kind = PlanKind::DeleteDrill { drill_id: drill.id.clone() };
+        jobs::submit(
+            tx,
+            jobs::Submission {
+                project_id: &project,
+                server_group_id: Some(&drill.server_group_id),
+                job_type: JobType::DeleteDisasterRecoveryDrill.as_str(),
+                entities,
+                kind,
+            },
+            scale,
+            now,
+        )
+    })
+    .await
 }

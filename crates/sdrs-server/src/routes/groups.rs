@@ -21,7 +21,7 @@ use super::{body, group_or_404, load_snapshot, refuse, refuse_blocked, Ids, Quer
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::{self, begin_group_operation, PlanKind};
 use crate::store::{self, ListFilter};
-use crate::{now_millis, AppState};
+use crate::AppState;
 
 pub async fn list(
     State(state): State<AppState>,
@@ -67,69 +67,61 @@ pub async fn create(
     if params.source_vpc_id.trim().is_empty() {
         return Err(ApiError::code(ErrorCode::SDRS_0204, "source_vpc_id is empty"));
     }
-    let now = now_millis();
-    let scale = state.config.time_scale;
-    let job_id = state
-        .db
-        .write(move |tx| {
-            let domain: ActiveDomain = misc_domain(tx, &params.domain_id)?;
-            let sides = [
-                &domain.local_replication_cluster.availability_zone,
-                &domain.remote_replication_cluster.availability_zone,
-            ];
-            let (source, target) = (&params.source_availability_zone, &params.target_availability_zone);
-            if source == target || !sides.contains(&source) || !sides.contains(&target) {
-                return Err(ApiError::code(
-                    ErrorCode::SDRS_0203,
-                    format!("domain `{}` pairs {} and {}", domain.name, sides[0], sides[1]),
-                ));
-            }
-            let stamp = resource_time(now);
-            let group = ServerGroup {
-                id: uuid::Uuid::new_v4().to_string(),
-                name: params.name.clone(),
-                description: params.description.clone(),
-                status: Operation::Create.transition().transient,
-                progress: 0,
-                source_availability_zone: source.clone(),
-                target_availability_zone: target.clone(),
-                domain_id: domain.id.clone(),
-                domain_name: domain.name.clone(),
-                priority_station: PriorityStation::Source,
-                protected_instance_num: 0,
-                replication_num: 0,
-                disaster_recovery_drill_num: 0,
-                protected_status: None,
-                replication_status: None,
-                health_status: None,
-                source_vpc_id: params.source_vpc_id.clone(),
-                target_vpc_id: params.source_vpc_id.clone(),
-                test_vpc_id: None,
-                dr_type: "migration".to_owned(),
-                server_type: "ECS".to_owned(),
-                created_at: stamp.clone(),
-                updated_at: stamp,
-                protection_type: Some("replication-pair".to_owned()),
-                replication_model: None,
-            };
-            store::insert(tx, &project, &group)?;
-            let kind = PlanKind::Group {
-                operation: Operation::Create,
-                server_group_id: group.id.clone(),
-                requested_station: None,
-            };
-            let entities = JobEntities { server_group_id: Some(group.id.clone()), ..JobEntities::default() };
-            let job_type = Operation::Create.transition().job_type.as_str();
-            jobs::submit(
-                tx,
-                jobs::Submission { project_id: &project, server_group_id: Some(&group.id), job_type, entities, kind },
-                scale,
-                now,
-            )
-        })
-        .await?;
-    state.jobs_wake.notify_one();
-    Ok(Json(JobIdResponse { job_id }))
+    super::job_response(&state, move |tx, scale, now| {
+        let domain: ActiveDomain = misc_domain(tx, &params.domain_id)?;
+        let sides =
+            [&domain.local_replication_cluster.availability_zone, &domain.remote_replication_cluster.availability_zone];
+        let (source, target) = (&params.source_availability_zone, &params.target_availability_zone);
+        if source == target || !sides.contains(&source) || !sides.contains(&target) {
+            return Err(ApiError::code(
+                ErrorCode::SDRS_0203,
+                format!("domain `{}` pairs {} and {}", domain.name, sides[0], sides[1]),
+            ));
+        }
+        let stamp = resource_time(now);
+        let group = ServerGroup {
+            id: uuid::Uuid::new_v4().to_string(),
+            name: params.name.clone(),
+            description: params.description.clone(),
+            status: Operation::Create.transition().transient,
+            progress: 0,
+            source_availability_zone: source.clone(),
+            target_availability_zone: target.clone(),
+            domain_id: domain.id.clone(),
+            domain_name: domain.name.clone(),
+            priority_station: PriorityStation::Source,
+            protected_instance_num: 0,
+            replication_num: 0,
+            disaster_recovery_drill_num: 0,
+            protected_status: None,
+            replication_status: None,
+            health_status: None,
+            source_vpc_id: params.source_vpc_id.clone(),
+            target_vpc_id: params.source_vpc_id.clone(),
+            test_vpc_id: None,
+            dr_type: "migration".to_owned(),
+            server_type: "ECS".to_owned(),
+            created_at: stamp.clone(),
+            updated_at: stamp,
+            protection_type: Some("replication-pair".to_owned()),
+            replication_model: None,
+        };
+        store::insert(tx, &project, &group)?;
+        let kind = PlanKind::Group {
+            operation: Operation::Create,
+            server_group_id: group.id.clone(),
+            requested_station: None,
+        };
+        let entities = JobEntities { server_group_id: Some(group.id.clone()), ..JobEntities::default() };
+        let job_type = Operation::Create.transition().job_type.as_str();
+        jobs::submit(
+            tx,
+            jobs::Submission { project_id: &project, server_group_id: Some(&group.id), job_type, entities, kind },
+            scale,
+            now,
+        )
+    })
+    .await
 }
 
 fn misc_domain(tx: &store::Connection, id: &str) -> ApiResult<ActiveDomain> {
@@ -151,18 +143,7 @@ pub async fn rename(
     bytes: Bytes,
 ) -> ApiResult<Json<ServerGroupResponse>> {
     let request: UpdateServerGroupNameRequest = body(&bytes)?;
-    ResourceName::parse(&request.server_group.name).map_err(refuse)?;
-    let now = now_millis();
-    let server_group = state
-        .db
-        .write(move |tx| {
-            let mut group = group_or_404(tx, &project, &id)?;
-            group.name = request.server_group.name;
-            group.updated_at = resource_time(now);
-            store::update(tx, &group)?;
-            Ok(group)
-        })
-        .await?;
+    let server_group = super::rename(&state, project, id, request.server_group.name, group_or_404).await?;
     Ok(Json(ServerGroupResponse { server_group }))
 }
 
@@ -190,39 +171,33 @@ async fn submit_group_operation(
     id: String,
     action: Option<sdrs_core::action::GroupAction>,
 ) -> ApiResult<Json<JobIdResponse>> {
-    let now = now_millis();
-    let scale = state.config.time_scale;
-    let job_id = state
-        .db
-        .write(move |tx| {
-            let group = group_or_404(tx, &project, &id)?;
-            let intent = match action {
-                Some(action) => {
-                    resolve(action, group.status).map_err(refuse)?;
-                    Intent::from_action(action, group.status)
-                }
-                None => Intent::Delete,
-            };
-            let snapshot = load_snapshot(tx, &project, group)?;
-            refuse_blocked(&precheck(&snapshot, intent))?;
-            let mut group = snapshot.server_group;
-            let operation = intent.operation();
-            begin_group_operation(tx, &mut group, operation, now)?;
-            let kind = PlanKind::Group {
-                operation,
-                server_group_id: group.id.clone(),
-                requested_station: intent.requested_station(),
-            };
-            let entities = JobEntities { server_group_id: Some(group.id.clone()), ..JobEntities::default() };
-            let job_type = operation.transition().job_type.as_str();
-            jobs::submit(
-                tx,
-                jobs::Submission { project_id: &project, server_group_id: Some(&group.id), job_type, entities, kind },
-                scale,
-                now,
-            )
-        })
-        .await?;
-    state.jobs_wake.notify_one();
-    Ok(Json(JobIdResponse { job_id }))
+    super::job_response(state, move |tx, scale, now| {
+        let group = group_or_404(tx, &project, &id)?;
+        let intent = match action {
+            Some(action) => {
+                resolve(action, group.status).map_err(refuse)?;
+                Intent::from_action(action, group.status)
+            }
+            None => Intent::Delete,
+        };
+        let snapshot = load_snapshot(tx, &project, group)?;
+        refuse_blocked(&precheck(&snapshot, intent))?;
+        let mut group = snapshot.server_group;
+        let operation = intent.operation();
+        begin_group_operation(tx, &mut group, operation, now)?;
+        let kind = PlanKind::Group {
+            operation,
+            server_group_id: group.id.clone(),
+            requested_station: intent.requested_station(),
+        };
+        let entities = JobEntities { server_group_id: Some(group.id.clone()), ..JobEntities::default() };
+        let job_type = operation.transition().job_type.as_str();
+        jobs::submit(
+            tx,
+            jobs::Submission { project_id: &project, server_group_id: Some(&group.id), job_type, entities, kind },
+            scale,
+            now,
+        )
+    })
+    .await
 }

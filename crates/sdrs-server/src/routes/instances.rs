@@ -20,7 +20,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::jobs::{self, PlanKind};
 use crate::resources::NativeServer;
 use crate::store::{self, ListFilter, Resource};
-use crate::{now_millis, AppState};
+use crate::AppState;
 
 const ABNORMAL: &[InstanceStatus] = &[
     InstanceStatus::Error,
@@ -77,88 +77,82 @@ pub async fn create(
     let params = request.protected_instance;
     ResourceName::parse(&params.name).map_err(refuse)?;
     validate_description(params.description.as_deref()).map_err(refuse)?;
-    let now = now_millis();
-    let scale = state.config.time_scale;
-    let job_id = state
-        .db
-        .write(move |tx| {
-            let mut group = group_or_404(tx, &project, &params.server_group_id)?;
-            if !matches!(group.status, GroupStatus::Available | GroupStatus::Protected) {
-                return Err(ApiError::code(ErrorCode::SDRS_1323, format!("the group is `{}`", group.status)));
-            }
-            let server = store::get::<NativeServer>(tx, &project, &params.server_id)?
-                .filter(|s| s.power_state != PowerState::Deleted)
-                .ok_or_else(|| ApiError::code(ErrorCode::SDRS_1326, format!("no server `{}`", params.server_id)))?;
-            if server.availability_zone != group.production_availability_zone() {
-                return Err(ApiError::code(
-                    ErrorCode::SDRS_1303,
-                    format!(
-                        "server is in {}, the group's production site is {}",
-                        server.availability_zone,
-                        group.production_availability_zone()
-                    ),
-                ));
-            }
-            if server.vpc_id != group.source_vpc_id {
-                return Err(ApiError::code(ErrorCode::SDRS_1304, format!("server is in VPC {}", server.vpc_id)));
-            }
-            let taken = store::exists_where(
-                tx,
-                &project,
-                ProtectedInstance::KIND,
-                "(json_extract(body, '$.source_server') = ?3 OR json_extract(body, '$.target_server') = ?3)",
-                &server.id,
-            )?;
-            if taken || server.protected_instance_id.is_some() {
-                return Err(ApiError::code(ErrorCode::SDRS_1305, format!("server `{}`", server.id)));
-            }
-            let dr_server = uuid::Uuid::new_v4().to_string();
-            let (source_server, target_server) = match group.priority_station {
-                PriorityStation::Source => (server.id.clone(), dr_server),
-                PriorityStation::Target => (dr_server, server.id.clone()),
-            };
-            let stamp = resource_time(now);
-            let instance = ProtectedInstance {
-                id: uuid::Uuid::new_v4().to_string(),
-                name: params.name.clone(),
-                description: params.description.clone(),
-                server_group_id: group.id.clone(),
-                status: InstanceStatus::Creating,
-                progress: 0,
-                source_server,
-                target_server,
-                created_at: stamp.clone(),
-                updated_at: stamp,
-                priority_station: group.priority_station,
-                attachment: Vec::new(),
-                tags: params.tags.clone(),
-                metadata: serde_json::Map::new(),
-            };
-            store::insert(tx, &project, &instance)?;
-            group.protected_instance_num += 1;
-            store::update(tx, &group)?;
-            let entities = JobEntities {
-                server_group_id: Some(group.id.clone()),
-                protected_instance_id: Some(instance.id.clone()),
-                ..JobEntities::default()
-            };
-            let kind = PlanKind::CreateInstance { protected_instance_id: instance.id.clone() };
-            jobs::submit(
-                tx,
-                jobs::Submission {
-                    project_id: &project,
-                    server_group_id: Some(&group.id),
-                    job_type: JobType::CreateProtectedInstance.as_str(),
-                    entities,
-                    kind,
-                },
-                scale,
-                now,
-            )
-        })
-        .await?;
-    state.jobs_wake.notify_one();
-    Ok(Json(JobIdResponse { job_id }))
+    super::job_response(&state, move |tx, scale, now| {
+        let mut group = group_or_404(tx, &project, &params.server_group_id)?;
+        if !matches!(group.status, GroupStatus::Available | GroupStatus::Protected) {
+            return Err(ApiError::code(ErrorCode::SDRS_1323, format!("the group is `{}`", group.status)));
+        }
+        let server = store::get::<NativeServer>(tx, &project, &params.server_id)?
+            .filter(|s| s.power_state != PowerState::Deleted)
+            .ok_or_else(|| ApiError::code(ErrorCode::SDRS_1326, format!("no server `{}`", params.server_id)))?;
+        if server.availability_zone != group.production_availability_zone() {
+            return Err(ApiError::code(
+                ErrorCode::SDRS_1303,
+                format!(
+                    "server is in {}, the group's production site is {}",
+                    server.availability_zone,
+                    group.production_availability_zone()
+                ),
+            ));
+        }
+        if server.vpc_id != group.source_vpc_id {
+            return Err(ApiError::code(ErrorCode::SDRS_1304, format!("server is in VPC {}", server.vpc_id)));
+        }
+        let taken = store::exists_where(
+            tx,
+            &project,
+            ProtectedInstance::KIND,
+            "(json_extract(body, '$.source_server') = ?3 OR json_extract(body, '$.target_server') = ?3)",
+            &server.id,
+        )?;
+        if taken || server.protected_instance_id.is_some() {
+            return Err(ApiError::code(ErrorCode::SDRS_1305, format!("server `{}`", server.id)));
+        }
+        let dr_server = uuid::Uuid::new_v4().to_string();
+        let (source_server, target_server) = match group.priority_station {
+            PriorityStation::Source => (server.id.clone(), dr_server),
+            PriorityStation::Target => (dr_server, server.id.clone()),
+        };
+        let stamp = resource_time(now);
+        let instance = ProtectedInstance {
+            id: uuid::Uuid::new_v4().to_string(),
+            name: params.name.clone(),
+            description: params.description.clone(),
+            server_group_id: group.id.clone(),
+            status: InstanceStatus::Creating,
+            progress: 0,
+            source_server,
+            target_server,
+            created_at: stamp.clone(),
+            updated_at: stamp,
+            priority_station: group.priority_station,
+            attachment: Vec::new(),
+            tags: params.tags.clone(),
+            metadata: serde_json::Map::new(),
+        };
+        store::insert(tx, &project, &instance)?;
+        group.protected_instance_num += 1;
+        store::update(tx, &group)?;
+        let entities = JobEntities {
+            server_group_id: Some(group.id.clone()),
+            protected_instance_id: Some(instance.id.clone()),
+            ..JobEntities::default()
+        };
+        let kind = PlanKind::CreateInstance { protected_instance_id: instance.id.clone() };
+        jobs::submit(
+            tx,
+            jobs::Submission {
+                project_id: &project,
+                server_group_id: Some(&group.id),
+                job_type: JobType::CreateProtectedInstance.as_str(),
+                entities,
+                kind,
+            },
+            scale,
+            now,
+        )
+    })
+    .await
 }
 
 pub async fn show(
@@ -175,18 +169,8 @@ pub async fn rename(
     bytes: Bytes,
 ) -> ApiResult<Json<ProtectedInstanceResponse>> {
     let request: UpdateProtectedInstanceNameRequest = body(&bytes)?;
-    ResourceName::parse(&request.protected_instance.name).map_err(refuse)?;
-    let now = now_millis();
-    let protected_instance = state
-        .db
-        .write(move |tx| {
-            let mut instance = instance_or_404(tx, &project, &id)?;
-            instance.name = request.protected_instance.name;
-            instance.updated_at = resource_time(now);
-            store::update(tx, &instance)?;
-            Ok(instance)
-        })
-        .await?;
+    let protected_instance =
+        super::rename(&state, project, id, request.protected_instance.name, instance_or_404).await?;
     Ok(Json(ProtectedInstanceResponse { protected_instance }))
 }
 
@@ -212,53 +196,47 @@ pub async fn remove(
     bytes: Bytes,
 ) -> ApiResult<Json<JobIdResponse>> {
     let request: DeleteProtectedInstanceRequest = optional_body(&bytes)?;
-    let now = now_millis();
-    let scale = state.config.time_scale;
-    let job_id = state
-        .db
-        .write(move |tx| {
-            let mut instance = instance_or_404(tx, &project, &id)?;
-            let group = group_or_404(tx, &project, &instance.server_group_id)?;
-            if group.status.is_transient() {
-                return Err(ApiError::code(
-                    ErrorCode::SDRS_1324,
-                    format!("a job is running on the group (`{}`)", group.status),
-                ));
-            }
-            if !DELETABLE.contains(&instance.status) {
-                return Err(ApiError::code(
-                    ErrorCode::SDRS_1301,
-                    format!("the protected instance is `{}`", instance.status),
-                ));
-            }
-            instance.status = InstanceStatus::Deleting;
-            instance.updated_at = resource_time(now);
-            store::update(tx, &instance)?;
-            let entities = JobEntities {
-                server_group_id: Some(group.id.clone()),
-                protected_instance_id: Some(instance.id.clone()),
-                ..JobEntities::default()
-            };
-            let kind = PlanKind::DeleteInstance {
-                protected_instance_id: instance.id.clone(),
-                delete_target_server: request.delete_target_server,
-            };
-            jobs::submit(
-                tx,
-                jobs::Submission {
-                    project_id: &project,
-                    server_group_id: Some(&group.id),
-                    job_type: JobType::DeleteProtectedInstance.as_str(),
-                    entities,
-                    kind,
-                },
-                scale,
-                now,
-            )
-        })
-        .await?;
-    state.jobs_wake.notify_one();
-    Ok(Json(JobIdResponse { job_id }))
+    super::job_response(&state, move |tx, scale, now| {
+        let mut instance = instance_or_404(tx, &project, &id)?;
+        let group = group_or_404(tx, &project, &instance.server_group_id)?;
+        if group.status.is_transient() {
+            return Err(ApiError::code(
+                ErrorCode::SDRS_1324,
+                format!("a job is running on the group (`{}`)", group.status),
+            ));
+        }
+        if !DELETABLE.contains(&instance.status) {
+            return Err(ApiError::code(
+                ErrorCode::SDRS_1301,
+                format!("the protected instance is `{}`", instance.status),
+            ));
+        }
+        instance.status = InstanceStatus::Deleting;
+        instance.updated_at = resource_time(now);
+        store::update(tx, &instance)?;
+        let entities = JobEntities {
+            server_group_id: Some(group.id.clone()),
+            protected_instance_id: Some(instance.id.clone()),
+            ..JobEntities::default()
+        };
+        let kind = PlanKind::DeleteInstance {
+            protected_instance_id: instance.id.clone(),
+            delete_target_server: request.delete_target_server,
+        };
+        jobs::submit(
+            tx,
+            jobs::Submission {
+                project_id: &project,
+                server_group_id: Some(&group.id),
+                job_type: JobType::DeleteProtectedInstance.as_str(),
+                entities,
+                kind,
+            },
+            scale,
+            now,
+        )
+    })
+    .await
 }
 
 fn valid_device(device: &str) -> bool {
@@ -279,130 +257,115 @@ pub async fn attach(
             format!("device `{}` is not of the form /dev/vdX or /dev/sdX", params.device),
         ));
     }
-    let now = now_millis();
-    let scale = state.config.time_scale;
-    let job_id = state
-        .db
-        .write(move |tx| {
-            let instance = instance_or_404(tx, &project, &id)?;
-            let mut pair = replication_or_404(tx, &project, &params.replication_id)?;
-            let group = group_or_404(tx, &project, &instance.server_group_id)?;
-            if pair.server_group_id != instance.server_group_id {
-                return Err(ApiError::code(ErrorCode::SDRS_1611, "the pair and the instance are in different groups"));
-            }
-            if !matches!(group.status, GroupStatus::Available | GroupStatus::Protected) {
-                return Err(ApiError::code(
-                    ErrorCode::SDRS_1002,
-                    format!("attaching needs the group available or protected; it is `{}`", group.status),
-                ));
-            }
-            if !matches!(instance.status, InstanceStatus::Available | InstanceStatus::Protected) {
-                return Err(ApiError::code(
-                    ErrorCode::SDRS_1328,
-                    format!("the protected instance is `{}`", instance.status),
-                ));
-            }
-            if !matches!(pair.status, ReplicationStatus::Available | ReplicationStatus::Protected) {
-                return Err(ApiError::code(ErrorCode::SDRS_1601, format!("the replication pair is `{}`", pair.status)));
-            }
-            if !pair.attachment.is_empty() {
-                return Err(ApiError::code(ErrorCode::SDRS_1605, "the replication pair is attached already"));
-            }
-            if instance.attachment.iter().any(|a| a.device == params.device) {
-                return Err(ApiError::code(
-                    ErrorCode::SDRS_1603,
-                    format!("device {} is in use on the instance", params.device),
-                ));
-            }
-            let previous_replication = pair.status;
-            pair.status = ReplicationStatus::Attaching;
-            pair.updated_at = resource_time(now);
-            store::update(tx, &pair)?;
-            let entities = JobEntities {
-                server_group_id: Some(group.id.clone()),
-                protected_instance_id: Some(instance.id.clone()),
-                replication_pair_id: Some(pair.id.clone()),
-                ..JobEntities::default()
-            };
-            let kind = PlanKind::Attach {
-                protected_instance_id: instance.id.clone(),
-                replication_id: pair.id.clone(),
-                device: params.device.clone(),
-                previous_instance: instance.status,
-                previous_replication,
-            };
-            jobs::submit(
-                tx,
-                jobs::Submission {
-                    project_id: &project,
-                    server_group_id: Some(&group.id),
-                    job_type: JobType::AttachReplicationPair.as_str(),
-                    entities,
-                    kind,
-                },
-                scale,
-                now,
-            )
-        })
-        .await?;
-    state.jobs_wake.notify_one();
-    Ok(Json(JobIdResponse { job_id }))
+    super::job_response(&state, move |tx, scale, now| {
+        let instance = instance_or_404(tx, &project, &id)?;
+        let mut pair = replication_or_404(tx, &project, &params.replication_id)?;
+        let group = group_or_404(tx, &project, &instance.server_group_id)?;
+        if pair.server_group_id != instance.server_group_id {
+            return Err(ApiError::code(ErrorCode::SDRS_1611, "the pair and the instance are in different groups"));
+        }
+        if !matches!(group.status, GroupStatus::Available | GroupStatus::Protected) {
+            return Err(ApiError::code(
+                ErrorCode::SDRS_1002,
+                format!("attaching needs the group available or protected; it is `{}`", group.status),
+            ));
+        }
+        if !matches!(instance.status, InstanceStatus::Available | InstanceStatus::Protected) {
+            return Err(ApiError::code(
+                ErrorCode::SDRS_1328,
+                format!("the protected instance is `{}`", instance.status),
+            ));
+        }
+        if !matches!(pair.status, ReplicationStatus::Available | ReplicationStatus::Protected) {
+            return Err(ApiError::code(ErrorCode::SDRS_1601, format!("the replication pair is `{}`", pair.status)));
+        }
+        if !pair.attachment.is_empty() {
+            return Err(ApiError::code(ErrorCode::SDRS_1605, "the replication pair is attached already"));
+        }
+        if instance.attachment.iter().any(|a| a.device == params.device) {
+            return Err(ApiError::code(
+                ErrorCode::SDRS_1603,
+                format!("device {} is in use on the instance", params.device),
+            ));
+        }
+        let previous_replication = pair.status;
+        pair.status = ReplicationStatus::Attaching;
+        pair.updated_at = resource_time(now);
+        store::update(tx, &pair)?;
+        let entities = JobEntities {
+            server_group_id: Some(group.id.clone()),
+            protected_instance_id: Some(instance.id.clone()),
+            replication_pair_id: Some(pair.id.clone()),
+            ..JobEntities::default()
+        };
+        let kind = PlanKind::Attach {
+            protected_instance_id: instance.id.clone(),
+            replication_id: pair.id.clone(),
+            device: params.device.clone(),
+            previous_instance: instance.status,
+            previous_replication,
+        };
+        jobs::submit(
+            tx,
+            jobs::Submission {
+                project_id: &project,
+                server_group_id: Some(&group.id),
+                job_type: JobType::AttachReplicationPair.as_str(),
+                entities,
+                kind,
+            },
+            scale,
+            now,
+        )
+    })
+    .await
 }
 
 pub async fn detach(
     State(state): State<AppState>,
     Ids((project, id, replication_id)): Ids<(String, String, String)>,
 ) -> ApiResult<Json<JobIdResponse>> {
-    let now = now_millis();
-    let scale = state.config.time_scale;
-    let job_id = state
-        .db
-        .write(move |tx| {
-            let instance = instance_or_404(tx, &project, &id)?;
-            let mut pair = replication_or_404(tx, &project, &replication_id)?;
-            let group = group_or_404(tx, &project, &instance.server_group_id)?;
-            if !instance.attachment.iter().any(|a| a.replication == pair.id) {
-                return Err(ApiError::code(
-                    ErrorCode::SDRS_1604,
-                    "the replication pair is not attached to this instance",
-                ));
-            }
-            if group.status.is_transient() {
-                return Err(ApiError::code(
-                    ErrorCode::SDRS_1002,
-                    format!("a job is running on the group (`{}`)", group.status),
-                ));
-            }
-            let previous_replication = pair.status;
-            pair.status = ReplicationStatus::Detaching;
-            pair.updated_at = resource_time(now);
-            store::update(tx, &pair)?;
-            let entities = JobEntities {
-                server_group_id: Some(group.id.clone()),
-                protected_instance_id: Some(instance.id.clone()),
-                replication_pair_id: Some(pair.id.clone()),
-                ..JobEntities::default()
-            };
-            let kind = PlanKind::Detach {
-                protected_instance_id: instance.id.clone(),
-                replication_id: pair.id.clone(),
-                previous_instance: instance.status,
-                previous_replication,
-            };
-            jobs::submit(
-                tx,
-                jobs::Submission {
-                    project_id: &project,
-                    server_group_id: Some(&group.id),
-                    job_type: JobType::DetachReplicationPair.as_str(),
-                    entities,
-                    kind,
-                },
-                scale,
-                now,
-            )
-        })
-        .await?;
-    state.jobs_wake.notify_one();
-    Ok(Json(JobIdResponse { job_id }))
+    super::job_response(&state, move |tx, scale, now| {
+        let instance = instance_or_404(tx, &project, &id)?;
+        let mut pair = replication_or_404(tx, &project, &replication_id)?;
+        let group = group_or_404(tx, &project, &instance.server_group_id)?;
+        if !instance.attachment.iter().any(|a| a.replication == pair.id) {
+            return Err(ApiError::code(ErrorCode::SDRS_1604, "the replication pair is not attached to this instance"));
+        }
+        if group.status.is_transient() {
+            return Err(ApiError::code(
+                ErrorCode::SDRS_1002,
+                format!("a job is running on the group (`{}`)", group.status),
+            ));
+        }
+        let previous_replication = pair.status;
+        pair.status = ReplicationStatus::Detaching;
+        pair.updated_at = resource_time(now);
+        store::update(tx, &pair)?;
+        let entities = JobEntities {
+            server_group_id: Some(group.id.clone()),
+            protected_instance_id: Some(instance.id.clone()),
+            replication_pair_id: Some(pair.id.clone()),
+            ..JobEntities::default()
+        };
+        let kind = PlanKind::Detach {
+            protected_instance_id: instance.id.clone(),
+            replication_id: pair.id.clone(),
+            previous_instance: instance.status,
+            previous_replication,
+        };
+        jobs::submit(
+            tx,
+            jobs::Submission {
+                project_id: &project,
+                server_group_id: Some(&group.id),
+                job_type: JobType::DetachReplicationPair.as_str(),
+                entities,
+                kind,
+            },
+            scale,
+            now,
+        )
+    })
+    .await
 }

@@ -18,10 +18,11 @@ use serde::de::DeserializeOwned;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use r2d2_sqlite::rusqlite::Transaction;
 use sdrs_core::precheck::Precheck;
 use sdrs_core::request::RequestError;
 use sdrs_core::snapshot::GroupSnapshot;
-use sdrs_core::wire::{DisasterRecoveryDrill, ProtectedInstance, Replication, ServerGroup};
+use sdrs_core::wire::{DisasterRecoveryDrill, JobIdResponse, ProtectedInstance, Replication, ServerGroup};
 use sdrs_core::ErrorCode;
 
 use crate::error::{ApiError, ApiResult};
@@ -223,6 +224,56 @@ pub fn load_snapshot(conn: &store::Connection, project: &str, group: ServerGroup
         servers,
         server_group: group,
     })
+}
+
+/// Runs `work` in one write transaction (it checks, changes and submits a job), wakes the job worker, and answers
+/// `{"job_id"}`. `work` gets the time scale and the current time.
+pub async fn job_response<F>(state: &AppState, work: F) -> ApiResult<axum::Json<JobIdResponse>>
+where
+    F: FnOnce(&Transaction<'_>, f64, i64) -> ApiResult<String> + Send + 'static,
+{
+    let (scale, now) = (state.config.time_scale, crate::now_millis());
+    let job_id = state.db.write(move |tx| work(tx, scale, now)).await?;
+    state.jobs_wake.notify_one();
+    Ok(axum::Json(JobIdResponse { job_id }))
+}
+
+/// A resource the API renames with `PUT {"<resource>": {"name"}}`.
+pub trait Renamable: store::Resource {
+    fn rename(&mut self, name: String, updated_at: String);
+}
+
+macro_rules! renamable {
+    ($($type:ty),+) => {$(
+        impl Renamable for $type {
+            fn rename(&mut self, name: String, updated_at: String) {
+                self.name = name;
+                self.updated_at = updated_at;
+            }
+        }
+    )+};
+}
+renamable!(ServerGroup, ProtectedInstance, Replication, DisasterRecoveryDrill);
+
+/// Validates the new name and renames the resource `find` returns, in one transaction.
+pub async fn rename<R: Renamable>(
+    state: &AppState,
+    project: String,
+    id: String,
+    name: String,
+    find: fn(&store::Connection, &str, &str) -> ApiResult<R>,
+) -> ApiResult<R> {
+    sdrs_core::request::ResourceName::parse(&name).map_err(refuse)?;
+    let stamp = sdrs_core::timefmt::resource_time(crate::now_millis());
+    state
+        .db
+        .write(move |tx| {
+            let mut resource = find(tx, &project, &id)?;
+            resource.rename(name, stamp);
+            store::update(tx, &resource)?;
+            Ok(resource)
+        })
+        .await
 }
 
 /// Turns a pre-check that found blocking reasons into the refusal: the first reason's code, every reason's words.

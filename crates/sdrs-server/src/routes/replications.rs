@@ -18,7 +18,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::jobs::{self, PlanKind};
 use crate::resources::NativeDisk;
 use crate::store::{self, ListFilter, Resource};
-use crate::{now_millis, AppState};
+use crate::AppState;
 
 pub async fn list(
     State(state): State<AppState>,
@@ -75,89 +75,80 @@ pub async fn create(
     let params = request.replication;
     ResourceName::parse(&params.name).map_err(refuse)?;
     validate_description(params.description.as_deref()).map_err(refuse)?;
-    let now = now_millis();
-    let scale = state.config.time_scale;
-    let job_id = state
-        .db
-        .write(move |tx| {
-            let mut group = group_or_404(tx, &project, &params.server_group_id)?;
-            if !matches!(group.status, GroupStatus::Available | GroupStatus::Protected) {
-                return Err(ApiError::code(
-                    ErrorCode::SDRS_1002,
-                    format!(
-                        "creating a replication pair needs the group available or protected; it is `{}`",
-                        group.status
-                    ),
-                ));
-            }
-            let disk = store::get::<NativeDisk>(tx, &project, &params.volume_id)?
-                .ok_or_else(|| ApiError::code(ErrorCode::SDRS_1803, format!("no disk `{}`", params.volume_id)))?;
-            if disk.status != "available" && disk.status != "in-use" {
-                return Err(ApiError::code(ErrorCode::SDRS_1801, format!("the disk is `{}`", disk.status)));
-            }
-            if disk.availability_zone != group.production_availability_zone() {
-                return Err(ApiError::code(ErrorCode::SDRS_1810, format!("the disk is in {}", disk.availability_zone)));
-            }
-            if store::exists_where(
-                tx,
-                &project,
-                Replication::KIND,
-                "instr(json_extract(body, '$.volume_ids'), ?3) > 0",
-                &disk.id,
-            )? {
-                return Err(ApiError::code(ErrorCode::SDRS_1811, format!("disk `{}`", disk.id)));
-            }
-            let dr_disk_id = uuid::Uuid::new_v4().to_string();
-            let stamp = resource_time(now);
-            let pair = Replication {
-                id: uuid::Uuid::new_v4().to_string(),
-                name: params.name.clone(),
-                description: params.description.clone(),
-                replication_model: Some("hypermetro".to_owned()),
-                status: ReplicationStatus::Creating,
-                progress: 0,
-                replication_status: None,
-                attachment: Vec::new(),
-                server_group_id: group.id.clone(),
-                volume_ids: format!("{},{dr_disk_id}", disk.id),
-                priority_station: group.priority_station,
-                fault_level: "0".to_owned(),
-                created_at: stamp.clone(),
-                updated_at: stamp,
-                record_metadata: RecordMetadata {
-                    multiattach: disk.multiattach,
-                    bootable: disk.bootable,
-                    volume_size: disk.size_gb,
-                    volume_type: disk.volume_type.clone(),
-                },
-                failure_detail: None,
-            };
-            store::insert(tx, &project, &pair)?;
-            group.replication_num += 1;
-            store::update(tx, &group)?;
-            let entities = JobEntities {
-                server_group_id: Some(group.id.clone()),
-                replication_pair_id: Some(pair.id.clone()),
-                volume_ids: Some(pair.volume_ids.clone()),
-                ..JobEntities::default()
-            };
-            let kind = PlanKind::CreateReplication { replication_id: pair.id.clone(), dr_disk_id };
-            jobs::submit(
-                tx,
-                jobs::Submission {
-                    project_id: &project,
-                    server_group_id: Some(&group.id),
-                    job_type: JobType::CreateReplicationPair.as_str(),
-                    entities,
-                    kind,
-                },
-                scale,
-                now,
-            )
-        })
-        .await?;
-    state.jobs_wake.notify_one();
-    Ok(Json(JobIdResponse { job_id }))
+    super::job_response(&state, move |tx, scale, now| {
+        let mut group = group_or_404(tx, &project, &params.server_group_id)?;
+        if !matches!(group.status, GroupStatus::Available | GroupStatus::Protected) {
+            return Err(ApiError::code(
+                ErrorCode::SDRS_1002,
+                format!("creating a replication pair needs the group available or protected; it is `{}`", group.status),
+            ));
+        }
+        let disk = store::get::<NativeDisk>(tx, &project, &params.volume_id)?
+            .ok_or_else(|| ApiError::code(ErrorCode::SDRS_1803, format!("no disk `{}`", params.volume_id)))?;
+        if disk.status != "available" && disk.status != "in-use" {
+            return Err(ApiError::code(ErrorCode::SDRS_1801, format!("the disk is `{}`", disk.status)));
+        }
+        if disk.availability_zone != group.production_availability_zone() {
+            return Err(ApiError::code(ErrorCode::SDRS_1810, format!("the disk is in {}", disk.availability_zone)));
+        }
+        if store::exists_where(
+            tx,
+            &project,
+            Replication::KIND,
+            "instr(json_extract(body, '$.volume_ids'), ?3) > 0",
+            &disk.id,
+        )? {
+            return Err(ApiError::code(ErrorCode::SDRS_1811, format!("disk `{}`", disk.id)));
+        }
+        let dr_disk_id = uuid::Uuid::new_v4().to_string();
+        let stamp = resource_time(now);
+        let pair = Replication {
+            id: uuid::Uuid::new_v4().to_string(),
+            name: params.name.clone(),
+            description: params.description.clone(),
+            replication_model: Some("hypermetro".to_owned()),
+            status: ReplicationStatus::Creating,
+            progress: 0,
+            replication_status: None,
+            attachment: Vec::new(),
+            server_group_id: group.id.clone(),
+            volume_ids: format!("{},{dr_disk_id}", disk.id),
+            priority_station: group.priority_station,
+            fault_level: "0".to_owned(),
+            created_at: stamp.clone(),
+            updated_at: stamp,
+            record_metadata: RecordMetadata {
+                multiattach: disk.multiattach,
+                bootable: disk.bootable,
+                volume_size: disk.size_gb,
+                volume_type: disk.volume_type.clone(),
+            },
+            failure_detail: None,
+        };
+        store::insert(tx, &project, &pair)?;
+        group.replication_num += 1;
+        store::update(tx, &group)?;
+        let entities = JobEntities {
+            server_group_id: Some(group.id.clone()),
+            replication_pair_id: Some(pair.id.clone()),
+            volume_ids: Some(pair.volume_ids.clone()),
+            ..JobEntities::default()
+        };
+        let kind = PlanKind::CreateReplication { replication_id: pair.id.clone(), dr_disk_id };
+        jobs::submit(
+            tx,
+            jobs::Submission {
+                project_id: &project,
+                server_group_id: Some(&group.id),
+                job_type: JobType::CreateReplicationPair.as_str(),
+                entities,
+                kind,
+            },
+            scale,
+            now,
+        )
+    })
+    .await
 }
 
 pub async fn show(
@@ -174,18 +165,7 @@ pub async fn rename(
     bytes: Bytes,
 ) -> ApiResult<Json<ReplicationResponse>> {
     let request: UpdateReplicationNameRequest = body(&bytes)?;
-    ResourceName::parse(&request.replication.name).map_err(refuse)?;
-    let now = now_millis();
-    let replication = state
-        .db
-        .write(move |tx| {
-            let mut pair = replication_or_404(tx, &project, &id)?;
-            pair.name = request.replication.name;
-            pair.updated_at = resource_time(now);
-            store::update(tx, &pair)?;
-            Ok(pair)
-        })
-        .await?;
+    let replication = super::rename(&state, project, id, request.replication.name, replication_or_404).await?;
     Ok(Json(ReplicationResponse { replication }))
 }
 
@@ -196,63 +176,57 @@ pub async fn expand(
 ) -> ApiResult<Json<JobIdResponse>> {
     let request: ExpandReplicationRequest = body(&bytes)?;
     let new_size = request.extend_replication.new_size;
-    let now = now_millis();
-    let scale = state.config.time_scale;
-    let job_id = state
-        .db
-        .write(move |tx| {
-            let mut pair = replication_or_404(tx, &project, &id)?;
-            if !matches!(
-                pair.status,
-                ReplicationStatus::Available | ReplicationStatus::Protected | ReplicationStatus::ErrorExtending
-            ) {
-                return Err(ApiError::code(ErrorCode::SDRS_1601, format!("the replication pair is `{}`", pair.status)));
-            }
-            if new_size <= pair.record_metadata.volume_size {
-                return Err(ApiError::code(
-                    ErrorCode::SDRS_0201,
-                    format!(
-                        "new_size {new_size} GB must be larger than the current {} GB",
-                        pair.record_metadata.volume_size
-                    ),
-                ));
-            }
-            let previous_status = if pair.status == ReplicationStatus::ErrorExtending {
-                let group = group_or_404(tx, &project, &pair.server_group_id)?;
-                if group.status == GroupStatus::Protected {
-                    ReplicationStatus::Protected
-                } else {
-                    ReplicationStatus::Available
-                }
+    super::job_response(&state, move |tx, scale, now| {
+        let mut pair = replication_or_404(tx, &project, &id)?;
+        if !matches!(
+            pair.status,
+            ReplicationStatus::Available | ReplicationStatus::Protected | ReplicationStatus::ErrorExtending
+        ) {
+            return Err(ApiError::code(ErrorCode::SDRS_1601, format!("the replication pair is `{}`", pair.status)));
+        }
+        if new_size <= pair.record_metadata.volume_size {
+            return Err(ApiError::code(
+                ErrorCode::SDRS_0201,
+                format!(
+                    "new_size {new_size} GB must be larger than the current {} GB",
+                    pair.record_metadata.volume_size
+                ),
+            ));
+        }
+        let previous_status = if pair.status == ReplicationStatus::ErrorExtending {
+            let group = group_or_404(tx, &project, &pair.server_group_id)?;
+            if group.status == GroupStatus::Protected {
+                ReplicationStatus::Protected
             } else {
-                pair.status
-            };
-            pair.status = ReplicationStatus::Extending;
-            pair.updated_at = resource_time(now);
-            store::update(tx, &pair)?;
-            let entities = JobEntities {
-                server_group_id: Some(pair.server_group_id.clone()),
-                replication_pair_id: Some(pair.id.clone()),
-                volume_ids: Some(pair.volume_ids.clone()),
-                ..JobEntities::default()
-            };
-            let kind = PlanKind::ExpandReplication { replication_id: pair.id.clone(), new_size, previous_status };
-            jobs::submit(
-                tx,
-                jobs::Submission {
-                    project_id: &project,
-                    server_group_id: Some(&pair.server_group_id),
-                    job_type: JobType::ExpandReplicationPair.as_str(),
-                    entities,
-                    kind,
-                },
-                scale,
-                now,
-            )
-        })
-        .await?;
-    state.jobs_wake.notify_one();
-    Ok(Json(JobIdResponse { job_id }))
+                ReplicationStatus::Available
+            }
+        } else {
+            pair.status
+        };
+        pair.status = ReplicationStatus::Extending;
+        pair.updated_at = resource_time(now);
+        store::update(tx, &pair)?;
+        let entities = JobEntities {
+            server_group_id: Some(pair.server_group_id.clone()),
+            replication_pair_id: Some(pair.id.clone()),
+            volume_ids: Some(pair.volume_ids.clone()),
+            ..JobEntities::default()
+        };
+        let kind = PlanKind::ExpandReplication { replication_id: pair.id.clone(), new_size, previous_status };
+        jobs::submit(
+            tx,
+            jobs::Submission {
+                project_id: &project,
+                server_group_id: Some(&pair.server_group_id),
+                job_type: JobType::ExpandReplicationPair.as_str(),
+                entities,
+                kind,
+            },
+            scale,
+            now,
+        )
+    })
+    .await
 }
 
 const DELETABLE: &[ReplicationStatus] = &[
@@ -278,52 +252,46 @@ pub async fn remove(
     bytes: Bytes,
 ) -> ApiResult<Json<JobIdResponse>> {
     let request: DeleteReplicationRequest = optional_body(&bytes)?;
-    let now = now_millis();
-    let scale = state.config.time_scale;
-    let job_id = state
-        .db
-        .write(move |tx| {
-            let mut pair = replication_or_404(tx, &project, &id)?;
-            let group = group_or_404(tx, &project, &pair.server_group_id)?;
-            if group.status.is_transient() || group.status == GroupStatus::Error {
-                return Err(ApiError::code(ErrorCode::SDRS_1002, format!("the group is `{}`", group.status)));
-            }
-            if !pair.attachment.is_empty() {
-                return Err(ApiError::code(
-                    ErrorCode::SDRS_1605,
-                    "detach the replication pair from its protected instance first",
-                ));
-            }
-            if !DELETABLE.contains(&pair.status) {
-                return Err(ApiError::code(ErrorCode::SDRS_1601, format!("the replication pair is `{}`", pair.status)));
-            }
-            pair.status = ReplicationStatus::Deleting;
-            pair.updated_at = resource_time(now);
-            store::update(tx, &pair)?;
-            let entities = JobEntities {
-                server_group_id: Some(group.id.clone()),
-                replication_pair_id: Some(pair.id.clone()),
-                volume_ids: Some(pair.volume_ids.clone()),
-                ..JobEntities::default()
-            };
-            let kind = PlanKind::DeleteReplication {
-                replication_id: pair.id.clone(),
-                delete_target_volume: request.replication.delete_target_volume,
-            };
-            jobs::submit(
-                tx,
-                jobs::Submission {
-                    project_id: &project,
-                    server_group_id: Some(&group.id),
-                    job_type: JobType::DeleteReplicationPair.as_str(),
-                    entities,
-                    kind,
-                },
-                scale,
-                now,
-            )
-        })
-        .await?;
-    state.jobs_wake.notify_one();
-    Ok(Json(JobIdResponse { job_id }))
+    super::job_response(&state, move |tx, scale, now| {
+        let mut pair = replication_or_404(tx, &project, &id)?;
+        let group = group_or_404(tx, &project, &pair.server_group_id)?;
+        if group.status.is_transient() || group.status == GroupStatus::Error {
+            return Err(ApiError::code(ErrorCode::SDRS_1002, format!("the group is `{}`", group.status)));
+        }
+        if !pair.attachment.is_empty() {
+            return Err(ApiError::code(
+                ErrorCode::SDRS_1605,
+                "detach the replication pair from its protected instance first",
+            ));
+        }
+        if !DELETABLE.contains(&pair.status) {
+            return Err(ApiError::code(ErrorCode::SDRS_1601, format!("the replication pair is `{}`", pair.status)));
+        }
+        pair.status = ReplicationStatus::Deleting;
+        pair.updated_at = resource_time(now);
+        store::update(tx, &pair)?;
+        let entities = JobEntities {
+            server_group_id: Some(group.id.clone()),
+            replication_pair_id: Some(pair.id.clone()),
+            volume_ids: Some(pair.volume_ids.clone()),
+            ..JobEntities::default()
+        };
+        let kind = PlanKind::DeleteReplication {
+            replication_id: pair.id.clone(),
+            delete_target_volume: request.replication.delete_target_volume,
+        };
+        jobs::submit(
+            tx,
+            jobs::Submission {
+                project_id: &project,
+                server_group_id: Some(&group.id),
+                job_type: JobType::DeleteReplicationPair.as_str(),
+                entities,
+                kind,
+            },
+            scale,
+            now,
+        )
+    })
+    .await
 }
