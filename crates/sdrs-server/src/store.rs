@@ -16,8 +16,11 @@ use crate::error::{ApiError, ApiResult};
 
 pub use rusqlite::Connection;
 
-const MIGRATIONS: &[&str] =
-    &[include_str!("../migrations/001_init.sql"), include_str!("../migrations/002_unique_per_kind.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/001_init.sql"),
+    include_str!("../migrations/002_unique_per_kind.sql"),
+    include_str!("../migrations/003_resource_counts.sql"),
+];
 
 /// A pool of connections to one SQLite database file in WAL mode.
 ///
@@ -228,16 +231,29 @@ pub fn list<R: Resource>(conn: &Connection, project_id: &str, filter: &ListFilte
         clauses.push("json_extract(body, '$.disaster_recovery_drill_num') = 0".to_owned());
     }
     let condition = clauses.join(" AND ");
-    let count: i64 = conn.query_row(
-        &format!("SELECT count(*) FROM resources WHERE {condition}"),
-        rusqlite::params_from_iter(args.iter()),
-        |row| row.get(0),
-    )?;
+    let unfiltered = clauses.len() == 2;
+    let count: i64 = if unfiltered {
+        conn.query_row(
+            "SELECT coalesce((SELECT n FROM resource_counts WHERE project_id = ?1 AND kind = ?2), 0)",
+            params![project_id, R::KIND],
+            |row| row.get(0),
+        )?
+    } else {
+        conn.query_row(
+            &format!("SELECT count(*) FROM resources WHERE {condition}"),
+            rusqlite::params_from_iter(args.iter()),
+            |row| row.get(0),
+        )?
+    };
     let mut page_args = args.clone();
     page_args.push(i64::from(filter.limit).into());
     page_args.push((filter.offset.min(i64::MAX as u64) as i64).into());
-    let mut statement =
-        conn.prepare_cached(&format!("SELECT body FROM resources WHERE {condition} ORDER BY seq LIMIT ? OFFSET ?"))?;
+    // The page's rows are chosen in a subquery that, unfiltered, reads only the (project_id, kind, seq) index: a deep
+    // OFFSET then skips index entries instead of whole rows (the soak test's random pages were 70 ms at p50).
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT body FROM resources WHERE seq IN \
+         (SELECT seq FROM resources WHERE {condition} ORDER BY seq LIMIT ? OFFSET ?) ORDER BY seq"
+    ))?;
     let rows = statement.query_map(rusqlite::params_from_iter(page_args.iter()), |row| row.get::<_, String>(0))?;
     let mut items = Vec::new();
     for body in rows {

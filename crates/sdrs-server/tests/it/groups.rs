@@ -59,6 +59,8 @@ async fn create_show_rename_delete() {
     assert_eq!(job["status"], "SUCCESS");
     assert_eq!(job["job_type"], "deleteProtectionGroupNoCG");
     TestApp::expect_error(&app.get(&v1(&format!("/server-groups/{group_id}"))).await, 400, "SDRS.1013");
+    let (_, list) = app.get(&v1("/server-groups")).await;
+    assert_eq!(list["count"], 0, "the kept count follows deletions");
 }
 
 #[tokio::test]
