@@ -12,12 +12,15 @@ pub struct Connection {
     pub base: String,
     pub project_id: String,
     pub token: String,
+    /// The console is served by sdrs-server in gateway mode: it logs in with a session cookie instead of a token.
+    #[serde(default)]
+    pub gateway: bool,
 }
 
 impl Connection {
     /// Whether enough is set to call the API.
     pub fn is_complete(&self) -> bool {
-        !self.project_id.is_empty() && !self.token.is_empty()
+        !self.project_id.is_empty() && (!self.token.is_empty() || self.gateway)
     }
 
     /// The URL of an SDRS path below `/v1/{project_id}`.
@@ -68,6 +71,9 @@ impl ApiError {
 
     /// Which side failed, for the operator.
     pub fn side(&self) -> &'static str {
+        if self.code().is_some_and(|code| code.starts_with("GATEWAY.")) {
+            return "The gateway could not complete the call to the upstream SDRS endpoint";
+        }
         match self {
             ApiError::Sdrs { .. } => "The SDRS service refused the request",
             ApiError::Gateway { .. } => "The API gateway refused the request",
@@ -146,8 +152,9 @@ async fn send(
         Method::Delete => RequestBuilder::new(url).method(gloo_net::http::Method::DELETE),
         Method::Patch => RequestBuilder::new(url).method(gloo_net::http::Method::PATCH),
     }
-    .header("X-Auth-Token", &connection.token)
     .header("Content-Type", "application/json");
+    // In gateway mode there is no token: the session cookie goes with same-origin requests.
+    let builder = if connection.token.is_empty() { builder } else { builder.header("X-Auth-Token", &connection.token) };
     let request = match body {
         Some(body) => builder.body(body.to_string()),
         None => builder.build(),
@@ -198,11 +205,14 @@ mod tests {
 
     #[test]
     fn urls() {
-        let connection = Connection { base: "http://x:1/".into(), project_id: "p".into(), token: "t".into() };
+        let connection =
+            Connection { base: "http://x:1/".into(), project_id: "p".into(), token: "t".into(), gateway: false };
         assert_eq!(connection.v1("/jobs/j"), "http://x:1/v1/p/jobs/j");
         assert_eq!(connection.admin("/servers"), "http://x:1/admin/v1/p/servers");
         assert!(connection.is_complete());
         assert!(!Connection::default().is_complete());
+        let gateway = Connection { project_id: "p".into(), gateway: true, ..Connection::default() };
+        assert!(gateway.is_complete(), "a gateway console needs no token");
     }
 
     #[test]
@@ -210,5 +220,8 @@ mod tests {
         let error = ApiError::Sdrs { status: 400, code: "SDRS.1002".into(), message: "m".into() };
         assert_eq!(error.to_string(), "The SDRS service refused the request: SDRS.1002 m");
         assert_eq!(ApiError::Network("refused".into()).to_string(), "The server could not be reached: refused");
+        let upstream =
+            ApiError::from_response(502, r#"{"error": {"code": "GATEWAY.0502", "message": "the upstream ..."}}"#);
+        assert_eq!(upstream.side(), "The gateway could not complete the call to the upstream SDRS endpoint");
     }
 }

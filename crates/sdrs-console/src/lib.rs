@@ -71,6 +71,8 @@ pub fn save_connection(connection: &Connection) {
 struct DemoConfig {
     project_id: String,
     token: String,
+    #[serde(default)]
+    gateway: bool,
 }
 
 #[component]
@@ -83,8 +85,12 @@ pub fn App() -> Html {
                 wasm_bindgen_futures::spawn_local(async move {
                     if let Ok(response) = gloo_net::http::Request::get("/console/config").send().await {
                         if let Ok(config) = response.json::<DemoConfig>().await {
-                            let demo =
-                                Connection { base: String::new(), project_id: config.project_id, token: config.token };
+                            let demo = Connection {
+                                base: String::new(),
+                                project_id: config.project_id,
+                                token: config.token,
+                                gateway: config.gateway,
+                            };
                             save_connection(&demo);
                             connection.set(demo);
                         }

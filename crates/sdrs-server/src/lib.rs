@@ -4,6 +4,7 @@ mod auth;
 mod config;
 pub mod demo;
 mod error;
+pub mod gateway;
 pub mod jobs;
 pub mod openapi;
 pub mod resources;
@@ -27,13 +28,15 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Wakes the job worker when a job is submitted.
     pub jobs_wake: Arc<Notify>,
+    /// Set in gateway mode: the SDRS API is forwarded to a real endpoint instead of served from the database.
+    pub gateway: Option<gateway::Gateway>,
 }
 
 impl AppState {
     /// Opens the database named in the configuration.
     pub fn open(config: Config) -> anyhow::Result<AppState> {
         let db = Db::open(&config.database)?;
-        Ok(AppState { db, config: Arc::new(config), jobs_wake: Arc::new(Notify::new()) })
+        Ok(AppState { db, config: Arc::new(config), jobs_wake: Arc::new(Notify::new()), gateway: None })
     }
 }
 

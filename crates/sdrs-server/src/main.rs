@@ -31,9 +31,54 @@ struct Args {
     /// An origin whose pages may call the API from a browser (repeatable; `*` for any).
     #[arg(long = "allow-origin", value_name = "ORIGIN")]
     allowed_origins: Vec<String>,
+    /// Gateway mode: forward the console's SDRS calls to this endpoint, signed with AK/SK
+    /// (from SDRS_GATEWAY_AK / SDRS_GATEWAY_SK / SDRS_GATEWAY_SECRET, or --gateway-credentials).
+    #[arg(long, value_name = "URL")]
+    gateway_upstream: Option<String>,
+    /// The upstream project id, in gateway mode.
+    #[arg(long, value_name = "PROJECT_ID")]
+    gateway_project: Option<String>,
+    /// A file of `ak=`, `sk=` and `secret=` lines (the console's login secret); must not be readable by others.
+    #[arg(long, value_name = "FILE")]
+    gateway_credentials: Option<PathBuf>,
+    /// Seconds to wait for the upstream.
+    #[arg(long, default_value_t = 30)]
+    gateway_timeout_seconds: u64,
     /// The built console (Trunk's dist/) to serve at `/`.
     #[arg(long, env = "SDRS_CONSOLE_DIR")]
     console_dir: Option<PathBuf>,
+}
+
+/// The gateway's AK, SK and console secret: from the credentials file (refused if others may read it), else from
+/// the environment. Never printed.
+fn gateway_credentials(file: Option<&std::path::Path>) -> anyhow::Result<(String, String, String)> {
+    let mut values = std::collections::HashMap::new();
+    if let Some(file) = file {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(file)?.permissions().mode();
+            anyhow::ensure!(
+                mode & 0o077 == 0,
+                "{} must not be readable by group or others (chmod 600)",
+                file.display()
+            );
+        }
+        for line in std::fs::read_to_string(file)?.lines() {
+            if let Some((key, value)) = line.split_once('=') {
+                values.insert(key.trim().to_owned(), value.trim().to_owned());
+            }
+        }
+    }
+    let get = |key: &str, env: &str| {
+        values
+            .get(key)
+            .cloned()
+            .or_else(|| std::env::var(env).ok())
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| anyhow::anyhow!("gateway mode needs `{key}` in --gateway-credentials or {env}"))
+    };
+    Ok((get("ak", "SDRS_GATEWAY_AK")?, get("sk", "SDRS_GATEWAY_SK")?, get("secret", "SDRS_GATEWAY_SECRET")?))
 }
 
 #[tokio::main]
@@ -60,7 +105,24 @@ async fn main() -> anyhow::Result<()> {
     if args.demo {
         demo::add_credentials(&mut config);
     }
-    let state = AppState::open(config)?;
+    let mut state = AppState::open(config)?;
+    if let Some(upstream) = args.gateway_upstream {
+        let project_id =
+            args.gateway_project.ok_or_else(|| anyhow::anyhow!("--gateway-upstream needs --gateway-project"))?;
+        let (access_key, secret_key, console_secret) = gateway_credentials(args.gateway_credentials.as_deref())?;
+        let gateway = sdrs_server::gateway::GatewayConfig {
+            upstream: upstream.clone(),
+            project_id,
+            access_key,
+            secret_key,
+            console_secret,
+            timeout: std::time::Duration::from_secs(args.gateway_timeout_seconds),
+        };
+        state.gateway = Some(sdrs_server::gateway::Gateway::new(gateway)?);
+        println!(
+            "Gateway mode: forwarding the SDRS API to {upstream}; the console logs in with the configured secret."
+        );
+    }
     if args.demo {
         if demo::seed(&state).await? {
             println!("Seeded the demo dataset.");

@@ -29,8 +29,51 @@ pub fn SettingsPage() -> Html {
             saved.set(true);
         })
     };
+    let secret = use_state(String::new);
+    let login_state = use_state(|| None::<Result<(), String>>);
+    let on_secret = {
+        let secret = secret.clone();
+        Callback::from(move |e: InputEvent| secret.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().value()))
+    };
+    let on_login = {
+        let (secret, login_state) = (secret.clone(), login_state.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let (secret, login_state) = (secret.clone(), login_state.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let body = serde_json::json!({"secret": *secret}).to_string();
+                let sent = gloo_net::http::Request::post("/gateway/login")
+                    .header("Content-Type", "application/json")
+                    .body(body);
+                let outcome = match sent {
+                    Ok(request) => match request.send().await {
+                        Ok(response) if response.status() == 204 => Ok(()),
+                        Ok(response) => Err(format!("The gateway refused the secret (HTTP {}).", response.status())),
+                        Err(error) => Err(format!("The gateway could not be reached: {error}")),
+                    },
+                    Err(error) => Err(error.to_string()),
+                };
+                secret.set(String::new());
+                login_state.set(Some(outcome));
+            });
+        })
+    };
     html! {
         <section class="settings">
+            if connection.gateway {
+                <h2>{ "Gateway login" }</h2>
+                <p>{ "This server forwards the console's calls to a real SDRS endpoint and signs them with its own access key, which never reaches the browser. Log in with the gateway's secret." }</p>
+                <form class="gateway-login" onsubmit={on_login}>
+                    <label for="gateway-secret">{ "Gateway secret" }</label>
+                    <input id="gateway-secret" type="password" autocomplete="off" value={(*secret).clone()} oninput={on_secret} />
+                    <button type="submit">{ "Log in" }</button>
+                </form>
+                { match &*login_state {
+                    Some(Ok(())) => html! { <p role="status">{ "Logged in to the gateway." }</p> },
+                    Some(Err(message)) => html! { <p class="error-box" role="alert">{ message }</p> },
+                    None => html! {},
+                } }
+            }
             <h1>{ "Connection" }</h1>
             <p>{ "The console talks to the server that served it unless you name another SDRS-compatible endpoint. The token stays in this tab's session storage and is never logged." }</p>
             <form onsubmit={on_save}>

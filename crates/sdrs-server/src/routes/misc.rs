@@ -83,6 +83,11 @@ pub async fn fallback(State(state): State<AppState>, request: Request) -> Respon
 
 /// The demo connection for the console; only in demo mode.
 pub async fn console_config(State(state): State<AppState>) -> Response {
+    if let Some(gateway) = &state.gateway {
+        // The console logs in to the gateway; it never holds a token.
+        return Json(serde_json::json!({"project_id": gateway.config.project_id, "token": "", "gateway": true}))
+            .into_response();
+    }
     match &state.config.console_login {
         Some((project_id, token)) => {
             Json(serde_json::json!({"project_id": project_id, "token": token})).into_response()

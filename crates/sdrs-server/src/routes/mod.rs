@@ -30,6 +30,9 @@ use crate::resources::NativeServer;
 use crate::{auth, openapi, store, AppState};
 
 pub fn router(state: AppState) -> Router {
+    if state.gateway.is_some() {
+        return gateway_router(state);
+    }
     let api = Router::new()
         .route("/v1/{project_id}/server-groups", get(groups::list).post(groups::create))
         .route("/v1/{project_id}/server-groups/{id}", get(groups::show).put(groups::rename).delete(groups::remove))
@@ -94,6 +97,21 @@ pub fn router(state: AppState) -> Router {
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .layer(cors)
+        .with_state(state)
+}
+
+/// Gateway mode: the console and its login locally, every allow-listed SDRS call forwarded upstream.
+fn gateway_router(state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    Router::new()
+        .route("/", get(misc::versions_or_console))
+        .route("/console/config", get(misc::console_config))
+        .route("/gateway/login", post(crate::gateway::login))
+        .route("/v1/{*rest}", axum::routing::any(crate::gateway::forward))
+        .fallback(misc::fallback)
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http())
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
 }
 

@@ -6,6 +6,8 @@ mod actions;
 mod auth;
 /// Concurrency, restart recovery and a kill -9 of the real binary.
 mod durability;
+/// Gateway mode in front of a second sdrs-server.
+mod gateway;
 /// Protection-group CRUD, lists and filters.
 mod groups;
 /// Protected instances, replication pairs and DR drills.

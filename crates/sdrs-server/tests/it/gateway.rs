@@ -1,0 +1,206 @@
+//! Gateway mode in front of a second sdrs-server acting as the upstream, with AK/SK verification on.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+use sdrs_server::gateway::{Gateway, GatewayConfig};
+use sdrs_server::{demo, jobs, router, AppState, Config};
+
+const SECRET: &str = "console-secret";
+
+fn temp_db(name: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("sdrs-gw-{name}-{}.db", uuid::Uuid::new_v4()))
+}
+
+/// A real upstream on loopback: demo data, demo AK/SK, jobs at time scale 0. Returns its base URL.
+async fn upstream() -> String {
+    let mut config = Config::new(temp_db("upstream"));
+    config.time_scale = 0.0;
+    demo::add_credentials(&mut config);
+    let state = AppState::open(config).unwrap();
+    demo::seed(&state).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (_stop, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(jobs::worker(state.db.clone(), state.jobs_wake.clone(), stop_rx));
+    tokio::spawn(async move { axum::serve(listener, router(state)).await.unwrap() });
+    std::mem::forget(_stop);
+    base
+}
+
+fn gateway(upstream: &str, timeout: Duration) -> AppState {
+    let mut state = AppState::open(Config::new(temp_db("gateway"))).unwrap();
+    state.gateway = Some(
+        Gateway::new(GatewayConfig {
+            upstream: upstream.to_owned(),
+            project_id: demo::PROJECT.to_owned(),
+            access_key: demo::ACCESS_KEY.to_owned(),
+            secret_key: demo::SECRET_KEY.to_owned(),
+            console_secret: SECRET.to_owned(),
+            timeout,
+        })
+        .unwrap(),
+    );
+    state
+}
+
+async fn send(
+    state: &AppState,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+    cookie: Option<&str>,
+) -> (StatusCode, Value, Option<String>) {
+    let mut builder = Request::builder().method(method).uri(path);
+    if let Some(cookie) = cookie {
+        builder = builder.header("cookie", cookie);
+    }
+    let request = builder.body(body.map(|b| Body::from(b.to_string())).unwrap_or_else(Body::empty)).unwrap();
+    let response = router(state.clone()).oneshot(request).await.unwrap();
+    let status = response.status();
+    let set_cookie = response.headers().get("set-cookie").map(|v| v.to_str().unwrap().to_owned());
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null), set_cookie)
+}
+
+async fn login(state: &AppState) -> String {
+    let (status, _, cookie) = send(state, Method::POST, "/gateway/login", Some(json!({"secret": SECRET})), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let cookie = cookie.expect("a session cookie");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    cookie.split(';').next().unwrap().to_owned()
+}
+
+fn v1(path: &str) -> String {
+    format!("/v1/{}{path}", demo::PROJECT)
+}
+
+async fn wait_for(state: &AppState, cookie: &str, job_id: &str) -> Value {
+    for _ in 0..100 {
+        let (_, job, _) = send(state, Method::GET, &v1(&format!("/jobs/{job_id}")), None, Some(cookie)).await;
+        if job["status"] == "SUCCESS" || job["status"] == "FAIL" {
+            return job;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("job {job_id} did not finish");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failover_lifecycle_through_the_gateway() {
+    let upstream = upstream().await;
+    let gw = gateway(&upstream, Duration::from_secs(10));
+
+    // Not an open proxy: nothing is forwarded without a session.
+    let (status, body, _) = send(&gw, Method::GET, &v1("/server-groups"), None, None).await;
+    assert_eq!((status, body["error_code"].as_str()), (StatusCode::UNAUTHORIZED, Some("APIG.0301")));
+    let (status, _, _) = send(&gw, Method::POST, "/gateway/login", Some(json!({"secret": "guess"})), None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let cookie = login(&gw).await;
+    let (status, _, _) =
+        send(&gw, Method::GET, &format!("/admin/v1/{}/servers", demo::PROJECT), None, Some(&cookie)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "the admin API is not forwarded");
+    let (status, _, _) = send(&gw, Method::GET, "/v1/someone-else/server-groups", None, Some(&cookie)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "another project is not forwarded");
+
+    let (status, list, _) =
+        send(&gw, Method::GET, &v1("/server-groups?name=web-tier&limit=5"), None, Some(&cookie)).await;
+    assert_eq!(
+        (status, list["count"].as_u64()),
+        (StatusCode::OK, Some(1)),
+        "the query is signed and forwarded: {list}"
+    );
+    let group = list["server_groups"][0]["id"].as_str().unwrap().to_owned();
+    let action = v1(&format!("/server-groups/{group}/action"));
+
+    // Refusals pass through unchanged.
+    let (status, body, _) =
+        send(&gw, Method::POST, &action, Some(json!({"start-server-group": {}})), Some(&cookie)).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("SDRS.1002")));
+
+    for (body, job_type, status_after) in [
+        (json!({"failover-server-group": {}}), "failoverProtectionGroupNoCG", "failed-over"),
+        (json!({"start-server-group": {}}), "reprotectProtectionGroupNoCG", "protected"),
+        (json!({"stop-server-group": {}}), "stopProtectionGroupNoCG", "available"),
+    ] {
+        let (status, submitted, _) = send(&gw, Method::POST, &action, Some(body), Some(&cookie)).await;
+        assert_eq!(status, StatusCode::OK, "{submitted}");
+        let job = wait_for(&gw, &cookie, submitted["job_id"].as_str().unwrap()).await;
+        assert_eq!((job["job_type"].as_str(), job["status"].as_str()), (Some(job_type), Some("SUCCESS")));
+        let (_, shown, _) = send(&gw, Method::GET, &v1(&format!("/server-groups/{group}")), None, Some(&cookie)).await;
+        assert_eq!(shown["server_group"]["status"], status_after);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tampered_body_is_rejected_upstream() {
+    let upstream = upstream().await;
+    let host = upstream.trim_start_matches("http://").to_owned();
+    let path = v1("/server-groups");
+    let headers = vec![
+        ("host".to_owned(), host),
+        ("x-sdk-date".to_owned(), sdrs_auth::format_sdk_date(sdrs_server::now_millis() / 1000)),
+        ("content-type".to_owned(), "application/json".to_owned()),
+    ];
+    let signed_body = r#"{"server_group": {"name": "harmless"}}"#;
+    let parts = sdrs_auth::RequestParts {
+        method: "POST",
+        path: &path,
+        query: None,
+        headers: &headers,
+        body: signed_body.as_bytes(),
+    };
+    let authorization = sdrs_auth::sign(&parts, demo::ACCESS_KEY, demo::SECRET_KEY).unwrap();
+    let client = reqwest::Client::new();
+    let response = client
+        .post(format!("{upstream}{path}"))
+        .header("x-sdk-date", &headers[1].1)
+        .header("content-type", "application/json")
+        .header("authorization", authorization)
+        .body(r#"{"server_group": {"name": "tampered"}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 401);
+    let body: Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+    assert!(body["error_msg"].as_str().unwrap().contains("verify aksk signature fail"), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upstream_failures_say_which_side_failed() {
+    // Nothing listens: refused.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let gw = gateway(&format!("http://{closed}"), Duration::from_secs(5));
+    let cookie = login(&gw).await;
+    let (status, body, _) = send(&gw, Method::GET, &v1("/server-groups"), None, Some(&cookie)).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::BAD_GATEWAY, Some("GATEWAY.0502")));
+    assert!(body["error"]["message"].as_str().unwrap().contains("could not be reached"), "{body}");
+
+    // TLS to something that does not speak it: a TLS error, named as such.
+    let plain = upstream().await.replace("http://", "https://");
+    let gw = gateway(&plain, Duration::from_secs(5));
+    let cookie = login(&gw).await;
+    let (status, body, _) = send(&gw, Method::GET, &v1("/server-groups"), None, Some(&cookie)).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::BAD_GATEWAY, Some("GATEWAY.0526")), "{body}");
+
+    // Accepts but never answers: a timeout.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = silent.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        loop {
+            if let Ok((socket, _)) = silent.accept().await {
+                held.push(socket);
+            }
+        }
+    });
+    let gw = gateway(&format!("http://{address}"), Duration::from_secs(1));
+    let cookie = login(&gw).await;
+    let (status, body, _) = send(&gw, Method::GET, &v1("/server-groups"), None, Some(&cookie)).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::GATEWAY_TIMEOUT, Some("GATEWAY.0504")));
+}
