@@ -36,18 +36,24 @@ pub struct Plan {
     pub project_id: String,
 }
 
-/// A job to submit: whose it is, what it reports, and what it does.
-pub struct Submission<'a> {
-    pub project_id: &'a str,
-    pub server_group_id: Option<&'a str>,
-    pub job_type: &'a str,
+/// A job to submit: what it reports (its group is `entities.server_group_id`) and what it does.
+pub struct Submission {
+    pub job_type: &'static str,
     pub entities: JobEntities,
     pub kind: PlanKind,
 }
 
 /// Inserts a job in the caller's transaction; it becomes durable with the caller's state change.
-pub fn submit(tx: &Transaction<'_>, submission: Submission<'_>, time_scale: f64, now: UnixMillis) -> ApiResult<String> {
-    let Submission { project_id, server_group_id, job_type, entities, kind } = submission;
+pub fn submit(
+    tx: &Transaction<'_>,
+    project_id: &str,
+    submission: Submission,
+    time_scale: f64,
+    now: UnixMillis,
+) -> ApiResult<String> {
+    let Submission { job_type, entities, kind } = submission;
+    let server_group_id = entities.server_group_id.clone();
+    let server_group_id = server_group_id.as_deref();
     let job_id = uuid::Uuid::new_v4().simple().to_string();
     let steps: Vec<String> = kind.steps().iter().map(|s| s.to_string()).collect();
     let sub_jobs = steps

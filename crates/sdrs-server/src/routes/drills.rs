@@ -57,7 +57,7 @@ pub async fn create(
     let request: CreateDrillRequest = body(&bytes)?;
     let params = request.disaster_recovery_drill;
     ResourceName::parse(&params.name).map_err(refuse)?;
-    super::job_response(&state, move |tx, scale, now| {
+    super::job_response(&state, project.clone(), move |tx, now| {
         let mut group = group_or_404(tx, &project, &params.server_group_id)?;
         if !drill_allowed(group.status) {
             return Err(ApiError::code(
@@ -88,18 +88,7 @@ pub async fn create(
             ..JobEntities::default()
         };
         let kind = PlanKind::CreateDrill { drill_id: drill.id.clone() };
-        jobs::submit(
-            tx,
-            jobs::Submission {
-                project_id: &project,
-                server_group_id: Some(&group.id),
-                job_type: JobType::CreateDisasterRecoveryDrill.as_str(),
-                entities,
-                kind,
-            },
-            scale,
-            now,
-        )
+        Ok(jobs::Submission { job_type: JobType::CreateDisasterRecoveryDrill.as_str(), entities, kind })
     })
     .await
 }
@@ -127,7 +116,7 @@ pub async fn remove(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
 ) -> ApiResult<Json<JobIdResponse>> {
-    super::job_response(&state, move |tx, scale, now| {
+    super::job_response(&state, project.clone(), move |tx, now| {
         let mut drill = drill_or_404(tx, &project, &id)?;
         if !matches!(drill.status, DrillStatus::Available | DrillStatus::Error | DrillStatus::ErrorDeleting) {
             return Err(ApiError::code(ErrorCode::SDRS_1913, format!("the DR drill is `{}`", drill.status)));
@@ -141,18 +130,7 @@ pub async fn remove(
             ..JobEntities::default()
         };
         let kind = PlanKind::DeleteDrill { drill_id: drill.id.clone() };
-        jobs::submit(
-            tx,
-            jobs::Submission {
-                project_id: &project,
-                server_group_id: Some(&drill.server_group_id),
-                job_type: JobType::DeleteDisasterRecoveryDrill.as_str(),
-                entities,
-                kind,
-            },
-            scale,
-            now,
-        )
+        Ok(jobs::Submission { job_type: JobType::DeleteDisasterRecoveryDrill.as_str(), entities, kind })
     })
     .await
 }

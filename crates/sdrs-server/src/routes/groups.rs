@@ -67,7 +67,7 @@ pub async fn create(
     if params.source_vpc_id.trim().is_empty() {
         return Err(ApiError::code(ErrorCode::SDRS_0204, "source_vpc_id is empty"));
     }
-    super::job_response(&state, move |tx, scale, now| {
+    super::job_response(&state, project.clone(), move |tx, now| {
         let domain: ActiveDomain = misc_domain(tx, &params.domain_id)?;
         let sides =
             [&domain.local_replication_cluster.availability_zone, &domain.remote_replication_cluster.availability_zone];
@@ -114,12 +114,7 @@ pub async fn create(
         };
         let entities = JobEntities { server_group_id: Some(group.id.clone()), ..JobEntities::default() };
         let job_type = Operation::Create.transition().job_type.as_str();
-        jobs::submit(
-            tx,
-            jobs::Submission { project_id: &project, server_group_id: Some(&group.id), job_type, entities, kind },
-            scale,
-            now,
-        )
+        Ok(jobs::Submission { job_type, entities, kind })
     })
     .await
 }
@@ -171,7 +166,7 @@ async fn submit_group_operation(
     id: String,
     action: Option<sdrs_core::action::GroupAction>,
 ) -> ApiResult<Json<JobIdResponse>> {
-    super::job_response(state, move |tx, scale, now| {
+    super::job_response(state, project.clone(), move |tx, now| {
         let group = group_or_404(tx, &project, &id)?;
         let intent = match action {
             Some(action) => {
@@ -192,12 +187,7 @@ async fn submit_group_operation(
         };
         let entities = JobEntities { server_group_id: Some(group.id.clone()), ..JobEntities::default() };
         let job_type = operation.transition().job_type.as_str();
-        jobs::submit(
-            tx,
-            jobs::Submission { project_id: &project, server_group_id: Some(&group.id), job_type, entities, kind },
-            scale,
-            now,
-        )
+        Ok(jobs::Submission { job_type, entities, kind })
     })
     .await
 }

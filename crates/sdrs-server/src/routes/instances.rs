@@ -77,7 +77,7 @@ pub async fn create(
     let params = request.protected_instance;
     ResourceName::parse(&params.name).map_err(refuse)?;
     validate_description(params.description.as_deref()).map_err(refuse)?;
-    super::job_response(&state, move |tx, scale, now| {
+    super::job_response(&state, project.clone(), move |tx, now| {
         let mut group = group_or_404(tx, &project, &params.server_group_id)?;
         if !matches!(group.status, GroupStatus::Available | GroupStatus::Protected) {
             return Err(ApiError::code(ErrorCode::SDRS_1323, format!("the group is `{}`", group.status)));
@@ -139,18 +139,7 @@ pub async fn create(
             ..JobEntities::default()
         };
         let kind = PlanKind::CreateInstance { protected_instance_id: instance.id.clone() };
-        jobs::submit(
-            tx,
-            jobs::Submission {
-                project_id: &project,
-                server_group_id: Some(&group.id),
-                job_type: JobType::CreateProtectedInstance.as_str(),
-                entities,
-                kind,
-            },
-            scale,
-            now,
-        )
+        Ok(jobs::Submission { job_type: JobType::CreateProtectedInstance.as_str(), entities, kind })
     })
     .await
 }
@@ -196,7 +185,7 @@ pub async fn remove(
     bytes: Bytes,
 ) -> ApiResult<Json<JobIdResponse>> {
     let request: DeleteProtectedInstanceRequest = optional_body(&bytes)?;
-    super::job_response(&state, move |tx, scale, now| {
+    super::job_response(&state, project.clone(), move |tx, now| {
         let mut instance = instance_or_404(tx, &project, &id)?;
         let group = group_or_404(tx, &project, &instance.server_group_id)?;
         if group.status.is_transient() {
@@ -223,18 +212,7 @@ pub async fn remove(
             protected_instance_id: instance.id.clone(),
             delete_target_server: request.delete_target_server,
         };
-        jobs::submit(
-            tx,
-            jobs::Submission {
-                project_id: &project,
-                server_group_id: Some(&group.id),
-                job_type: JobType::DeleteProtectedInstance.as_str(),
-                entities,
-                kind,
-            },
-            scale,
-            now,
-        )
+        Ok(jobs::Submission { job_type: JobType::DeleteProtectedInstance.as_str(), entities, kind })
     })
     .await
 }
@@ -257,7 +235,7 @@ pub async fn attach(
             format!("device `{}` is not of the form /dev/vdX or /dev/sdX", params.device),
         ));
     }
-    super::job_response(&state, move |tx, scale, now| {
+    super::job_response(&state, project.clone(), move |tx, now| {
         let instance = instance_or_404(tx, &project, &id)?;
         let mut pair = replication_or_404(tx, &project, &params.replication_id)?;
         let group = group_or_404(tx, &project, &instance.server_group_id)?;
@@ -305,18 +283,7 @@ pub async fn attach(
             previous_instance: instance.status,
             previous_replication,
         };
-        jobs::submit(
-            tx,
-            jobs::Submission {
-                project_id: &project,
-                server_group_id: Some(&group.id),
-                job_type: JobType::AttachReplicationPair.as_str(),
-                entities,
-                kind,
-            },
-            scale,
-            now,
-        )
+        Ok(jobs::Submission { job_type: JobType::AttachReplicationPair.as_str(), entities, kind })
     })
     .await
 }
@@ -325,7 +292,7 @@ pub async fn detach(
     State(state): State<AppState>,
     Ids((project, id, replication_id)): Ids<(String, String, String)>,
 ) -> ApiResult<Json<JobIdResponse>> {
-    super::job_response(&state, move |tx, scale, now| {
+    super::job_response(&state, project.clone(), move |tx, now| {
         let instance = instance_or_404(tx, &project, &id)?;
         let mut pair = replication_or_404(tx, &project, &replication_id)?;
         let group = group_or_404(tx, &project, &instance.server_group_id)?;
@@ -354,18 +321,7 @@ pub async fn detach(
             previous_instance: instance.status,
             previous_replication,
         };
-        jobs::submit(
-            tx,
-            jobs::Submission {
-                project_id: &project,
-                server_group_id: Some(&group.id),
-                job_type: JobType::DetachReplicationPair.as_str(),
-                entities,
-                kind,
-            },
-            scale,
-            now,
-        )
+        Ok(jobs::Submission { job_type: JobType::DetachReplicationPair.as_str(), entities, kind })
     })
     .await
 }

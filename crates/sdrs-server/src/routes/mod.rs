@@ -244,14 +244,20 @@ pub fn load_snapshot(conn: &store::Connection, project: &str, group: ServerGroup
     })
 }
 
-/// Runs `work` in one write transaction (it checks, changes and submits a job), wakes the job worker, and answers
-/// `{"job_id"}`. `work` gets the time scale and the current time.
-pub async fn job_response<F>(state: &AppState, work: F) -> ApiResult<axum::Json<JobIdResponse>>
+/// Runs `work` in one write transaction (it checks, changes, and names the job to submit), submits the job in the
+/// same transaction, wakes the job worker, and answers `{"job_id"}`. `work` gets the current time.
+pub async fn job_response<F>(state: &AppState, project: String, work: F) -> ApiResult<axum::Json<JobIdResponse>>
 where
-    F: FnOnce(&Transaction<'_>, f64, i64) -> ApiResult<String> + Send + 'static,
+    F: FnOnce(&Transaction<'_>, i64) -> ApiResult<crate::jobs::Submission> + Send + 'static,
 {
     let (scale, now) = (state.config.time_scale, crate::now_millis());
-    let job_id = state.db.write(move |tx| work(tx, scale, now)).await?;
+    let job_id = state
+        .db
+        .write(move |tx| {
+            let submission = work(tx, now)?;
+            crate::jobs::submit(tx, &project, submission, scale, now)
+        })
+        .await?;
     state.jobs_wake.notify_one();
     Ok(axum::Json(JobIdResponse { job_id }))
 }

@@ -75,7 +75,7 @@ pub async fn create(
     let params = request.replication;
     ResourceName::parse(&params.name).map_err(refuse)?;
     validate_description(params.description.as_deref()).map_err(refuse)?;
-    super::job_response(&state, move |tx, scale, now| {
+    super::job_response(&state, project.clone(), move |tx, now| {
         let mut group = group_or_404(tx, &project, &params.server_group_id)?;
         if !matches!(group.status, GroupStatus::Available | GroupStatus::Protected) {
             return Err(ApiError::code(
@@ -135,18 +135,7 @@ pub async fn create(
             ..JobEntities::default()
         };
         let kind = PlanKind::CreateReplication { replication_id: pair.id.clone(), dr_disk_id };
-        jobs::submit(
-            tx,
-            jobs::Submission {
-                project_id: &project,
-                server_group_id: Some(&group.id),
-                job_type: JobType::CreateReplicationPair.as_str(),
-                entities,
-                kind,
-            },
-            scale,
-            now,
-        )
+        Ok(jobs::Submission { job_type: JobType::CreateReplicationPair.as_str(), entities, kind })
     })
     .await
 }
@@ -176,7 +165,7 @@ pub async fn expand(
 ) -> ApiResult<Json<JobIdResponse>> {
     let request: ExpandReplicationRequest = body(&bytes)?;
     let new_size = request.extend_replication.new_size;
-    super::job_response(&state, move |tx, scale, now| {
+    super::job_response(&state, project.clone(), move |tx, now| {
         let mut pair = replication_or_404(tx, &project, &id)?;
         if !matches!(
             pair.status,
@@ -213,18 +202,7 @@ pub async fn expand(
             ..JobEntities::default()
         };
         let kind = PlanKind::ExpandReplication { replication_id: pair.id.clone(), new_size, previous_status };
-        jobs::submit(
-            tx,
-            jobs::Submission {
-                project_id: &project,
-                server_group_id: Some(&pair.server_group_id),
-                job_type: JobType::ExpandReplicationPair.as_str(),
-                entities,
-                kind,
-            },
-            scale,
-            now,
-        )
+        Ok(jobs::Submission { job_type: JobType::ExpandReplicationPair.as_str(), entities, kind })
     })
     .await
 }
@@ -252,7 +230,7 @@ pub async fn remove(
     bytes: Bytes,
 ) -> ApiResult<Json<JobIdResponse>> {
     let request: DeleteReplicationRequest = optional_body(&bytes)?;
-    super::job_response(&state, move |tx, scale, now| {
+    super::job_response(&state, project.clone(), move |tx, now| {
         let mut pair = replication_or_404(tx, &project, &id)?;
         let group = group_or_404(tx, &project, &pair.server_group_id)?;
         if group.status.is_transient() || group.status == GroupStatus::Error {
@@ -280,18 +258,7 @@ pub async fn remove(
             replication_id: pair.id.clone(),
             delete_target_volume: request.replication.delete_target_volume,
         };
-        jobs::submit(
-            tx,
-            jobs::Submission {
-                project_id: &project,
-                server_group_id: Some(&group.id),
-                job_type: JobType::DeleteReplicationPair.as_str(),
-                entities,
-                kind,
-            },
-            scale,
-            now,
-        )
+        Ok(jobs::Submission { job_type: JobType::DeleteReplicationPair.as_str(), entities, kind })
     })
     .await
 }
