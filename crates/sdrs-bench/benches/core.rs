@@ -58,7 +58,7 @@ fn core(c: &mut Criterion) {
     c.bench_function("parse_action_failover", |b| {
         b.iter(|| parse_action(black_box(br#"{"failover-server-group": {}}"#)))
     });
-    let snap = snapshot(20);
+    let snap = snapshot(20).facts();
     c.bench_function("precheck_failover_20_instances", |b| b.iter(|| precheck(black_box(&snap), Intent::Failover)));
     c.bench_function("preview_planned_failover_20_instances", |b| {
         b.iter(|| preview(black_box(&snap), Intent::PlannedFailover { priority_station: PriorityStation::Target }))

@@ -13,7 +13,10 @@ use crate::seed::{Citation, SeedRule};
 use crate::status::{wire_enum, PriorityStation};
 
 /// The server's operating system and its initialisation agent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+///
+/// On the wire `{"family": "linux", "coreos": false, "cloud_init": true}`; read through the flat
+/// [`OsProfileBody`] rather than as an internally tagged enum, whose buffering costs sdrs-wasm several KB.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "family", rename_all = "kebab-case")]
 pub enum OsProfile {
     Windows {
@@ -25,6 +28,53 @@ pub enum OsProfile {
         /// Cloud-Init is installed.
         cloud_init: bool,
     },
+}
+
+wire_enum! {
+    /// An operating-system family.
+    OsFamily, "OS family" {
+        Windows = "windows",
+        Linux = "linux",
+    }
+}
+
+/// The wire form of an [`OsProfile`], read flat.
+#[derive(Deserialize)]
+struct OsProfileBody {
+    family: OsFamily,
+    cloudbase_init: Option<bool>,
+    coreos: Option<bool>,
+    cloud_init: Option<bool>,
+}
+
+/// An OS profile without a field its family needs.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("missing field `{field}` (needed for {family} servers)")]
+pub struct OsProfileError {
+    pub family: OsFamily,
+    pub field: &'static str,
+}
+
+impl<'de> Deserialize<'de> for OsProfile {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        OsProfileBody::deserialize(deserializer)?.try_into().map_err(serde::de::Error::custom)
+    }
+}
+
+impl TryFrom<OsProfileBody> for OsProfile {
+    type Error = OsProfileError;
+
+    fn try_from(body: OsProfileBody) -> Result<OsProfile, OsProfileError> {
+        let family = body.family;
+        let need = |value: Option<bool>, field: &'static str| value.ok_or(OsProfileError { family, field });
+        Ok(match family {
+            OsFamily::Windows => OsProfile::Windows { cloudbase_init: need(body.cloudbase_init, "cloudbase_init")? },
+            OsFamily::Linux => OsProfile::Linux {
+                coreos: need(body.coreos, "coreos")?,
+                cloud_init: need(body.cloud_init, "cloud_init")?,
+            },
+        })
+    }
 }
 
 wire_enum! {

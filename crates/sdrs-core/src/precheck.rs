@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::catalogue::ErrorCode;
-use crate::snapshot::{GroupSnapshot, Intent, PowerState};
+use crate::snapshot::{Intent, PowerState, SnapshotFacts};
 use crate::state_machine::Operation;
 use crate::status::{wire_enum, FaultLevel, InstanceStatus};
 
@@ -71,7 +71,7 @@ impl Precheck {
 }
 
 /// Evaluates every precondition of `intent` on `snapshot` and returns all findings, blocking ones first.
-pub fn precheck(snapshot: &GroupSnapshot, intent: Intent) -> Precheck {
+pub fn precheck(snapshot: &SnapshotFacts, intent: Intent) -> Precheck {
     let operation = intent.operation();
     let mut findings = Vec::new();
     status_findings(snapshot, operation, &mut findings);
@@ -115,7 +115,7 @@ pub fn precheck(snapshot: &GroupSnapshot, intent: Intent) -> Precheck {
     Precheck { operation, allowed, findings }
 }
 
-fn status_findings(snapshot: &GroupSnapshot, operation: Operation, findings: &mut Vec<Finding>) {
+fn status_findings(snapshot: &SnapshotFacts, operation: Operation, findings: &mut Vec<Finding>) {
     let status = snapshot.server_group.status;
     let transition = operation.transition();
     if transition.accepts(status) {
@@ -142,7 +142,7 @@ fn status_findings(snapshot: &GroupSnapshot, operation: Operation, findings: &mu
 }
 
 /// A server deleted through the native interface blocks every operation on its instance and group.
-fn native_deletion_findings(snapshot: &GroupSnapshot, findings: &mut Vec<Finding>) {
+fn native_deletion_findings(snapshot: &SnapshotFacts, findings: &mut Vec<Finding>) {
     for instance in &snapshot.protected_instances {
         let deleted: Vec<&str> = [&instance.source_server, &instance.target_server]
             .into_iter()
@@ -178,7 +178,7 @@ fn native_deletion_findings(snapshot: &GroupSnapshot, findings: &mut Vec<Finding
     }
 }
 
-fn need_pairs(snapshot: &GroupSnapshot, operation: Operation, findings: &mut Vec<Finding>) {
+fn need_pairs(snapshot: &SnapshotFacts, operation: Operation, findings: &mut Vec<Finding>) {
     if snapshot.replication_count() == 0 {
         findings.push(Finding {
             kind: FindingKind::NoReplicationPairs,
@@ -193,7 +193,7 @@ fn need_pairs(snapshot: &GroupSnapshot, operation: Operation, findings: &mut Vec
 }
 
 /// `fault_level` 5 (broken link) forbids a failover; 2 (production disk lost) is the case a failover is for.
-fn replication_fault_findings(snapshot: &GroupSnapshot, findings: &mut Vec<Finding>) {
+fn replication_fault_findings(snapshot: &SnapshotFacts, findings: &mut Vec<Finding>) {
     for pair in &snapshot.replications {
         match pair.fault() {
             Some(FaultLevel::ReplicationLinkBroken) => findings.push(Finding {
@@ -228,7 +228,7 @@ enum SiteSide {
 }
 
 /// A planned failover needs the production servers stopped; a re-protect needs the DR servers stopped.
-fn server_power_findings(snapshot: &GroupSnapshot, side: SiteSide, findings: &mut Vec<Finding>) {
+fn server_power_findings(snapshot: &SnapshotFacts, side: SiteSide, findings: &mut Vec<Finding>) {
     let station = snapshot.server_group.priority_station;
     for instance in &snapshot.protected_instances {
         let server_id = match side {
@@ -272,7 +272,7 @@ fn server_power_findings(snapshot: &GroupSnapshot, side: SiteSide, findings: &mu
     }
 }
 
-fn emptiness_findings(snapshot: &GroupSnapshot, findings: &mut Vec<Finding>) {
+fn emptiness_findings(snapshot: &SnapshotFacts, findings: &mut Vec<Finding>) {
     let rows = [
         (snapshot.instance_count(), FindingKind::HasProtectedInstances, ErrorCode::SDRS_1001, "protected instance(s)"),
         (snapshot.replication_count(), FindingKind::HasReplicationPairs, ErrorCode::SDRS_1010, "replication pair(s)"),

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::snapshot::{GroupSnapshot, Intent};
+use crate::snapshot::{Intent, SnapshotFacts};
 use crate::state_machine::Operation;
 use crate::status::{wire_enum, GroupStatus, PriorityStation};
 
@@ -76,7 +76,7 @@ pub struct RoleSwap {
 }
 
 /// Computes the roles of every instance's servers at `station`.
-pub fn roles_at(snapshot: &GroupSnapshot, station: PriorityStation) -> SiteRoles {
+pub fn roles_at(snapshot: &SnapshotFacts, station: PriorityStation) -> SiteRoles {
     let group = &snapshot.server_group;
     let server =
         |id: &str, seed| ServerRef { id: id.to_owned(), name: snapshot.server_name(id).map(str::to_owned), seed };
@@ -103,7 +103,7 @@ pub fn roles_at(snapshot: &GroupSnapshot, station: PriorityStation) -> SiteRoles
 }
 
 /// Previews `intent` on `snapshot`: the roles before and after it succeeds.
-pub fn preview(snapshot: &GroupSnapshot, intent: Intent) -> RoleSwap {
+pub fn preview(snapshot: &SnapshotFacts, intent: Intent) -> RoleSwap {
     let operation = intent.operation();
     let transition = operation.transition();
     let current = snapshot.server_group.priority_station;

@@ -238,6 +238,14 @@ impl PriorityStation {
             PriorityStation::Target => PriorityStation::Source,
         }
     }
+
+    /// Of a `source`-side and a `target`-side value, the one at this site.
+    pub fn pick<T>(self, source: T, target: T) -> T {
+        match self {
+            PriorityStation::Source => source,
+            PriorityStation::Target => target,
+        }
+    }
 }
 
 wire_enum! {

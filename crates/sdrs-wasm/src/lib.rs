@@ -7,11 +7,11 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use sdrs_core::action::{parse_action, parse_action_object, ActionError, GroupAction};
+use sdrs_core::action::{parse_action_object, ActionError, GroupAction};
 use sdrs_core::catalogue::{ErrorCode, SdrsCoded};
 use sdrs_core::login::{explain_login as explain, LoginQuestion};
 use sdrs_core::request::RequestError;
-use sdrs_core::snapshot::{GroupSnapshot, Intent};
+use sdrs_core::snapshot::{Intent, SnapshotFacts};
 use sdrs_core::state_machine::{self, TRANSITIONS};
 use sdrs_core::status::GroupStatus;
 
@@ -42,12 +42,17 @@ fn output<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
 
 /// Parses an action body given as the raw JSON text or as an object.
 fn action_of(body: JsValue) -> Result<GroupAction, JsValue> {
-    match body.as_string() {
-        Some(text) => parse_action(text.as_bytes()),
-        None => match input::<serde_json::Value>(body, "action body")? {
-            serde_json::Value::Object(object) => parse_action_object(&object),
-            _ => Err(ActionError::Body(RequestError::NotAnObject)),
-        },
+    let body = match body.as_string() {
+        Some(text) if text.trim().is_empty() => return Err(coded(&ActionError::Body(RequestError::EmptyBody))),
+        Some(text) => js_sys::JSON::parse(&text).map_err(|e| {
+            let detail = js_sys::Error::from(e).message().as_string().unwrap_or_default();
+            coded(&ActionError::Body(RequestError::MalformedJson { detail }))
+        })?,
+        None => body,
+    };
+    match input::<serde_json::Value>(body, "action body")? {
+        serde_json::Value::Object(object) => parse_action_object(&object),
+        _ => Err(ActionError::Body(RequestError::NotAnObject)),
     }
     .map_err(|e| coded(&e))
 }
@@ -77,7 +82,7 @@ pub fn precheck(
     #[wasm_bindgen(unchecked_param_type = "GroupSnapshot")] snapshot: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Intent")] intent: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let snapshot: GroupSnapshot = input(snapshot, "group snapshot")?;
+    let snapshot: SnapshotFacts = input(snapshot, "group snapshot")?;
     let intent: Intent = input(intent, "intent")?;
     output(&sdrs_core::precheck::precheck(&snapshot, intent))
 }
@@ -88,7 +93,7 @@ pub fn preview_role_swap(
     #[wasm_bindgen(unchecked_param_type = "GroupSnapshot")] snapshot: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Intent")] intent: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let snapshot: GroupSnapshot = input(snapshot, "group snapshot")?;
+    let snapshot: SnapshotFacts = input(snapshot, "group snapshot")?;
     let intent: Intent = input(intent, "intent")?;
     output(&sdrs_core::role_swap::preview(&snapshot, intent))
 }

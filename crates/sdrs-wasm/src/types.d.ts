@@ -19,38 +19,28 @@ export type DrillStatus = "creating" | "available" | "deleting" | "error-deletin
 export type PriorityStation = "source" | "target";
 export type Operation = "create" | "enable" | "re-protect" | "disable" | "planned-failover" | "failover" | "delete";
 
-export interface ServerGroup {
-  id: string; name: string; description: string | null; status: GroupStatus; progress: number;
-  source_availability_zone: string; target_availability_zone: string; domain_id: string; domain_name: string;
-  priority_station: PriorityStation; protected_instance_num: number; replication_num: number;
-  disaster_recovery_drill_num: number; protected_status: string | null; replication_status: string | null;
-  health_status: string | null; source_vpc_id: string; target_vpc_id: string; test_vpc_id: string | null;
-  dr_type: string; server_type: string; created_at: string; updated_at: string;
-  protection_type: string | null; replication_model: string | null;
+/** The fields of the API's `server_group` the rules read. Pass the API's object as it is: other fields are ignored. */
+export interface GroupFacts {
+  id: string; name: string; status: GroupStatus; priority_station: PriorityStation;
+  source_availability_zone: string; target_availability_zone: string;
+  /** Counters stand in for lists left out of the snapshot; 0 when absent. */
+  protected_instance_num?: number; replication_num?: number; disaster_recovery_drill_num?: number;
+  [field: string]: unknown;
 }
-export interface ProtectedInstance {
-  id: string; name: string; description: string | null; server_group_id: string; status: InstanceStatus;
-  progress: number; source_server: string; target_server: string; created_at: string; updated_at: string;
-  priority_station: PriorityStation; attachment?: { replication: string; device: string }[];
-  tags?: { key: string; value: string }[]; metadata?: Record<string, unknown>;
+/** The fields of a protected instance the rules read (server A at `source`, server B at `target`). */
+export interface InstanceFacts {
+  id: string; name: string; status: InstanceStatus; source_server: string; target_server: string;
+  [field: string]: unknown;
 }
-export interface Replication {
-  id: string; name: string; description: string | null; replication_model: string | null; status: ReplicationStatus;
-  progress: number; replication_status: string | null; attachment?: { device: string; protected_instance: string }[];
-  server_group_id: string; volume_ids: string; priority_station: PriorityStation; fault_level: string;
-  created_at: string; updated_at: string;
-  record_metadata: { multiattach: boolean; bootable: boolean; volume_size: number; volume_type: string };
-  failure_detail?: string;
-}
-export interface DisasterRecoveryDrill {
-  id: string; name: string; status: DrillStatus; drill_vpc_id: string; created_at: string; updated_at: string;
-  server_group_id: string; drill_servers?: { protected_instance: string; drill_server_id: string }[];
-}
+/** The fields of a replication pair the rules read; `fault_level` is "0", "2" or "5". */
+export interface PairFacts { id: string; name: string; status: ReplicationStatus; fault_level: string; [field: string]: unknown }
+/** The fields of a DR drill the rules read. */
+export interface DrillFacts { id: string; status: DrillStatus; [field: string]: unknown }
 export interface ServerFacts { id: string; name?: string | null; power_state: "running" | "stopped" | "deleted" }
-/** A group as the API returns it, with its members; lists may be omitted. */
+/** A group as the API returns it, with its members (lists may be omitted), plus what is known of its servers. */
 export interface GroupSnapshot {
-  server_group: ServerGroup; protected_instances?: ProtectedInstance[]; replications?: Replication[];
-  disaster_recovery_drills?: DisasterRecoveryDrill[]; servers?: ServerFacts[];
+  server_group: GroupFacts; protected_instances?: InstanceFacts[]; replications?: PairFacts[];
+  disaster_recovery_drills?: DrillFacts[]; servers?: ServerFacts[];
 }
 export type Intent =
   | { operation: "enable" } | { operation: "re-protect" } | { operation: "disable" }

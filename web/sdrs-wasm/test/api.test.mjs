@@ -61,6 +61,15 @@ test("validateAction refuses malformed bodies with their SDRS codes", () => {
   throwsCode(() => sdrs.validateAction({ "reverse-server-group": { priority_station: "dr" } }), "SDRS.0216");
 });
 
+test("validateAction answers a body given as text as it does the same body as an object", () => {
+  const outcome = (body) => { try { return sdrs.validateAction(body); } catch (error) { return error.code; } };
+  const bodies = [{ "failover-server-group": {} }, { "reverse-server-group": { priority_station: "source" } },
+    {}, { failover: {} }, { "failover-server-group": null }, { "reverse-server-group": {} }, [], 42, null, "x"];
+  for (const body of bodies) assert.deepEqual(outcome(JSON.stringify(body)), outcome(body), JSON.stringify(body));
+  throwsCode(() => sdrs.validateAction("  \n"), "SDRS.0201");
+  throwsCode(() => sdrs.validateAction('{"failover-server-group": {}'), "SDRS.0201");
+});
+
 test("resolveAction turns start into enable or re-protect", () => {
   assert.equal(sdrs.resolveAction({ "start-server-group": {} }, "available"), "enable");
   assert.equal(sdrs.resolveAction({ "start-server-group": {} }, "failed-over"), "re-protect");
@@ -88,9 +97,23 @@ test("precheck refuses wrong types, missing fields and unknown values without tr
   throwsCode(() => sdrs.precheck({}, { operation: "failover" }), "SDRS.0201");
   throwsCode(() => sdrs.precheck(snapshot(), { operation: "explode" }), "SDRS.0201");
   throwsCode(() => sdrs.precheck(snapshot({ status: "weird" }), { operation: "failover" }), "SDRS.0201");
-  throwsCode(() => sdrs.precheck(snapshot({ progress: "ten" }), { operation: "failover" }), "SDRS.0201");
+  throwsCode(() => sdrs.precheck(snapshot({ replication_num: "ten" }), { operation: "failover" }), "SDRS.0201");
+  throwsCode(() => sdrs.precheck(snapshot({ priority_station: undefined }), { operation: "failover" }), "SDRS.0201");
+  throwsCode(() => sdrs.precheck(snapshot(), { operation: "create" }), "SDRS.0201");
+  throwsCode(() => sdrs.precheck(snapshot(), { operation: "planned-failover" }), "SDRS.0201");
   throwsCode(() => sdrs.precheck(undefined, undefined), "SDRS.0201");
   throwsCode(() => sdrs.precheck("text", 3), "SDRS.0201");
+});
+
+test("precheck reads the fields the rules need and ignores the others", () => {
+  const full = sdrs.precheck(snapshot(), { operation: "failover" });
+  const minimal = sdrs.precheck({
+    server_group: { id: "g1", name: "web", status: "protected", priority_station: "source",
+      source_availability_zone: "eu-de-01", target_availability_zone: "eu-de-02", replication_num: 1 },
+    protected_instances: [{ id: "i1", name: "web-01", status: "protected", source_server: "srv-a", target_server: "srv-b" }],
+  }, { operation: "failover" });
+  assert.deepEqual(minimal, full);
+  assert.deepEqual(sdrs.precheck(snapshot({ progress: "ten", added_later: { x: 1 } }), { operation: "failover" }), full);
 });
 
 test("previewRoleSwap computes Table 1", () => {

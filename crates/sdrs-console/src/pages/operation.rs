@@ -226,7 +226,7 @@ fn AfterView(props: &AfterViewProps) -> Html {
         });
     }
     let Some(now) = (*snapshot).clone() else { return html! { <p>{ "Loading the new roles…" }</p> } };
-    let roles = sdrs_core::role_swap::roles_at(&now, now.server_group.priority_station);
+    let roles = sdrs_core::role_swap::roles_at(&now.facts(), now.server_group.priority_station);
     html! {
         <>
             <section class="roles-now">

@@ -217,8 +217,9 @@ impl FlowState {
     }
 
     fn evaluate(&mut self, snapshot: GroupSnapshot) {
-        self.precheck = Some(precheck(&snapshot, self.intent));
-        self.preview = Some(preview(&snapshot, self.intent));
+        let facts = snapshot.facts();
+        self.precheck = Some(precheck(&facts, self.intent));
+        self.preview = Some(preview(&facts, self.intent));
         self.snapshot = Some(snapshot);
     }
 }

@@ -44,18 +44,12 @@ pub struct ServerGroup {
 impl ServerGroup {
     /// The AZ of the current production site.
     pub fn production_availability_zone(&self) -> &str {
-        match self.priority_station {
-            PriorityStation::Source => &self.source_availability_zone,
-            PriorityStation::Target => &self.target_availability_zone,
-        }
+        self.priority_station.pick(&self.source_availability_zone, &self.target_availability_zone)
     }
 
     /// The AZ of the current DR site.
     pub fn dr_availability_zone(&self) -> &str {
-        match self.priority_station {
-            PriorityStation::Source => &self.target_availability_zone,
-            PriorityStation::Target => &self.source_availability_zone,
-        }
+        self.priority_station.flipped().pick(&self.source_availability_zone, &self.target_availability_zone)
     }
 }
 
@@ -100,10 +94,7 @@ pub struct ProtectedInstance {
 impl ProtectedInstance {
     /// The id of the server now at the production site.
     pub fn production_server(&self, station: PriorityStation) -> &str {
-        match station {
-            PriorityStation::Source => &self.source_server,
-            PriorityStation::Target => &self.target_server,
-        }
+        station.pick(&self.source_server, &self.target_server)
     }
 
     /// The id of the server now at the DR site.

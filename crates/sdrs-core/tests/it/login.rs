@@ -382,6 +382,19 @@ fn real_names_appear_next_to_a_and_b() {
 }
 
 #[test]
+fn os_profiles_read_flat_and_name_the_missing_field() {
+    for os in [WIN, WIN_CBI, LINUX, LINUX_CI, COREOS] {
+        let json = serde_json::to_value(os).unwrap();
+        assert_eq!(serde_json::from_value::<OsProfile>(json).unwrap(), os);
+    }
+    let read = |text: &str| serde_json::from_str::<OsProfile>(text).map_err(|e| e.to_string());
+    assert!(read(r#"{"family": "linux", "coreos": false}"#).unwrap_err().contains("missing field `cloud_init`"));
+    assert!(read(r#"{"family": "windows"}"#).unwrap_err().contains("missing field `cloudbase_init`"));
+    assert!(read(r#"{"family": "beos", "coreos": false, "cloud_init": false}"#).is_err());
+    assert!(read(r#"{"family": "linux", "coreos": "yes", "cloud_init": false}"#).is_err());
+}
+
+#[test]
 fn questions_and_answers_serialise_for_javascript() {
     let json = serde_json::json!({
         "os": {"family": "windows", "cloudbase_init": true},

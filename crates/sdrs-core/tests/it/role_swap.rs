@@ -18,7 +18,7 @@ fn servers(roles: &sdrs_core::role_swap::SiteRoles) -> (SeedServer, &str, SeedSe
 
 #[test]
 fn first_failover_is_table_1() {
-    let swap = preview(&snapshot(S::Protected, PriorityStation::Source), Intent::Failover);
+    let swap = preview(&snapshot(S::Protected, PriorityStation::Source).facts(), Intent::Failover);
     assert_eq!(servers(&swap.before), (SeedServer::A, "web-a", SeedServer::B, "web-b"));
     assert_eq!(servers(&swap.after), (SeedServer::B, "web-b", SeedServer::A, "web-a"));
     assert_eq!(swap.before.production_availability_zone, "eu-de-01");
@@ -32,7 +32,7 @@ fn first_failover_is_table_1() {
 #[test]
 fn planned_failover_back_to_source() {
     let swap = preview(
-        &snapshot(S::Protected, PriorityStation::Target),
+        &snapshot(S::Protected, PriorityStation::Target).facts(),
         Intent::PlannedFailover { priority_station: PriorityStation::Source },
     );
     assert_eq!(servers(&swap.before).0, SeedServer::B);
@@ -43,7 +43,7 @@ fn planned_failover_back_to_source() {
 #[test]
 fn reprotect_and_disable_keep_roles() {
     for (status, intent) in [(S::FailedOver, Intent::Reprotect), (S::Protected, Intent::Disable)] {
-        let swap = preview(&snapshot(status, PriorityStation::Target), intent);
+        let swap = preview(&snapshot(status, PriorityStation::Target).facts(), intent);
         assert!(!swap.roles_change);
         assert_eq!(swap.before, swap.after);
     }
@@ -51,6 +51,6 @@ fn reprotect_and_disable_keep_roles() {
 
 #[test]
 fn delete_ends_with_no_status() {
-    let swap = preview(&snapshot(S::Available, PriorityStation::Source), Intent::Delete);
+    let swap = preview(&snapshot(S::Available, PriorityStation::Source).facts(), Intent::Delete);
     assert_eq!(swap.statuses, [S::Available, S::Deleting]);
 }

@@ -176,7 +176,7 @@ async fn submit_group_operation(
             None => Intent::Delete,
         };
         let snapshot = load_snapshot(tx, &project, group)?;
-        refuse_blocked(&precheck(&snapshot, intent))?;
+        refuse_blocked(&precheck(&snapshot.facts(), intent))?;
         let mut group = snapshot.server_group;
         let operation = intent.operation();
         begin_group_operation(tx, &mut group, operation, now)?;

@@ -219,7 +219,7 @@ async fn snapshot_agrees_with_the_server() {
     assert_eq!(status, StatusCode::OK);
     let snapshot: GroupSnapshot = serde_json::from_value(body).unwrap();
     assert_eq!(snapshot.servers.len(), 2);
-    let result = precheck(&snapshot, Intent::Failover);
+    let result = precheck(&snapshot.facts(), Intent::Failover);
     assert!(!result.allowed);
     let refused = app.post(&v1(&format!("/server-groups/{group}/action")), json!({"failover-server-group": {}})).await;
     assert_eq!(refused.1["error"]["code"], result.blocking().next().unwrap().code.as_str());
