@@ -105,9 +105,31 @@ wait_for_http() {
     die "nothing answered at $1"
 }
 
-# wasm_target_dir ROUTE: where scripts/wasm-cargo puts wasm32 artefacts for that route.
+# wasm_target_dir ROUTE: where scripts/wasm-cargo puts wasm32 artefacts for that route (and SDRS_WASM_SMALL_STD).
 wasm_target_dir() {
-    if [ "$1" = debian ]; then echo "$ROOT/target/wasm-debian"; else echo "$ROOT/target"; fi
+    local dir="$ROOT/target"
+    [ "$1" = debian ] && dir="$dir/wasm-debian"
+    [ "${SDRS_WASM_SMALL_STD:-0}" = 1 ] && dir="$dir/wasm-small-std"
+    echo "$dir"
+}
+
+# small_std: exports what rebuilds std for size: the optimize_for_size feature of std, and panics that abort at
+# once (no panic messages or formatting in the module; the rules do not panic on any input, which the tests check).
+# Nightly-only options, enabled with RUSTC_BOOTSTRAP as the Debian route already must; needs std's sources.
+small_std() {
+    export RUSTC_BOOTSTRAP=1 CARGO_UNSTABLE_BUILD_STD=std,panic_abort CARGO_UNSTABLE_BUILD_STD_FEATURES=optimize_for_size
+    export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort"
+}
+
+# ensure_std_sources ROUTE: std's sources for small_std (rustup's rust-src, or Debian's rust-web-src); fails if absent.
+ensure_std_sources() {
+    if [ "$1" = debian ]; then
+        apt_ensure rust-web-src
+    else
+        have rustup || return 1
+        rustup component list --installed 2>/dev/null | grep -q '^rust-src' \
+            || timeout 300 rustup component add rust-src >&2
+    fi
 }
 
 # ensure_wasm_bindgen: wasm-bindgen-cli at exactly the version of the wasm-bindgen crate.
