@@ -83,5 +83,13 @@ test("the console logs in to the gateway and fails over a group on the upstream"
   await page.click("form.confirm button[type=submit]");
   await page.waitForSelector("text=Failover finished successfully.", { timeout: 30000 });
   await page.screenshot({ path: path.join(results, "console-gateway-failover.png"), fullPage: true });
+
+  await page.click("nav >> text=Connection");
+  await page.click("form.gateway-login button.logout");
+  await page.waitForSelector("text=Logged out of the gateway.");
+  assert.equal((await page.context().cookies()).find((c) => c.name === "sdrs_gateway"), undefined, "the cookie is cleared");
+  await page.click("nav >> text=Protection groups");
+  await page.waitForSelector(".error-box");
+  assert.match(await page.textContent(".error-box"), /APIG\.0301/, "nothing is forwarded after the logout");
   await page.close();
 });

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
@@ -68,14 +68,28 @@ impl Gateway {
         token
     }
 
-    fn has_session(&self, request: &Request) -> bool {
-        let Some(cookies) = request.headers().get(header::COOKIE).and_then(|c| c.to_str().ok()) else { return false };
+    fn has_session(&self, headers: &HeaderMap) -> bool {
         let sessions = self.sessions.lock().expect("the session map is never poisoned");
-        cookies
-            .split(';')
-            .filter_map(|c| c.trim().strip_prefix(&format!("{COOKIE}=")))
-            .any(|token| sessions.get(token).is_some_and(|expires| *expires > Instant::now()))
+        session_tokens(headers).any(|token| sessions.get(token).is_some_and(|expires| *expires > Instant::now()))
     }
+
+    /// Ends the sessions the request's cookies name.
+    fn end_sessions(&self, headers: &HeaderMap) {
+        let mut sessions = self.sessions.lock().expect("the session map is never poisoned");
+        for token in session_tokens(headers) {
+            sessions.remove(token);
+        }
+    }
+}
+
+/// The session tokens in the request's `Cookie` headers.
+fn session_tokens(headers: &HeaderMap) -> impl Iterator<Item = &str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|cookies| cookies.split(';'))
+        .filter_map(|cookie| cookie.trim().strip_prefix(COOKIE)?.strip_prefix('='))
 }
 
 fn gateway_error(status: StatusCode, code: &'static str, message: String) -> Response {
@@ -104,6 +118,16 @@ pub async fn login(State(state): State<AppState>, bytes: Bytes) -> Response {
     response
 }
 
+/// `POST /gateway/logout`: ends the console's session and clears its cookie. Always 204, logged in or not.
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(gateway) = &state.gateway else { return ApiError::no_such_api().into_response() };
+    gateway.end_sessions(&headers);
+    let cookie = format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).expect("an ASCII cookie"));
+    response
+}
+
 /// Whether `method path` is one of the SDRS API's own operations (not admin, not anything else).
 fn allowed(method: &str, path: &str, project: &str) -> bool {
     let segments: Vec<&str> = path.split('/').collect();
@@ -123,7 +147,7 @@ fn allowed(method: &str, path: &str, project: &str) -> bool {
 /// Forwards an allow-listed SDRS call upstream, signed; answers with the upstream's status and body unchanged.
 pub async fn forward(State(state): State<AppState>, request: Request) -> Response {
     let Some(gateway) = state.gateway.clone() else { return ApiError::no_such_api().into_response() };
-    if !gateway.has_session(&request) {
+    if !gateway.has_session(request.headers()) {
         return ApiError::unauthorized("log in to the gateway first (POST /gateway/login)").into_response();
     }
     let method = request.method().as_str().to_owned();

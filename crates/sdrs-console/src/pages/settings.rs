@@ -5,6 +5,13 @@ use yew::prelude::*;
 use crate::api::Connection;
 use crate::{save_connection, ConnectionContext};
 
+/// What the last gateway login or logout did.
+#[derive(Clone, Copy, PartialEq)]
+enum GatewaySession {
+    LoggedIn,
+    LoggedOut,
+}
+
 #[component]
 pub fn SettingsPage() -> Html {
     let connection = use_context::<ConnectionContext>().expect("the app provides the connection");
@@ -30,7 +37,7 @@ pub fn SettingsPage() -> Html {
         })
     };
     let secret = use_state(String::new);
-    let login_state = use_state(|| None::<Result<(), String>>);
+    let login_state = use_state(|| None::<Result<GatewaySession, String>>);
     let on_secret = {
         let secret = secret.clone();
         Callback::from(move |e: InputEvent| secret.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().value()))
@@ -47,13 +54,27 @@ pub fn SettingsPage() -> Html {
                     .body(body);
                 let outcome = match sent {
                     Ok(request) => match request.send().await {
-                        Ok(response) if response.status() == 204 => Ok(()),
+                        Ok(response) if response.status() == 204 => Ok(GatewaySession::LoggedIn),
                         Ok(response) => Err(format!("The gateway refused the secret (HTTP {}).", response.status())),
                         Err(error) => Err(format!("The gateway could not be reached: {error}")),
                     },
                     Err(error) => Err(error.to_string()),
                 };
                 secret.set(String::new());
+                login_state.set(Some(outcome));
+            });
+        })
+    };
+    let on_logout = {
+        let login_state = login_state.clone();
+        Callback::from(move |_: MouseEvent| {
+            let login_state = login_state.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let outcome = match gloo_net::http::Request::post("/gateway/logout").send().await {
+                    Ok(response) if response.status() == 204 => Ok(GatewaySession::LoggedOut),
+                    Ok(response) => Err(format!("The gateway did not log out (HTTP {}).", response.status())),
+                    Err(error) => Err(format!("The gateway could not be reached: {error}")),
+                };
                 login_state.set(Some(outcome));
             });
         })
@@ -67,9 +88,11 @@ pub fn SettingsPage() -> Html {
                     <label for="gateway-secret">{ "Gateway secret" }</label>
                     <input id="gateway-secret" type="password" autocomplete="off" value={(*secret).clone()} oninput={on_secret} />
                     <button type="submit">{ "Log in" }</button>
+                    <button type="button" class="logout" onclick={on_logout}>{ "Log out" }</button>
                 </form>
                 { match &*login_state {
-                    Some(Ok(())) => html! { <p role="status">{ "Logged in to the gateway." }</p> },
+                    Some(Ok(GatewaySession::LoggedIn)) => html! { <p role="status">{ "Logged in to the gateway." }</p> },
+                    Some(Ok(GatewaySession::LoggedOut)) => html! { <p role="status">{ "Logged out of the gateway." }</p> },
                     Some(Err(message)) => html! { <p class="error-box" role="alert">{ message }</p> },
                     None => html! {},
                 } }

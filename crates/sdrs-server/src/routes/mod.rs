@@ -107,6 +107,7 @@ fn gateway_router(state: AppState) -> Router {
         .route("/", get(misc::versions_or_console))
         .route("/console/config", get(misc::console_config))
         .route("/gateway/login", post(crate::gateway::login))
+        .route("/gateway/logout", post(crate::gateway::logout))
         .route("/v1/{*rest}", axum::routing::any(crate::gateway::forward))
         .fallback(misc::fallback)
         .layer(PropagateRequestIdLayer::new(request_id.clone()))

@@ -138,6 +138,23 @@ async fn a_failover_lifecycle_through_the_gateway() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logging_out_ends_only_that_session() {
+    let upstream = upstream().await;
+    let gw = gateway(&upstream, Duration::from_secs(10));
+    let (first, second) = (login(&gw).await, login(&gw).await);
+    let (status, _, cleared) = send(&gw, Method::POST, "/gateway/logout", None, Some(&first)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let cleared = cleared.expect("the cookie is cleared");
+    assert!(cleared.starts_with(&format!("{}=;", sdrs_server::gateway::COOKIE)) && cleared.contains("Max-Age=0"));
+    let (status, body, _) = send(&gw, Method::GET, &v1("/server-groups"), None, Some(&first)).await;
+    assert_eq!((status, body["error_code"].as_str()), (StatusCode::UNAUTHORIZED, Some("APIG.0301")));
+    let (status, _, _) = send(&gw, Method::GET, &v1("/server-groups"), None, Some(&second)).await;
+    assert_eq!(status, StatusCode::OK, "the other console stays logged in");
+    let (status, _, _) = send(&gw, Method::POST, "/gateway/logout", None, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "logging out without a session is harmless");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tampered_body_is_rejected_upstream() {
     let upstream = upstream().await;
     let host = upstream.trim_start_matches("http://").to_owned();
