@@ -3,14 +3,12 @@
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use sdrs_core::status::GroupStatus;
-use sdrs_core::wire::ServerGroupList;
-
-use crate::api::get;
+use crate::api::{get, ApiError};
 use crate::components::error_box::ErrorBox;
 use crate::components::status_badge::StatusBadge;
-use crate::state::{GroupsAction, GroupsState};
+use crate::state::{read_group_list, GroupRow, GroupsAction, GroupsState};
 use crate::{ConnectionContext, Route};
+use sdrs_core::status::GroupStatus;
 
 #[component]
 pub fn GroupsPage() -> Html {
@@ -23,10 +21,11 @@ pub fn GroupsPage() -> Html {
             if connection.is_complete() {
                 let url = connection.v1(&format!("/server-groups{}", state.query()));
                 wasm_bindgen_futures::spawn_local(async move {
-                    match get::<ServerGroupList>(&connection, &url).await {
-                        Ok(list) => {
-                            state.dispatch(GroupsAction::Loaded { groups: list.server_groups, count: list.count })
-                        }
+                    let read = get::<serde_json::Value>(&connection, &url).await.and_then(|body| {
+                        read_group_list(body).map_err(|detail| ApiError::Unexpected { status: 200, detail })
+                    });
+                    match read {
+                        Ok((groups, count)) => state.dispatch(GroupsAction::Loaded { groups, count }),
                         Err(error) => state.dispatch(GroupsAction::Failed(error)),
                     }
                 });
@@ -92,13 +91,22 @@ pub fn GroupsPage() -> Html {
                     <th scope="col">{ "Instances" }</th><th scope="col">{ "Pairs" }</th><th scope="col">{ "Drills" }</th>
                 </tr></thead>
                 <tbody>
-                    { for state.groups.iter().map(|g| html! {
-                        <tr>
-                            <td><Link<Route> to={Route::Group { id: g.id.clone() }}>{ &g.name }</Link<Route>></td>
-                            <td><StatusBadge status={g.status} /></td>
-                            <td>{ format!("{} ({})", g.production_availability_zone(), g.priority_station) }</td>
-                            <td>{ g.protected_instance_num }</td><td>{ g.replication_num }</td><td>{ g.disaster_recovery_drill_num }</td>
-                        </tr>
+                    { for state.groups.iter().map(|row| match row {
+                        GroupRow::Group(g) => html! {
+                            <tr>
+                                <td><Link<Route> to={Route::Group { id: g.id.clone() }}>{ &g.name }</Link<Route>></td>
+                                <td><StatusBadge status={g.status} /></td>
+                                <td>{ format!("{} ({})", g.production_availability_zone(), g.priority_station) }</td>
+                                <td>{ g.protected_instance_num }</td><td>{ g.replication_num }</td><td>{ g.disaster_recovery_drill_num }</td>
+                            </tr>
+                        },
+                        GroupRow::Unreadable { id, name, reason } => html! {
+                            <tr class="unreadable">
+                                <td>{ name }<br /><span class="muted">{ id }</span></td>
+                                <td><span class="badge error">{ "unreadable" }</span></td>
+                                <td colspan="4">{ format!("This console cannot read this group, so it offers no actions for it: {reason}. Use the cloud's own console for it.") }</td>
+                            </tr>
+                        },
                     }) }
                 </tbody>
             </table>

@@ -22,7 +22,7 @@ pub struct GroupsState {
     pub name_filter: String,
     pub status_filter: Option<GroupStatus>,
     pub offset: u64,
-    pub groups: Vec<ServerGroup>,
+    pub groups: Vec<GroupRow>,
     pub count: u64,
     pub loading: bool,
     pub error: Option<ApiError>,
@@ -31,7 +31,7 @@ pub struct GroupsState {
 }
 
 pub enum GroupsAction {
-    Loaded { groups: Vec<ServerGroup>, count: u64 },
+    Loaded { groups: Vec<GroupRow>, count: u64 },
     Failed(ApiError),
     SetName(String),
     SetStatus(Option<GroupStatus>),
@@ -65,6 +65,36 @@ impl GroupsState {
         let last = (self.offset + self.groups.len() as u64).min(self.count);
         format!("{}–{last} of {}", self.offset + 1, self.count)
     }
+}
+
+/// One row of the groups list: a group the console can read, or one it cannot.
+///
+/// A real SDRS endpoint may send what the documentation does not list (a legacy status such as `failed-over-back`).
+/// Such a group is shown as unreadable, with the reason, instead of hiding every other group behind one error.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GroupRow {
+    Group(Box<ServerGroup>),
+    Unreadable { id: String, name: String, reason: String },
+}
+
+/// Reads a `GET /server-groups` answer item by item; fails only when the list itself is not the documented shape.
+pub fn read_group_list(mut body: serde_json::Value) -> Result<(Vec<GroupRow>, u64), String> {
+    let count = body.get("count").and_then(serde_json::Value::as_u64).ok_or("the answer has no numeric `count`")?;
+    let serde_json::Value::Array(items) = body["server_groups"].take() else {
+        return Err("the answer has no `server_groups` list".to_owned());
+    };
+    let rows = items
+        .into_iter()
+        .map(|item| {
+            let text = |key: &str| item.get(key).and_then(serde_json::Value::as_str).unwrap_or("?").to_owned();
+            let (id, name) = (text("id"), text("name"));
+            match serde_json::from_value::<ServerGroup>(item) {
+                Ok(group) => GroupRow::Group(Box::new(group)),
+                Err(error) => GroupRow::Unreadable { id, name, reason: error.to_string() },
+            }
+        })
+        .collect();
+    Ok((rows, count))
 }
 
 /// Percent-encodes a query value (everything but unreserved characters).

@@ -123,3 +123,26 @@ fn job_updates_finish_the_flow_and_a_failure_offers_a_retry() {
     assert!(flow.precheck.as_ref().unwrap().allowed, "a failover may be retried from error-failing-over");
     assert_eq!(flow.confirmation, "", "the retry asks for the name again");
 }
+
+#[test]
+fn a_group_the_console_cannot_read_does_not_hide_the_others() {
+    let text = include_str!("../../../sdrs-core/tests/data/examples/reference/server-group-show.json");
+    let good: serde_json::Value = serde_json::from_str::<serde_json::Value>(text).unwrap()["server_group"].clone();
+    let mut legacy = good.clone();
+    legacy["id"] = "legacy-id".into();
+    legacy["name"] = "old-tier".into();
+    legacy["status"] = "failed-over-back".into();
+    let body = serde_json::json!({ "server_groups": [good.clone(), legacy, {"id": 7}], "count": 3 });
+    let (rows, count) = read_group_list(body).unwrap();
+    assert_eq!(count, 3);
+    assert!(matches!(&rows[0], GroupRow::Group(g) if g.id == good["id"].as_str().unwrap()));
+    let GroupRow::Unreadable { id, name, reason } = &rows[1] else { panic!("{:?}", rows[1]) };
+    assert_eq!((id.as_str(), name.as_str()), ("legacy-id", "old-tier"));
+    assert!(reason.contains("`failed-over-back` is not a valid protection group status"), "{reason}");
+    assert!(matches!(&rows[2], GroupRow::Unreadable { id, name, .. } if id == "?" && name == "?"));
+
+    assert!(read_group_list(serde_json::json!({ "server_groups": [] })).is_err(), "no count");
+    assert!(read_group_list(serde_json::json!({ "count": 0 })).is_err(), "no list");
+    let state = Rc::new(GroupsState::default()).reduce(GroupsAction::Loaded { groups: rows, count });
+    assert_eq!(state.range_label(), "1–3 of 3", "unreadable rows still count");
+}
