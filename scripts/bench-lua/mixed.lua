@@ -4,6 +4,8 @@ local ids = {}
 for line in io.lines(os.getenv("IDS")) do ids[#ids + 1] = line end
 local project = os.getenv("PROJECT")
 local job = os.getenv("JOB")
+-- FAILOVER_PERCENT=0 makes a read-only soak (to tell growth caused by writes from the rest).
+local failover_percent = tonumber(os.getenv("FAILOVER_PERCENT") or "2")
 local threads = 0
 function setup(thread)
     thread:set("offset", threads)
@@ -17,13 +19,13 @@ local headers = {["X-Auth-Token"] = "demo-token", ["Content-Type"] = "applicatio
 local base = "/v1/" .. project
 function request()
     local roll = math.random(100)
-    if roll <= 2 then
+    if roll <= failover_percent then
         local id = ids[failover_next]
         failover_next = failover_next + 2
         return wrk.format("POST", base .. "/server-groups/" .. id .. "/action", headers, '{"failover-server-group": {}}')
-    elseif roll <= 72 then
+    elseif roll <= failover_percent + 70 then
         return wrk.format("GET", base .. "/server-groups/" .. ids[math.random(#ids)], headers)
-    elseif roll <= 87 then
+    elseif roll <= failover_percent + 85 then
         return wrk.format("GET", base .. "/server-groups?limit=20&offset=" .. math.random(0, #ids - 20), headers)
     else
         return wrk.format("GET", base .. "/jobs/" .. job, headers)
