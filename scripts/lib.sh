@@ -35,7 +35,7 @@ apt_ensure() {
 ensure_rust() {
     if ! have cargo; then
         say "no cargo on PATH: installing Debian's Rust toolchain (rustc-web 1.96)"
-        apt_ensure rustc-web cargo-web rust-web-clippy rust-web-src rustfmt
+        apt_ensure rustc-web cargo-web rust-web-clippy rust-web-src rustfmt-web
     fi
     if have rustup; then
         for component in rustfmt clippy; do
