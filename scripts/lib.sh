@@ -144,9 +144,29 @@ ensure_wasm_bindgen() {
     fi
 }
 
-# ensure_web_tooling: node, npm and web/node_modules (typescript, playwright-core, binaryen's wasm-opt).
-ensure_web_tooling() {
+# ensure_node: Node.js 20 or later (playwright-core needs it) and npm. Debian 12 ships Node.js 18; then Node.js 20
+# comes from the npm registry's node-linux-<arch> package into target/node, first on PATH for this script.
+ensure_node() {
     have node && have npm || apt_ensure nodejs npm
+    [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ] && return 0
+    local arch
+    case "$(uname -m)" in
+        x86_64) arch=x64 ;;
+        aarch64) arch=arm64 ;;
+        *) die "Node.js $(node --version) is older than 20 and no Node.js 20 package is known for $(uname -m)" ;;
+    esac
+    local bin="$ROOT/target/node/node_modules/node-linux-$arch/bin"
+    if [ ! -x "$bin/node" ]; then
+        say "Node.js $(node --version) is older than 20: npm install node-linux-$arch@20 into target/node"
+        (mkdir -p "$ROOT/target/node" && cd "$ROOT/target/node" \
+            && timeout 600 npm install --no-audit --no-fund --no-save "node-linux-$arch@20" >&2)
+    fi
+    export PATH="$bin:$PATH"
+}
+
+# ensure_web_tooling: Node.js, npm and web/node_modules (typescript, playwright-core, binaryen's wasm-opt).
+ensure_web_tooling() {
+    ensure_node
     if [ ! -x "$ROOT/web/node_modules/.bin/wasm-opt" ] || [ "$ROOT/web/package-lock.json" -nt "$ROOT/web/node_modules/.package-lock.json" ]; then
         say "npm ci (web tooling)"
         (cd "$ROOT/web" && timeout 600 npm ci --no-audit --no-fund >&2)
