@@ -43,7 +43,10 @@ fn output<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
 /// Parses an action body given as the raw JSON text or as an object.
 fn action_of(body: JsValue) -> Result<GroupAction, JsValue> {
     let body = match body.as_string() {
-        Some(text) if text.trim().is_empty() => return Err(coded(&ActionError::Body(RequestError::EmptyBody))),
+        // Blank as the core counts it (ASCII whitespace only), so both give the same answer.
+        Some(text) if text.bytes().all(|b| b.is_ascii_whitespace()) => {
+            return Err(coded(&ActionError::Body(RequestError::EmptyBody)))
+        }
         Some(text) => js_sys::JSON::parse(&text).map_err(|e| {
             let detail = js_sys::Error::from(e).message().as_string().unwrap_or_default();
             coded(&ActionError::Body(RequestError::MalformedJson { detail }))
