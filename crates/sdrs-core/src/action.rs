@@ -99,9 +99,7 @@ impl SdrsCoded for ActionError {
 
 /// Parses an action body from raw bytes.
 pub fn parse_action(bytes: &[u8]) -> Result<GroupAction, ActionError> {
-    let value = parse_object(bytes).map_err(ActionError::Body)?;
-    let Value::Object(object) = value else { unreachable!("parse_object returns objects only") };
-    parse_action_object(&object)
+    parse_action_object(&parse_object(bytes).map_err(ActionError::Body)?)
 }
 
 /// Parses an action body that is already a JSON object.

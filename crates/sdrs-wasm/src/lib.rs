@@ -10,7 +10,7 @@ use wasm_bindgen::prelude::*;
 use sdrs_core::action::{parse_action_object, ActionError, GroupAction};
 use sdrs_core::catalogue::{ErrorCode, SdrsCoded};
 use sdrs_core::login::{explain_login as explain, LoginQuestion};
-use sdrs_core::request::RequestError;
+use sdrs_core::request::{into_object, object_parsed_by};
 use sdrs_core::snapshot::{Intent, SnapshotFacts};
 use sdrs_core::state_machine::{self, TRANSITIONS};
 use sdrs_core::status::GroupStatus;
@@ -42,22 +42,19 @@ fn output<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
 
 /// Parses an action body given as the raw JSON text or as an object.
 fn action_of(body: JsValue) -> Result<GroupAction, JsValue> {
-    let body = match body.as_string() {
-        // Blank as the core counts it (ASCII whitespace only), so both give the same answer.
-        Some(text) if text.bytes().all(|b| b.is_ascii_whitespace()) => {
-            return Err(coded(&ActionError::Body(RequestError::EmptyBody)))
-        }
-        Some(text) => js_sys::JSON::parse(&text).map_err(|e| {
-            let detail = js_sys::Error::from(e).message().as_string().unwrap_or_default();
-            coded(&ActionError::Body(RequestError::MalformedJson { detail }))
-        })?,
-        None => body,
+    let object = match body.as_string() {
+        // The host's JSON.parse reads the text (see `object_parsed_by`); the core judges the rest.
+        Some(text) => object_parsed_by(text.as_bytes(), |_| host_json(&text)),
+        None => into_object(input(body, "action body")?),
     };
-    match input::<serde_json::Value>(body, "action body")? {
-        serde_json::Value::Object(object) => parse_action_object(&object),
-        _ => Err(ActionError::Body(RequestError::NotAnObject)),
-    }
-    .map_err(|e| coded(&e))
+    object.map_err(ActionError::Body).and_then(|object| parse_action_object(&object)).map_err(|e| coded(&e))
+}
+
+/// JSON text read by the host's `JSON.parse`, as a serde_json value; the error is the host's message.
+fn host_json(text: &str) -> Result<serde_json::Value, String> {
+    let parsed =
+        js_sys::JSON::parse(text).map_err(|e| js_sys::Error::from(e).message().as_string().unwrap_or_default())?;
+    serde_wasm_bindgen::from_value(parsed).map_err(|e| e.to_string())
 }
 
 /// Validates an action body, given as the raw JSON text or as an object.
