@@ -28,6 +28,13 @@ pub struct ServerFacts {
     pub power_state: PowerState,
 }
 
+impl ServerFacts {
+    /// The facts of server `id` among `servers`, if known.
+    pub fn find<'a>(servers: &'a [ServerFacts], id: &str) -> Option<&'a ServerFacts> {
+        servers.iter().find(|s| s.id == id)
+    }
+}
+
 /// The protection group as the rules read it: the fields of the API's `server_group` that matter to them.
 ///
 /// The facts types below deserialize from the API's own JSON and ignore every other field. The rules need no
@@ -199,7 +206,7 @@ pub struct SnapshotFacts {
 impl SnapshotFacts {
     /// What is known about a server.
     pub fn server(&self, id: &str) -> Option<&ServerFacts> {
-        self.servers.iter().find(|s| s.id == id)
+        ServerFacts::find(&self.servers, id)
     }
 
     /// A server's name where known.

@@ -4,7 +4,7 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 
 use sdrs_core::login::AfterOperation;
-use sdrs_core::snapshot::GroupSnapshot;
+use sdrs_core::snapshot::{GroupSnapshot, ServerFacts};
 use sdrs_core::status::FaultLevel;
 use sdrs_core::wire::{FailureJobList, Job};
 
@@ -85,7 +85,7 @@ pub fn GroupPage(props: &GroupPageProps) -> Html {
     }
     let Some(snapshot) = &loaded.snapshot else { return html! { <p aria-live="polite">{ "Loading…" }</p> } };
     let group = &snapshot.server_group;
-    let server_cell = |id: &str| match snapshot.servers.iter().find(|s| s.id == id) {
+    let server_cell = |id: &str| match ServerFacts::find(&snapshot.servers, id) {
         Some(facts) => format!("{} — {}", facts.name.clone().unwrap_or_else(|| id.to_owned()), facts.power_state),
         None => id.to_owned(),
     };
