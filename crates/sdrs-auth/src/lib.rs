@@ -41,6 +41,26 @@ pub enum AuthError {
     UnknownAccessKey,
     #[error("verify aksk signature fail")]
     SignatureMismatch,
+    #[error("`host` must be signed")]
+    HostNotSigned,
+    #[error("X-Sdk-Content-Sha256 is sent but not signed")]
+    ContentHashNotSigned,
+    #[error("X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD is not accepted here: the signature must cover the body")]
+    UnsignedPayload,
+    #[error("X-Sdk-Content-Sha256 is not the SHA-256 of the body received")]
+    ContentHashMismatch,
+}
+
+/// The value of `X-Sdk-Content-Sha256` that leaves the body out of the signature.
+pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
+
+/// What a verifier accepts beyond what covers the whole request.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct VerifyOptions {
+    /// Accept a signed `X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD`, so that the body is not covered by the signature.
+    /// The official SDKs send it only for bodies that are neither JSON nor BSON (`Signer._process_content_header`),
+    /// which the SDRS API never takes: off unless an operator turns it on.
+    pub allow_unsigned_payload: bool,
 }
 
 /// The parts of `Authorization: SDK-HMAC-SHA256 Access=..., SignedHeaders=..., Signature=...`.
@@ -123,10 +143,12 @@ pub fn canonical_uri(path: &str) -> String {
     uri
 }
 
-/// The canonical query string: decoded pairs sorted by key then value, re-encoded, joined by `&`.
-pub fn canonical_query(query: Option<&str>) -> String {
-    let Some(query) = query.filter(|q| !q.is_empty()) else { return String::new() };
-    let mut pairs: Vec<(String, String)> = query
+/// The decoded `key=value` pairs of a raw query, in order, exactly as the signature reads them: percent-decoding
+/// only (`+` stays `+`, as the SDKs encode a space `%20`). A server that reads its query with this function acts on
+/// what was signed.
+pub fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
+    let Some(query) = query.filter(|q| !q.is_empty()) else { return Vec::new() };
+    query
         .split('&')
         .filter(|pair| !pair.is_empty())
         .map(|pair| {
@@ -134,7 +156,12 @@ pub fn canonical_query(query: Option<&str>) -> String {
             let decode = |s: &str| percent_decode_str(s).decode_utf8_lossy().into_owned();
             (decode(key), decode(value))
         })
-        .collect();
+        .collect()
+}
+
+/// The canonical query string: decoded pairs sorted by key then value, re-encoded, joined by `&`.
+pub fn canonical_query(query: Option<&str>) -> String {
+    let mut pairs = query_pairs(query);
     pairs.sort();
     pairs
         .iter()
@@ -143,17 +170,58 @@ pub fn canonical_query(query: Option<&str>) -> String {
         .join("&")
 }
 
-/// The canonical request over the headers the client signed.
-pub fn canonical_request(parts: &RequestParts<'_>, signed_headers: &[String]) -> Result<String, AuthError> {
+/// The payload hash as the SDK's signer computes it (`Signer._process_hash_payload`): the empty hash for an empty
+/// body, else `X-Sdk-Content-Sha256` when the request has it, else the body's SHA-256. For signing only: a verifier
+/// must not trust the header (see `verified_payload_hash`).
+pub fn sdk_payload_hash(parts: &RequestParts<'_>) -> String {
+    if parts.body.is_empty() {
+        return EMPTY_BODY_SHA256.to_owned();
+    }
+    match parts.header("x-sdk-content-sha256") {
+        Some(literal) => literal.to_owned(),
+        None => hex::encode(Sha256::digest(parts.body)),
+    }
+}
+
+/// The payload hash a verifier signs over: always the SHA-256 of the body received. `X-Sdk-Content-Sha256`, when
+/// sent with a body, must be signed and equal to it, or be a signed `UNSIGNED-PAYLOAD` that the options allow.
+pub fn verified_payload_hash(
+    parts: &RequestParts<'_>,
+    signed_headers: &[String],
+    options: VerifyOptions,
+) -> Result<String, AuthError> {
+    let received = hex::encode(Sha256::digest(parts.body));
+    // The SDK signs an empty body as the empty hash whatever the header says; so does this.
+    let Some(claimed) = parts.header("x-sdk-content-sha256").filter(|_| !parts.body.is_empty()) else {
+        return Ok(received);
+    };
+    if !signed_headers.iter().any(|h| h == "x-sdk-content-sha256") {
+        return Err(AuthError::ContentHashNotSigned);
+    }
+    if claimed.trim() == UNSIGNED_PAYLOAD {
+        return if options.allow_unsigned_payload {
+            Ok(UNSIGNED_PAYLOAD.to_owned())
+        } else {
+            Err(AuthError::UnsignedPayload)
+        };
+    }
+    if !claimed.trim().eq_ignore_ascii_case(&received) {
+        return Err(AuthError::ContentHashMismatch);
+    }
+    Ok(claimed.trim().to_owned())
+}
+
+/// The canonical request over the headers the client signed, with the given payload hash.
+pub fn canonical_request(
+    parts: &RequestParts<'_>,
+    signed_headers: &[String],
+    payload_hash: &str,
+) -> Result<String, AuthError> {
     let mut canonical_headers = String::new();
     for name in signed_headers {
         let value = parts.header(name).ok_or_else(|| AuthError::MissingSignedHeader(name.clone()))?;
         let _ = writeln!(canonical_headers, "{name}:{}", value.trim());
     }
-    let payload_hash = match parts.header("x-sdk-content-sha256") {
-        Some(literal) => literal.to_owned(),
-        None => hex::encode(Sha256::digest(parts.body)),
-    };
     Ok(format!(
         "{}\n{}\n{}\n{}\n{}\n{}",
         parts.method.to_ascii_uppercase(),
@@ -201,24 +269,30 @@ pub fn format_sdk_date(unix_seconds: i64) -> String {
 /// Verifies a signed request and returns the access key that signed it.
 ///
 /// `secret_of` looks up an access key's secret; `now` is the server's clock in Unix seconds.
-/// The signature is compared in constant time.
+/// The signature covers the method, path, query, the signed headers (`host` and `x-sdk-date` among them) and the
+/// body received (see `verified_payload_hash`). It is compared in constant time.
 pub fn verify(
     parts: &RequestParts<'_>,
     secret_of: impl FnOnce(&str) -> Option<String>,
     now: i64,
+    options: VerifyOptions,
 ) -> Result<String, AuthError> {
     let header = parts.header("authorization").ok_or(AuthError::UnsupportedAlgorithm)?;
     let auth = parse_authorization(header)?;
     if !auth.signed_headers.iter().any(|h| h == "x-sdk-date") {
         return Err(AuthError::DateNotSigned);
     }
+    if !auth.signed_headers.iter().any(|h| h == "host") {
+        return Err(AuthError::HostNotSigned);
+    }
     let sdk_date = parts.header("x-sdk-date").ok_or_else(|| AuthError::MissingSignedHeader("x-sdk-date".into()))?;
     let signed_at = parse_sdk_date(sdk_date)?;
     if (now - signed_at).abs() > MAX_CLOCK_SKEW_SECONDS {
         return Err(AuthError::Expired { signed: sdk_date.to_owned(), now: format_sdk_date(now) });
     }
+    let payload_hash = verified_payload_hash(parts, &auth.signed_headers, options)?;
     let secret = secret_of(&auth.access_key).ok_or(AuthError::UnknownAccessKey)?;
-    let canonical = canonical_request(parts, &auth.signed_headers)?;
+    let canonical = canonical_request(parts, &auth.signed_headers, &payload_hash)?;
     let expected = hex::decode(&auth.signature).map_err(|_| AuthError::MalformedField("Signature"))?;
     mac(&secret, &string_to_sign(sdk_date, &canonical))
         .verify_slice(&expected)
@@ -234,7 +308,7 @@ pub fn sign(parts: &RequestParts<'_>, access_key: &str, secret: &str) -> Result<
         parts.headers.iter().map(|(k, _)| k.to_ascii_lowercase()).filter(|k| !k.contains('_')).collect();
     signed.sort();
     signed.dedup();
-    let canonical = canonical_request(parts, &signed)?;
+    let canonical = canonical_request(parts, &signed, &sdk_payload_hash(parts))?;
     let signature = signature(secret, &string_to_sign(sdk_date, &canonical));
     Ok(format!("{ALGORITHM} Access={access_key}, SignedHeaders={}, Signature={signature}", signed.join(";")))
 }

@@ -42,7 +42,8 @@ fn canonical_request_matches_the_sdk_capture() {
          content-type;host;user-agent;x-project-id;x-sdk-date\n\
          83880d7af2c4c30e05f76173c126fc08dac0a6b38a71eeed9b8a6f3f892de110"
     );
-    assert_eq!(canonical_request(&parts, &signed).unwrap(), expected);
+    assert_eq!(canonical_request(&parts, &signed, &sdk_payload_hash(&parts)).unwrap(), expected);
+    assert_eq!(verified_payload_hash(&parts, &signed, VerifyOptions::default()).unwrap(), sdk_payload_hash(&parts));
 }
 
 #[test]
@@ -69,14 +70,84 @@ fn sign_then_verify_round_trips_and_tampering_fails() {
     headers.push(("Authorization".into(), authorization));
     let secret = |ak: &str| (ak == "AK1").then(|| "SK1".to_owned());
     let parts = RequestParts { headers: &headers, ..parts };
-    assert_eq!(verify(&parts, secret, now), Ok("AK1".to_owned()));
-    assert_eq!(verify(&parts, secret, now + 14 * 60), Ok("AK1".to_owned()));
-    assert!(matches!(verify(&parts, secret, now + 16 * 60), Err(AuthError::Expired { .. })));
+    let options = VerifyOptions::default();
+    assert_eq!(verify(&parts, secret, now, options), Ok("AK1".to_owned()));
+    assert_eq!(verify(&parts, secret, now + 14 * 60, options), Ok("AK1".to_owned()));
+    assert!(matches!(verify(&parts, secret, now + 16 * 60, options), Err(AuthError::Expired { .. })));
     let tampered = RequestParts { body: br#"{"stop-server-group": {}}"#, ..parts };
-    assert_eq!(verify(&tampered, secret, now), Err(AuthError::SignatureMismatch));
+    assert_eq!(verify(&tampered, secret, now, options), Err(AuthError::SignatureMismatch));
     let other_path = RequestParts { path: "/v1/p1/server-groups/g2/action", ..parts };
-    assert_eq!(verify(&other_path, secret, now), Err(AuthError::SignatureMismatch));
-    assert_eq!(verify(&parts, |_| None, now), Err(AuthError::UnknownAccessKey));
+    assert_eq!(verify(&other_path, secret, now, options), Err(AuthError::SignatureMismatch));
+    assert_eq!(verify(&parts, |_| None, now, options), Err(AuthError::UnknownAccessKey));
+}
+
+/// Signs `body` with the given extra headers (all signed, as the SDK signs every header), then sends `sent`.
+fn signed_then_sent(
+    extra: &[(&str, &str)],
+    body: &[u8],
+    sent: &[u8],
+    options: VerifyOptions,
+) -> Result<String, AuthError> {
+    let mut headers = headers(&[
+        ("Content-Type", "application/json;charset=utf-8"),
+        ("Host", "127.0.0.1:8080"),
+        ("X-Sdk-Date", "20261128T024849Z"),
+    ]);
+    headers.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let unsigned = headers.clone();
+    let parts =
+        RequestParts { method: "POST", path: "/v1/p1/server-groups/g1/action", query: None, headers: &unsigned, body };
+    headers.push(("Authorization".into(), sign(&parts, "AK1", "SK1").unwrap()));
+    let sent = RequestParts { headers: &headers, body: sent, ..parts };
+    verify(&sent, |_| Some("SK1".to_owned()), parse_sdk_date("20261128T024849Z").unwrap(), options)
+}
+
+#[test]
+fn the_signature_covers_the_body_received_whatever_x_sdk_content_sha256_says() {
+    let stop = br#"{"stop-server-group": {}}"#;
+    let failover = br#"{"failover-server-group": {}}"#;
+    let stop_hash = hex::encode(Sha256::digest(stop));
+    let strict = VerifyOptions::default();
+    // The attack of the security review: a signature over `stop`, the header carrying stop's hash, `failover` sent.
+    assert_eq!(
+        signed_then_sent(&[("X-Sdk-Content-Sha256", &stop_hash)], stop, failover, strict),
+        Err(AuthError::ContentHashMismatch)
+    );
+    assert_eq!(signed_then_sent(&[("X-Sdk-Content-Sha256", &stop_hash)], stop, stop, strict), Ok("AK1".to_owned()));
+    // UNSIGNED-PAYLOAD, signed: refused unless the operator allows it, and then the body is not covered.
+    let unsigned = [("X-Sdk-Content-Sha256", UNSIGNED_PAYLOAD)];
+    assert_eq!(signed_then_sent(&unsigned, stop, failover, strict), Err(AuthError::UnsignedPayload));
+    let lenient = VerifyOptions { allow_unsigned_payload: true };
+    assert_eq!(signed_then_sent(&unsigned, stop, failover, lenient), Ok("AK1".to_owned()));
+    // An empty body hashes as empty whatever the header says, as the SDK signs it.
+    assert_eq!(signed_then_sent(&unsigned, b"", b"", strict), Ok("AK1".to_owned()));
+}
+
+#[test]
+fn an_unsigned_content_hash_header_or_host_is_refused() {
+    let headers = headers(&[
+        ("Content-Type", "application/json"),
+        ("Host", "h"),
+        ("X-Sdk-Date", "20261128T024849Z"),
+        ("X-Sdk-Content-Sha256", UNSIGNED_PAYLOAD),
+    ]);
+    let signed_only = |names: &str| {
+        let parts = RequestParts { method: "POST", path: "/v1/p1/x", query: None, headers: &headers, body: b"{}" };
+        let signed: Vec<String> = names.split(';').map(str::to_owned).collect();
+        let canonical = canonical_request(&parts, &signed, &sdk_payload_hash(&parts)).unwrap();
+        let signature = signature("SK1", &string_to_sign("20261128T024849Z", &canonical));
+        let mut all = headers.clone();
+        all.push((
+            "Authorization".into(),
+            format!("{ALGORITHM} Access=AK1, SignedHeaders={names}, Signature={signature}"),
+        ));
+        let parts = RequestParts { headers: &all, ..parts };
+        let lenient = VerifyOptions { allow_unsigned_payload: true };
+        verify(&parts, |_| Some("SK1".to_owned()), parse_sdk_date("20261128T024849Z").unwrap(), lenient)
+    };
+    assert_eq!(signed_only("content-type;host;x-sdk-date"), Err(AuthError::ContentHashNotSigned));
+    assert_eq!(signed_only("content-type;x-sdk-content-sha256;x-sdk-date"), Err(AuthError::HostNotSigned));
+    assert_eq!(signed_only("content-type;host;x-sdk-content-sha256;x-sdk-date"), Ok("AK1".to_owned()));
 }
 
 #[test]
@@ -86,6 +157,11 @@ fn query_and_path_canonicalisation() {
     assert_eq!(canonical_query(Some("name=a%20b&limit=10&name=a%2Bb")), "limit=10&name=a%20b&name=a%2Bb");
     assert_eq!(canonical_query(Some("flag")), "flag=");
     assert_eq!(canonical_query(Some("k=%E4%BF%9D")), "k=%E4%BF%9D");
+    assert_eq!(
+        query_pairs(Some("name=a+b&x=%2B&&flag")),
+        [("name".into(), "a+b".into()), ("x".into(), "+".into()), ("flag".into(), String::new())],
+        "read as signed: `+` is a plus, not a space"
+    );
     assert_eq!(canonical_uri("/"), "/");
     assert_eq!(canonical_uri("/v1"), "/v1/");
     assert_eq!(canonical_uri("/v1/p/tags/a%20b"), "/v1/p/tags/a%20b/");

@@ -1,7 +1,7 @@
 //! Requests signed by the official Python SDK's signer (tests/data/sdk-vectors.json, made by tests/sdk/vectors.py)
 //! verify with sdrs-auth, and tampering with any part of them is refused.
 
-use sdrs_auth::{parse_sdk_date, verify, AuthError, RequestParts};
+use sdrs_auth::{parse_sdk_date, verify, AuthError, RequestParts, VerifyOptions};
 use serde_json::Value;
 
 fn vectors() -> Vec<Value> {
@@ -21,8 +21,10 @@ fn headers(vector: &Value) -> Vec<(String, String)> {
 #[test]
 fn every_sdk_signed_request_verifies() {
     let vectors = vectors();
-    assert_eq!(vectors.len(), 10);
+    assert_eq!(vectors.len(), 11);
     for vector in &vectors {
+        let unsigned_payload = vector["headers"].as_array().unwrap().iter().any(|h| h[1] == "UNSIGNED-PAYLOAD");
+        let options = VerifyOptions { allow_unsigned_payload: unsigned_payload };
         let headers = headers(vector);
         let query = vector["query"].as_str().unwrap();
         let parts = RequestParts {
@@ -35,12 +37,22 @@ fn every_sdk_signed_request_verifies() {
         let now = parse_sdk_date(vector["sdk_date"].as_str().unwrap()).unwrap();
         let secret =
             |ak: &str| (ak == vector["ak"].as_str().unwrap()).then(|| vector["sk"].as_str().unwrap().to_owned());
-        assert_eq!(verify(&parts, secret, now), Ok(vector["ak"].as_str().unwrap().to_owned()), "{vector}");
+        assert_eq!(verify(&parts, secret, now, options), Ok(vector["ak"].as_str().unwrap().to_owned()), "{vector}");
 
-        let tampered_body = RequestParts { body: b"{\"tampered\": true}", ..parts };
-        assert_eq!(verify(&tampered_body, secret, now), Err(AuthError::SignatureMismatch), "body of {vector}");
         let tampered_path = format!("{}x", parts.path);
         let tampered = RequestParts { path: &tampered_path, ..parts };
-        assert_eq!(verify(&tampered, secret, now), Err(AuthError::SignatureMismatch), "path of {vector}");
+        assert_eq!(verify(&tampered, secret, now, options), Err(AuthError::SignatureMismatch), "path of {vector}");
+        let tampered_body = RequestParts { body: b"{\"tampered\": true}", ..parts };
+        if unsigned_payload {
+            // What the option gives away: the body is not covered. Off by default, so refused by default.
+            assert_eq!(verify(&tampered_body, secret, now, options), Ok(vector["ak"].as_str().unwrap().to_owned()));
+            assert_eq!(verify(&parts, secret, now, VerifyOptions::default()), Err(AuthError::UnsignedPayload));
+        } else {
+            assert_eq!(
+                verify(&tampered_body, secret, now, options),
+                Err(AuthError::SignatureMismatch),
+                "body of {vector}"
+            );
+        }
     }
 }

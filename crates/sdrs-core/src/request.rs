@@ -59,9 +59,77 @@ pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, RequestError> 
     serde_json::from_value(Value::Object(object)).map_err(|err| RequestError::InvalidBody { detail: err.to_string() })
 }
 
-/// Parses a body that must be a JSON object, without giving it a shape yet.
+/// Parses a body that must be a JSON object, without giving it a shape yet. An object that names one key twice is
+/// refused: serde_json would keep the last value, so `{"failover-server-group": {}, "failover-server-group": …}`
+/// would mean what only its last key says, while a signature or a log shows both.
 pub(crate) fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, RequestError> {
-    object_parsed_by(bytes, |bytes| serde_json::from_slice(bytes).map_err(|err| err.to_string()))
+    object_parsed_by(bytes, |bytes| {
+        serde_json::from_slice::<UniqueKeys>(bytes).map(|unique| unique.0).map_err(|err| err.to_string())
+    })
+}
+
+/// A JSON value in which no object names a key twice.
+struct UniqueKeys(Value);
+
+impl<'de> serde::Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(UniqueKeysVisitor).map(UniqueKeys)
+    }
+}
+
+struct UniqueKeysVisitor;
+
+impl<'de> serde::de::Visitor<'de> for UniqueKeysVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(UniqueKeys(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if object.contains_key(&key) {
+                return Err(serde::de::Error::custom(format_args!("the key `{key}` appears twice in one object")));
+            }
+            let UniqueKeys(value) = map.next_value()?;
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
+    }
+}
+
+/// Whether `id` is in the alphabet of SDRS and inventory ids: 1–64 ASCII letters, digits, `-` and `_`. Nothing that
+/// a URL normaliser could turn into a separator or a parent segment (`.`, `/`, `\`, `%`) is in it.
+pub fn is_resource_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// [`parse_object`] with the JSON read by `parse`: the same refusals in the same order. sdrs-wasm passes the host's

@@ -1,18 +1,18 @@
-//! Authentication of `/v1/{project_id}/...` and `/admin/v1/{project_id}/...`: an `X-Auth-Token` or an AK/SK signature.
+//! Authentication: `/v1/{project_id}/...` takes an `X-Auth-Token` or an AK/SK signature, `/admin/v1/...` the admin token.
 //!
 //! A credential opens only its own project: a request for another project's path is refused before any handler
-//! runs, so no handler can see another project's resources.
+//! runs, so no handler can see another project's resources. Who is asking is checked before a byte of the body is
+//! read; the signature is then verified over the body received, and a signed change is carried out once (`replay`).
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use sdrs_auth::RequestParts;
-use sdrs_core::ErrorCode;
+use sdrs_auth::{AuthError, RequestParts, VerifyOptions};
 
 use crate::error::ApiError;
-use crate::AppState;
+use crate::{limits, replay, AppState};
 
 /// The project id in `/v1/{project_id}/...` or `/admin/v1/{project_id}/...`.
 fn path_project(path: &str) -> Option<&str> {
@@ -21,69 +21,129 @@ fn path_project(path: &str) -> Option<&str> {
     rest.split('/').next().filter(|p| !p.is_empty())
 }
 
-/// Buffers the body (bounded), checks the credential and the project, and passes the request on.
+/// One answer for an unknown access key and a wrong signature, so that the answer does not say which keys exist.
+const SIGNATURE_REFUSED: &str = "verify aksk signature fail";
+
+/// Who a request says it is, as far as can be known before its body is read.
+enum Claimed {
+    Token,
+    Signed,
+}
+
+fn header<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts.headers.get(name).and_then(|value| value.to_str().ok())
+}
+
+/// Checks everything that needs no body: a token completely, a signature's form and access key.
+fn claimed(state: &AppState, parts: &Parts, project: &str) -> Result<Claimed, ApiError> {
+    let config = &state.config;
+    if let Some(authorization) = parts.headers.get(axum::http::header::AUTHORIZATION) {
+        let authorization = authorization.to_str().map_err(|_| ApiError::unauthorized(SIGNATURE_REFUSED))?;
+        let parsed =
+            sdrs_auth::parse_authorization(authorization).map_err(|error| ApiError::unauthorized(error.to_string()))?;
+        if config.secret_of(&parsed.access_key).is_none() {
+            return Err(ApiError::unauthorized(SIGNATURE_REFUSED));
+        }
+        return Ok(Claimed::Signed);
+    }
+    let Some(token) = parts.headers.get("x-auth-token") else {
+        return Err(ApiError::unauthorized("x-auth-token not found"));
+    };
+    match token.to_str().ok().and_then(|t| config.project_of_token(t)) {
+        Some(owner) if owner == project => Ok(Claimed::Token),
+        Some(_) => Err(ApiError::unauthorized("the credential does not belong to the project in the path")),
+        None => Err(ApiError::unauthorized("x-auth-token is invalid")),
+    }
+}
+
+/// Verifies a signed request over the body received; returns the signature (the replay key).
+fn verify_signature(state: &AppState, parts: &Parts, body: &[u8], project: &str) -> Result<String, ApiError> {
+    let headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+        .collect();
+    let request = RequestParts {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query(),
+        headers: &headers,
+        body,
+    };
+    let config = &state.config;
+    let mut project_of_key = None;
+    let options = VerifyOptions { allow_unsigned_payload: config.allow_unsigned_payload };
+    let verified = sdrs_auth::verify(
+        &request,
+        |ak| {
+            config.secret_of(ak).map(|(project, secret)| {
+                project_of_key = Some(project.to_owned());
+                secret.to_owned()
+            })
+        },
+        crate::now_millis() / 1000,
+        options,
+    );
+    match verified {
+        Ok(_) if project_of_key.as_deref() == Some(project) => {}
+        Ok(_) => return Err(ApiError::unauthorized("the credential does not belong to the project in the path")),
+        Err(AuthError::UnknownAccessKey | AuthError::SignatureMismatch) => {
+            return Err(ApiError::unauthorized(SIGNATURE_REFUSED))
+        }
+        Err(error) => return Err(ApiError::unauthorized(error.to_string())),
+    }
+    let authorization = header(parts, "authorization").unwrap_or_default();
+    Ok(sdrs_auth::parse_authorization(authorization).map(|a| a.signature).unwrap_or_default())
+}
+
+/// The middleware of `/v1/{project_id}/...`.
 pub async fn authenticate(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
-    let bytes: Bytes = match axum::body::to_bytes(body, state.config.max_body_bytes).await {
-        Ok(bytes) => bytes,
-        Err(_) => {
-            let detail = format!("the request body is larger than {} bytes", state.config.max_body_bytes);
-            return ApiError::Sdrs {
-                status: StatusCode::PAYLOAD_TOO_LARGE,
-                body: ErrorCode::SDRS_0201.body(Some(&detail)),
-            }
-            .into_response();
-        }
-    };
     let Some(project) = path_project(parts.uri.path()).map(str::to_owned) else {
         return ApiError::no_such_api().into_response();
     };
-    let authenticated_project = if parts.headers.contains_key(axum::http::header::AUTHORIZATION) {
-        let headers: Vec<(String, String)> = parts
-            .headers
-            .iter()
-            .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
-            .collect();
-        let request = RequestParts {
-            method: parts.method.as_str(),
-            path: parts.uri.path(),
-            query: parts.uri.query(),
-            headers: &headers,
-            body: &bytes,
-        };
-        let config = &state.config;
-        let mut project_of_key = None;
-        let verified = sdrs_auth::verify(
-            &request,
-            |ak| {
-                config.secret_of(ak).map(|(project, secret)| {
-                    project_of_key = Some(project.to_owned());
-                    secret.to_owned()
-                })
-            },
-            crate::now_millis() / 1000,
-        );
-        match verified {
-            Ok(_) => project_of_key,
-            Err(error) => return ApiError::unauthorized(error.to_string()).into_response(),
-        }
-    } else if let Some(token) = parts.headers.get("x-auth-token") {
-        match token.to_str().ok().and_then(|t| state.config.project_of_token(t)) {
-            Some(project) => Some(project.to_owned()),
-            None => return ApiError::unauthorized("x-auth-token is invalid").into_response(),
-        }
-    } else {
-        return ApiError::unauthorized("x-auth-token not found").into_response();
+    if header(&parts, "x-project-id").is_some_and(|value| value != project) {
+        return ApiError::unauthorized("X-Project-Id does not match the project in the path").into_response();
+    }
+    let claimed = match claimed(&state, &parts, &project) {
+        Ok(claimed) => claimed,
+        Err(error) => return error.into_response(),
     };
-    if authenticated_project.as_deref() != Some(project.as_str()) {
-        return ApiError::unauthorized("the credential does not belong to the project in the path").into_response();
-    }
-    if let Some(header) = parts.headers.get("x-project-id") {
-        if header.as_bytes() != project.as_bytes() {
-            return ApiError::unauthorized("X-Project-Id does not match the project in the path").into_response();
+    let limits = &state.config.limits;
+    let bytes = match limits::read_body(&parts.headers, body, state.config.max_body_bytes, limits.body_timeout).await {
+        Ok(bytes) => bytes,
+        Err(error) => return error.into_response(),
+    };
+    match claimed {
+        Claimed::Token => next.run(Request::from_parts(parts, Body::from(bytes))).await,
+        Claimed::Signed => {
+            let signature = match verify_signature(&state, &parts, &bytes, &project) {
+                Ok(signature) => signature,
+                Err(error) => return error.into_response(),
+            };
+            let guarded = replay::guards(&parts.method);
+            let handle = next.run(Request::from_parts(parts, Body::from(bytes)));
+            if guarded {
+                state.replay.once(&signature, handle).await
+            } else {
+                handle.await
+            }
         }
     }
-    next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
+/// The middleware of `/admin/v1/...`: the admin API's own token, compared in constant time.
+pub async fn authenticate_admin(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let token = request.headers().get("x-admin-token").and_then(|value| value.to_str().ok());
+    if !token.is_some_and(|token| state.config.is_admin_token(token)) {
+        return ApiError::unauthorized("the admin API needs its own X-Admin-Token").into_response();
+    }
+    let (parts, body) = request.into_parts();
+    let limits = &state.config.limits;
+    match limits::read_body(&parts.headers, body, state.config.max_body_bytes, limits.body_timeout).await {
+        Ok(bytes) => next.run(Request::from_parts(parts, Body::from(bytes))).await,
+        Err(error) => error.into_response(),
+    }
 }
 
 #[cfg(test)]

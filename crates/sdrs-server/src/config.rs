@@ -2,6 +2,9 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::time::Duration;
+
+use subtle::ConstantTimeEq;
 
 /// Credentials of one project.
 #[derive(Debug, Clone, Default)]
@@ -29,6 +32,43 @@ pub struct Config {
     pub console_login: Option<(String, String)>,
     /// Origins whose pages may call the API from a browser (CORS); `*` allows any. Empty: same origin only.
     pub allowed_origins: Vec<String>,
+    /// The admin API's own credential (`X-Admin-Token`); `None` leaves the admin API out of the router.
+    pub admin_token: Option<String>,
+    /// Accept signed `X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD`, leaving bodies out of signatures (off).
+    pub allow_unsigned_payload: bool,
+    /// The URL clients reach this server at, for the links of `GET /` and `GET /v1` (never taken from `Host`).
+    pub public_url: String,
+    pub limits: Limits,
+}
+
+/// Bounds on what one client can hold: connections, requests in flight, and time.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Open connections; one more is answered 503 and closed.
+    pub max_connections: usize,
+    /// Requests being handled at once; one more is answered 503 at once.
+    pub max_in_flight: usize,
+    /// A connection that has not sent a whole request head within this (idle keep-alive ones too) is closed.
+    pub header_read_timeout: Duration,
+    /// A request body not received within this is refused with 408.
+    pub body_timeout: Duration,
+    /// A request not answered within this is answered 503 (its work, if it started, still completes).
+    pub request_timeout: Duration,
+    /// On SIGTERM, how long open requests and the job step under way get before the process exits.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_connections: 1024,
+            max_in_flight: 512,
+            header_read_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(60),
+            shutdown_grace: Duration::from_secs(5),
+        }
+    }
 }
 
 impl Config {
@@ -42,12 +82,30 @@ impl Config {
             max_body_bytes: 1 << 20,
             console_login: None,
             allowed_origins: Vec::new(),
+            admin_token: None,
+            allow_unsigned_payload: false,
+            public_url: "http://127.0.0.1:8080".to_owned(),
+            limits: Limits::default(),
         }
     }
 
-    /// The project a token belongs to.
+    /// The project a token belongs to. Every configured token is compared, each in constant time, so the time
+    /// taken says nothing about how much of a guess was right.
     pub fn project_of_token(&self, token: &str) -> Option<&str> {
-        self.projects.iter().find(|(_, c)| c.tokens.iter().any(|t| t == token)).map(|(p, _)| p.as_str())
+        let mut found = None;
+        for (project, credentials) in &self.projects {
+            for candidate in &credentials.tokens {
+                if bool::from(candidate.as_bytes().ct_eq(token.as_bytes())) {
+                    found = Some(project.as_str());
+                }
+            }
+        }
+        found
+    }
+
+    /// Whether `token` is the admin API's credential (constant time).
+    pub fn is_admin_token(&self, token: &str) -> bool {
+        self.admin_token.as_deref().is_some_and(|admin| bool::from(admin.as_bytes().ct_eq(token.as_bytes())))
     }
 
     /// The project and secret of an access key.

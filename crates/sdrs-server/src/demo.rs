@@ -25,6 +25,8 @@ pub const PROJECT: &str = "5a1f0c3e2b7d4e6f8a9b0c1d2e3f4a5b";
 pub const TOKEN: &str = "demo-token";
 pub const ACCESS_KEY: &str = "DEMOACCESSKEY0000001";
 pub const SECRET_KEY: &str = "demo-secret-key-change-me";
+/// The admin API's token in demo mode (public, like every demo credential).
+pub const ADMIN_TOKEN: &str = "demo-admin-token-0000";
 pub const DOMAIN_ID: &str = "fb4bb8e3-a574-4437-a156-78c916aeea4d";
 pub const SOURCE_AZ: &str = "eu-de-01";
 pub const TARGET_AZ: &str = "eu-de-02";
@@ -33,6 +35,7 @@ pub const VPC_ID: &str = "046852ef-c49d-409b-8389-546aaaa5701f";
 /// Adds the demo project's credentials to a configuration.
 pub fn add_credentials(config: &mut Config) {
     config.console_login = Some((PROJECT.to_owned(), TOKEN.to_owned()));
+    config.admin_token = Some(ADMIN_TOKEN.to_owned());
     config.projects.insert(
         PROJECT.to_owned(),
         Credentials {
@@ -53,6 +56,7 @@ impl Seeder {
             .method(method.clone())
             .uri(path)
             .header("x-auth-token", TOKEN)
+            .header("x-admin-token", ADMIN_TOKEN)
             .header("content-type", "application/json")
             .body(body.map(|b| Body::from(b.to_string())).unwrap_or_else(Body::empty))?;
         let response = router(self.state.clone()).oneshot(request).await?;

@@ -6,6 +6,47 @@ use sdrs_core::catalogue::SdrsCoded;
 use sdrs_core::wire::{ErrorBody, ErrorEnvelope, GatewayError};
 use sdrs_core::ErrorCode;
 
+/// Refusals of this server's own, outside SDRS's catalogue; the README's security section lists them, as it lists
+/// the gateway's `GATEWAY.*` codes. They come in the SDRS envelope so that SDKs and the console read them as usual.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerCode {
+    /// Too many connections or requests in flight; retry shortly.
+    Overloaded,
+    /// The request was not answered within the server's deadline.
+    Deadline,
+    /// The request body did not arrive in time.
+    BodyTimeout,
+    /// The same signed request is being processed right now.
+    ReplayInFlight,
+    /// Too many failed gateway logins from this client.
+    LoginThrottled,
+    /// A cross-site request to the gateway.
+    CrossSite,
+}
+
+impl ServerCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServerCode::Overloaded => "SERVER.0503",
+            ServerCode::Deadline => "SERVER.0504",
+            ServerCode::BodyTimeout => "SERVER.0408",
+            ServerCode::ReplayInFlight => "SERVER.0409",
+            ServerCode::LoginThrottled => "SERVER.0429",
+            ServerCode::CrossSite => "SERVER.0403",
+        }
+    }
+
+    pub fn status(self) -> StatusCode {
+        match self {
+            ServerCode::Overloaded | ServerCode::Deadline => StatusCode::SERVICE_UNAVAILABLE,
+            ServerCode::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
+            ServerCode::ReplayInFlight => StatusCode::CONFLICT,
+            ServerCode::LoginThrottled => StatusCode::TOO_MANY_REQUESTS,
+            ServerCode::CrossSite => StatusCode::FORBIDDEN,
+        }
+    }
+}
+
 /// Everything a handler can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -50,6 +91,14 @@ impl ApiError {
             status: StatusCode::NOT_FOUND,
             code: "APIG.0101",
             message: "The API does not exist or has not been published in the environment".to_owned(),
+        }
+    }
+
+    /// This server's own refusal (a limit, a deadline, a replay, the gateway's guards), in the SDRS envelope.
+    pub fn server(code: ServerCode, message: impl Into<String>) -> ApiError {
+        ApiError::Sdrs {
+            status: code.status(),
+            body: ErrorBody { code: code.as_str().to_owned(), message: message.into() },
         }
     }
 

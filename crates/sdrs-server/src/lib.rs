@@ -6,7 +6,10 @@ pub mod demo;
 mod error;
 pub mod gateway;
 pub mod jobs;
+mod limits;
+mod listener;
 pub mod openapi;
+mod replay;
 pub mod resources;
 pub mod routes;
 pub mod store;
@@ -17,8 +20,8 @@ use std::sync::Arc;
 use axum::Router;
 use tokio::sync::Notify;
 
-pub use config::{Config, Credentials};
-pub use error::{ApiError, ApiResult};
+pub use config::{Config, Credentials, Limits};
+pub use error::{ApiError, ApiResult, ServerCode};
 use store::Db;
 
 /// Everything a handler needs.
@@ -30,13 +33,24 @@ pub struct AppState {
     pub jobs_wake: Arc<Notify>,
     /// Set in gateway mode: the SDRS API is forwarded to a real endpoint instead of served from the database.
     pub gateway: Option<gateway::Gateway>,
+    /// The signed changes answered within the signature window, so that none runs twice.
+    pub replay: Arc<replay::ReplayCache>,
 }
+
+/// Signatures remembered at most (one entry is a few hundred bytes).
+const REPLAY_CAPACITY: usize = 200_000;
 
 impl AppState {
     /// Opens the database named in the configuration.
     pub fn open(config: Config) -> anyhow::Result<AppState> {
         let db = Db::open(&config.database)?;
-        Ok(AppState { db, config: Arc::new(config), jobs_wake: Arc::new(Notify::new()), gateway: None })
+        Ok(AppState {
+            db,
+            config: Arc::new(config),
+            jobs_wake: Arc::new(Notify::new()),
+            gateway: None,
+            replay: Arc::new(replay::ReplayCache::new(REPLAY_CAPACITY)),
+        })
     }
 }
 
@@ -50,15 +64,30 @@ pub fn router(state: AppState) -> Router {
     routes::router(state)
 }
 
-/// Runs the server until Ctrl-C or SIGTERM: the HTTP listener and the job worker.
+/// Runs the server until Ctrl-C or SIGTERM: the HTTP listener and the job worker. Shutdown is bounded: open
+/// requests get `limits.shutdown_grace`, the worker stops after its current batch (one short transaction; a step cut
+/// short is simply run again after a restart), and then this returns.
 pub async fn serve(state: AppState, addr: SocketAddr) -> anyhow::Result<()> {
+    serve_until(state, addr, shutdown_signal()).await
+}
+
+/// `serve`, stopping when `shutdown` completes instead of on a signal.
+pub async fn serve_until(
+    state: AppState,
+    addr: SocketAddr,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(jobs::worker(state.db.clone(), state.jobs_wake.clone(), stop_rx));
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    let limits = state.config.limits.clone();
+    listener::serve(listener, router(state), &limits, shutdown).await?;
     let _ = stop_tx.send(true);
-    worker.await?;
+    if tokio::time::timeout(limits.shutdown_grace, worker).await.is_err() {
+        tracing::warn!("the job worker did not stop within {} s", limits.shutdown_grace.as_secs());
+    }
+    tracing::info!("stopped");
     Ok(())
 }
 

@@ -47,7 +47,27 @@ struct Args {
     /// The built console (Trunk's dist/) to serve at `/`.
     #[arg(long, env = "SDRS_CONSOLE_DIR")]
     console_dir: Option<PathBuf>,
+    /// Serve the admin API (inventory, fault injection) at /admin/v1, for the token in SDRS_ADMIN_TOKEN
+    /// (at least 16 characters). On with --demo, whose admin token is public.
+    #[arg(long)]
+    admin: bool,
+    /// The URL clients use to reach this server, for the links of GET / and GET /v1 [default: http://LISTEN].
+    #[arg(long, env = "SDRS_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Accept AK/SK requests signed with `X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD`, whose bodies the signature then
+    /// does not cover. The official SDKs send it only for non-JSON bodies, which the SDRS API never takes.
+    #[arg(long)]
+    allow_unsigned_payload: bool,
+    /// Open connections at most; one more is answered 503 and closed.
+    #[arg(long, default_value_t = 1024)]
+    max_connections: usize,
+    /// Requests handled at once at most; one more is answered 503.
+    #[arg(long, default_value_t = 512)]
+    max_in_flight: usize,
 }
+
+/// The shortest admin token or gateway secret accepted: long enough that guessing it is hopeless.
+const MIN_SECRET_CHARS: usize = 16;
 
 /// The gateway's AK, SK and console secret: from the credentials file (refused if others may read it), else from
 /// the environment. Never printed.
@@ -78,19 +98,44 @@ fn gateway_credentials(file: Option<&std::path::Path>) -> anyhow::Result<(String
             .filter(|v| !v.is_empty())
             .ok_or_else(|| anyhow::anyhow!("gateway mode needs `{key}` in --gateway-credentials or {env}"))
     };
-    Ok((get("ak", "SDRS_GATEWAY_AK")?, get("sk", "SDRS_GATEWAY_SK")?, get("secret", "SDRS_GATEWAY_SECRET")?))
+    let secret = get("secret", "SDRS_GATEWAY_SECRET")?;
+    anyhow::ensure!(
+        secret.chars().count() >= MIN_SECRET_CHARS,
+        "the gateway's console secret must be at least {MIN_SECRET_CHARS} characters long"
+    );
+    Ok((get("ak", "SDRS_GATEWAY_AK")?, get("sk", "SDRS_GATEWAY_SK")?, secret))
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
     let args = Args::parse();
+    let runtime = tokio::runtime::Runtime::new()?;
+    let result = runtime.block_on(run(args));
+    // A database call still on the blocking pool after the grace period is abandoned; SQLite rolls back what it
+    // did not commit, and jobs resume from their last committed step.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    result
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
     let mut config = Config::new(args.database);
     config.time_scale = args.time_scale;
     config.console_dir = args.console_dir.filter(|dir| dir.join("index.html").exists());
     config.allowed_origins = args.allowed_origins;
+    config.allow_unsigned_payload = args.allow_unsigned_payload;
+    config.public_url = args.public_url.unwrap_or_else(|| format!("http://{}", args.listen));
+    config.limits.max_connections = args.max_connections;
+    config.limits.max_in_flight = args.max_in_flight;
+    if args.admin && !args.demo {
+        let token = std::env::var("SDRS_ADMIN_TOKEN").unwrap_or_default();
+        anyhow::ensure!(
+            token.chars().count() >= MIN_SECRET_CHARS,
+            "--admin needs SDRS_ADMIN_TOKEN of at least {MIN_SECRET_CHARS} characters"
+        );
+        config.admin_token = Some(token);
+    }
     for token in &args.tokens {
         let (project, token) =
             token.split_once('=').ok_or_else(|| anyhow::anyhow!("--token takes PROJECT_ID=TOKEN"))?;
@@ -128,11 +173,12 @@ async fn main() -> anyhow::Result<()> {
             println!("Seeded the demo dataset.");
         }
         println!(
-            "Demo project: {}\n  X-Auth-Token: {}\n  AK/SK: {} / {}\n  Console: http://{}/",
+            "Demo project: {}\n  X-Auth-Token: {}\n  AK/SK: {} / {}\n  Admin API X-Admin-Token: {}\n  Console: http://{}/",
             demo::PROJECT,
             demo::TOKEN,
             demo::ACCESS_KEY,
             demo::SECRET_KEY,
+            demo::ADMIN_TOKEN,
             args.listen
         );
     }

@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/001_init.sql"),
     include_str!("../migrations/002_unique_per_kind.sql"),
     include_str!("../migrations/003_resource_counts.sql"),
+    include_str!("../migrations/004_ids_per_project.sql"),
 ];
 
 /// A pool of connections to one SQLite database file in WAL mode.
@@ -136,18 +137,24 @@ pub fn insert<R: Resource>(conn: &Connection, project_id: &str, resource: &R) ->
     }
 }
 
-/// Whether any project has a resource of this kind with this id (ids are unique per kind).
-pub fn id_taken<R: Resource>(conn: &Connection, id: &str) -> ApiResult<bool> {
+/// Whether the project has a resource of this kind with this id (ids are unique per project and kind, so one
+/// project can neither probe nor squat another's ids).
+pub fn id_taken<R: Resource>(conn: &Connection, project_id: &str, id: &str) -> ApiResult<bool> {
     Ok(conn
-        .query_row("SELECT 1 FROM resources WHERE kind = ?1 AND id = ?2", params![R::KIND, id], |_| Ok(()))
+        .query_row(
+            "SELECT 1 FROM resources WHERE project_id = ?1 AND kind = ?2 AND id = ?3",
+            params![project_id, R::KIND, id],
+            |_| Ok(()),
+        )
         .optional()?
         .is_some())
 }
 
-/// Writes back a changed resource.
-pub fn update<R: Resource>(conn: &Connection, resource: &R) -> ApiResult<()> {
+/// Writes back a changed resource of the project.
+pub fn update<R: Resource>(conn: &Connection, project_id: &str, resource: &R) -> ApiResult<()> {
     let changed = conn.execute(
-        "UPDATE resources SET name = ?2, status = ?3, az = ?4, server_group_id = ?5, body = ?6 WHERE id = ?1 AND kind = ?7",
+        "UPDATE resources SET name = ?2, status = ?3, az = ?4, server_group_id = ?5, body = ?6
+         WHERE id = ?1 AND kind = ?7 AND project_id = ?8",
         params![
             resource.id(),
             resource.name(),
@@ -155,7 +162,8 @@ pub fn update<R: Resource>(conn: &Connection, resource: &R) -> ApiResult<()> {
             resource.az(),
             resource.group_id(),
             serde_json::to_string(resource)?,
-            R::KIND
+            R::KIND,
+            project_id
         ],
     )?;
     if changed != 1 {
@@ -176,9 +184,12 @@ pub fn get<R: Resource>(conn: &Connection, project_id: &str, id: &str) -> ApiRes
     body.map(|b| serde_json::from_str(&b).map_err(ApiError::from)).transpose()
 }
 
-/// Deletes a resource row.
-pub fn remove<R: Resource>(conn: &Connection, id: &str) -> ApiResult<()> {
-    conn.execute("DELETE FROM resources WHERE id = ?1 AND kind = ?2", params![id, R::KIND])?;
+/// Deletes a resource row of the project.
+pub fn remove<R: Resource>(conn: &Connection, project_id: &str, id: &str) -> ApiResult<()> {
+    conn.execute(
+        "DELETE FROM resources WHERE id = ?1 AND kind = ?2 AND project_id = ?3",
+        params![id, R::KIND, project_id],
+    )?;
     Ok(())
 }
 
@@ -262,11 +273,12 @@ pub fn list<R: Resource>(conn: &Connection, project_id: &str, filter: &ListFilte
     Ok((items, count as u64))
 }
 
-/// Every resource of a kind in a group, in insertion order.
-pub fn members<R: Resource>(conn: &Connection, server_group_id: &str) -> ApiResult<Vec<R>> {
-    let mut statement =
-        conn.prepare_cached("SELECT body FROM resources WHERE server_group_id = ?1 AND kind = ?2 ORDER BY seq")?;
-    let rows = statement.query_map(params![server_group_id, R::KIND], |row| row.get::<_, String>(0))?;
+/// Every resource of a kind in a group of the project, in insertion order.
+pub fn members<R: Resource>(conn: &Connection, project_id: &str, server_group_id: &str) -> ApiResult<Vec<R>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT body FROM resources WHERE server_group_id = ?1 AND kind = ?2 AND project_id = ?3 ORDER BY seq",
+    )?;
+    let rows = statement.query_map(params![server_group_id, R::KIND, project_id], |row| row.get::<_, String>(0))?;
     let mut items = Vec::new();
     for body in rows {
         items.push(serde_json::from_str(&body?)?);

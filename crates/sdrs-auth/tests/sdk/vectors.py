@@ -27,6 +27,8 @@ CASES = [
     ("GET", "/", [], None, {}),
     ("GET", "/v1", [], None, {}),
     ("GET", "/v1/%s/jobs/j1" % P, [], None, {"X-Auth-Token": "token-value"}),
+    # A body that is neither JSON nor BSON: the SDK signs `X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD` instead of its hash.
+    ("POST", "/v1/%s/server-groups/g1/action" % P, [], "raw bytes", {"Content-Type": "application/octet-stream"}),
 ]
 
 

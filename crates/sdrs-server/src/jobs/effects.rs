@@ -40,6 +40,7 @@ fn replication_status(status: InstanceStatus) -> ReplicationStatus {
 /// Moves a group and its members into the operation's transient status, in the submitting transaction.
 pub fn begin_group_operation(
     tx: &Transaction<'_>,
+    project: &str,
     group: &mut ServerGroup,
     operation: Operation,
     now: UnixMillis,
@@ -47,44 +48,45 @@ pub fn begin_group_operation(
     let transition = operation.transition();
     group.status = transition.transient;
     group.updated_at = resource_time(now);
-    store::update(tx, group)?;
+    store::update(tx, project, group)?;
     if let Some(members) = transition.members {
-        set_members(tx, &group.id, members.transient, None, None, now)?;
+        set_members(tx, project, &group.id, members.transient, None, None, now)?;
     }
     Ok(())
 }
 
 fn set_members(
     tx: &Transaction<'_>,
+    project: &str,
     group_id: &str,
     status: InstanceStatus,
     station: Option<PriorityStation>,
     replication_state: Option<&str>,
     now: UnixMillis,
 ) -> ApiResult<()> {
-    for mut instance in store::members::<ProtectedInstance>(tx, group_id)? {
+    for mut instance in store::members::<ProtectedInstance>(tx, project, group_id)? {
         instance.status = status;
         instance.priority_station = station.unwrap_or(instance.priority_station);
         instance.updated_at = resource_time(now);
-        store::update(tx, &instance)?;
+        store::update(tx, project, &instance)?;
     }
-    for mut pair in store::members::<Replication>(tx, group_id)? {
+    for mut pair in store::members::<Replication>(tx, project, group_id)? {
         pair.status = replication_status(status);
         pair.priority_station = station.unwrap_or(pair.priority_station);
         if let Some(state) = replication_state {
             pair.replication_status = Some(state.to_owned());
         }
         pair.updated_at = resource_time(now);
-        store::update(tx, &pair)?;
+        store::update(tx, project, &pair)?;
     }
     Ok(())
 }
 
-fn set_power(tx: &Transaction<'_>, project_id: &str, server_id: &str, power: PowerState) -> ApiResult<()> {
-    if let Some(mut server) = store::get::<NativeServer>(tx, project_id, server_id)? {
+fn set_power(tx: &Transaction<'_>, project: &str, server_id: &str, power: PowerState) -> ApiResult<()> {
+    if let Some(mut server) = store::get::<NativeServer>(tx, project, server_id)? {
         if server.power_state != PowerState::Deleted {
             server.power_state = power;
-            store::update(tx, &server)?;
+            store::update(tx, project, &server)?;
         }
     }
     Ok(())
@@ -97,7 +99,7 @@ pub fn on_step(tx: &Transaction<'_>, plan: &Plan, step: &str, now: UnixMillis) -
         (PlanKind::Group { server_group_id, .. }, "stopProductionServers" | "startDrServers") => {
             let group: ServerGroup = load(tx, project, server_group_id)?;
             let station = group.priority_station;
-            for instance in store::members::<ProtectedInstance>(tx, server_group_id)? {
+            for instance in store::members::<ProtectedInstance>(tx, project, server_group_id)? {
                 if step == "stopProductionServers" {
                     set_power(tx, project, instance.production_server(station), PowerState::Stopped)?;
                 } else {
@@ -108,7 +110,7 @@ pub fn on_step(tx: &Transaction<'_>, plan: &Plan, step: &str, now: UnixMillis) -
         (PlanKind::Group { server_group_id, requested_station, .. }, "startProductionServers") => {
             let group: ServerGroup = load(tx, project, server_group_id)?;
             let station = requested_station.unwrap_or(group.priority_station.flipped());
-            for instance in store::members::<ProtectedInstance>(tx, server_group_id)? {
+            for instance in store::members::<ProtectedInstance>(tx, project, server_group_id)? {
                 set_power(tx, project, instance.production_server(station), PowerState::Running)?;
             }
         }
@@ -149,7 +151,7 @@ pub fn on_step(tx: &Transaction<'_>, plan: &Plan, step: &str, now: UnixMillis) -
             let mut drill: DisasterRecoveryDrill = load(tx, project, drill_id)?;
             let group: ServerGroup = load(tx, project, &drill.server_group_id)?;
             drill.drill_servers.clear();
-            for instance in store::members::<ProtectedInstance>(tx, &drill.server_group_id)? {
+            for instance in store::members::<ProtectedInstance>(tx, project, &drill.server_group_id)? {
                 let dr_id = instance.dr_server(group.priority_station);
                 let Some(dr) = store::get::<NativeServer>(tx, project, dr_id)? else { continue };
                 let drill_server = NativeServer {
@@ -166,7 +168,7 @@ pub fn on_step(tx: &Transaction<'_>, plan: &Plan, step: &str, now: UnixMillis) -
                     .push(DrillServer { protected_instance: instance.id.clone(), drill_server_id: drill_server.id });
             }
             drill.updated_at = resource_time(now);
-            store::update(tx, &drill)?;
+            store::update(tx, project, &drill)?;
         }
         _ => {}
     }
@@ -181,7 +183,7 @@ fn adjust_counter(tx: &Transaction<'_>, project: &str, group_id: &str, field: &s
             _ => &mut group.disaster_recovery_drill_num,
         };
         *counter = counter.saturating_add_signed(delta);
-        store::update(tx, &group)?;
+        store::update(tx, project, &group)?;
     }
     Ok(())
 }
@@ -192,7 +194,7 @@ pub fn on_success(tx: &Transaction<'_>, plan: &Plan, job: &mut Job, now: UnixMil
     let stamp = resource_time(now);
     match &plan.kind {
         PlanKind::Group { operation: Operation::Delete, server_group_id, .. } => {
-            store::remove::<ServerGroup>(tx, server_group_id)?;
+            store::remove::<ServerGroup>(tx, project, server_group_id)?;
         }
         PlanKind::Group { operation, server_group_id, requested_station } => {
             let mut group: ServerGroup = load(tx, project, server_group_id)?;
@@ -203,7 +205,7 @@ pub fn on_success(tx: &Transaction<'_>, plan: &Plan, job: &mut Job, now: UnixMil
                 group.progress = 100;
             }
             group.updated_at = stamp;
-            store::update(tx, &group)?;
+            store::update(tx, project, &group)?;
             if let Some(members) = transition.members {
                 let replicating = match operation {
                     Operation::Disable | Operation::Failover => "active-stopped",
@@ -211,6 +213,7 @@ pub fn on_success(tx: &Transaction<'_>, plan: &Plan, job: &mut Job, now: UnixMil
                 };
                 set_members(
                     tx,
+                    project,
                     server_group_id,
                     members.success,
                     Some(group.priority_station),
@@ -225,22 +228,22 @@ pub fn on_success(tx: &Transaction<'_>, plan: &Plan, job: &mut Job, now: UnixMil
             instance.status = member_status_on_create(group.status);
             instance.progress = 100;
             instance.updated_at = stamp;
-            store::update(tx, &instance)?;
+            store::update(tx, project, &instance)?;
             job.entities.native_server_id = Some(instance.dr_server(group.priority_station).to_owned());
         }
         PlanKind::DeleteInstance { protected_instance_id, delete_target_server } => {
             let instance: ProtectedInstance = load(tx, project, protected_instance_id)?;
             let group: ServerGroup = load(tx, project, &instance.server_group_id)?;
-            for mut pair in store::members::<Replication>(tx, &instance.server_group_id)? {
+            for mut pair in store::members::<Replication>(tx, project, &instance.server_group_id)? {
                 if pair.attachment.iter().any(|a| a.protected_instance == instance.id) {
                     pair.attachment.retain(|a| a.protected_instance != instance.id);
-                    store::update(tx, &pair)?;
+                    store::update(tx, project, &pair)?;
                 }
             }
             if *delete_target_server {
-                store::remove::<NativeServer>(tx, instance.dr_server(group.priority_station))?;
+                store::remove::<NativeServer>(tx, project, instance.dr_server(group.priority_station))?;
             }
-            store::remove::<ProtectedInstance>(tx, &instance.id)?;
+            store::remove::<ProtectedInstance>(tx, project, &instance.id)?;
             adjust_counter(tx, project, &instance.server_group_id, "instances", -1)?;
         }
         PlanKind::CreateReplication { replication_id, .. } => {
@@ -251,7 +254,7 @@ pub fn on_success(tx: &Transaction<'_>, plan: &Plan, job: &mut Job, now: UnixMil
                 Some(if pair.status == ReplicationStatus::Protected { "active" } else { "inactive" }.to_owned());
             pair.progress = 100;
             pair.updated_at = stamp;
-            store::update(tx, &pair)?;
+            store::update(tx, project, &pair)?;
         }
         PlanKind::DeleteReplication { replication_id, delete_target_volume } => {
             let pair: Replication = load(tx, project, replication_id)?;
@@ -259,10 +262,10 @@ pub fn on_success(tx: &Transaction<'_>, plan: &Plan, job: &mut Job, now: UnixMil
                 if let Some((production, dr)) = pair.volume_pair() {
                     let group: ServerGroup = load(tx, project, &pair.server_group_id)?;
                     let dr_disk = if group.priority_station == PriorityStation::Source { dr } else { production };
-                    store::remove::<NativeDisk>(tx, dr_disk)?;
+                    store::remove::<NativeDisk>(tx, project, dr_disk)?;
                 }
             }
-            store::remove::<Replication>(tx, &pair.id)?;
+            store::remove::<Replication>(tx, project, &pair.id)?;
             adjust_counter(tx, project, &pair.server_group_id, "replications", -1)?;
         }
         PlanKind::ExpandReplication { replication_id, new_size, previous_status } => {
@@ -274,11 +277,11 @@ pub fn on_success(tx: &Transaction<'_>, plan: &Plan, job: &mut Job, now: UnixMil
                 for disk_id in [a.to_owned(), b.to_owned()] {
                     if let Some(mut disk) = store::get::<NativeDisk>(tx, project, &disk_id)? {
                         disk.size_gb = *new_size;
-                        store::update(tx, &disk)?;
+                        store::update(tx, project, &disk)?;
                     }
                 }
             }
-            store::update(tx, &pair)?;
+            store::update(tx, project, &pair)?;
         }
         PlanKind::Attach { protected_instance_id, replication_id, device, previous_instance, previous_replication } => {
             let mut instance: ProtectedInstance = load(tx, project, protected_instance_id)?;
@@ -290,8 +293,8 @@ pub fn on_success(tx: &Transaction<'_>, plan: &Plan, job: &mut Job, now: UnixMil
             pair.status = *previous_replication;
             instance.updated_at = stamp.clone();
             pair.updated_at = stamp;
-            store::update(tx, &instance)?;
-            store::update(tx, &pair)?;
+            store::update(tx, project, &instance)?;
+            store::update(tx, project, &pair)?;
         }
         PlanKind::Detach { protected_instance_id, replication_id, previous_instance, previous_replication } => {
             let mut instance: ProtectedInstance = load(tx, project, protected_instance_id)?;
@@ -300,29 +303,30 @@ pub fn on_success(tx: &Transaction<'_>, plan: &Plan, job: &mut Job, now: UnixMil
             pair.attachment.retain(|a| a.protected_instance != instance.id);
             instance.status = *previous_instance;
             pair.status = *previous_replication;
-            store::update(tx, &instance)?;
-            store::update(tx, &pair)?;
+            store::update(tx, project, &instance)?;
+            store::update(tx, project, &pair)?;
         }
         PlanKind::CreateDrill { drill_id } => {
             let mut drill: DisasterRecoveryDrill = load(tx, project, drill_id)?;
             drill.status = DrillStatus::Available;
             drill.updated_at = stamp;
-            store::update(tx, &drill)?;
+            store::update(tx, project, &drill)?;
             job.entities.disaster_recovery_drill_id = Some(drill.id.clone());
         }
         PlanKind::DeleteDrill { drill_id } => {
             let drill: DisasterRecoveryDrill = load(tx, project, drill_id)?;
             for server in &drill.drill_servers {
-                store::remove::<NativeServer>(tx, &server.drill_server_id)?;
+                store::remove::<NativeServer>(tx, project, &server.drill_server_id)?;
             }
-            store::remove::<DisasterRecoveryDrill>(tx, drill_id)?;
+            store::remove::<DisasterRecoveryDrill>(tx, project, drill_id)?;
             adjust_counter(tx, project, &drill.server_group_id, "drills", -1)?;
         }
     }
     Ok(())
 }
 
-/// Applies a job's failure: error statuses, and a task-centre entry.
+/// Applies a job's failure: error statuses, and a task-centre entry. A resource that is gone is skipped (the
+/// failure is still recorded), so that failing a job can itself never fail on what made the job fail.
 pub fn on_failure(
     tx: &Transaction<'_>,
     plan: &Plan,
@@ -333,69 +337,101 @@ pub fn on_failure(
 ) -> ApiResult<()> {
     let project = plan.project_id.as_str();
     let stamp = resource_time(now);
+    let found =
+        |resource: Option<(String, String)>, id: &str| resource.unwrap_or_else(|| (id.to_owned(), String::new()));
     let (resource_id, resource_name) = match &plan.kind {
         PlanKind::Group { operation, server_group_id, .. } => {
-            let mut group: ServerGroup = load(tx, project, server_group_id)?;
-            let transition = operation.transition();
-            group.status = transition.failure;
-            group.updated_at = stamp;
-            store::update(tx, &group)?;
-            if let Some(members) = transition.members {
-                set_members(tx, server_group_id, members.failure, None, None, now)?;
-            }
-            (group.id, group.name)
+            let group = store::get::<ServerGroup>(tx, project, server_group_id)?.map(|mut group| {
+                let transition = operation.transition();
+                group.status = transition.failure;
+                group.updated_at = stamp.clone();
+                (group, transition.members)
+            });
+            let named = match group {
+                Some((group, members)) => {
+                    store::update(tx, project, &group)?;
+                    if let Some(members) = members {
+                        set_members(tx, project, server_group_id, members.failure, None, None, now)?;
+                    }
+                    Some((group.id, group.name))
+                }
+                None => None,
+            };
+            found(named, server_group_id)
         }
         PlanKind::CreateInstance { protected_instance_id } | PlanKind::DeleteInstance { protected_instance_id, .. } => {
-            let mut instance: ProtectedInstance = load(tx, project, protected_instance_id)?;
-            instance.status = if matches!(plan.kind, PlanKind::CreateInstance { .. }) {
-                InstanceStatus::Error
-            } else {
-                InstanceStatus::ErrorDeleting
+            let named = match store::get::<ProtectedInstance>(tx, project, protected_instance_id)? {
+                Some(mut instance) => {
+                    instance.status = if matches!(plan.kind, PlanKind::CreateInstance { .. }) {
+                        InstanceStatus::Error
+                    } else {
+                        InstanceStatus::ErrorDeleting
+                    };
+                    instance.updated_at = stamp;
+                    store::update(tx, project, &instance)?;
+                    Some((instance.id, instance.name))
+                }
+                None => None,
             };
-            instance.updated_at = stamp;
-            store::update(tx, &instance)?;
-            (instance.id, instance.name)
+            found(named, protected_instance_id)
         }
         PlanKind::CreateReplication { replication_id, .. }
         | PlanKind::DeleteReplication { replication_id, .. }
         | PlanKind::ExpandReplication { replication_id, .. } => {
-            let mut pair: Replication = load(tx, project, replication_id)?;
-            pair.status = match plan.kind {
-                PlanKind::CreateReplication { .. } => ReplicationStatus::Error,
-                PlanKind::DeleteReplication { .. } => ReplicationStatus::ErrorDeleting,
-                _ => ReplicationStatus::ErrorExtending,
+            let named = match store::get::<Replication>(tx, project, replication_id)? {
+                Some(mut pair) => {
+                    pair.status = match plan.kind {
+                        PlanKind::CreateReplication { .. } => ReplicationStatus::Error,
+                        PlanKind::DeleteReplication { .. } => ReplicationStatus::ErrorDeleting,
+                        _ => ReplicationStatus::ErrorExtending,
+                    };
+                    if pair.status == ReplicationStatus::Error {
+                        pair.failure_detail = Some(code.as_str().to_owned());
+                    }
+                    pair.updated_at = stamp;
+                    store::update(tx, project, &pair)?;
+                    Some((pair.id, pair.name))
+                }
+                None => None,
             };
-            if pair.status == ReplicationStatus::Error {
-                pair.failure_detail = Some(code.as_str().to_owned());
-            }
-            pair.updated_at = stamp;
-            store::update(tx, &pair)?;
-            (pair.id, pair.name)
+            found(named, replication_id)
         }
         PlanKind::Attach { protected_instance_id, replication_id, previous_instance, .. }
         | PlanKind::Detach { protected_instance_id, replication_id, previous_instance, .. } => {
-            let mut instance: ProtectedInstance = load(tx, project, protected_instance_id)?;
-            let mut pair: Replication = load(tx, project, replication_id)?;
-            instance.status = *previous_instance;
-            pair.status = if matches!(plan.kind, PlanKind::Attach { .. }) {
-                ReplicationStatus::ErrorAttaching
-            } else {
-                ReplicationStatus::ErrorDetaching
+            let instance = store::get::<ProtectedInstance>(tx, project, protected_instance_id)?;
+            if let Some(mut pair) = store::get::<Replication>(tx, project, replication_id)? {
+                pair.status = if matches!(plan.kind, PlanKind::Attach { .. }) {
+                    ReplicationStatus::ErrorAttaching
+                } else {
+                    ReplicationStatus::ErrorDetaching
+                };
+                store::update(tx, project, &pair)?;
+            }
+            let named = match instance {
+                Some(mut instance) => {
+                    instance.status = *previous_instance;
+                    store::update(tx, project, &instance)?;
+                    Some((instance.id, instance.name))
+                }
+                None => None,
             };
-            store::update(tx, &instance)?;
-            store::update(tx, &pair)?;
-            (instance.id, instance.name)
+            found(named, protected_instance_id)
         }
         PlanKind::CreateDrill { drill_id } | PlanKind::DeleteDrill { drill_id } => {
-            let mut drill: DisasterRecoveryDrill = load(tx, project, drill_id)?;
-            drill.status = if matches!(plan.kind, PlanKind::CreateDrill { .. }) {
-                DrillStatus::Error
-            } else {
-                DrillStatus::ErrorDeleting
+            let named = match store::get::<DisasterRecoveryDrill>(tx, project, drill_id)? {
+                Some(mut drill) => {
+                    drill.status = if matches!(plan.kind, PlanKind::CreateDrill { .. }) {
+                        DrillStatus::Error
+                    } else {
+                        DrillStatus::ErrorDeleting
+                    };
+                    drill.updated_at = stamp;
+                    store::update(tx, project, &drill)?;
+                    Some((drill.id, drill.name))
+                }
+                None => None,
             };
-            drill.updated_at = stamp;
-            store::update(tx, &drill)?;
-            (drill.id, drill.name)
+            found(named, drill_id)
         }
     };
     let (failure_status, resource_type) = plan.kind.failure_labels();
@@ -416,7 +452,7 @@ pub fn on_failure(
         params![
             job.job_id, // the task centre addresses a failure by its job's id
             project,
-            plan.kind.server_group_id(tx)?,
+            plan.kind.server_group_id(tx, project)?,
             serde_json::to_string(&failure)?
         ],
     )?;

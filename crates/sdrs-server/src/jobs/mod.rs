@@ -108,8 +108,59 @@ pub fn recent_for_group(conn: &Connection, server_group_id: &str, limit: u32) ->
     rows.map(|body| from_json(&body?)).collect()
 }
 
-/// Advances one job as far as `now` allows, in one transaction. Returns whether it changed.
+/// Advances one job as far as `now` allows, inside the caller's transaction. Returns whether it changed.
+///
+/// A step that raises an error (a bug, a resource that vanished) is not retried forever: the job's own changes are
+/// rolled back to a savepoint and the job ends `FAIL` with its failure code, its resources in their `error-*`
+/// statuses. Only an error of the database itself (busy, I/O, full, read-only) is returned, for the worker to retry.
 pub fn advance(tx: &Transaction<'_>, job_id: &str, now: UnixMillis) -> ApiResult<bool> {
+    tx.execute_batch("SAVEPOINT advance_job")?;
+    let advanced = match advance_unguarded(tx, job_id, now) {
+        Ok(changed) => Ok(changed),
+        Err(error) if is_database_failure(&error) => Err(error),
+        Err(error) => {
+            tx.execute_batch("ROLLBACK TO advance_job")?;
+            tracing::warn!(job_id, error = %format!("{error:#}"), "a job step raised an error; the job fails");
+            fail_after_error(tx, job_id, &error, now).map(|()| true)
+        }
+    };
+    match advanced {
+        Ok(changed) => {
+            tx.execute_batch("RELEASE advance_job")?;
+            Ok(changed)
+        }
+        Err(error) => {
+            tx.execute_batch("ROLLBACK TO advance_job; RELEASE advance_job")?;
+            Err(error)
+        }
+    }
+}
+
+/// Whether an error is the database's own (retry later) rather than the job's (fail the job).
+pub fn is_database_failure(error: &ApiError) -> bool {
+    use r2d2_sqlite::rusqlite::{Error, ErrorCode as Sqlite};
+    let ApiError::Internal(error) = error else { return false };
+    if error.downcast_ref::<r2d2::Error>().is_some() {
+        return true;
+    }
+    matches!(
+        error.downcast_ref::<Error>(),
+        Some(Error::SqliteFailure(failure, _)) if matches!(
+            failure.code,
+            Sqlite::DatabaseBusy
+                | Sqlite::DatabaseLocked
+                | Sqlite::SystemIoFailure
+                | Sqlite::DiskFull
+                | Sqlite::ReadOnly
+                | Sqlite::DatabaseCorrupt
+                | Sqlite::NotADatabase
+                | Sqlite::CannotOpen
+                | Sqlite::OutOfMemory
+        )
+    )
+}
+
+fn load_unfinished(tx: &Transaction<'_>, job_id: &str) -> ApiResult<Option<(Job, Plan, i64)>> {
     let row: Option<(String, String, i64)> = tx
         .query_row(
             "SELECT body, plan, run_after FROM jobs WHERE job_id = ?1 AND status IN ('INIT', 'RUNNING')",
@@ -117,12 +168,22 @@ pub fn advance(tx: &Transaction<'_>, job_id: &str, now: UnixMillis) -> ApiResult
             |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
         )
         .optional()?;
-    let Some((body, plan, run_after)) = row else { return Ok(false) };
+    row.map(|(body, plan, run_after)| Ok((from_json(&body)?, from_json(&plan)?, run_after))).transpose()
+}
+
+fn store_job(tx: &Transaction<'_>, job: &Job, plan: &Plan, next_run: UnixMillis) -> ApiResult<()> {
+    tx.execute(
+        "UPDATE jobs SET status = ?2, run_after = ?3, body = ?4, plan = ?5 WHERE job_id = ?1",
+        params![job.job_id, job.status.as_str(), next_run, serde_json::to_string(job)?, serde_json::to_string(plan)?],
+    )?;
+    Ok(())
+}
+
+fn advance_unguarded(tx: &Transaction<'_>, job_id: &str, now: UnixMillis) -> ApiResult<bool> {
+    let Some((mut job, mut plan, run_after)) = load_unfinished(tx, job_id)? else { return Ok(false) };
     if run_after > now {
         return Ok(false);
     }
-    let mut job: Job = from_json(&body)?;
-    let mut plan: Plan = from_json(&plan)?;
     let mut next_run = now;
     loop {
         if job.status == JobStatus::Init {
@@ -136,14 +197,13 @@ pub fn advance(tx: &Transaction<'_>, job_id: &str, now: UnixMillis) -> ApiResult
         }
         // The current step has run its time: apply it, unless a fault was injected for it.
         let step = plan.steps[plan.next_step].clone();
-        if let Some((code, reason)) = take_fault(tx, &plan, &step)? {
-            effects::on_failure(tx, &plan, &mut job, code, &reason, now)?;
-            finish_sub_job(&mut job, plan.next_step, JobStatus::Fail, now);
-            job.status = JobStatus::Fail;
-            job.end_time = Some(job_time(now));
-            job.error_code = Some(code.as_str().to_owned());
-            job.fail_reason = Some(reason);
-            break;
+        match take_fault(tx, &plan, &step)? {
+            Some(InjectedFault::Failure { code, reason }) => {
+                fail_job(tx, &plan, &mut job, code, reason, now)?;
+                break;
+            }
+            Some(InjectedFault::Error { reason }) => return Err(ApiError::Internal(anyhow::anyhow!(reason))),
+            None => {}
         }
         effects::on_step(tx, &plan, &step, now)?;
         finish_sub_job(&mut job, plan.next_step, JobStatus::Success, now);
@@ -160,11 +220,43 @@ pub fn advance(tx: &Transaction<'_>, job_id: &str, now: UnixMillis) -> ApiResult
             break;
         }
     }
-    tx.execute(
-        "UPDATE jobs SET status = ?2, run_after = ?3, body = ?4, plan = ?5 WHERE job_id = ?1",
-        params![job_id, job.status.as_str(), next_run, serde_json::to_string(&job)?, serde_json::to_string(&plan)?],
-    )?;
+    store_job(tx, &job, &plan, next_run)?;
     Ok(true)
+}
+
+/// Ends a job as `FAIL` at its current step: error statuses, the task-centre entry, the failed sub-job.
+fn fail_job(
+    tx: &Transaction<'_>,
+    plan: &Plan,
+    job: &mut Job,
+    code: ErrorCode,
+    reason: String,
+    now: UnixMillis,
+) -> ApiResult<()> {
+    effects::on_failure(tx, plan, job, code, &reason, now)?;
+    finish_sub_job(job, plan.next_step, JobStatus::Fail, now);
+    job.status = JobStatus::Fail;
+    job.end_time = Some(job_time(now));
+    job.error_code = Some(code.as_str().to_owned());
+    job.fail_reason = Some(reason);
+    Ok(())
+}
+
+/// A step raised `error`: the job fails with its kind's failure code, in the caller's (clean) savepoint.
+fn fail_after_error(tx: &Transaction<'_>, job_id: &str, error: &ApiError, now: UnixMillis) -> ApiResult<()> {
+    let Some((mut job, plan, _)) = load_unfinished(tx, job_id)? else { return Ok(()) };
+    if job.status == JobStatus::Init {
+        job.status = JobStatus::Running;
+        job.begin_time = Some(job_time(now));
+    }
+    let step = plan.steps.get(plan.next_step).map_or("?", String::as_str);
+    let detail = match error {
+        ApiError::Internal(error) => format!("{error:#}"),
+        other => other.to_string(),
+    };
+    let reason = format!("step {step} could not run: {detail}");
+    fail_job(tx, &plan, &mut job, plan.kind.failure_code(), reason, now)?;
+    store_job(tx, &job, &plan, now)
 }
 
 fn sub_job(job: &mut Job, index: usize) -> Option<&mut Job> {
@@ -185,23 +277,35 @@ fn finish_sub_job(job: &mut Job, index: usize, status: JobStatus, now: UnixMilli
     }
 }
 
+/// What an armed fault does to the step it catches.
+enum InjectedFault {
+    /// The step reports a failure with this code, as a cloud service would.
+    Failure { code: ErrorCode, reason: String },
+    /// The step raises an error, as a bug or a vanished resource would.
+    Error { reason: String },
+}
+
 /// Consumes an injected fault for this job's group (or any group) and step, if one is armed.
-fn take_fault(tx: &Transaction<'_>, plan: &Plan, step: &str) -> ApiResult<Option<(ErrorCode, String)>> {
-    let group = plan.kind.server_group_id(tx)?;
-    let fault: Option<(i64, String, String)> = tx
+fn take_fault(tx: &Transaction<'_>, plan: &Plan, step: &str) -> ApiResult<Option<InjectedFault>> {
+    let group = plan.kind.server_group_id(tx, &plan.project_id)?;
+    let fault: Option<(i64, String, String, bool)> = tx
         .query_row(
-            "SELECT id, error_code, fail_reason FROM faults
+            "SELECT id, error_code, fail_reason, raise_error FROM faults
              WHERE project_id = ?1 AND step = ?2 AND remaining > 0 AND (server_group_id IS NULL OR server_group_id = ?3)
              ORDER BY id LIMIT 1",
             params![plan.project_id, step, group],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
         )
         .optional()?;
-    let Some((id, code, reason)) = fault else { return Ok(None) };
+    let Some((id, code, reason, raise_error)) = fault else { return Ok(None) };
     tx.execute("UPDATE faults SET remaining = remaining - 1 WHERE id = ?1", params![id])?;
+    if raise_error {
+        let reason = if reason.is_empty() { format!("injected error at {step}") } else { reason };
+        return Ok(Some(InjectedFault::Error { reason }));
+    }
     let code = ErrorCode::parse(&code).unwrap_or_else(|| plan.kind.failure_code());
     let reason = if reason.is_empty() { format!("{step} failed: {}", code.message()) } else { reason };
-    Ok(Some((code, reason)))
+    Ok(Some(InjectedFault::Failure { code, reason }))
 }
 
 /// Job ids whose next step is due at `now`, oldest first.
@@ -221,7 +325,8 @@ pub fn next_due(conn: &Connection) -> ApiResult<Option<UnixMillis>> {
 /// Jobs advanced per write transaction: small, so API writes waiting for the lock are not held up for long.
 const JOBS_PER_TRANSACTION: u32 = 64;
 
-/// Runs every step that is due now, a few jobs per transaction.
+/// Runs every step that is due now, a few jobs per transaction. A job's own error fails that job only (see
+/// `advance`); an error of the database aborts the batch and is returned.
 pub async fn run_due(db: &Db, now: UnixMillis) -> ApiResult<usize> {
     let mut advanced = 0;
     loop {
@@ -245,22 +350,39 @@ pub async fn run_due(db: &Db, now: UnixMillis) -> ApiResult<usize> {
     }
 }
 
-/// The background worker: advances due jobs, sleeping until the next is due or a new job is submitted.
+/// How long the worker waits after its own error: doubling from half a second to half a minute.
+fn backoff(failures: u32) -> Duration {
+    Duration::from_millis(500u64.saturating_mul(1 << failures.min(6))).min(Duration::from_secs(30))
+}
+
+/// The background worker: advances due jobs, sleeping until the next is due or a new job is submitted. It returns
+/// as soon as `shutdown` changes, between two batches (a batch is one short transaction).
 pub async fn worker(db: Db, wake: Arc<Notify>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    let mut failures = 0u32;
     loop {
         let now = crate::now_millis();
-        if let Err(error) = run_due(&db, now).await {
-            tracing::error!(error = %error, "job worker step failed; retrying");
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            continue;
-        }
-        let wait = match db.call(|conn| next_due(conn)).await {
-            Ok(Some(at)) => Duration::from_millis((at - crate::now_millis()).clamp(1, 1000) as u64),
-            Ok(None) => Duration::from_secs(1),
-            Err(_) => Duration::from_millis(500),
+        let wait = match run_due(&db, now).await {
+            Ok(_) => {
+                if failures > 0 {
+                    tracing::info!("job worker recovered after {failures} failed attempt(s)");
+                }
+                failures = 0;
+                match db.call(|conn| next_due(conn)).await {
+                    Ok(Some(at)) => Duration::from_millis((at - crate::now_millis()).clamp(1, 1000) as u64),
+                    Ok(None) => Duration::from_secs(1),
+                    Err(_) => backoff(0),
+                }
+            }
+            Err(error) => {
+                let wait = backoff(failures);
+                // Once per doubling, not twice a second: the log stays readable while the disk is full.
+                tracing::error!(error = %error, retry_in_ms = wait.as_millis() as u64, "job worker could not reach the database");
+                failures = failures.saturating_add(1);
+                wait
+            }
         };
         tokio::select! {
-            _ = wake.notified() => {}
+            _ = wake.notified(), if failures == 0 => {}
             _ = tokio::time::sleep(wait) => {}
             _ = shutdown.changed() => return,
         }

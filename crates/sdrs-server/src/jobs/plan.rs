@@ -127,13 +127,15 @@ impl PlanKind {
     }
 
     /// The group the job belongs to (for fault injection and the task centre).
-    pub fn server_group_id(&self, tx: &Transaction<'_>) -> ApiResult<Option<String>> {
+    pub fn server_group_id(&self, tx: &Transaction<'_>, project_id: &str) -> ApiResult<Option<String>> {
         let group_of = |kind: &str, id: &str| -> ApiResult<Option<String>> {
             use r2d2_sqlite::rusqlite::OptionalExtension;
             Ok(tx
-                .query_row("SELECT server_group_id FROM resources WHERE id = ?1 AND kind = ?2", [id, kind], |row| {
-                    row.get::<_, Option<String>>(0)
-                })
+                .query_row(
+                    "SELECT server_group_id FROM resources WHERE project_id = ?1 AND kind = ?2 AND id = ?3",
+                    [project_id, kind, id],
+                    |row| row.get::<_, Option<String>>(0),
+                )
                 .optional()?
                 .flatten())
         };

@@ -55,7 +55,36 @@ pub struct ServerList {
 }
 
 fn invalid_id(id: &str) -> bool {
-    id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    !sdrs_core::request::is_resource_id(id)
+}
+
+/// Admin input is held to the API's own rules: names as SDRS names, ids and AZs in the id alphabet, free text short
+/// and printable. Nothing else is stored, so no 900 KB name, NUL or terminal escape reaches a page or a log.
+fn check_name(name: &str) -> ApiResult<()> {
+    sdrs_core::request::ResourceName::parse(name).map(|_| ()).map_err(super::refuse)
+}
+
+fn check_id(field: &str, value: &str) -> ApiResult<()> {
+    if invalid_id(value) {
+        return Err(ApiError::code(
+            ErrorCode::SDRS_0201,
+            format!("{field} must be 1 to 64 letters, digits, `-` or `_`"),
+        ));
+    }
+    Ok(())
+}
+
+/// Longest free text (a fault's reason) accepted.
+const MAX_TEXT_BYTES: usize = 255;
+
+fn check_text(field: &str, value: &str) -> ApiResult<()> {
+    if value.len() > MAX_TEXT_BYTES || value.chars().any(char::is_control) {
+        return Err(ApiError::code(
+            ErrorCode::SDRS_0201,
+            format!("{field} must be at most {MAX_TEXT_BYTES} bytes of printable text"),
+        ));
+    }
+    Ok(())
 }
 
 pub async fn list_servers(State(state): State<AppState>, Ids(project): Ids<String>) -> ApiResult<Json<ServerList>> {
@@ -72,8 +101,11 @@ pub async fn create_server(
     let request: NewServer = body(&bytes)?;
     let id = request.id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     if invalid_id(&id) {
-        return Err(ApiError::code(ErrorCode::SDRS_0210, format!("server id `{id}`")));
+        return Err(ApiError::code(ErrorCode::SDRS_0210, "a server id is 1 to 64 letters, digits, `-` or `_`"));
     }
+    check_name(&request.name)?;
+    check_id("availability_zone", &request.availability_zone)?;
+    check_id("vpc_id", &request.vpc_id)?;
     let server = NativeServer {
         id,
         name: request.name,
@@ -89,7 +121,7 @@ pub async fn create_server(
     state
         .db
         .write(move |tx| {
-            if store::id_taken::<NativeServer>(tx, &stored.id)? {
+            if store::id_taken::<NativeServer>(tx, &project, &stored.id)? {
                 return Err(ApiError::code(ErrorCode::SDRS_0210, format!("server `{}` exists already", stored.id)));
             }
             store::insert(tx, &project, &stored)
@@ -127,6 +159,9 @@ pub async fn update_server(
     bytes: Bytes,
 ) -> ApiResult<Json<ServerResponse>> {
     let change: ServerChange = body(&bytes)?;
+    if let Some(name) = &change.name {
+        check_name(name)?;
+    }
     let server = state
         .db
         .write(move |tx| {
@@ -139,7 +174,7 @@ pub async fn update_server(
             }
             server.password_changed = change.password_changed.unwrap_or(server.password_changed);
             server.name = change.name.unwrap_or(server.name);
-            store::update(tx, &server)?;
+            store::update(tx, &project, &server)?;
             Ok(server)
         })
         .await?;
@@ -157,7 +192,7 @@ pub async fn delete_server(
         .write(move |tx| {
             let mut server = server_or_404(tx, &project, &id)?;
             server.power_state = PowerState::Deleted;
-            store::update(tx, &server)?;
+            store::update(tx, &project, &server)?;
             mark_instances_invalid(tx, &project, &id)
         })
         .await?;
@@ -170,7 +205,7 @@ fn mark_instances_invalid(tx: &store::Connection, project: &str, server_id: &str
     for mut instance in instances {
         if instance.source_server == server_id || instance.target_server == server_id {
             instance.status = InstanceStatus::Invalid;
-            store::update(tx, &instance)?;
+            store::update(tx, project, &instance)?;
         }
     }
     Ok(())
@@ -229,7 +264,14 @@ pub async fn create_disk(
     let request: NewDisk = body(&bytes)?;
     let id = request.id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     if invalid_id(&id) {
-        return Err(ApiError::code(ErrorCode::SDRS_0211, format!("disk id `{id}`")));
+        return Err(ApiError::code(ErrorCode::SDRS_0211, "a disk id is 1 to 64 letters, digits, `-` or `_`"));
+    }
+    check_name(&request.name)?;
+    check_id("availability_zone", &request.availability_zone)?;
+    check_id("volume_type", &request.volume_type)?;
+    check_id("status", &request.status)?;
+    if let Some(server) = &request.server_id {
+        check_id("server_id", server)?;
     }
     if request.size_gb == 0 {
         return Err(ApiError::code(ErrorCode::SDRS_0201, "size_gb must be positive"));
@@ -249,7 +291,7 @@ pub async fn create_disk(
     state
         .db
         .write(move |tx| {
-            if store::id_taken::<NativeDisk>(tx, &stored.id)? {
+            if store::id_taken::<NativeDisk>(tx, &project, &stored.id)? {
                 return Err(ApiError::code(ErrorCode::SDRS_0211, format!("disk `{}` exists already", stored.id)));
             }
             store::insert(tx, &project, &stored)
@@ -258,7 +300,8 @@ pub async fn create_disk(
     Ok((StatusCode::CREATED, Json(DiskResponse { disk })))
 }
 
-/// Deletes a disk natively; a replication pair using it turns `invalid`.
+/// Deletes a disk that no replication pair uses. A disk a pair uses is refused (`SDRS.1811`): a job running on the
+/// pair would find it gone. To simulate a disk deleted behind SDRS's back, `PATCH` its status to `deleted`.
 pub async fn delete_disk(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
@@ -266,20 +309,65 @@ pub async fn delete_disk(
     state
         .db
         .write(move |tx| {
-            store::get::<NativeDisk>(tx, &project, &id)?
-                .ok_or_else(|| ApiError::code(ErrorCode::SDRS_1803, format!("no disk `{id}`")))?;
-            store::remove::<NativeDisk>(tx, &id)?;
-            let filter = ListFilter { limit: u32::MAX, ..ListFilter::default() };
-            for mut pair in store::list::<Replication>(tx, &project, &filter)?.0 {
-                if pair.volume_ids.split(',').any(|v| v == id) {
-                    pair.status = ReplicationStatus::Invalid;
-                    store::update(tx, &pair)?;
-                }
+            disk_or_404(tx, &project, &id)?;
+            if let Some(pair) = pairs_using_disk(tx, &project, &id)?.first() {
+                return Err(ApiError::code(
+                    ErrorCode::SDRS_1811,
+                    format!(
+                        "disk `{id}` is used by replication pair `{}`; delete the pair first, or PATCH the disk's \
+                         status to `deleted` to simulate a native deletion",
+                        pair.id
+                    ),
+                ));
             }
-            Ok(())
+            store::remove::<NativeDisk>(tx, &project, &id)
         })
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+fn disk_or_404(conn: &store::Connection, project: &str, id: &str) -> ApiResult<NativeDisk> {
+    store::get::<NativeDisk>(conn, project, id)?
+        .ok_or_else(|| ApiError::code(ErrorCode::SDRS_1803, format!("no disk `{id}`")))
+}
+
+fn pairs_using_disk(conn: &store::Connection, project: &str, disk_id: &str) -> ApiResult<Vec<Replication>> {
+    let filter = ListFilter { limit: u32::MAX, ..ListFilter::default() };
+    let (pairs, _) = store::list::<Replication>(conn, project, &filter)?;
+    Ok(pairs.into_iter().filter(|pair| pair.volume_ids.split(',').any(|v| v == disk_id)).collect())
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DiskChange {
+    /// `deleted` simulates a deletion through the native interface: the row stays, pairs using it turn `invalid`.
+    pub status: String,
+}
+
+/// Changes a disk's status; `deleted` turns every replication pair using it `invalid`.
+pub async fn update_disk(
+    State(state): State<AppState>,
+    Ids((project, id)): Ids<(String, String)>,
+    bytes: Bytes,
+) -> ApiResult<Json<DiskResponse>> {
+    let change: DiskChange = body(&bytes)?;
+    check_id("status", &change.status)?;
+    let disk = state
+        .db
+        .write(move |tx| {
+            let mut disk = disk_or_404(tx, &project, &id)?;
+            disk.status = change.status;
+            store::update(tx, &project, &disk)?;
+            if disk.status == "deleted" {
+                for mut pair in pairs_using_disk(tx, &project, &id)? {
+                    pair.status = ReplicationStatus::Invalid;
+                    store::update(tx, &project, &pair)?;
+                }
+            }
+            Ok(disk)
+        })
+        .await?;
+    Ok(Json(DiskResponse { disk }))
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -300,7 +388,7 @@ pub async fn update_replication(
         .write(move |tx| {
             let mut pair = replication_or_404(tx, &project, &id)?;
             pair.fault_level = change.fault_level.as_str().to_owned();
-            store::update(tx, &pair)?;
+            store::update(tx, &project, &pair)?;
             Ok(pair)
         })
         .await?;
@@ -320,6 +408,10 @@ pub struct Fault {
     pub fail_reason: Option<String>,
     #[serde(default = "once")]
     pub times: u32,
+    /// The step raises an error instead of reporting a failure, as a bug or a vanished resource would; the job
+    /// still ends `FAIL` with its failure code, and no other job waits for it.
+    #[serde(default)]
+    pub raise_error: bool,
 }
 
 fn once() -> u32 {
@@ -370,6 +462,12 @@ pub async fn create_fault(
             format!("unknown step `{}`; steps are: {}", fault.step, steps.join(", ")),
         ));
     }
+    if let Some(group) = &fault.server_group_id {
+        check_id("server_group_id", group)?;
+    }
+    if let Some(reason) = &fault.fail_reason {
+        check_text("fail_reason", reason)?;
+    }
     if let Some(code) = &fault.error_code {
         if ErrorCode::parse(code).is_none() {
             return Err(ApiError::code(ErrorCode::SDRS_0201, format!("`{code}` is not a documented SDRS error code")));
@@ -383,15 +481,16 @@ pub async fn create_fault(
                 group_or_404(tx, &project, group)?;
             }
             tx.execute(
-                "INSERT INTO faults (project_id, server_group_id, step, error_code, fail_reason, remaining)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO faults (project_id, server_group_id, step, error_code, fail_reason, remaining, raise_error)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![
                     project,
                     stored.server_group_id,
                     stored.step,
                     stored.error_code.clone().unwrap_or_default(),
                     stored.fail_reason.clone().unwrap_or_default(),
-                    stored.times
+                    stored.times,
+                    stored.raise_error
                 ],
             )?;
             Ok(())
@@ -405,7 +504,7 @@ pub async fn list_faults(State(state): State<AppState>, Ids(project): Ids<String
         .db
         .call(move |conn| {
             let mut statement = conn.prepare(
-                "SELECT server_group_id, step, error_code, fail_reason, remaining FROM faults
+                "SELECT server_group_id, step, error_code, fail_reason, remaining, raise_error FROM faults
                  WHERE project_id = ?1 AND remaining > 0 ORDER BY id",
             )?;
             let rows = statement.query_map([project], |row| {
@@ -417,6 +516,7 @@ pub async fn list_faults(State(state): State<AppState>, Ids(project): Ids<String
                     error_code: (!code.is_empty()).then_some(code),
                     fail_reason: (!reason.is_empty()).then_some(reason),
                     times: row.get(4)?,
+                    raise_error: row.get(5)?,
                 })
             })?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)

@@ -81,7 +81,7 @@ pub async fn create(
         };
         store::insert(tx, &project, &drill)?;
         group.disaster_recovery_drill_num += 1;
-        store::update(tx, &group)?;
+        store::update(tx, &project, &group)?;
         let entities = JobEntities {
             server_group_id: Some(group.id.clone()),
             disaster_recovery_drill_id: Some(drill.id.clone()),
@@ -123,7 +123,7 @@ pub async fn remove(
         }
         drill.status = DrillStatus::Deleting;
         drill.updated_at = resource_time(now);
-        store::update(tx, &drill)?;
+        store::update(tx, &project, &drill)?;
         let entities = JobEntities {
             server_group_id: Some(drill.server_group_id.clone()),
             disaster_recovery_drill_id: Some(drill.id.clone()),

@@ -179,7 +179,7 @@ async fn submit_group_operation(
         refuse_blocked(&precheck(&snapshot.facts(), intent))?;
         let mut group = snapshot.server_group;
         let operation = intent.operation();
-        begin_group_operation(tx, &mut group, operation, now)?;
+        begin_group_operation(tx, &project, &mut group, operation, now)?;
         let kind = PlanKind::Group {
             operation,
             server_group_id: group.id.clone(),

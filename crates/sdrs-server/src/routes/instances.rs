@@ -132,7 +132,7 @@ pub async fn create(
         };
         store::insert(tx, &project, &instance)?;
         group.protected_instance_num += 1;
-        store::update(tx, &group)?;
+        store::update(tx, &project, &group)?;
         let entities = JobEntities {
             server_group_id: Some(group.id.clone()),
             protected_instance_id: Some(instance.id.clone()),
@@ -202,7 +202,7 @@ pub async fn remove(
         }
         instance.status = InstanceStatus::Deleting;
         instance.updated_at = resource_time(now);
-        store::update(tx, &instance)?;
+        store::update(tx, &project, &instance)?;
         let entities = JobEntities {
             server_group_id: Some(group.id.clone()),
             protected_instance_id: Some(instance.id.clone()),
@@ -269,7 +269,7 @@ pub async fn attach(
         let previous_replication = pair.status;
         pair.status = ReplicationStatus::Attaching;
         pair.updated_at = resource_time(now);
-        store::update(tx, &pair)?;
+        store::update(tx, &project, &pair)?;
         let entities = JobEntities {
             server_group_id: Some(group.id.clone()),
             protected_instance_id: Some(instance.id.clone()),
@@ -308,7 +308,7 @@ pub async fn detach(
         let previous_replication = pair.status;
         pair.status = ReplicationStatus::Detaching;
         pair.updated_at = resource_time(now);
-        store::update(tx, &pair)?;
+        store::update(tx, &project, &pair)?;
         let entities = JobEntities {
             server_group_id: Some(group.id.clone()),
             protected_instance_id: Some(instance.id.clone()),

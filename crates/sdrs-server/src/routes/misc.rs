@@ -38,11 +38,6 @@ fn v1(base: &str) -> ApiVersion {
     }
 }
 
-fn base_url(request: &Request) -> String {
-    let host = request.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    format!("http://{host}")
-}
-
 /// `GET /`: the API versions, or the console for a browser (which asks for `text/html`).
 pub async fn versions_or_console(State(state): State<AppState>, request: Request) -> Response {
     let wants_html = request
@@ -53,11 +48,12 @@ pub async fn versions_or_console(State(state): State<AppState>, request: Request
     if wants_html && state.config.console_dir.is_some() {
         return console(&state, request).await;
     }
-    Json(ApiVersionList { versions: vec![v1(&base_url(&request))] }).into_response()
+    // The links name the configured public URL, never the request's `Host`, which any client can set.
+    Json(ApiVersionList { versions: vec![v1(&state.config.public_url)] }).into_response()
 }
 
-pub async fn version(request: Request) -> Json<ApiVersionResponse> {
-    Json(ApiVersionResponse { version: v1(&base_url(&request)) })
+pub async fn version(State(state): State<AppState>) -> Json<ApiVersionResponse> {
+    Json(ApiVersionResponse { version: v1(&state.config.public_url) })
 }
 
 async fn console(state: &AppState, request: Request) -> Response {
@@ -89,9 +85,12 @@ pub async fn console_config(State(state): State<AppState>) -> Response {
             .into_response();
     }
     match &state.config.console_login {
-        Some((project_id, token)) => {
-            Json(serde_json::json!({"project_id": project_id, "token": token})).into_response()
-        }
+        Some((project_id, token)) => Json(serde_json::json!({
+            "project_id": project_id,
+            "token": token,
+            "admin_token": state.config.admin_token
+        }))
+        .into_response(),
         None => ApiError::no_such_api().into_response(),
     }
 }

@@ -68,31 +68,39 @@ pub fn router(state: AppState) -> Router {
             "/v1/{project_id}/task-center/{server_group_id}/failure-jobs/batch",
             delete(misc::delete_group_failure_jobs),
         )
-        .route("/admin/v1/{project_id}/servers", get(admin::list_servers).post(admin::create_server))
-        .route(
-            "/admin/v1/{project_id}/servers/{id}",
-            get(admin::show_server).patch(admin::update_server).delete(admin::delete_server),
-        )
-        .route("/admin/v1/{project_id}/disks", get(admin::list_disks).post(admin::create_disk))
-        .route("/admin/v1/{project_id}/disks/{id}", delete(admin::delete_disk))
-        .route("/admin/v1/{project_id}/replications/{id}", axum::routing::patch(admin::update_replication))
-        .route(
-            "/admin/v1/{project_id}/faults",
-            get(admin::list_faults).post(admin::create_fault).delete(admin::clear_faults),
-        )
-        .route("/admin/v1/{project_id}/server-groups/{id}/snapshot", get(admin::snapshot))
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate));
+    // The admin API changes the inventory and injects faults: only with `--admin`, and only with its own token.
+    let admin = match state.config.admin_token {
+        Some(_) => Router::new()
+            .route("/admin/v1/{project_id}/servers", get(admin::list_servers).post(admin::create_server))
+            .route(
+                "/admin/v1/{project_id}/servers/{id}",
+                get(admin::show_server).patch(admin::update_server).delete(admin::delete_server),
+            )
+            .route("/admin/v1/{project_id}/disks", get(admin::list_disks).post(admin::create_disk))
+            .route("/admin/v1/{project_id}/disks/{id}", delete(admin::delete_disk).patch(admin::update_disk))
+            .route("/admin/v1/{project_id}/replications/{id}", axum::routing::patch(admin::update_replication))
+            .route(
+                "/admin/v1/{project_id}/faults",
+                get(admin::list_faults).post(admin::create_fault).delete(admin::clear_faults),
+            )
+            .route("/admin/v1/{project_id}/server-groups/{id}/snapshot", get(admin::snapshot))
+            .route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate_admin)),
+        None => Router::new(),
+    };
 
     let request_id = HeaderName::from_static("x-request-id");
     let cors = cors_layer(&state.config.allowed_origins);
-    Router::new()
+    let routes = Router::new()
         .route("/", get(misc::versions_or_console))
         .route("/v1", get(misc::version))
         .route("/openapi.json", get(openapi::serve))
         .route("/console/config", get(misc::console_config))
         .merge(api)
+        .merge(admin)
         .fallback(misc::fallback)
-        .method_not_allowed_fallback(misc::method_not_allowed)
+        .method_not_allowed_fallback(misc::method_not_allowed);
+    crate::limits::apply(routes, &state.config.limits)
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
@@ -103,13 +111,14 @@ pub fn router(state: AppState) -> Router {
 /// Gateway mode: the console and its login locally, every allow-listed SDRS call forwarded upstream.
 fn gateway_router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
-    Router::new()
+    let routes = Router::new()
         .route("/", get(misc::versions_or_console))
         .route("/console/config", get(misc::console_config))
         .route("/gateway/login", post(crate::gateway::login))
         .route("/gateway/logout", post(crate::gateway::logout))
         .route("/v1/{*rest}", axum::routing::any(crate::gateway::forward))
-        .fallback(misc::fallback)
+        .fallback(misc::fallback);
+    crate::limits::apply(routes, &state.config.limits)
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
@@ -144,15 +153,23 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Ids<T> 
     }
 }
 
-/// The decoded query pairs, in order.
+/// The decoded query pairs, in order, read exactly as a signature reads them (`sdrs_auth::query_pairs`). A key
+/// given twice is refused: the signature would cover both values while a handler acted on one.
 pub struct QueryPairs(pub Vec<(String, String)>);
 
 impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        let query = parts.uri.query().unwrap_or("");
-        Ok(QueryPairs(form_urlencoded::parse(query.as_bytes()).into_owned().collect()))
+        let pairs = sdrs_auth::query_pairs(parts.uri.query());
+        let mut seen = std::collections::HashSet::new();
+        if let Some((key, _)) = pairs.iter().find(|(key, _)| !seen.insert(key.as_str())) {
+            return Err(ApiError::code(
+                ErrorCode::SDRS_0201,
+                format!("the query parameter `{key}` is given more than once"),
+            ));
+        }
+        Ok(QueryPairs(pairs))
     }
 }
 
@@ -227,7 +244,7 @@ pub fn drill_or_404(tx: &store::Connection, project: &str, id: &str) -> ApiResul
 
 /// The group with its members and what the inventory knows of their servers.
 pub fn load_snapshot(conn: &store::Connection, project: &str, group: ServerGroup) -> ApiResult<GroupSnapshot> {
-    let protected_instances: Vec<ProtectedInstance> = store::members(conn, &group.id)?;
+    let protected_instances: Vec<ProtectedInstance> = store::members(conn, project, &group.id)?;
     let mut servers = Vec::new();
     for instance in &protected_instances {
         for id in [&instance.source_server, &instance.target_server] {
@@ -237,8 +254,8 @@ pub fn load_snapshot(conn: &store::Connection, project: &str, group: ServerGroup
         }
     }
     Ok(GroupSnapshot {
-        replications: store::members(conn, &group.id)?,
-        disaster_recovery_drills: store::members(conn, &group.id)?,
+        replications: store::members(conn, project, &group.id)?,
+        disaster_recovery_drills: store::members(conn, project, &group.id)?,
         protected_instances,
         servers,
         server_group: group,
@@ -295,7 +312,7 @@ pub async fn rename<R: Renamable>(
         .write(move |tx| {
             let mut resource = find(tx, &project, &id)?;
             resource.rename(name, stamp);
-            store::update(tx, &resource)?;
+            store::update(tx, &project, &resource)?;
             Ok(resource)
         })
         .await

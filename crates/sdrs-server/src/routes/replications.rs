@@ -127,7 +127,7 @@ pub async fn create(
         };
         store::insert(tx, &project, &pair)?;
         group.replication_num += 1;
-        store::update(tx, &group)?;
+        store::update(tx, &project, &group)?;
         let entities = JobEntities {
             server_group_id: Some(group.id.clone()),
             replication_pair_id: Some(pair.id.clone()),
@@ -194,7 +194,7 @@ pub async fn expand(
         };
         pair.status = ReplicationStatus::Extending;
         pair.updated_at = resource_time(now);
-        store::update(tx, &pair)?;
+        store::update(tx, &project, &pair)?;
         let entities = JobEntities {
             server_group_id: Some(pair.server_group_id.clone()),
             replication_pair_id: Some(pair.id.clone()),
@@ -247,7 +247,7 @@ pub async fn remove(
         }
         pair.status = ReplicationStatus::Deleting;
         pair.updated_at = resource_time(now);
-        store::update(tx, &pair)?;
+        store::update(tx, &project, &pair)?;
         let entities = JobEntities {
             server_group_id: Some(group.id.clone()),
             replication_pair_id: Some(pair.id.clone()),

@@ -69,7 +69,9 @@ impl TestApp {
 
     pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
         let body = body.map(|b| b.to_string()).unwrap_or_default();
-        self.raw(method, path, &body, &[("x-auth-token", demo::TOKEN), ("content-type", "application/json")]).await
+        let headers =
+            [("x-auth-token", demo::TOKEN), ("x-admin-token", demo::ADMIN_TOKEN), ("content-type", "application/json")];
+        self.raw(method, path, &body, &headers).await
     }
 
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
