@@ -1,26 +1,35 @@
 //! Gateway mode: the console's calls forwarded to a real SDRS endpoint, signed with AK/SK as the official SDKs sign.
 //!
 //! The browser never sees the access key. The gateway is not an open proxy: only the SDRS API's own paths are
-//! forwarded (the route table of `openapi::OPERATIONS`), only for the configured project, and only for a console
-//! that logged in with the locally configured secret (an HttpOnly, SameSite=Strict session cookie).
+//! forwarded (the route table of `openapi::OPERATIONS`, ids in the SDRS id alphabet), only for the configured
+//! project, only for a console that logged in with the locally configured secret (an HttpOnly, SameSite=Strict
+//! session cookie), and only same-origin: a change must be JSON and come from no other origin or site, which a
+//! page on another port or a sibling subdomain (same-site for the cookie) cannot fake.
 
 use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ServerCode};
 use crate::AppState;
 
 /// How long a console session lasts.
 const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 3600);
 /// The session cookie's name.
 pub const COOKIE: &str = "sdrs_gateway";
+/// The shortest console secret accepted.
+pub const MIN_SECRET_CHARS: usize = 16;
+/// Wrong secrets a client may send before it has to wait; each one more doubles the wait, up to `MAX_LOCKOUT`.
+const FREE_FAILURES: u32 = 5;
+const MAX_LOCKOUT: Duration = Duration::from_secs(15 * 60);
+/// The largest upstream answer passed on (a page of 1,000 groups is about 1.5 MB).
+const MAX_UPSTREAM_BYTES: usize = 16 << 20;
 
 /// Where the gateway forwards to, and with which credentials. Never logged: `Debug` hides the secrets.
 #[derive(Clone)]
@@ -45,19 +54,62 @@ impl std::fmt::Debug for GatewayConfig {
     }
 }
 
-/// The gateway's running state: the HTTP client and the console sessions.
+/// Failed logins of one client: how many in a row, and until when it must wait.
+#[derive(Debug, Clone, Copy)]
+struct Failures {
+    count: u32,
+    locked_until: Instant,
+}
+
+/// The gateway's running state: the HTTP client, the console sessions and failed logins per client address.
 #[derive(Clone)]
 pub struct Gateway {
     pub config: Arc<GatewayConfig>,
     client: reqwest::Client,
     sessions: Arc<Mutex<HashMap<String, Instant>>>,
+    failures: Arc<Mutex<HashMap<IpAddr, Failures>>>,
 }
 
 impl Gateway {
+    /// Refuses a console secret shorter than `MIN_SECRET_CHARS`: with logins throttled per client, a long secret
+    /// is what makes guessing hopeless.
     pub fn new(config: GatewayConfig) -> anyhow::Result<Gateway> {
+        anyhow::ensure!(
+            config.console_secret.chars().count() >= MIN_SECRET_CHARS,
+            "the gateway's console secret must be at least {MIN_SECRET_CHARS} characters long"
+        );
         let client =
             reqwest::Client::builder().timeout(config.timeout).redirect(reqwest::redirect::Policy::none()).build()?;
-        Ok(Gateway { config: Arc::new(config), client, sessions: Arc::new(Mutex::new(HashMap::new())) })
+        Ok(Gateway {
+            config: Arc::new(config),
+            client,
+            sessions: Arc::new(Mutex::new(HashMap::new())),
+            failures: Arc::new(Mutex::new(HashMap::new())),
+        })
+    }
+
+    /// How long `client` must still wait before its next login attempt, if at all.
+    fn lockout(&self, client: IpAddr) -> Option<Duration> {
+        let failures = self.failures.lock().expect("the failure map is never poisoned");
+        let wait = failures.get(&client)?.locked_until.checked_duration_since(Instant::now())?;
+        (!wait.is_zero()).then_some(wait)
+    }
+
+    fn record_login(&self, client: IpAddr, succeeded: bool) {
+        let mut failures = self.failures.lock().expect("the failure map is never poisoned");
+        if succeeded {
+            failures.remove(&client);
+            return;
+        }
+        let now = Instant::now();
+        // Forget clients that have not failed for a while, so the map stays small.
+        failures.retain(|_, f| now.saturating_duration_since(f.locked_until) < MAX_LOCKOUT);
+        let entry = failures.entry(client).or_insert(Failures { count: 0, locked_until: now });
+        entry.count += 1;
+        if entry.count >= FREE_FAILURES {
+            let doublings = (entry.count - FREE_FAILURES).min(10);
+            entry.locked_until = now + Duration::from_secs(1 << doublings).min(MAX_LOCKOUT);
+        }
     }
 
     fn new_session(&self) -> String {
@@ -101,18 +153,90 @@ pub struct Login {
     secret: String,
 }
 
-/// `POST /gateway/login {"secret"}`: a session cookie for the console.
-pub async fn login(State(state): State<AppState>, bytes: Bytes) -> Response {
-    let Some(gateway) = &state.gateway else { return ApiError::no_such_api().into_response() };
+/// The client's address (the TCP peer); in-process tests have none and share one.
+fn client_address(request: &Request) -> IpAddr {
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(peer)| peer.ip())
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
+
+/// Refuses a request that a page of another origin could have sent with the console's cookie: `SameSite=Strict`
+/// stops other sites, not another port on the same host or a sibling subdomain. A browser says where a request
+/// comes from (`Origin`, `Sec-Fetch-Site`); a change must also be JSON, which a cross-origin page cannot send
+/// without a preflight that this server never grants.
+fn refuse_cross_site(headers: &HeaderMap, method: &axum::http::Method, needs_json: bool) -> Result<(), ApiError> {
+    let cross_site = |why: &str| Err(ApiError::server(ServerCode::CrossSite, why.to_owned()));
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        if !matches!(site, "same-origin" | "none") {
+            return cross_site("the gateway answers its own console only (Sec-Fetch-Site is not same-origin)");
+        }
+    }
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let authority = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://"));
+        if host.is_empty() || authority != Some(host) {
+            return cross_site("the gateway answers its own console only (Origin is another origin)");
+        }
+    }
+    let safe = matches!(*method, axum::http::Method::GET | axum::http::Method::HEAD);
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("application/json"));
+    if needs_json && !safe && !json {
+        return cross_site("a change through the gateway must be sent as application/json");
+    }
+    Ok(())
+}
+
+/// `; Secure` when the console is reached over HTTPS: the configured public URL says so, or a proxy in front does.
+fn secure_attribute(state: &AppState, headers: &HeaderMap) -> &'static str {
+    let forwarded_https = headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
+    if forwarded_https || state.config.public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    }
+}
+
+/// `POST /gateway/login {"secret"}`: a session cookie for the console. Failed attempts are throttled per client
+/// address: after five in a row each one more doubles the wait (1 s, 2 s, … 15 min), answered 429.
+pub async fn login(State(state): State<AppState>, request: Request) -> Response {
+    let Some(gateway) = state.gateway.clone() else { return ApiError::no_such_api().into_response() };
+    if let Err(refused) = refuse_cross_site(request.headers(), request.method(), true) {
+        return refused.into_response();
+    }
+    let client = client_address(&request);
+    if let Some(wait) = gateway.lockout(client) {
+        let mut response = ApiError::server(
+            ServerCode::LoginThrottled,
+            format!("too many wrong secrets from this address; try again in {} s", wait.as_secs().max(1)),
+        )
+        .into_response();
+        let seconds = HeaderValue::from(wait.as_secs().max(1));
+        response.headers_mut().insert(header::RETRY_AFTER, seconds);
+        return response;
+    }
+    let secure = secure_attribute(&state, request.headers());
+    let limits = &state.config.limits;
+    let (parts, body) = request.into_parts();
+    let bytes = match crate::limits::read_body(&parts.headers, body, 4096, limits.body_timeout).await {
+        Ok(bytes) => bytes,
+        Err(error) => return error.into_response(),
+    };
     let Ok(login) = serde_json::from_slice::<Login>(&bytes) else {
         return gateway_error(StatusCode::BAD_REQUEST, "GATEWAY.0400", "expected {\"secret\": \"...\"}".to_owned());
     };
     use subtle::ConstantTimeEq;
-    if !bool::from(login.secret.as_bytes().ct_eq(gateway.config.console_secret.as_bytes())) {
+    let right = bool::from(login.secret.as_bytes().ct_eq(gateway.config.console_secret.as_bytes()));
+    gateway.record_login(client, right);
+    if !right {
         return ApiError::unauthorized("the gateway secret is wrong").into_response();
     }
     let token = gateway.new_session();
-    let cookie = format!("{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/");
+    let cookie = format!("{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/{secure}");
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).expect("an ASCII cookie"));
     response
@@ -121,6 +245,9 @@ pub async fn login(State(state): State<AppState>, bytes: Bytes) -> Response {
 /// `POST /gateway/logout`: ends the console's session and clears its cookie. Always 204, logged in or not.
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let Some(gateway) = &state.gateway else { return ApiError::no_such_api().into_response() };
+    if let Err(refused) = refuse_cross_site(&headers, &axum::http::Method::POST, false) {
+        return refused.into_response();
+    }
     gateway.end_sessions(&headers);
     let cookie = format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
     let mut response = StatusCode::NO_CONTENT.into_response();
@@ -137,7 +264,8 @@ fn allowed(method: &str, path: &str, project: &str) -> bool {
             template.len() == segments.len()
                 && template.iter().zip(&segments).all(|(t, s)| match *t {
                     "{project_id}" => *s == project,
-                    t if t.starts_with('{') => !s.is_empty() && *s != ".." && *s != ".",
+                    // Checked raw: `%2e%2e`, `%2F` or `\\` fail here, before any client could rewrite them.
+                    t if t.starts_with('{') => sdrs_core::request::is_resource_id(s),
                     t => t == *s,
                 })
         }
@@ -150,39 +278,54 @@ pub async fn forward(State(state): State<AppState>, request: Request) -> Respons
     if !gateway.has_session(request.headers()) {
         return ApiError::unauthorized("log in to the gateway first (POST /gateway/login)").into_response();
     }
+    if let Err(refused) = refuse_cross_site(request.headers(), request.method(), true) {
+        return refused.into_response();
+    }
     let method = request.method().as_str().to_owned();
     let path = request.uri().path().to_owned();
     let query = request.uri().query().map(str::to_owned);
     if !allowed(&method, &path, &gateway.config.project_id) {
         return ApiError::no_such_api().into_response();
     }
-    let body = match axum::body::to_bytes(request.into_body(), state.config.max_body_bytes).await {
-        Ok(body) => body,
-        Err(_) => {
-            return gateway_error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "SDRS.0201",
-                "the request body is too large".to_owned(),
-            )
-        }
-    };
+    let limits = &state.config.limits;
+    let (parts, body) = request.into_parts();
+    let body =
+        match crate::limits::read_body(&parts.headers, body, state.config.max_body_bytes, limits.body_timeout).await {
+            Ok(body) => body,
+            Err(error) => return error.into_response(),
+        };
     let url = format!(
         "{}{path}{}",
         gateway.config.upstream.trim_end_matches('/'),
         query.as_deref().map(|q| format!("?{q}")).unwrap_or_default()
     );
-    let host = match reqwest::Url::parse(&url) {
-        Ok(parsed) => match (parsed.host_str(), parsed.port()) {
-            (Some(host), Some(port)) => format!("{host}:{port}"),
-            (Some(host), None) => host.to_owned(),
-            _ => return gateway_error(StatusCode::BAD_GATEWAY, "GATEWAY.0502", format!("bad upstream URL {url}")),
-        },
+    let parsed = match reqwest::Url::parse(&url) {
+        Ok(parsed) => parsed,
         Err(error) => {
-            return gateway_error(StatusCode::BAD_GATEWAY, "GATEWAY.0502", format!("bad upstream URL: {error}"))
+            tracing::warn!(error = %error, "the gateway's upstream URL does not parse");
+            return gateway_error(
+                StatusCode::BAD_GATEWAY,
+                "GATEWAY.0502",
+                "the upstream URL is misconfigured".to_owned(),
+            );
         }
+    };
+    // The path checked above must be the path sent: the URL parser normalises, so check again what it made.
+    let upstream_base =
+        reqwest::Url::parse(&gateway.config.upstream).map(|u| u.path().trim_end_matches('/').to_owned());
+    if upstream_base.map(|base| format!("{base}{path}")).as_deref() != Ok(parsed.path()) {
+        return ApiError::no_such_api().into_response();
+    }
+    let host = match (parsed.host_str(), parsed.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_owned(),
+        _ => return gateway_error(StatusCode::BAD_GATEWAY, "GATEWAY.0502", "the upstream URL has no host".to_owned()),
     };
     let mut headers = vec![
         ("host".to_owned(), host),
+        // Signed and fresh for every call: `X-Sdk-Date` has whole seconds, and a server that carries out a signed
+        // change once (as sdrs-server does) would otherwise take two identical clicks in one second for a replay.
+        ("x-request-id".to_owned(), uuid::Uuid::new_v4().simple().to_string()),
         ("x-project-id".to_owned(), gateway.config.project_id.clone()),
         ("x-sdk-date".to_owned(), sdrs_auth::format_sdk_date(crate::now_millis() / 1000)),
         ("content-type".to_owned(), "application/json;charset=utf-8".to_owned()),
@@ -199,7 +342,7 @@ pub async fn forward(State(state): State<AppState>, request: Request) -> Respons
         Err(error) => return gateway_error(StatusCode::INTERNAL_SERVER_ERROR, "GATEWAY.0500", error.to_string()),
     };
     headers.push(("authorization".to_owned(), authorization));
-    let mut upstream = gateway.client.request(method.parse().unwrap_or(reqwest::Method::GET), &url);
+    let mut upstream = gateway.client.request(method.parse().unwrap_or(reqwest::Method::GET), parsed);
     for (name, value) in &headers {
         if name != "host" {
             upstream = upstream.header(name, value);
@@ -213,9 +356,16 @@ pub async fn forward(State(state): State<AppState>, request: Request) -> Respons
             let status = StatusCode::from_u16(answer.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
             let content_type = answer.headers().get(reqwest::header::CONTENT_TYPE).cloned();
             let request_id = answer.headers().get("x-request-id").cloned();
-            let bytes = match answer.bytes().await {
+            let bytes = match read_bounded(answer).await {
                 Ok(bytes) => bytes,
-                Err(error) => return upstream_error(&gateway, &error),
+                Err(Bounded::TooLarge) => {
+                    return gateway_error(
+                        StatusCode::BAD_GATEWAY,
+                        "GATEWAY.0502",
+                        format!("the upstream SDRS endpoint answered more than {MAX_UPSTREAM_BYTES} bytes"),
+                    )
+                }
+                Err(Bounded::Failed(error)) => return upstream_error(&gateway, &error),
             };
             let mut response = (status, bytes).into_response();
             if let Some(value) = content_type.and_then(|v| HeaderValue::from_bytes(v.as_bytes()).ok()) {
@@ -230,19 +380,29 @@ pub async fn forward(State(state): State<AppState>, request: Request) -> Respons
     }
 }
 
-/// Which side failed, in the SDRS envelope: the upstream did not answer in time, refused, or failed TLS.
-fn upstream_error(gateway: &Gateway, error: &reqwest::Error) -> Response {
-    let upstream = &gateway.config.upstream;
-    if error.is_timeout() {
-        return gateway_error(
-            StatusCode::GATEWAY_TIMEOUT,
-            "GATEWAY.0504",
-            format!(
-                "the upstream SDRS endpoint {upstream} did not answer within {} s",
-                gateway.config.timeout.as_secs()
-            ),
-        );
+enum Bounded {
+    TooLarge,
+    Failed(reqwest::Error),
+}
+
+/// Reads an upstream answer, giving up past `MAX_UPSTREAM_BYTES` instead of buffering whatever is sent.
+async fn read_bounded(mut answer: reqwest::Response) -> Result<Vec<u8>, Bounded> {
+    if answer.content_length().is_some_and(|length| length > MAX_UPSTREAM_BYTES as u64) {
+        return Err(Bounded::TooLarge);
     }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = answer.chunk().await.map_err(Bounded::Failed)? {
+        if bytes.len() + chunk.len() > MAX_UPSTREAM_BYTES {
+            return Err(Bounded::TooLarge);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}
+
+/// Which side failed, in the SDRS envelope: the upstream did not answer in time, refused, or failed TLS. The answer
+/// names the kind of failure only; the upstream's URL and the OS's error text go to the log, not to the browser.
+fn upstream_error(gateway: &Gateway, error: &reqwest::Error) -> Response {
     // The cause is at the bottom of the source chain (reqwest → hyper → rustls or io).
     let mut detail = error.to_string();
     let mut source = std::error::Error::source(error);
@@ -250,13 +410,28 @@ fn upstream_error(gateway: &Gateway, error: &reqwest::Error) -> Response {
         detail = format!("{detail}: {cause}");
         source = cause.source();
     }
+    tracing::warn!(upstream = %gateway.config.upstream, error = %detail, "the upstream SDRS endpoint failed");
+    if error.is_timeout() {
+        return gateway_error(
+            StatusCode::GATEWAY_TIMEOUT,
+            "GATEWAY.0504",
+            format!("the upstream SDRS endpoint did not answer within {} s", gateway.config.timeout.as_secs()),
+        );
+    }
     let lower = detail.to_lowercase();
     let tls = ["certificate", "tls", "handshake", "corrupt message", "invalidcontenttype"];
-    let code = if tls.iter().any(|word| lower.contains(word)) { "GATEWAY.0526" } else { "GATEWAY.0502" };
+    if tls.iter().any(|word| lower.contains(word)) {
+        return gateway_error(
+            StatusCode::BAD_GATEWAY,
+            "GATEWAY.0526",
+            "the upstream SDRS endpoint's TLS could not be verified (see the server log)".to_owned(),
+        );
+    }
+    let what = if error.is_connect() { "could not be connected to" } else { "failed during the call" };
     gateway_error(
         StatusCode::BAD_GATEWAY,
-        code,
-        format!("the upstream SDRS endpoint {upstream} could not be reached: {detail}"),
+        "GATEWAY.0502",
+        format!("the upstream SDRS endpoint {what} (see the server log)"),
     )
 }
 
@@ -274,5 +449,9 @@ mod tests {
         assert!(!allowed("GET", "/v1/p1/server-groups/../../secrets", "p1"));
         assert!(!allowed("GET", "/v1/p1/server-groups/..", "p1"));
         assert!(!allowed("GET", "/elsewhere", "p1"));
+        // Ids that a URL parser would rewrite into another path (found by the security review).
+        for id in ["%2e%2e", "%2E%2E", "a%2Fb", "a\\b", "..%5c", "%2e", "a.b"] {
+            assert!(!allowed("GET", &format!("/v1/p1/server-groups/{id}"), "p1"), "{id}");
+        }
     }
 }

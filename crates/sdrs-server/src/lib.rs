@@ -68,18 +68,18 @@ pub fn router(state: AppState) -> Router {
 /// requests get `limits.shutdown_grace`, the worker stops after its current batch (one short transaction; a step cut
 /// short is simply run again after a restart), and then this returns.
 pub async fn serve(state: AppState, addr: SocketAddr) -> anyhow::Result<()> {
-    serve_until(state, addr, shutdown_signal()).await
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    serve_on(state, listener, shutdown_signal()).await
 }
 
-/// `serve`, stopping when `shutdown` completes instead of on a signal.
-pub async fn serve_until(
+/// `serve` on a bound listener, stopping when `shutdown` completes instead of on a signal.
+pub async fn serve_on(
     state: AppState,
-    addr: SocketAddr,
+    listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(jobs::worker(state.db.clone(), state.jobs_wake.clone(), stop_rx));
-    let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
     let limits = state.config.limits.clone();
     listener::serve(listener, router(state), &limits, shutdown).await?;

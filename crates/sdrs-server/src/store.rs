@@ -34,8 +34,15 @@ pub struct Db {
 }
 
 impl Db {
-    /// Opens (creating if needed) the database at `path` and applies pending migrations.
+    /// Opens (creating if needed) the database at `path` and applies pending migrations. A database that cannot be
+    /// opened or written fails here at once, with the reason, rather than after the pool's 30 s of retries.
     pub fn open(path: &Path) -> anyhow::Result<Db> {
+        let probe = rusqlite::Connection::open(path)
+            .map_err(|error| anyhow::anyhow!("cannot open the database {}: {error}", path.display()))?;
+        probe
+            .execute_batch("PRAGMA journal_mode = WAL; BEGIN IMMEDIATE; COMMIT;")
+            .map_err(|error| anyhow::anyhow!("cannot write to the database {}: {error}", path.display()))?;
+        drop(probe);
         let manager = SqliteConnectionManager::file(path).with_init(|conn| {
             conn.execute_batch(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;

@@ -110,18 +110,20 @@ pub fn recent_for_group(conn: &Connection, server_group_id: &str, limit: u32) ->
 
 /// Advances one job as far as `now` allows, inside the caller's transaction. Returns whether it changed.
 ///
-/// A step that raises an error (a bug, a resource that vanished) is not retried forever: the job's own changes are
-/// rolled back to a savepoint and the job ends `FAIL` with its failure code, its resources in their `error-*`
-/// statuses. Only an error of the database itself (busy, I/O, full, read-only) is returned, for the worker to retry.
+/// A step that raises an error (a bug, a resource that vanished) is not retried forever: that step's changes are
+/// rolled back to its savepoint and the job ends `FAIL` with its failure code, its resources in their `error-*`
+/// statuses (see `advance_steps`). Should even that fail, the job's changes are rolled back and its row alone is
+/// marked `FAIL`. Only an error of the database itself (busy, I/O, full, read-only) is returned, for the worker to
+/// retry; it never leaves the job or any other job stuck behind it.
 pub fn advance(tx: &Transaction<'_>, job_id: &str, now: UnixMillis) -> ApiResult<bool> {
     tx.execute_batch("SAVEPOINT advance_job")?;
-    let advanced = match advance_unguarded(tx, job_id, now) {
+    let advanced = match advance_steps(tx, job_id, now) {
         Ok(changed) => Ok(changed),
         Err(error) if is_database_failure(&error) => Err(error),
         Err(error) => {
             tx.execute_batch("ROLLBACK TO advance_job")?;
-            tracing::warn!(job_id, error = %format!("{error:#}"), "a job step raised an error; the job fails");
-            fail_after_error(tx, job_id, &error, now).map(|()| true)
+            tracing::error!(job_id, error = %format!("{error:#}"), "a failed job could not be recorded in full");
+            mark_failed(tx, job_id, &error, now).map(|()| true)
         }
     };
     match advanced {
@@ -179,7 +181,8 @@ fn store_job(tx: &Transaction<'_>, job: &Job, plan: &Plan, next_run: UnixMillis)
     Ok(())
 }
 
-fn advance_unguarded(tx: &Transaction<'_>, job_id: &str, now: UnixMillis) -> ApiResult<bool> {
+/// Runs the due steps of one job, each in a savepoint of its own.
+fn advance_steps(tx: &Transaction<'_>, job_id: &str, now: UnixMillis) -> ApiResult<bool> {
     let Some((mut job, mut plan, run_after)) = load_unfinished(tx, job_id)? else { return Ok(false) };
     if run_after > now {
         return Ok(false);
@@ -197,19 +200,32 @@ fn advance_unguarded(tx: &Transaction<'_>, job_id: &str, now: UnixMillis) -> Api
         }
         // The current step has run its time: apply it, unless a fault was injected for it.
         let step = plan.steps[plan.next_step].clone();
-        match take_fault(tx, &plan, &step)? {
-            Some(InjectedFault::Failure { code, reason }) => {
-                fail_job(tx, &plan, &mut job, code, reason, now)?;
+        tx.execute_batch("SAVEPOINT job_step")?;
+        let last = plan.next_step + 1 == plan.steps.len();
+        match run_step(tx, &plan, &mut job, &step, last, now) {
+            Ok(outcome) => {
+                tx.execute_batch("RELEASE job_step")?;
+                if let StepOutcome::Failed { code, reason } = outcome {
+                    fail_job(tx, &plan, &mut job, code, reason, now)?;
+                    break;
+                }
+            }
+            Err(error) if is_database_failure(&error) => return Err(error),
+            Err(error) => {
+                tx.execute_batch("ROLLBACK TO job_step; RELEASE job_step")?;
+                let detail = match &error {
+                    ApiError::Internal(error) => format!("{error:#}"),
+                    other => other.to_string(),
+                };
+                tracing::warn!(job_id, step, error = %detail, "a job step raised an error; the job fails");
+                let reason = format!("step {step} could not run: {detail}");
+                fail_job(tx, &plan, &mut job, plan.kind.failure_code(), reason, now)?;
                 break;
             }
-            Some(InjectedFault::Error { reason }) => return Err(ApiError::Internal(anyhow::anyhow!(reason))),
-            None => {}
         }
-        effects::on_step(tx, &plan, &step, now)?;
         finish_sub_job(&mut job, plan.next_step, JobStatus::Success, now);
         plan.next_step += 1;
-        if plan.next_step == plan.steps.len() {
-            effects::on_success(tx, &plan, &mut job, now)?;
+        if last {
             job.status = JobStatus::Success;
             job.end_time = Some(job_time(now));
             break;
@@ -222,6 +238,36 @@ fn advance_unguarded(tx: &Transaction<'_>, job_id: &str, now: UnixMillis) -> Api
     }
     store_job(tx, &job, &plan, next_run)?;
     Ok(true)
+}
+
+enum StepOutcome {
+    Done,
+    /// The step reported a failure (an injected fault), as a cloud service would.
+    Failed {
+        code: ErrorCode,
+        reason: String,
+    },
+}
+
+/// One step's effects; the last step's include the job's success, so an error there is the step's too.
+fn run_step(
+    tx: &Transaction<'_>,
+    plan: &Plan,
+    job: &mut Job,
+    step: &str,
+    last: bool,
+    now: UnixMillis,
+) -> ApiResult<StepOutcome> {
+    match take_fault(tx, plan, step)? {
+        Some(InjectedFault::Failure { code, reason }) => return Ok(StepOutcome::Failed { code, reason }),
+        Some(InjectedFault::Error { reason }) => return Err(ApiError::Internal(anyhow::anyhow!(reason))),
+        None => {}
+    }
+    effects::on_step(tx, plan, step, now)?;
+    if last {
+        effects::on_success(tx, plan, job, now)?;
+    }
+    Ok(StepOutcome::Done)
 }
 
 /// Ends a job as `FAIL` at its current step: error statuses, the task-centre entry, the failed sub-job.
@@ -242,20 +288,16 @@ fn fail_job(
     Ok(())
 }
 
-/// A step raised `error`: the job fails with its kind's failure code, in the caller's (clean) savepoint.
-fn fail_after_error(tx: &Transaction<'_>, job_id: &str, error: &ApiError, now: UnixMillis) -> ApiResult<()> {
+/// The last resort when failing a job properly failed too: the job's row alone is marked `FAIL` (its resources keep
+/// the statuses they had), so that it is never picked up again.
+fn mark_failed(tx: &Transaction<'_>, job_id: &str, error: &ApiError, now: UnixMillis) -> ApiResult<()> {
     let Some((mut job, plan, _)) = load_unfinished(tx, job_id)? else { return Ok(()) };
-    if job.status == JobStatus::Init {
-        job.status = JobStatus::Running;
-        job.begin_time = Some(job_time(now));
-    }
-    let step = plan.steps.get(plan.next_step).map_or("?", String::as_str);
-    let detail = match error {
-        ApiError::Internal(error) => format!("{error:#}"),
-        other => other.to_string(),
-    };
-    let reason = format!("step {step} could not run: {detail}");
-    fail_job(tx, &plan, &mut job, plan.kind.failure_code(), reason, now)?;
+    finish_sub_job(&mut job, plan.next_step, JobStatus::Fail, now);
+    job.status = JobStatus::Fail;
+    job.begin_time.get_or_insert_with(|| job_time(now));
+    job.end_time = Some(job_time(now));
+    job.error_code = Some(plan.kind.failure_code().as_str().to_owned());
+    job.fail_reason = Some(format!("the job could not run: {error}"));
     store_job(tx, &job, &plan, now)
 }
 

@@ -58,20 +58,75 @@ pub async fn version(State(state): State<AppState>) -> Json<ApiVersionResponse> 
 
 async fn console(state: &AppState, request: Request) -> Response {
     let Some(dir) = &state.config.console_dir else { return ApiError::no_such_api().into_response() };
-    // Client-side routes all load index.html.
-    let service =
-        tower_http::services::ServeDir::new(dir).fallback(tower_http::services::ServeFile::new(dir.join("index.html")));
-    match service.oneshot(request).await {
-        Ok(response) => response.map(Body::new),
-        Err(error) => ApiError::Internal(anyhow::anyhow!("serving the console: {error}")).into_response(),
+    let Ok(root) = std::fs::canonicalize(dir) else { return ApiError::no_such_api().into_response() };
+    let relative = percent_encoding::percent_decode_str(request.uri().path().trim_start_matches('/'))
+        .decode_utf8_lossy()
+        .into_owned();
+    // ServeDir refuses `..`, but follows symlinks: one inside the folder must not lead out of it.
+    if let Ok(target) = std::fs::canonicalize(root.join(&relative)) {
+        if !target.starts_with(&root) {
+            return ApiError::no_such_api().into_response();
+        }
     }
+    let immutable = relative.rsplit('/').next().is_some_and(is_hashed_asset);
+    // Client-side routes all load index.html.
+    let index = root.join("index.html");
+    let service = tower_http::services::ServeDir::new(&root).fallback(tower_http::services::ServeFile::new(&index));
+    let mut response = match service.oneshot(request).await {
+        Ok(response) => response.map(Body::new),
+        Err(error) => return ApiError::Internal(anyhow::anyhow!("serving the console: {error}")).into_response(),
+    };
+    let headers = response.headers_mut();
+    let cache = if immutable { "public, max-age=31536000, immutable" } else { "no-cache" };
+    headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static(cache));
+    headers.insert("x-content-type-options", header::HeaderValue::from_static("nosniff"));
+    if let Ok(policy) = header::HeaderValue::from_str(&content_security_policy(&index)) {
+        headers.insert("content-security-policy", policy);
+    }
+    response
+}
+
+/// Whether a file name carries Trunk's content hash (`name-<16 hex>.ext`, `name-<16 hex>_bg.wasm`): such a file
+/// never changes, so browsers may keep it for good; everything else (index.html) is revalidated.
+fn is_hashed_asset(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or_default();
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    stem.rsplit_once('-').is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// The console's policy: its own scripts (the inline loader Trunk writes into index.html allowed by its hash), its
+/// own wasm, no framing. `connect-src` also allows other HTTP(S) endpoints, because the Connection page can point
+/// the console at another SDRS-compatible endpoint.
+fn content_security_policy(index: &std::path::Path) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let html = std::fs::read_to_string(index).unwrap_or_default();
+    let mut hashes = String::new();
+    let mut rest = html.as_str();
+    while let Some(start) = rest.find("<script") {
+        let after = &rest[start..];
+        let Some(tag_len) = after.find('>') else { break };
+        let inner = &after[tag_len + 1..];
+        let Some(body_len) = inner.find("</script>") else { break };
+        let (tag, body) = (&after[..tag_len], &inner[..body_len]);
+        if !tag.contains(" src=") && !body.is_empty() {
+            let digest = sha2::Sha256::digest(body.as_bytes());
+            hashes.push_str(&format!(" 'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(digest)));
+        }
+        rest = &inner[body_len + "</script>".len()..];
+    }
+    format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data:; connect-src 'self' http: https:; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors 'none'"
+    )
 }
 
 /// Unknown paths: the console's files when it is built, else the gateway's "no such API".
 pub async fn fallback(State(state): State<AppState>, request: Request) -> Response {
     let path = request.uri().path();
     let is_api = path.starts_with("/v1/") || path.starts_with("/admin/");
-    if !is_api && request.method() == axum::http::Method::GET {
+    if !is_api && matches!(*request.method(), axum::http::Method::GET | axum::http::Method::HEAD) {
         return console(&state, request).await;
     }
     ApiError::no_such_api().into_response()

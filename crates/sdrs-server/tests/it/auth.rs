@@ -44,7 +44,7 @@ async fn projects_never_see_each_other() {
     assert_eq!(app.group_json(&group).await["status"], "available");
 }
 
-fn signed(
+pub(crate) fn signed(
     method: &str,
     path: &str,
     query: Option<&str>,
@@ -64,7 +64,7 @@ fn signed(
     headers
 }
 
-async fn send(
+pub(crate) async fn send(
     app: &TestApp,
     method: Method,
     path: &str,

@@ -10,6 +10,8 @@ mod durability;
 mod gateway;
 /// Protection-group CRUD, lists and filters.
 mod groups;
+/// The security review's findings (issue 11), one test or more per item.
+mod hardening;
 /// Protected instances, replication pairs and DR drills.
 mod members;
 /// Versions, domains, quotas, task centre, unknown paths, OpenAPI.

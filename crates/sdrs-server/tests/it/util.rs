@@ -15,13 +15,15 @@ pub const OTHER: &str = "0000000000000000000000000000beef";
 
 pub struct TestApp {
     pub state: AppState,
-    path: PathBuf,
+    /// The database file this app owns and removes when dropped; `None` for a view made by `with_config`.
+    path: Option<PathBuf>,
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        let Some(path) = &self.path else { return };
         for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", self.path.display()));
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
         }
     }
 }
@@ -45,7 +47,14 @@ impl TestApp {
             .insert(OTHER.to_owned(), Credentials { tokens: vec!["other-token".to_owned()], access_keys: vec![] });
         let state = AppState::open(config).unwrap();
         demo::install_domain(&state).await.unwrap();
-        TestApp { state, path }
+        TestApp { state, path: Some(path) }
+    }
+
+    /// The same database and caches under a changed configuration (the original keeps the file).
+    pub fn with_config(&self, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let mut config = (*self.state.config).clone();
+        adjust(&mut config);
+        TestApp { state: AppState { config: std::sync::Arc::new(config), ..self.state.clone() }, path: None }
     }
 
     /// A request with explicit headers; the body is sent as given.
