@@ -39,7 +39,7 @@ before(async () => {
   const upstream = await start(["--demo", "--time-scale", "0.1"]);
   gatewayUrl = await start(
     ["--gateway-upstream", upstream, "--gateway-project", "5a1f0c3e2b7d4e6f8a9b0c1d2e3f4a5b", "--console-dir", path.join(root, "dist")],
-    { SDRS_GATEWAY_AK: "DEMOACCESSKEY0000001", SDRS_GATEWAY_SK: "demo-secret-key-change-me", SDRS_GATEWAY_SECRET: "open-sesame" });
+    { SDRS_GATEWAY_AK: "DEMOACCESSKEY0000001", SDRS_GATEWAY_SK: "demo-secret-key-change-me", SDRS_GATEWAY_SECRET: "open-sesame-at-3am-please" });
   browser = await launch();
 });
 
@@ -58,7 +58,7 @@ test("the console logs in to the gateway and fails over a group on the upstream"
   await page.fill("#gateway-secret", "wrong");
   await page.click("form.gateway-login button");
   await page.waitForSelector("text=The gateway refused the secret");
-  await page.fill("#gateway-secret", "open-sesame");
+  await page.fill("#gateway-secret", "open-sesame-at-3am-please");
   await page.click("form.gateway-login button");
   await page.waitForSelector("text=Logged in to the gateway.");
   const cookies = await page.context().cookies();

@@ -15,6 +15,9 @@ pub struct Connection {
     /// The console is served by sdrs-server in gateway mode: it logs in with a session cookie instead of a token.
     #[serde(default)]
     pub gateway: bool,
+    /// sdrs-server's admin API token (`X-Admin-Token`), sent on admin calls only; empty: the admin API is not used.
+    #[serde(default)]
+    pub admin_token: String,
 }
 
 impl Connection {
@@ -31,6 +34,11 @@ impl Connection {
     /// The URL of an admin path below `/admin/v1/{project_id}` (sdrs-server's inventory and snapshots).
     pub fn admin(&self, path: &str) -> String {
         format!("{}/admin/v1/{}{path}", self.base.trim_end_matches('/'), self.project_id)
+    }
+
+    /// Whether the console may read sdrs-server's admin API (it has its token).
+    pub fn has_admin(&self) -> bool {
+        !self.admin_token.is_empty()
     }
 }
 
@@ -155,6 +163,12 @@ async fn send(
     .header("Content-Type", "application/json");
     // In gateway mode there is no token: the session cookie goes with same-origin requests.
     let builder = if connection.token.is_empty() { builder } else { builder.header("X-Auth-Token", &connection.token) };
+    // The admin token goes to the admin API only.
+    let builder = if connection.has_admin() && url.starts_with(&connection.admin("/")) {
+        builder.header("X-Admin-Token", &connection.admin_token)
+    } else {
+        builder
+    };
     let request = match body {
         Some(body) => builder.body(body.to_string()),
         None => builder.build(),
@@ -205,14 +219,21 @@ mod tests {
 
     #[test]
     fn urls() {
-        let connection =
-            Connection { base: "http://x:1/".into(), project_id: "p".into(), token: "t".into(), gateway: false };
+        let connection = Connection {
+            base: "http://x:1/".into(),
+            project_id: "p".into(),
+            token: "t".into(),
+            ..Connection::default()
+        };
         assert_eq!(connection.v1("/jobs/j"), "http://x:1/v1/p/jobs/j");
         assert_eq!(connection.admin("/servers"), "http://x:1/admin/v1/p/servers");
         assert!(connection.is_complete());
         assert!(!Connection::default().is_complete());
         let gateway = Connection { project_id: "p".into(), gateway: true, ..Connection::default() };
         assert!(gateway.is_complete(), "a gateway console needs no token");
+        assert!(!connection.has_admin() && !gateway.has_admin(), "no admin token: the admin API is not called");
+        let demo = Connection { admin_token: "a".into(), ..connection };
+        assert!(demo.has_admin());
     }
 
     #[test]

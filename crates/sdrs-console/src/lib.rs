@@ -73,6 +73,9 @@ struct DemoConfig {
     token: String,
     #[serde(default)]
     gateway: bool,
+    /// The admin API's token, offered in demo mode only (where it is public).
+    #[serde(default)]
+    admin_token: Option<String>,
 }
 
 #[component]
@@ -90,6 +93,7 @@ pub fn App() -> Html {
                                 project_id: config.project_id,
                                 token: config.token,
                                 gateway: config.gateway,
+                                admin_token: config.admin_token.unwrap_or_default(),
                             };
                             save_connection(&demo);
                             connection.set(demo);

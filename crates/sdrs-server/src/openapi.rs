@@ -10,8 +10,8 @@ use sdrs_core::snapshot::GroupSnapshot;
 use sdrs_core::wire::*;
 
 use crate::routes::admin::{
-    DiskList, DiskResponse, Fault, FaultList, NewDisk, NewServer, ReplicationChange, ServerChange, ServerList,
-    ServerResponse,
+    DiskChange, DiskList, DiskResponse, Fault, FaultList, NewDisk, NewServer, ReplicationChange, ServerChange,
+    ServerList, ServerResponse,
 };
 
 type SchemaFn = fn(&mut SchemaGenerator) -> Schema;
@@ -366,7 +366,22 @@ pub static OPERATIONS: &[Operation] = &[
     },
     Operation {
         status: 204,
-        ..op("delete", "/admin/v1/{project_id}/disks/{disk_id}", "AdminDeleteDisk", "Inventory: delete a disk natively")
+        ..op(
+            "delete",
+            "/admin/v1/{project_id}/disks/{disk_id}",
+            "AdminDeleteDisk",
+            "Inventory: delete a disk that no replication pair uses",
+        )
+    },
+    Operation {
+        request: Some(schema::<DiskChange>),
+        response: Some(schema::<DiskResponse>),
+        ..op(
+            "patch",
+            "/admin/v1/{project_id}/disks/{disk_id}",
+            "AdminUpdateDisk",
+            "Inventory: change a disk's status (`deleted`: deleted through the native interface)",
+        )
     },
     Operation {
         request: Some(schema::<ReplicationChange>),
@@ -455,6 +470,12 @@ pub fn document() -> Value {
         responses.insert("400".into(), sdrs_error("Refused: an SDRS error code and message"));
         responses.insert("413".into(), sdrs_error("The request body is too large"));
         responses.insert("500".into(), sdrs_error("Internal error"));
+        responses
+            .insert("503".into(), sdrs_error("The server's limits: too many requests in flight, or no answer in time"));
+        responses.insert("408".into(), sdrs_error("The request body did not arrive in time"));
+        if operation.method != "get" {
+            responses.insert("409".into(), sdrs_error("The same signed request is being processed"));
+        }
         let public = matches!(operation.path, "/" | "/v1");
         if !public {
             responses.insert(
@@ -471,6 +492,8 @@ pub fn document() -> Value {
         });
         if public {
             item["security"] = json!([]);
+        } else if operation.path.starts_with("/admin/") {
+            item["security"] = json!([{"adminToken": []}]);
         }
         if let Some(request) = operation.request {
             item["requestBody"] = json!({
@@ -489,7 +512,9 @@ pub fn document() -> Value {
             "securitySchemes": {
                 "token": {"type": "apiKey", "in": "header", "name": "X-Auth-Token"},
                 "aksk": {"type": "apiKey", "in": "header", "name": "Authorization",
-                         "description": "SDK-HMAC-SHA256 Access=..., SignedHeaders=..., Signature=..."}
+                         "description": "SDK-HMAC-SHA256 Access=..., SignedHeaders=..., Signature=..."},
+                "adminToken": {"type": "apiKey", "in": "header", "name": "X-Admin-Token",
+                               "description": "The admin API's own token (sdrs-server --admin; public in --demo)"}
             },
             "schemas": generator.take_definitions(true),
         },

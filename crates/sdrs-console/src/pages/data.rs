@@ -11,9 +11,11 @@ use crate::view::{InventoryList, InventoryServer};
 /// The group with its members: sdrs-server's snapshot (with server power states), or, from a real SDRS endpoint,
 /// the same composed from the documented list calls (power states unknown).
 pub async fn load_snapshot(connection: &Connection, id: &str) -> Result<GroupSnapshot, ApiError> {
-    match get::<GroupSnapshot>(connection, &connection.admin(&format!("/server-groups/{id}/snapshot"))).await {
-        Err(error) if error.is_missing_api() => {}
-        other => return other,
+    if connection.has_admin() {
+        match get::<GroupSnapshot>(connection, &connection.admin(&format!("/server-groups/{id}/snapshot"))).await {
+            Err(error) if error.is_missing_api() => {}
+            other => return other,
+        }
     }
     let group: ServerGroupResponse = get(connection, &connection.v1(&format!("/server-groups/{id}"))).await?;
     let instances: ProtectedInstanceList =
@@ -33,6 +35,9 @@ pub async fn load_snapshot(connection: &Connection, id: &str) -> Result<GroupSna
 
 /// Server profiles from sdrs-server's inventory; empty where the endpoint has none.
 pub async fn load_inventory(connection: &Connection) -> Vec<InventoryServer> {
+    if !connection.has_admin() {
+        return Vec::new();
+    }
     get::<InventoryList>(connection, &connection.admin("/servers")).await.map(|l| l.servers).unwrap_or_default()
 }
 

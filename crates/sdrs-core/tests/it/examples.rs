@@ -99,3 +99,24 @@ fn every_error_wrapper_yields_its_body() {
         assert_eq!(envelope.body(), &ErrorBody { message: "m".into(), code: "SDRS.1013".into() });
     }
 }
+
+#[test]
+fn a_key_given_twice_in_one_object_is_refused_at_any_depth() {
+    use sdrs_core::action::ActionError;
+    use sdrs_core::request::{parse_body, RequestError};
+    let twice = br#"{"failover-server-group": {}, "failover-server-group": {}}"#;
+    let refused = parse_action(twice).unwrap_err();
+    assert!(
+        matches!(&refused, ActionError::Body(RequestError::MalformedJson { detail }) if detail.contains("`failover-server-group` appears twice")),
+        "{refused:?}"
+    );
+    assert_eq!(sdrs_core::SdrsCoded::code(&refused), sdrs_core::ErrorCode::SDRS_0201);
+    let nested = br#"{"server_group": {"name": "a", "name": "b"}}"#;
+    assert!(matches!(parse_body::<serde_json::Value>(nested), Err(RequestError::MalformedJson { .. })));
+    // The same keys in different objects, arrays and every JSON type still read as before.
+    let fine = br#"{"a": {"k": 1}, "b": {"k": [1, -2, 3.5, "s", true, null, {"k": {}}]}}"#;
+    assert_eq!(
+        parse_body::<serde_json::Value>(fine).unwrap(),
+        serde_json::json!({"a": {"k": 1}, "b": {"k": [1, -2, 3.5, "s", true, null, {"k": {}}]}})
+    );
+}
