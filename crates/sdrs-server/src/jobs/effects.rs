@@ -325,6 +325,19 @@ pub fn on_success(tx: &Transaction<'_>, plan: &Plan, job: &mut Job, now: UnixMil
     Ok(())
 }
 
+/// Changes a resource of the project in place if it still exists; returns its id and name, for the task centre.
+fn mark<R: Resource>(
+    tx: &Transaction<'_>,
+    project: &str,
+    id: &str,
+    change: impl FnOnce(&mut R),
+) -> ApiResult<Option<(String, String)>> {
+    let Some(mut resource) = store::get::<R>(tx, project, id)? else { return Ok(None) };
+    change(&mut resource);
+    store::update(tx, project, &resource)?;
+    Ok(Some((resource.id().to_owned(), resource.name().to_owned())))
+}
+
 /// Applies a job's failure: error statuses, and a task-centre entry. A resource that is gone is skipped (the
 /// failure is still recorded), so that failing a job can itself never fail on what made the job fail.
 pub fn on_failure(
@@ -337,103 +350,71 @@ pub fn on_failure(
 ) -> ApiResult<()> {
     let project = plan.project_id.as_str();
     let stamp = resource_time(now);
-    let found =
-        |resource: Option<(String, String)>, id: &str| resource.unwrap_or_else(|| (id.to_owned(), String::new()));
-    let (resource_id, resource_name) = match &plan.kind {
+    let named = match &plan.kind {
         PlanKind::Group { operation, server_group_id, .. } => {
-            let group = store::get::<ServerGroup>(tx, project, server_group_id)?.map(|mut group| {
-                let transition = operation.transition();
+            let transition = operation.transition();
+            let named = mark::<ServerGroup>(tx, project, server_group_id, |group| {
                 group.status = transition.failure;
-                group.updated_at = stamp.clone();
-                (group, transition.members)
-            });
-            let named = match group {
-                Some((group, members)) => {
-                    store::update(tx, project, &group)?;
-                    if let Some(members) = members {
-                        set_members(tx, project, server_group_id, members.failure, None, None, now)?;
-                    }
-                    Some((group.id, group.name))
-                }
-                None => None,
-            };
-            found(named, server_group_id)
+                group.updated_at = stamp;
+            })?;
+            if let (Some(_), Some(members)) = (&named, transition.members) {
+                set_members(tx, project, server_group_id, members.failure, None, None, now)?;
+            }
+            named
         }
         PlanKind::CreateInstance { protected_instance_id } | PlanKind::DeleteInstance { protected_instance_id, .. } => {
-            let named = match store::get::<ProtectedInstance>(tx, project, protected_instance_id)? {
-                Some(mut instance) => {
-                    instance.status = if matches!(plan.kind, PlanKind::CreateInstance { .. }) {
-                        InstanceStatus::Error
-                    } else {
-                        InstanceStatus::ErrorDeleting
-                    };
-                    instance.updated_at = stamp;
-                    store::update(tx, project, &instance)?;
-                    Some((instance.id, instance.name))
-                }
-                None => None,
+            let status = if matches!(plan.kind, PlanKind::CreateInstance { .. }) {
+                InstanceStatus::Error
+            } else {
+                InstanceStatus::ErrorDeleting
             };
-            found(named, protected_instance_id)
+            mark::<ProtectedInstance>(tx, project, protected_instance_id, |instance| {
+                instance.status = status;
+                instance.updated_at = stamp;
+            })?
         }
         PlanKind::CreateReplication { replication_id, .. }
         | PlanKind::DeleteReplication { replication_id, .. }
         | PlanKind::ExpandReplication { replication_id, .. } => {
-            let named = match store::get::<Replication>(tx, project, replication_id)? {
-                Some(mut pair) => {
-                    pair.status = match plan.kind {
-                        PlanKind::CreateReplication { .. } => ReplicationStatus::Error,
-                        PlanKind::DeleteReplication { .. } => ReplicationStatus::ErrorDeleting,
-                        _ => ReplicationStatus::ErrorExtending,
-                    };
-                    if pair.status == ReplicationStatus::Error {
-                        pair.failure_detail = Some(code.as_str().to_owned());
-                    }
-                    pair.updated_at = stamp;
-                    store::update(tx, project, &pair)?;
-                    Some((pair.id, pair.name))
-                }
-                None => None,
+            let status = match plan.kind {
+                PlanKind::CreateReplication { .. } => ReplicationStatus::Error,
+                PlanKind::DeleteReplication { .. } => ReplicationStatus::ErrorDeleting,
+                _ => ReplicationStatus::ErrorExtending,
             };
-            found(named, replication_id)
+            mark::<Replication>(tx, project, replication_id, |pair| {
+                pair.status = status;
+                if status == ReplicationStatus::Error {
+                    pair.failure_detail = Some(code.as_str().to_owned());
+                }
+                pair.updated_at = stamp;
+            })?
         }
         PlanKind::Attach { protected_instance_id, replication_id, previous_instance, .. }
         | PlanKind::Detach { protected_instance_id, replication_id, previous_instance, .. } => {
-            let instance = store::get::<ProtectedInstance>(tx, project, protected_instance_id)?;
-            if let Some(mut pair) = store::get::<Replication>(tx, project, replication_id)? {
-                pair.status = if matches!(plan.kind, PlanKind::Attach { .. }) {
-                    ReplicationStatus::ErrorAttaching
-                } else {
-                    ReplicationStatus::ErrorDetaching
-                };
-                store::update(tx, project, &pair)?;
-            }
-            let named = match instance {
-                Some(mut instance) => {
-                    instance.status = *previous_instance;
-                    store::update(tx, project, &instance)?;
-                    Some((instance.id, instance.name))
-                }
-                None => None,
+            let status = if matches!(plan.kind, PlanKind::Attach { .. }) {
+                ReplicationStatus::ErrorAttaching
+            } else {
+                ReplicationStatus::ErrorDetaching
             };
-            found(named, protected_instance_id)
+            mark::<Replication>(tx, project, replication_id, |pair| pair.status = status)?;
+            mark::<ProtectedInstance>(tx, project, protected_instance_id, |instance| {
+                instance.status = *previous_instance;
+            })?
         }
         PlanKind::CreateDrill { drill_id } | PlanKind::DeleteDrill { drill_id } => {
-            let named = match store::get::<DisasterRecoveryDrill>(tx, project, drill_id)? {
-                Some(mut drill) => {
-                    drill.status = if matches!(plan.kind, PlanKind::CreateDrill { .. }) {
-                        DrillStatus::Error
-                    } else {
-                        DrillStatus::ErrorDeleting
-                    };
-                    drill.updated_at = stamp;
-                    store::update(tx, project, &drill)?;
-                    Some((drill.id, drill.name))
-                }
-                None => None,
+            let status = if matches!(plan.kind, PlanKind::CreateDrill { .. }) {
+                DrillStatus::Error
+            } else {
+                DrillStatus::ErrorDeleting
             };
-            found(named, drill_id)
+            mark::<DisasterRecoveryDrill>(tx, project, drill_id, |drill| {
+                drill.status = status;
+                drill.updated_at = stamp;
+            })?
         }
     };
+    // A resource that is gone is still named in the task centre, by the id the job had.
+    let (resource_id, resource_name) = named.unwrap_or_else(|| (plan.kind.resource_id().to_owned(), String::new()));
     let (failure_status, resource_type) = plan.kind.failure_labels();
     let failure = FailureJob {
         job_status: "FAIL".to_owned(),

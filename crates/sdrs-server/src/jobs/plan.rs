@@ -126,6 +126,21 @@ impl PlanKind {
         }
     }
 
+    /// The id of the resource the job reports on (the task centre's `resource_id`).
+    pub fn resource_id(&self) -> &str {
+        match self {
+            PlanKind::Group { server_group_id, .. } => server_group_id,
+            PlanKind::CreateInstance { protected_instance_id }
+            | PlanKind::DeleteInstance { protected_instance_id, .. }
+            | PlanKind::Attach { protected_instance_id, .. }
+            | PlanKind::Detach { protected_instance_id, .. } => protected_instance_id,
+            PlanKind::CreateReplication { replication_id, .. }
+            | PlanKind::DeleteReplication { replication_id, .. }
+            | PlanKind::ExpandReplication { replication_id, .. } => replication_id,
+            PlanKind::CreateDrill { drill_id } | PlanKind::DeleteDrill { drill_id } => drill_id,
+        }
+    }
+
     /// The group the job belongs to (for fault injection and the task centre).
     pub fn server_group_id(&self, tx: &Transaction<'_>, project_id: &str) -> ApiResult<Option<String>> {
         let group_of = |kind: &str, id: &str| -> ApiResult<Option<String>> {
