@@ -66,18 +66,6 @@ pub fn save_connection(connection: &Connection) {
     }
 }
 
-/// The demo server's connection, which sdrs-server offers at `/console/config` only with `--demo`.
-#[derive(serde::Deserialize)]
-struct DemoConfig {
-    project_id: String,
-    token: String,
-    #[serde(default)]
-    gateway: bool,
-    /// The admin API's token, offered in demo mode only (where it is public).
-    #[serde(default)]
-    admin_token: Option<String>,
-}
-
 #[component]
 pub fn App() -> Html {
     let connection = use_state(load_connection);
@@ -87,7 +75,7 @@ pub fn App() -> Html {
             if !connection.is_complete() {
                 wasm_bindgen_futures::spawn_local(async move {
                     if let Ok(response) = gloo_net::http::Request::get("/console/config").send().await {
-                        if let Ok(config) = response.json::<DemoConfig>().await {
+                        if let Ok(config) = response.json::<sdrs_core::wire::ConsoleConfig>().await {
                             let demo = Connection {
                                 base: String::new(),
                                 project_id: config.project_id,

@@ -14,8 +14,8 @@ use sdrs_core::wire::{
     ReplicationCluster, ServerGroup,
 };
 
-use crate::resources::NativeServer;
 use crate::store;
+use sdrs_core::wire::NativeServer;
 
 use crate::config::Credentials;
 use crate::{jobs, now_millis, router, AppState, Config};

@@ -9,11 +9,6 @@ use serde_json::{json, Map, Value};
 use sdrs_core::snapshot::GroupSnapshot;
 use sdrs_core::wire::*;
 
-use crate::routes::admin::{
-    DiskChange, DiskList, DiskResponse, Fault, FaultList, NewDisk, NewServer, ReplicationChange, ServerChange,
-    ServerList, ServerResponse,
-};
-
 type SchemaFn = fn(&mut SchemaGenerator) -> Schema;
 
 fn schema<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {

@@ -5,12 +5,13 @@ use sdrs_core::snapshot::GroupSnapshot;
 use yew::prelude::*;
 
 use crate::components::explanation::Explanation;
-use crate::view::{guidance_note, login_rows, InventoryServer};
+use crate::view::{guidance_note, login_rows};
+use sdrs_core::wire::NativeServer;
 
 #[derive(Properties, PartialEq)]
 pub struct LoginGuidanceProps {
     pub snapshot: GroupSnapshot,
-    pub inventory: Vec<InventoryServer>,
+    pub inventory: Vec<NativeServer>,
     pub after: AfterOperation,
 }
 
@@ -59,7 +60,7 @@ pub fn LoginGuidance(props: &LoginGuidanceProps) -> Html {
 pub struct DrillGuidanceProps {
     pub snapshot: GroupSnapshot,
     pub drill: sdrs_core::wire::DisasterRecoveryDrill,
-    pub inventory: Vec<InventoryServer>,
+    pub inventory: Vec<NativeServer>,
 }
 
 /// Login guidance for the drill servers of one drill.

@@ -6,7 +6,7 @@ use sdrs_core::snapshot::GroupSnapshot;
 use sdrs_core::wire::{DisasterRecoveryDrillList, ProtectedInstanceList, ReplicationList, ServerGroupResponse};
 
 use crate::api::{get, ApiError, Connection};
-use crate::view::{InventoryList, InventoryServer};
+use sdrs_core::wire::{NativeServer, ServerList};
 
 /// The group with its members: sdrs-server's snapshot (with server power states), or, from a real SDRS endpoint,
 /// the same composed from the documented list calls (power states unknown).
@@ -34,11 +34,11 @@ pub async fn load_snapshot(connection: &Connection, id: &str) -> Result<GroupSna
 }
 
 /// Server profiles from sdrs-server's inventory; empty where the endpoint has none.
-pub async fn load_inventory(connection: &Connection) -> Vec<InventoryServer> {
+pub async fn load_inventory(connection: &Connection) -> Vec<NativeServer> {
     if !connection.has_admin() {
         return Vec::new();
     }
-    get::<InventoryList>(connection, &connection.admin("/servers")).await.map(|l| l.servers).unwrap_or_default()
+    get::<ServerList>(connection, &connection.admin("/servers")).await.map(|l| l.servers).unwrap_or_default()
 }
 
 /// A job this tab started, remembered for the group page's "recent jobs".

@@ -13,8 +13,9 @@ use crate::api::{get, ApiError};
 use crate::components::error_box::ErrorBox;
 use crate::components::login_guidance::{DrillGuidance, LoginGuidance};
 use crate::components::status_badge::StatusBadge;
-use crate::view::{action_buttons, InventoryServer};
+use crate::view::action_buttons;
 use crate::{ConnectionContext, Route};
+use sdrs_core::wire::NativeServer;
 
 #[derive(Properties, PartialEq)]
 pub struct GroupPageProps {
@@ -24,7 +25,7 @@ pub struct GroupPageProps {
 #[derive(Clone, PartialEq, Default)]
 struct Loaded {
     snapshot: Option<GroupSnapshot>,
-    inventory: Vec<InventoryServer>,
+    inventory: Vec<NativeServer>,
     jobs: Vec<(String, Job)>,
     failures: Option<FailureJobList>,
     error: Option<ApiError>,
@@ -140,7 +141,7 @@ pub fn GroupPage(props: &GroupPageProps) -> Html {
 struct DrillItemProps {
     snapshot: GroupSnapshot,
     drill: sdrs_core::wire::DisasterRecoveryDrill,
-    inventory: Vec<InventoryServer>,
+    inventory: Vec<NativeServer>,
 }
 
 /// One DR drill: its servers' login guidance, and a delete that asks once more before it sends.

@@ -18,8 +18,9 @@ use crate::components::login_guidance::{DrillGuidance, LoginGuidance};
 use crate::components::precheck_panel::PrecheckPanel;
 use crate::components::role_swap::RoleSwapView;
 use crate::state::{FlowAction, FlowState, Phase};
-use crate::view::{intent_for, InventoryServer, OPERATIONS};
+use crate::view::{intent_for, OPERATIONS};
 use crate::{ConnectionContext, Route};
+use sdrs_core::wire::NativeServer;
 
 #[derive(Properties, PartialEq)]
 pub struct OperationPageProps {
@@ -62,7 +63,7 @@ fn submission(intent: Intent) -> (Method, Option<serde_json::Value>) {
 fn Flow(props: &FlowProps) -> Html {
     let connection = use_context::<ConnectionContext>().expect("the app provides the connection");
     let flow = use_reducer(|| FlowState::new(props.intent));
-    let inventory = use_state(Vec::<InventoryServer>::new);
+    let inventory = use_state(Vec::<NativeServer>::new);
     let label = OPERATIONS.iter().find(|(slug, _)| *slug == props.slug).map_or("Operation", |(_, label)| label);
 
     // Load and pre-check.
@@ -207,7 +208,7 @@ fn Flow(props: &FlowProps) -> Html {
 struct AfterViewProps {
     id: String,
     after: AfterOperation,
-    inventory: Vec<InventoryServer>,
+    inventory: Vec<NativeServer>,
 }
 
 /// After a successful failover or planned failover: the roles now, and who logs in where.

@@ -1,16 +1,14 @@
 //! What the pages show, computed without the DOM: badges, action buttons and their reasons, job steps, login rows.
 
-use serde::Deserialize;
-
 use sdrs_core::login::{
-    explain_login, AfterOperation, CloudbaseInitState, LoginExplanation, LoginMethod, LoginQuestion, OsProfile,
-    ServerNames, ServerRole,
+    explain_login, AfterOperation, CloudbaseInitState, LoginExplanation, LoginQuestion, ServerNames, ServerRole,
 };
 use sdrs_core::snapshot::{GroupSnapshot, Intent};
 use sdrs_core::state_machine::{allowed_operations, Operation};
 use sdrs_core::status::{GroupStatus, PriorityStation};
 use sdrs_core::timefmt::parse_job_time;
 use sdrs_core::wire::Job;
+use sdrs_core::wire::NativeServer;
 
 /// How a status is shown: its words (never colour alone) and a style class.
 pub fn badge_class(status: GroupStatus) -> &'static str {
@@ -126,23 +124,6 @@ pub fn progress(job: &Job) -> (usize, usize) {
     (done, subs.len())
 }
 
-/// A server as sdrs-server's inventory describes it (the parts the login rules need).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct InventoryServer {
-    pub id: String,
-    pub name: String,
-    pub os: OsProfile,
-    pub login: LoginMethod,
-    #[serde(default)]
-    pub password_changed: bool,
-}
-
-/// `{"servers": [...]}`
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct InventoryList {
-    pub servers: Vec<InventoryServer>,
-}
-
 /// Login guidance for one server of one instance.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoginRow {
@@ -165,7 +146,7 @@ pub fn guidance_note(station: PriorityStation, first_time: bool) -> Option<&'sta
 /// The profile is server A's (the production server at creation); SDRS creates B as its copy.
 pub fn login_rows(
     snapshot: &GroupSnapshot,
-    inventory: &[InventoryServer],
+    inventory: &[NativeServer],
     after: AfterOperation,
     first_time: bool,
 ) -> Vec<LoginRow> {
@@ -209,7 +190,7 @@ pub fn login_rows(
 pub fn drill_login_rows(
     snapshot: &GroupSnapshot,
     drill: &sdrs_core::wire::DisasterRecoveryDrill,
-    inventory: &[InventoryServer],
+    inventory: &[NativeServer],
 ) -> Vec<LoginRow> {
     let find = |id: &str| inventory.iter().find(|s| s.id == id);
     let mut rows = Vec::new();

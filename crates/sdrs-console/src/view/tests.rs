@@ -84,19 +84,19 @@ fn login_rows_after_a_failover_use_the_core_engine() {
     instance.target_server = "b".into();
     snap.protected_instances.push(instance);
     let inventory = vec![
-        InventoryServer {
+        NativeServer {
             id: "a".into(),
             name: "web-01".into(),
             os: OsProfile::Windows { cloudbase_init: false },
             login: LoginMethod::Password,
-            password_changed: false,
+            ..server()
         },
-        InventoryServer {
+        NativeServer {
             id: "b".into(),
             name: "web-01-dr".into(),
             os: OsProfile::Windows { cloudbase_init: false },
             login: LoginMethod::Password,
-            password_changed: false,
+            ..server()
         },
     ];
     let rows = login_rows(&snap, &inventory, AfterOperation::Failover, true);
@@ -127,12 +127,12 @@ fn drill_servers_get_the_dr_site_rule() {
         .unwrap()
         .disaster_recovery_drill;
     drill.drill_servers[0].protected_instance = instance.id.clone();
-    let inventory = vec![InventoryServer {
+    let inventory = vec![NativeServer {
         id: "a".into(),
         name: "db-01".into(),
         os: OsProfile::Linux { coreos: false, cloud_init: false },
         login: LoginMethod::KeyPair,
-        password_changed: false,
+        ..server()
     }];
     let rows = drill_login_rows(&snap, &drill, &inventory);
     assert_eq!(rows.len(), 1);
@@ -140,4 +140,19 @@ fn drill_servers_get_the_dr_site_rule() {
     assert!(explanation.rules().contains(&sdrs_core::seed::SeedRule::DrillAsDrSite));
     let Answer::Use(advice) = &explanation.answer else { panic!() };
     assert_eq!(advice.credential.text, "the key pair of server A (db-01), over SSH");
+}
+
+/// An inventory server; tests set what they look at.
+fn server() -> NativeServer {
+    NativeServer {
+        id: String::new(),
+        name: String::new(),
+        availability_zone: "az1".into(),
+        vpc_id: "vpc".into(),
+        os: OsProfile::Linux { coreos: false, cloud_init: false },
+        login: LoginMethod::KeyPair,
+        power_state: sdrs_core::snapshot::PowerState::Running,
+        password_changed: false,
+        protected_instance_id: None,
+    }
 }

@@ -1,11 +1,13 @@
 //! Serde types for every body the protection-group API sends or receives, with the reference's field names and nulls.
 
+mod admin;
 mod envelope;
 mod job;
 mod requests;
 mod resources;
 mod service;
 
+pub use admin::*;
 pub use envelope::{ErrorBody, ErrorEnvelope, GatewayError};
 pub use job::{Job, JobEntities, JobIdResponse, JobType};
 pub use requests::*;

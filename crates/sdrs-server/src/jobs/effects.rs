@@ -16,8 +16,8 @@ use sdrs_core::ErrorCode;
 
 use super::{Plan, PlanKind};
 use crate::error::{ApiError, ApiResult};
-use crate::resources::{NativeDisk, NativeServer};
 use crate::store::{self, Resource};
+use sdrs_core::wire::{NativeDisk, NativeServer};
 
 fn load<R: Resource>(tx: &Transaction<'_>, project_id: &str, id: &str) -> ApiResult<R> {
     store::get::<R>(tx, project_id, id)?

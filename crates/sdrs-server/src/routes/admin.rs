@@ -8,51 +8,19 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use r2d2_sqlite::rusqlite::params;
-use serde::{Deserialize, Serialize};
-
-use sdrs_core::login::{LoginMethod, OsProfile};
 use sdrs_core::snapshot::{GroupSnapshot, PowerState};
-use sdrs_core::status::{FaultLevel, InstanceStatus, ReplicationStatus};
-use sdrs_core::wire::{ProtectedInstance, Replication, ReplicationResponse};
+use sdrs_core::status::{InstanceStatus, ReplicationStatus};
+use sdrs_core::wire::{
+    DiskChange, DiskList, DiskResponse, Fault, FaultList, NativeDisk, NativeServer, NewDisk, NewServer,
+    ProtectedInstance, Replication, ReplicationChange, ReplicationResponse, ServerChange, ServerList, ServerResponse,
+};
 use sdrs_core::ErrorCode;
 
 use super::{body, group_or_404, load_snapshot, replication_or_404, Ids};
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::PlanKind;
-use crate::resources::{NativeDisk, NativeServer};
 use crate::store::{self, ListFilter};
 use crate::AppState;
-
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewServer {
-    #[serde(default)]
-    pub id: Option<String>,
-    pub name: String,
-    pub availability_zone: String,
-    pub vpc_id: String,
-    pub os: OsProfile,
-    pub login: LoginMethod,
-    #[serde(default = "running")]
-    pub power_state: PowerState,
-    #[serde(default)]
-    pub password_changed: bool,
-}
-
-fn running() -> PowerState {
-    PowerState::Running
-}
-
-#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct ServerResponse {
-    pub server: NativeServer,
-}
-
-#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct ServerList {
-    pub servers: Vec<NativeServer>,
-    pub count: u64,
-}
 
 fn invalid_id(id: &str) -> bool {
     !sdrs_core::request::is_resource_id(id)
@@ -142,17 +110,6 @@ pub async fn show_server(
     Ok(Json(ServerResponse { server }))
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ServerChange {
-    #[serde(default)]
-    pub power_state: Option<PowerState>,
-    #[serde(default)]
-    pub password_changed: Option<bool>,
-    #[serde(default)]
-    pub name: Option<String>,
-}
-
 pub async fn update_server(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
@@ -209,45 +166,6 @@ fn mark_instances_invalid(tx: &store::Connection, project: &str, server_id: &str
         }
     }
     Ok(())
-}
-
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewDisk {
-    #[serde(default)]
-    pub id: Option<String>,
-    pub name: String,
-    pub size_gb: u32,
-    #[serde(default = "sata")]
-    pub volume_type: String,
-    pub availability_zone: String,
-    #[serde(default = "available")]
-    pub status: String,
-    #[serde(default)]
-    pub bootable: bool,
-    #[serde(default)]
-    pub multiattach: bool,
-    #[serde(default)]
-    pub server_id: Option<String>,
-}
-
-fn sata() -> String {
-    "SATA".to_owned()
-}
-
-fn available() -> String {
-    "available".to_owned()
-}
-
-#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct DiskResponse {
-    pub disk: NativeDisk,
-}
-
-#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct DiskList {
-    pub disks: Vec<NativeDisk>,
-    pub count: u64,
 }
 
 pub async fn list_disks(State(state): State<AppState>, Ids(project): Ids<String>) -> ApiResult<Json<DiskList>> {
@@ -337,13 +255,6 @@ fn pairs_using_disk(conn: &store::Connection, project: &str, disk_id: &str) -> A
     Ok(pairs.into_iter().filter(|pair| pair.volume_ids.split(',').any(|v| v == disk_id)).collect())
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DiskChange {
-    /// `deleted` simulates a deletion through the native interface: the row stays, pairs using it turn `invalid`.
-    pub status: String,
-}
-
 /// Changes a disk's status; `deleted` turns every replication pair using it `invalid`.
 pub async fn update_disk(
     State(state): State<AppState>,
@@ -370,12 +281,6 @@ pub async fn update_disk(
     Ok(Json(DiskResponse { disk }))
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ReplicationChange {
-    pub fault_level: FaultLevel,
-}
-
 /// Sets a replication pair's `fault_level` (5: the replication link is broken).
 pub async fn update_replication(
     State(state): State<AppState>,
@@ -393,34 +298,6 @@ pub async fn update_replication(
         })
         .await?;
     Ok(Json(ReplicationResponse { replication }))
-}
-
-/// An armed fault: the next `times` jobs (of the group, or of any group) that reach `step` fail.
-#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Fault {
-    #[serde(default)]
-    pub server_group_id: Option<String>,
-    pub step: String,
-    #[serde(default)]
-    pub error_code: Option<String>,
-    #[serde(default)]
-    pub fail_reason: Option<String>,
-    #[serde(default = "once")]
-    pub times: u32,
-    /// The step raises an error instead of reporting a failure, as a bug or a vanished resource would; the job
-    /// still ends `FAIL` with its failure code, and no other job waits for it.
-    #[serde(default)]
-    pub raise_error: bool,
-}
-
-fn once() -> u32 {
-    1
-}
-
-#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct FaultList {
-    pub faults: Vec<Fault>,
 }
 
 /// Every step name any job has.

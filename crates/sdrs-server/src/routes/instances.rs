@@ -18,9 +18,9 @@ use sdrs_core::ErrorCode;
 use super::{body, group_or_404, instance_or_404, optional_body, refuse, replication_or_404, Ids, QueryPairs};
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::{self, PlanKind};
-use crate::resources::NativeServer;
 use crate::store::{self, ListFilter, Resource};
 use crate::AppState;
+use sdrs_core::wire::NativeServer;
 
 const ABNORMAL: &[InstanceStatus] = &[
     InstanceStatus::Error,

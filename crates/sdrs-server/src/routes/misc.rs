@@ -10,8 +10,8 @@ use tower::ServiceExt;
 
 use sdrs_core::request::parse_paging;
 use sdrs_core::wire::{
-    ActiveDomain, ActiveDomainList, ApiVersion, ApiVersionList, ApiVersionResponse, FailureJob, FailureJobList, Job,
-    Link, QuotaResource, QuotaResponse, Quotas, Replication, ServerGroup,
+    ActiveDomain, ActiveDomainList, ApiVersion, ApiVersionList, ApiVersionResponse, ConsoleConfig, FailureJob,
+    FailureJobList, Job, Link, QuotaResource, QuotaResponse, Quotas, Replication, ServerGroup,
 };
 
 use super::{refuse, Ids, QueryPairs};
@@ -136,15 +136,17 @@ pub async fn fallback(State(state): State<AppState>, request: Request) -> Respon
 pub async fn console_config(State(state): State<AppState>) -> Response {
     if let Some(gateway) = &state.gateway {
         // The console logs in to the gateway; it never holds a token.
-        return Json(serde_json::json!({"project_id": gateway.config.project_id, "token": "", "gateway": true}))
-            .into_response();
+        let config =
+            ConsoleConfig { project_id: gateway.config.project_id.clone(), gateway: true, ..Default::default() };
+        return Json(config).into_response();
     }
     match &state.config.console_login {
-        Some((project_id, token)) => Json(serde_json::json!({
-            "project_id": project_id,
-            "token": token,
-            "admin_token": state.config.admin_token
-        }))
+        Some((project_id, token)) => Json(ConsoleConfig {
+            project_id: project_id.clone(),
+            token: token.clone(),
+            gateway: false,
+            admin_token: state.config.admin_token.clone(),
+        })
         .into_response(),
         None => ApiError::no_such_api().into_response(),
     }

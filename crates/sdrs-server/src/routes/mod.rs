@@ -26,8 +26,8 @@ use sdrs_core::wire::{DisasterRecoveryDrill, JobIdResponse, ProtectedInstance, R
 use sdrs_core::ErrorCode;
 
 use crate::error::{ApiError, ApiResult};
-use crate::resources::NativeServer;
 use crate::{auth, openapi, store, AppState};
+use sdrs_core::wire::NativeServer;
 
 pub fn router(state: AppState) -> Router {
     if state.gateway.is_some() {
