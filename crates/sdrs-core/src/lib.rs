@@ -8,6 +8,7 @@
 pub mod action;
 pub mod catalogue;
 pub mod login;
+pub mod member_rules;
 pub mod precheck;
 pub mod request;
 pub mod role_swap;

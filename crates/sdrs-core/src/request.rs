@@ -34,7 +34,22 @@ pub enum RequestError {
     InvalidStatusFilter(#[from] crate::status::UnknownValue),
     #[error("invalid query_type `{value}`: expected status_abnormal, stop_protected, period_no_dr_drill or general")]
     InvalidQueryType { value: String },
+    #[error("the query parameter `{key}` is given more than once")]
+    RepeatedQueryKey { key: String },
+    #[error("{key} names {count} ids; at most {MAX_LISTED_IDS} are allowed")]
+    TooManyIds { key: String, count: usize },
+    #[error("device `{device}` is not of the form /dev/vdX or /dev/sdX")]
+    InvalidDevice { device: String },
+    #[error("{detail}")]
+    InvalidPath { detail: String },
+    #[error("dr_type must be `migration`")]
+    InvalidDrType,
+    #[error("source_vpc_id is empty")]
+    EmptyVpc,
 }
+
+/// Most ids one list filter may name.
+pub const MAX_LISTED_IDS: usize = 30;
 
 impl SdrsCoded for RequestError {
     fn code(&self) -> ErrorCode {
@@ -43,7 +58,13 @@ impl SdrsCoded for RequestError {
             | RequestError::MalformedJson { .. }
             | RequestError::NotAnObject
             | RequestError::InvalidBody { .. }
-            | RequestError::InvalidQueryType { .. } => ErrorCode::SDRS_0201,
+            | RequestError::InvalidQueryType { .. }
+            | RequestError::RepeatedQueryKey { .. }
+            | RequestError::InvalidDevice { .. }
+            | RequestError::InvalidPath { .. }
+            | RequestError::InvalidDrType => ErrorCode::SDRS_0201,
+            RequestError::TooManyIds { .. } => ErrorCode::SDRS_0226,
+            RequestError::EmptyVpc => ErrorCode::SDRS_0204,
             RequestError::InvalidName { .. } => ErrorCode::SDRS_0202,
             RequestError::InvalidDescription { .. } => ErrorCode::SDRS_0212,
             RequestError::InvalidLimit { .. } => ErrorCode::SDRS_0221,
@@ -124,6 +145,49 @@ impl<'de> serde::de::Visitor<'de> for UniqueKeysVisitor {
         }
         Ok(Value::Object(object))
     }
+}
+
+/// Refuses a query that gives one key twice: a signature covers both values, a handler would act on one.
+pub fn unique_query_keys<'a>(pairs: impl IntoIterator<Item = &'a str>) -> Result<(), RequestError> {
+    let mut seen = std::collections::BTreeSet::new();
+    match pairs.into_iter().find(|key| !seen.insert(*key)) {
+        Some(key) => Err(RequestError::RepeatedQueryKey { key: key.to_owned() }),
+        None => Ok(()),
+    }
+}
+
+/// An id list filter written `['id1','id2']` (quotes and brackets optional), at most `MAX_LISTED_IDS` ids.
+pub fn parse_id_list(key: &str, raw: &str) -> Result<Vec<String>, RequestError> {
+    let inner = raw.trim().trim_start_matches('[').trim_end_matches(']');
+    let ids: Vec<String> = inner
+        .split(',')
+        .map(|id| id.trim().trim_matches(|c| c == '\'' || c == '"').to_owned())
+        .filter(|id| !id.is_empty())
+        .collect();
+    if ids.len() > MAX_LISTED_IDS {
+        return Err(RequestError::TooManyIds { key: key.to_owned(), count: ids.len() });
+    }
+    Ok(ids)
+}
+
+/// A device name a replication pair can be attached as: `/dev/sdX` or `/dev/vdX` (letters only).
+pub fn parse_device(device: &str) -> Result<&str, RequestError> {
+    let letters = device.strip_prefix("/dev/sd").or_else(|| device.strip_prefix("/dev/vd"));
+    match letters {
+        Some(letters) if !letters.is_empty() && letters.bytes().all(|b| b.is_ascii_lowercase()) => Ok(device),
+        _ => Err(RequestError::InvalidDevice { device: device.to_owned() }),
+    }
+}
+
+/// The fields of a new protection group that need no lookup: `dr_type` (only `migration`) and the VPC.
+pub fn validate_new_group(dr_type: Option<&str>, source_vpc_id: &str) -> Result<(), RequestError> {
+    if dr_type.is_some_and(|t| t != "migration") {
+        return Err(RequestError::InvalidDrType);
+    }
+    if source_vpc_id.trim().is_empty() {
+        return Err(RequestError::EmptyVpc);
+    }
+    Ok(())
 }
 
 /// Whether `id` is in the alphabet of SDRS and inventory ids: 1–64 ASCII letters, digits, `-` and `_`. Nothing that

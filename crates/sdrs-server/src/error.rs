@@ -71,6 +71,27 @@ impl ApiError {
         ApiError::Sdrs { status: status_of(code), body: error.to_error_body() }
     }
 
+    /// The refusal a core rule found.
+    pub fn refusal(refusal: &sdrs_core::member_rules::Refusal) -> ApiError {
+        ApiError::code(refusal.code, &refusal.detail)
+    }
+
+    /// A member check that found refusals: the first one's code, every one's words (in the order the rules check).
+    pub fn from_member_check(check: &sdrs_core::member_rules::MemberCheck) -> Result<(), ApiError> {
+        let Some(first) = check.refusals.first() else { return Ok(()) };
+        if check.refusals.len() == 1 {
+            return Err(ApiError::refusal(first));
+        }
+        let detail =
+            check.refusals.iter().map(|r| format!("{} ({})", r.detail, r.code.as_str())).collect::<Vec<_>>().join("; ");
+        Err(ApiError::code(first.code, detail))
+    }
+
+    /// The refusal for an id that does not exist.
+    pub fn missing(kind: sdrs_core::member_rules::Missing, id: &str) -> ApiError {
+        ApiError::refusal(&kind.refusal(id))
+    }
+
     /// An SDRS error with the documented message and a detail.
     pub fn code(code: ErrorCode, detail: impl AsRef<str>) -> ApiError {
         ApiError::Sdrs { status: status_of(code), body: code.body(Some(detail.as_ref())) }

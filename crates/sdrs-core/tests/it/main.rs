@@ -4,6 +4,8 @@
 mod examples;
 /// The login rules, scenario by scenario and note by note.
 mod login;
+/// Member rules (instances, pairs, drills): every refusal at once.
+mod member_rules;
 /// Pre-checks: every blocking reason at once.
 mod precheck;
 /// The role swap (the seed's Table 1, computed).

@@ -431,7 +431,7 @@ pub async fn worker(db: Db, wake: Arc<Notify>, mut shutdown: tokio::sync::watch:
     }
 }
 
-/// The error for a job id the project does not have (no documented code exists; `SDRS.0201` is used).
+/// The error for a job id the project does not have.
 pub fn not_found(job_id: &str) -> ApiError {
-    ApiError::code(ErrorCode::SDRS_0201, format!("job `{job_id}` not found"))
+    ApiError::missing(sdrs_core::member_rules::Missing::Job, job_id)
 }

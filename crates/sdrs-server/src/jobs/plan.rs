@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use r2d2_sqlite::rusqlite::Transaction;
+use sdrs_core::member_rules::MemberOperation;
 use sdrs_core::state_machine::Operation;
 use sdrs_core::status::{InstanceStatus, PriorityStation, ReplicationStatus};
 use sdrs_core::wire::{DisasterRecoveryDrill, ProtectedInstance, Replication};
@@ -94,35 +95,37 @@ impl PlanKind {
         }
     }
 
+    /// The member operation a non-group job carries out (the core's table of member rules and job outcomes).
+    fn member_operation(&self) -> Option<MemberOperation> {
+        Some(match self {
+            PlanKind::Group { .. } => return None,
+            PlanKind::CreateInstance { .. } => MemberOperation::ProtectServer,
+            PlanKind::DeleteInstance { .. } => MemberOperation::DeleteInstance,
+            PlanKind::CreateReplication { .. } => MemberOperation::CreatePair,
+            PlanKind::DeleteReplication { .. } => MemberOperation::DeletePair,
+            PlanKind::ExpandReplication { .. } => MemberOperation::ExpandPair,
+            PlanKind::Attach { .. } => MemberOperation::AttachPair,
+            PlanKind::Detach { .. } => MemberOperation::DetachPair,
+            PlanKind::CreateDrill { .. } => MemberOperation::CreateDrill,
+            PlanKind::DeleteDrill { .. } => MemberOperation::DeleteDrill,
+        })
+    }
+
     /// The code a failure of this job reports by default.
     pub fn failure_code(&self) -> ErrorCode {
-        match self {
-            PlanKind::Group { operation, .. } => operation.transition().failure_code,
-            PlanKind::CreateInstance { .. } => ErrorCode::SDRS_1350,
-            PlanKind::DeleteInstance { .. } => ErrorCode::SDRS_1351,
-            PlanKind::CreateReplication { .. } => ErrorCode::SDRS_1609,
-            PlanKind::DeleteReplication { .. } => ErrorCode::SDRS_1607,
-            PlanKind::ExpandReplication { .. } => ErrorCode::SDRS_1820,
-            PlanKind::Attach { .. } => ErrorCode::SDRS_1821,
-            PlanKind::Detach { .. } => ErrorCode::SDRS_1822,
-            PlanKind::CreateDrill { .. } => ErrorCode::SDRS_1922,
-            PlanKind::DeleteDrill { .. } => ErrorCode::SDRS_1923,
+        match (self, self.member_operation()) {
+            (PlanKind::Group { operation, .. }, _) => operation.transition().failure_code,
+            (_, Some(member)) => member.failure_code(),
+            (_, None) => unreachable!("every job but a group's is a member operation"),
         }
     }
 
     /// The task centre's `failure_status` and `resource_type` of a failure.
     pub fn failure_labels(&self) -> (&'static str, &'static str) {
-        match self {
-            PlanKind::Group { operation, .. } => (operation.transition().failure_status, "server_groups"),
-            PlanKind::CreateInstance { .. } => ("createFail", "protected_instances"),
-            PlanKind::DeleteInstance { .. } => ("deleteFail", "protected_instances"),
-            PlanKind::CreateReplication { .. } => ("createFail", "replications"),
-            PlanKind::DeleteReplication { .. } => ("deleteFail", "replications"),
-            PlanKind::ExpandReplication { .. } => ("expandFail", "replications"),
-            PlanKind::Attach { .. } => ("attachFail", "protected_instances"),
-            PlanKind::Detach { .. } => ("detachFail", "protected_instances"),
-            PlanKind::CreateDrill { .. } => ("createFail", "disaster_recovery_drills"),
-            PlanKind::DeleteDrill { .. } => ("deleteFail", "disaster_recovery_drills"),
+        match (self, self.member_operation()) {
+            (PlanKind::Group { operation, .. }, _) => (operation.transition().failure_status, "server_groups"),
+            (_, Some(member)) => member.task_centre_labels(),
+            (_, None) => unreachable!("every job but a group's is a member operation"),
         }
     }
 

@@ -8,6 +8,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use r2d2_sqlite::rusqlite::params;
+use sdrs_core::member_rules::Missing;
 use sdrs_core::snapshot::{GroupSnapshot, PowerState};
 use sdrs_core::status::{InstanceStatus, ReplicationStatus};
 use sdrs_core::wire::{
@@ -99,7 +100,7 @@ pub async fn create_server(
 }
 
 fn server_or_404(conn: &store::Connection, project: &str, id: &str) -> ApiResult<NativeServer> {
-    store::get(conn, project, id)?.ok_or_else(|| ApiError::code(ErrorCode::SDRS_1326, format!("no server `{id}`")))
+    store::get(conn, project, id)?.ok_or_else(|| ApiError::missing(Missing::Server, id))
 }
 
 pub async fn show_server(
@@ -245,8 +246,7 @@ pub async fn delete_disk(
 }
 
 fn disk_or_404(conn: &store::Connection, project: &str, id: &str) -> ApiResult<NativeDisk> {
-    store::get::<NativeDisk>(conn, project, id)?
-        .ok_or_else(|| ApiError::code(ErrorCode::SDRS_1803, format!("no disk `{id}`")))
+    store::get::<NativeDisk>(conn, project, id)?.ok_or_else(|| ApiError::missing(Missing::Disk, id))
 }
 
 fn pairs_using_disk(conn: &store::Connection, project: &str, disk_id: &str) -> ApiResult<Vec<Replication>> {

@@ -4,18 +4,18 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::Json;
 
+use sdrs_core::member_rules;
+use sdrs_core::request::RequestError;
 use sdrs_core::request::{parse_paging, ResourceName};
-use sdrs_core::state_machine::drill_allowed;
 use sdrs_core::status::DrillStatus;
 use sdrs_core::timefmt::resource_time;
 use sdrs_core::wire::{
     CreateDrillRequest, DisasterRecoveryDrill, DisasterRecoveryDrillList, DisasterRecoveryDrillResponse, JobEntities,
     JobIdResponse, JobType, UpdateDrillNameRequest,
 };
-use sdrs_core::ErrorCode;
 
 use super::{body, drill_or_404, group_or_404, refuse, Ids, QueryPairs};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::jobs::{self, PlanKind};
 use crate::store::{self, ListFilter};
 use crate::AppState;
@@ -26,11 +26,8 @@ pub async fn list(
     query: QueryPairs,
 ) -> ApiResult<Json<DisasterRecoveryDrillList>> {
     let paging = parse_paging(query.borrowed()).map_err(refuse)?;
-    let status = query
-        .get("status")
-        .map(str::parse::<DrillStatus>)
-        .transpose()
-        .map_err(|e| ApiError::code(ErrorCode::SDRS_0209, e.to_string()))?;
+    let status =
+        query.get("status").map(str::parse::<DrillStatus>).transpose().map_err(|e| refuse(RequestError::from(e)))?;
     let vpc = query.get("drill_vpc_id").map(str::to_owned);
     let filter = ListFilter {
         server_group_ids: query.get("server_group_id").map(|id| vec![id.to_owned()]),
@@ -59,15 +56,7 @@ pub async fn create(
     ResourceName::parse(&params.name).map_err(refuse)?;
     super::job_response(&state, project.clone(), move |tx, now| {
         let mut group = group_or_404(tx, &project, &params.server_group_id)?;
-        if !drill_allowed(group.status) {
-            return Err(ApiError::code(
-                ErrorCode::SDRS_1002,
-                format!("a DR drill cannot start while the group is `{}`", group.status),
-            ));
-        }
-        if params.drill_vpc_id.as_deref() == Some(group.source_vpc_id.as_str()) {
-            return Err(ApiError::code(ErrorCode::SDRS_1907, "use a VPC of its own for the drill"));
-        }
+        super::check(member_rules::create_drill(&group, params.drill_vpc_id.as_deref()))?;
         let stamp = resource_time(now);
         let drill = DisasterRecoveryDrill {
             id: uuid::Uuid::new_v4().to_string(),
@@ -118,9 +107,7 @@ pub async fn remove(
 ) -> ApiResult<Json<JobIdResponse>> {
     super::job_response(&state, project.clone(), move |tx, now| {
         let mut drill = drill_or_404(tx, &project, &id)?;
-        if !matches!(drill.status, DrillStatus::Available | DrillStatus::Error | DrillStatus::ErrorDeleting) {
-            return Err(ApiError::code(ErrorCode::SDRS_1913, format!("the DR drill is `{}`", drill.status)));
-        }
+        super::check(member_rules::delete_drill(&drill))?;
         drill.status = DrillStatus::Deleting;
         drill.updated_at = resource_time(now);
         store::update(tx, &project, &drill)?;

@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::Json;
 
 use sdrs_core::action::parse_action;
+use sdrs_core::member_rules::Missing;
 use sdrs_core::precheck::precheck;
 use sdrs_core::request::{validate_description, GroupListQuery, GroupQueryType, ResourceName};
 use sdrs_core::snapshot::Intent;
@@ -15,7 +16,6 @@ use sdrs_core::wire::{
     ActiveDomain, CreateServerGroupRequest, JobEntities, JobIdResponse, ServerGroup, ServerGroupList,
     ServerGroupResponse, UpdateServerGroupNameRequest,
 };
-use sdrs_core::ErrorCode;
 
 use super::{body, group_or_404, load_snapshot, refuse, refuse_blocked, Ids, QueryPairs};
 use crate::error::{ApiError, ApiResult};
@@ -61,23 +61,12 @@ pub async fn create(
     let params = request.server_group;
     ResourceName::parse(&params.name).map_err(refuse)?;
     validate_description(params.description.as_deref()).map_err(refuse)?;
-    if params.dr_type.as_deref().is_some_and(|t| t != "migration") {
-        return Err(ApiError::code(ErrorCode::SDRS_0201, "dr_type must be `migration`"));
-    }
-    if params.source_vpc_id.trim().is_empty() {
-        return Err(ApiError::code(ErrorCode::SDRS_0204, "source_vpc_id is empty"));
-    }
+    sdrs_core::request::validate_new_group(params.dr_type.as_deref(), &params.source_vpc_id).map_err(refuse)?;
     super::job_response(&state, project.clone(), move |tx, now| {
-        let domain: ActiveDomain = misc_domain(tx, &params.domain_id)?;
-        let sides =
-            [&domain.local_replication_cluster.availability_zone, &domain.remote_replication_cluster.availability_zone];
+        let domain: ActiveDomain = super::misc::domain(tx, &params.domain_id)?
+            .ok_or_else(|| ApiError::missing(Missing::Domain, &params.domain_id))?;
         let (source, target) = (&params.source_availability_zone, &params.target_availability_zone);
-        if source == target || !sides.contains(&source) || !sides.contains(&target) {
-            return Err(ApiError::code(
-                ErrorCode::SDRS_0203,
-                format!("domain `{}` pairs {} and {}", domain.name, sides[0], sides[1]),
-            ));
-        }
+        super::check(sdrs_core::member_rules::create_group(&domain, source, target))?;
         let stamp = resource_time(now);
         let group = ServerGroup {
             id: uuid::Uuid::new_v4().to_string(),
@@ -117,11 +106,6 @@ pub async fn create(
         Ok(jobs::Submission { job_type, entities, kind })
     })
     .await
-}
-
-fn misc_domain(tx: &store::Connection, id: &str) -> ApiResult<ActiveDomain> {
-    super::misc::domain(tx, id)?
-        .ok_or_else(|| ApiError::code(ErrorCode::SDRS_0205, format!("no active-active domain `{id}`")))
 }
 
 pub async fn show(

@@ -4,19 +4,18 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::Json;
 
-use sdrs_core::request::{parse_paging, validate_description, ResourceName};
-use sdrs_core::snapshot::PowerState;
-use sdrs_core::status::{GroupStatus, InstanceStatus, PriorityStation, ReplicationStatus};
+use sdrs_core::member_rules;
+use sdrs_core::request::{parse_paging, validate_description, RequestError, ResourceName};
+use sdrs_core::status::{InstanceStatus, PriorityStation, ReplicationStatus};
 use sdrs_core::timefmt::resource_time;
 use sdrs_core::wire::{
     AttachReplicationRequest, CreateProtectedInstanceRequest, DeleteProtectedInstanceRequest, JobEntities,
     JobIdResponse, JobType, ProtectedInstance, ProtectedInstanceList, ProtectedInstanceResponse,
     UpdateProtectedInstanceNameRequest,
 };
-use sdrs_core::ErrorCode;
 
 use super::{body, group_or_404, instance_or_404, optional_body, refuse, replication_or_404, Ids, QueryPairs};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::jobs::{self, PlanKind};
 use crate::store::{self, ListFilter, Resource};
 use crate::AppState;
@@ -41,11 +40,8 @@ pub async fn list(
     query: QueryPairs,
 ) -> ApiResult<Json<ProtectedInstanceList>> {
     let paging = parse_paging(query.borrowed()).map_err(refuse)?;
-    let status = query
-        .get("status")
-        .map(str::parse::<InstanceStatus>)
-        .transpose()
-        .map_err(|e| ApiError::code(ErrorCode::SDRS_0209, e.to_string()))?;
+    let status =
+        query.get("status").map(str::parse::<InstanceStatus>).transpose().map_err(|e| refuse(RequestError::from(e)))?;
     // `server_group_ids` overrides `server_group_id`; either overrides `protected_instance_ids` (reference §5).
     let groups = match query.id_list("server_group_ids")? {
         Some(ids) => Some(ids),
@@ -79,35 +75,16 @@ pub async fn create(
     validate_description(params.description.as_deref()).map_err(refuse)?;
     super::job_response(&state, project.clone(), move |tx, now| {
         let mut group = group_or_404(tx, &project, &params.server_group_id)?;
-        if !matches!(group.status, GroupStatus::Available | GroupStatus::Protected) {
-            return Err(ApiError::code(ErrorCode::SDRS_1323, format!("the group is `{}`", group.status)));
-        }
-        let server = store::get::<NativeServer>(tx, &project, &params.server_id)?
-            .filter(|s| s.power_state != PowerState::Deleted)
-            .ok_or_else(|| ApiError::code(ErrorCode::SDRS_1326, format!("no server `{}`", params.server_id)))?;
-        if server.availability_zone != group.production_availability_zone() {
-            return Err(ApiError::code(
-                ErrorCode::SDRS_1303,
-                format!(
-                    "server is in {}, the group's production site is {}",
-                    server.availability_zone,
-                    group.production_availability_zone()
-                ),
-            ));
-        }
-        if server.vpc_id != group.source_vpc_id {
-            return Err(ApiError::code(ErrorCode::SDRS_1304, format!("server is in VPC {}", server.vpc_id)));
-        }
-        let taken = store::exists_where(
+        let server = store::get::<NativeServer>(tx, &project, &params.server_id)?;
+        let in_use = store::exists_where(
             tx,
             &project,
             ProtectedInstance::KIND,
             "(json_extract(body, '$.source_server') = ?3 OR json_extract(body, '$.target_server') = ?3)",
-            &server.id,
+            &params.server_id,
         )?;
-        if taken || server.protected_instance_id.is_some() {
-            return Err(ApiError::code(ErrorCode::SDRS_1305, format!("server `{}`", server.id)));
-        }
+        super::check(member_rules::protect_server(&group, server.as_ref(), in_use))?;
+        let server = server.expect("protect_server refuses a missing server");
         let dr_server = uuid::Uuid::new_v4().to_string();
         let (source_server, target_server) = match group.priority_station {
             PriorityStation::Source => (server.id.clone(), dr_server),
@@ -163,22 +140,6 @@ pub async fn rename(
     Ok(Json(ProtectedInstanceResponse { protected_instance }))
 }
 
-const DELETABLE: &[InstanceStatus] = &[
-    InstanceStatus::Available,
-    InstanceStatus::Protected,
-    InstanceStatus::FailedOver,
-    InstanceStatus::Error,
-    InstanceStatus::ErrorStarting,
-    InstanceStatus::ErrorStopping,
-    InstanceStatus::ErrorReversing,
-    InstanceStatus::ErrorFailingOver,
-    InstanceStatus::ErrorDeleting,
-    InstanceStatus::ErrorReprotecting,
-    InstanceStatus::ErrorResizing,
-    InstanceStatus::Invalid,
-    InstanceStatus::Fault,
-];
-
 pub async fn remove(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
@@ -188,18 +149,7 @@ pub async fn remove(
     super::job_response(&state, project.clone(), move |tx, now| {
         let mut instance = instance_or_404(tx, &project, &id)?;
         let group = group_or_404(tx, &project, &instance.server_group_id)?;
-        if group.status.is_transient() {
-            return Err(ApiError::code(
-                ErrorCode::SDRS_1324,
-                format!("a job is running on the group (`{}`)", group.status),
-            ));
-        }
-        if !DELETABLE.contains(&instance.status) {
-            return Err(ApiError::code(
-                ErrorCode::SDRS_1301,
-                format!("the protected instance is `{}`", instance.status),
-            ));
-        }
+        super::check(member_rules::delete_instance(&group, &instance))?;
         instance.status = InstanceStatus::Deleting;
         instance.updated_at = resource_time(now);
         store::update(tx, &project, &instance)?;
@@ -217,11 +167,6 @@ pub async fn remove(
     .await
 }
 
-fn valid_device(device: &str) -> bool {
-    let Some(letters) = device.strip_prefix("/dev/sd").or_else(|| device.strip_prefix("/dev/vd")) else { return false };
-    !letters.is_empty() && letters.bytes().all(|b| b.is_ascii_lowercase())
-}
-
 pub async fn attach(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
@@ -229,43 +174,12 @@ pub async fn attach(
 ) -> ApiResult<Json<JobIdResponse>> {
     let request: AttachReplicationRequest = body(&bytes)?;
     let params = request.replication_attachment;
-    if !valid_device(&params.device) {
-        return Err(ApiError::code(
-            ErrorCode::SDRS_0201,
-            format!("device `{}` is not of the form /dev/vdX or /dev/sdX", params.device),
-        ));
-    }
+    sdrs_core::request::parse_device(&params.device).map_err(refuse)?;
     super::job_response(&state, project.clone(), move |tx, now| {
         let instance = instance_or_404(tx, &project, &id)?;
         let mut pair = replication_or_404(tx, &project, &params.replication_id)?;
         let group = group_or_404(tx, &project, &instance.server_group_id)?;
-        if pair.server_group_id != instance.server_group_id {
-            return Err(ApiError::code(ErrorCode::SDRS_1611, "the pair and the instance are in different groups"));
-        }
-        if !matches!(group.status, GroupStatus::Available | GroupStatus::Protected) {
-            return Err(ApiError::code(
-                ErrorCode::SDRS_1002,
-                format!("attaching needs the group available or protected; it is `{}`", group.status),
-            ));
-        }
-        if !matches!(instance.status, InstanceStatus::Available | InstanceStatus::Protected) {
-            return Err(ApiError::code(
-                ErrorCode::SDRS_1328,
-                format!("the protected instance is `{}`", instance.status),
-            ));
-        }
-        if !matches!(pair.status, ReplicationStatus::Available | ReplicationStatus::Protected) {
-            return Err(ApiError::code(ErrorCode::SDRS_1601, format!("the replication pair is `{}`", pair.status)));
-        }
-        if !pair.attachment.is_empty() {
-            return Err(ApiError::code(ErrorCode::SDRS_1605, "the replication pair is attached already"));
-        }
-        if instance.attachment.iter().any(|a| a.device == params.device) {
-            return Err(ApiError::code(
-                ErrorCode::SDRS_1603,
-                format!("device {} is in use on the instance", params.device),
-            ));
-        }
+        super::check(member_rules::attach_pair(&group, &instance, &pair, &params.device))?;
         let previous_replication = pair.status;
         pair.status = ReplicationStatus::Attaching;
         pair.updated_at = resource_time(now);
@@ -296,15 +210,7 @@ pub async fn detach(
         let instance = instance_or_404(tx, &project, &id)?;
         let mut pair = replication_or_404(tx, &project, &replication_id)?;
         let group = group_or_404(tx, &project, &instance.server_group_id)?;
-        if !instance.attachment.iter().any(|a| a.replication == pair.id) {
-            return Err(ApiError::code(ErrorCode::SDRS_1604, "the replication pair is not attached to this instance"));
-        }
-        if group.status.is_transient() {
-            return Err(ApiError::code(
-                ErrorCode::SDRS_1002,
-                format!("a job is running on the group (`{}`)", group.status),
-            ));
-        }
+        super::check(member_rules::detach_pair(&group, &instance, &pair))?;
         let previous_replication = pair.status;
         pair.status = ReplicationStatus::Detaching;
         pair.updated_at = resource_time(now);

@@ -19,11 +19,11 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 use r2d2_sqlite::rusqlite::Transaction;
+use sdrs_core::member_rules::Missing;
 use sdrs_core::precheck::Precheck;
 use sdrs_core::request::RequestError;
 use sdrs_core::snapshot::GroupSnapshot;
 use sdrs_core::wire::{DisasterRecoveryDrill, JobIdResponse, ProtectedInstance, Replication, ServerGroup};
-use sdrs_core::ErrorCode;
 
 use crate::error::{ApiError, ApiResult};
 use crate::{auth, openapi, store, AppState};
@@ -149,7 +149,7 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Ids<T> 
         Path::<T>::from_request_parts(parts, state)
             .await
             .map(|Path(ids)| Ids(ids))
-            .map_err(|rejection| ApiError::code(ErrorCode::SDRS_0201, rejection.body_text()))
+            .map_err(|rejection| refuse(RequestError::InvalidPath { detail: rejection.body_text() }))
     }
 }
 
@@ -162,13 +162,7 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         let pairs = sdrs_auth::query_pairs(parts.uri.query());
-        let mut seen = std::collections::HashSet::new();
-        if let Some((key, _)) = pairs.iter().find(|(key, _)| !seen.insert(key.as_str())) {
-            return Err(ApiError::code(
-                ErrorCode::SDRS_0201,
-                format!("the query parameter `{key}` is given more than once"),
-            ));
-        }
+        sdrs_core::request::unique_query_keys(pairs.iter().map(|(key, _)| key.as_str())).map_err(refuse)?;
         Ok(QueryPairs(pairs))
     }
 }
@@ -186,20 +180,7 @@ impl QueryPairs {
 
     /// An id list filter written `['id1','id2']` (quotes optional), at most 30 ids.
     pub fn id_list(&self, key: &str) -> ApiResult<Option<Vec<String>>> {
-        let Some(raw) = self.get(key) else { return Ok(None) };
-        let inner = raw.trim().trim_start_matches('[').trim_end_matches(']');
-        let ids: Vec<String> = inner
-            .split(',')
-            .map(|id| id.trim().trim_matches(|c| c == '\'' || c == '"').to_owned())
-            .filter(|id| !id.is_empty())
-            .collect();
-        if ids.len() > 30 {
-            return Err(ApiError::code(
-                ErrorCode::SDRS_0226,
-                format!("{key} names {} ids; at most 30 are allowed", ids.len()),
-            ));
-        }
-        Ok(Some(ids))
+        self.get(key).map(|raw| sdrs_core::request::parse_id_list(key, raw).map_err(refuse)).transpose()
     }
 }
 
@@ -222,24 +203,25 @@ pub fn refuse(error: impl sdrs_core::SdrsCoded) -> ApiError {
     ApiError::from_coded(&error)
 }
 
-fn not_found(code: ErrorCode, what: &str, id: &str) -> ApiError {
-    ApiError::code(code, format!("no {what} `{id}` in this project"))
-}
-
 pub fn group_or_404(tx: &store::Connection, project: &str, id: &str) -> ApiResult<ServerGroup> {
-    store::get(tx, project, id)?.ok_or_else(|| not_found(ErrorCode::SDRS_1013, "protection group", id))
+    store::get(tx, project, id)?.ok_or_else(|| ApiError::missing(Missing::Group, id))
 }
 
 pub fn instance_or_404(tx: &store::Connection, project: &str, id: &str) -> ApiResult<ProtectedInstance> {
-    store::get(tx, project, id)?.ok_or_else(|| not_found(ErrorCode::SDRS_1320, "protected instance", id))
+    store::get(tx, project, id)?.ok_or_else(|| ApiError::missing(Missing::Instance, id))
 }
 
 pub fn replication_or_404(tx: &store::Connection, project: &str, id: &str) -> ApiResult<Replication> {
-    store::get(tx, project, id)?.ok_or_else(|| not_found(ErrorCode::SDRS_1608, "replication pair", id))
+    store::get(tx, project, id)?.ok_or_else(|| ApiError::missing(Missing::Pair, id))
 }
 
 pub fn drill_or_404(tx: &store::Connection, project: &str, id: &str) -> ApiResult<DisasterRecoveryDrill> {
-    store::get(tx, project, id)?.ok_or_else(|| not_found(ErrorCode::SDRS_1902, "DR drill", id))
+    store::get(tx, project, id)?.ok_or_else(|| ApiError::missing(Missing::Drill, id))
+}
+
+/// Refuses unless the core's member check found nothing.
+pub fn check(check: sdrs_core::member_rules::MemberCheck) -> ApiResult<()> {
+    ApiError::from_member_check(&check)
 }
 
 /// The group with its members and what the inventory knows of their servers.

@@ -4,17 +4,18 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::Json;
 
+use sdrs_core::member_rules;
+use sdrs_core::request::RequestError;
 use sdrs_core::request::{parse_paging, validate_description, ResourceName};
-use sdrs_core::status::{GroupStatus, ReplicationStatus};
+use sdrs_core::status::ReplicationStatus;
 use sdrs_core::timefmt::resource_time;
 use sdrs_core::wire::{
     CreateReplicationRequest, DeleteReplicationRequest, ExpandReplicationRequest, JobEntities, JobIdResponse, JobType,
     ProtectedInstance, RecordMetadata, Replication, ReplicationList, ReplicationResponse, UpdateReplicationNameRequest,
 };
-use sdrs_core::ErrorCode;
 
 use super::{body, group_or_404, optional_body, refuse, replication_or_404, Ids, QueryPairs};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::jobs::{self, PlanKind};
 use crate::store::{self, ListFilter, Resource};
 use crate::AppState;
@@ -30,7 +31,7 @@ pub async fn list(
         .get("status")
         .map(str::parse::<ReplicationStatus>)
         .transpose()
-        .map_err(|e| ApiError::code(ErrorCode::SDRS_0209, e.to_string()))?;
+        .map_err(|e| refuse(RequestError::from(e)))?;
     let groups = match query.id_list("server_group_ids")? {
         Some(ids) => Some(ids),
         None => query.get("server_group_id").map(|id| vec![id.to_owned()]),
@@ -77,29 +78,16 @@ pub async fn create(
     validate_description(params.description.as_deref()).map_err(refuse)?;
     super::job_response(&state, project.clone(), move |tx, now| {
         let mut group = group_or_404(tx, &project, &params.server_group_id)?;
-        if !matches!(group.status, GroupStatus::Available | GroupStatus::Protected) {
-            return Err(ApiError::code(
-                ErrorCode::SDRS_1002,
-                format!("creating a replication pair needs the group available or protected; it is `{}`", group.status),
-            ));
-        }
-        let disk = store::get::<NativeDisk>(tx, &project, &params.volume_id)?
-            .ok_or_else(|| ApiError::code(ErrorCode::SDRS_1803, format!("no disk `{}`", params.volume_id)))?;
-        if disk.status != "available" && disk.status != "in-use" {
-            return Err(ApiError::code(ErrorCode::SDRS_1801, format!("the disk is `{}`", disk.status)));
-        }
-        if disk.availability_zone != group.production_availability_zone() {
-            return Err(ApiError::code(ErrorCode::SDRS_1810, format!("the disk is in {}", disk.availability_zone)));
-        }
-        if store::exists_where(
+        let disk = store::get::<NativeDisk>(tx, &project, &params.volume_id)?;
+        let in_use = store::exists_where(
             tx,
             &project,
             Replication::KIND,
             "instr(json_extract(body, '$.volume_ids'), ?3) > 0",
-            &disk.id,
-        )? {
-            return Err(ApiError::code(ErrorCode::SDRS_1811, format!("disk `{}`", disk.id)));
-        }
+            &params.volume_id,
+        )?;
+        super::check(member_rules::create_pair(&group, disk.as_ref(), in_use))?;
+        let disk = disk.expect("create_pair refuses a missing disk");
         let dr_disk_id = uuid::Uuid::new_v4().to_string();
         let stamp = resource_time(now);
         let pair = Replication {
@@ -167,31 +155,9 @@ pub async fn expand(
     let new_size = request.extend_replication.new_size;
     super::job_response(&state, project.clone(), move |tx, now| {
         let mut pair = replication_or_404(tx, &project, &id)?;
-        if !matches!(
-            pair.status,
-            ReplicationStatus::Available | ReplicationStatus::Protected | ReplicationStatus::ErrorExtending
-        ) {
-            return Err(ApiError::code(ErrorCode::SDRS_1601, format!("the replication pair is `{}`", pair.status)));
-        }
-        if new_size <= pair.record_metadata.volume_size {
-            return Err(ApiError::code(
-                ErrorCode::SDRS_0201,
-                format!(
-                    "new_size {new_size} GB must be larger than the current {} GB",
-                    pair.record_metadata.volume_size
-                ),
-            ));
-        }
-        let previous_status = if pair.status == ReplicationStatus::ErrorExtending {
-            let group = group_or_404(tx, &project, &pair.server_group_id)?;
-            if group.status == GroupStatus::Protected {
-                ReplicationStatus::Protected
-            } else {
-                ReplicationStatus::Available
-            }
-        } else {
-            pair.status
-        };
+        super::check(member_rules::expand_pair(&pair, new_size))?;
+        let group = group_or_404(tx, &project, &pair.server_group_id)?;
+        let previous_status = member_rules::status_after_expand(pair.status, group.status);
         pair.status = ReplicationStatus::Extending;
         pair.updated_at = resource_time(now);
         store::update(tx, &project, &pair)?;
@@ -207,23 +173,6 @@ pub async fn expand(
     .await
 }
 
-const DELETABLE: &[ReplicationStatus] = &[
-    ReplicationStatus::Available,
-    ReplicationStatus::Protected,
-    ReplicationStatus::FailedOver,
-    ReplicationStatus::Error,
-    ReplicationStatus::ErrorStarting,
-    ReplicationStatus::ErrorStopping,
-    ReplicationStatus::ErrorReversing,
-    ReplicationStatus::ErrorFailingOver,
-    ReplicationStatus::ErrorDeleting,
-    ReplicationStatus::ErrorReprotecting,
-    ReplicationStatus::ErrorAttaching,
-    ReplicationStatus::ErrorExtending,
-    ReplicationStatus::Invalid,
-    ReplicationStatus::Fault,
-];
-
 pub async fn remove(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
@@ -233,18 +182,7 @@ pub async fn remove(
     super::job_response(&state, project.clone(), move |tx, now| {
         let mut pair = replication_or_404(tx, &project, &id)?;
         let group = group_or_404(tx, &project, &pair.server_group_id)?;
-        if group.status.is_transient() || group.status == GroupStatus::Error {
-            return Err(ApiError::code(ErrorCode::SDRS_1002, format!("the group is `{}`", group.status)));
-        }
-        if !pair.attachment.is_empty() {
-            return Err(ApiError::code(
-                ErrorCode::SDRS_1605,
-                "detach the replication pair from its protected instance first",
-            ));
-        }
-        if !DELETABLE.contains(&pair.status) {
-            return Err(ApiError::code(ErrorCode::SDRS_1601, format!("the replication pair is `{}`", pair.status)));
-        }
+        super::check(member_rules::delete_pair(&group, &pair))?;
         pair.status = ReplicationStatus::Deleting;
         pair.updated_at = resource_time(now);
         store::update(tx, &project, &pair)?;

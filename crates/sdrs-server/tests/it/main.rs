@@ -16,5 +16,7 @@ mod hardening;
 mod members;
 /// Versions, domains, quotas, task centre, unknown paths, OpenAPI.
 mod misc;
+/// Tidy rules of the server's code.
+mod tidy;
 /// The test application and fixtures.
 mod util;
