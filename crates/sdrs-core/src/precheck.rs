@@ -2,9 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalogue::ErrorCode;
+use crate::action::GroupAction;
+use crate::catalogue::{ErrorCode, SdrsCoded};
 use crate::snapshot::{Intent, PowerState, SnapshotFacts};
-use crate::state_machine::Operation;
+use crate::state_machine::{resolve, Operation, StateError};
 use crate::status::{wire_enum, FaultLevel, InstanceStatus};
 
 wire_enum! {
@@ -67,6 +68,58 @@ impl Precheck {
     /// The findings that stop the operation.
     pub fn blocking(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(|f| f.severity == Severity::Blocking)
+    }
+}
+
+/// Why a request for a group operation is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionRefused {
+    /// The group's status does not accept the action at all.
+    State(StateError),
+    /// The status accepts it, but the pre-check found blocking reasons (every one of them).
+    Blocked(Precheck),
+}
+
+impl std::fmt::Display for ActionRefused {
+    /// The state machine's words, or every blocking reason's words with its code.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ActionRefused::State(error) => error.fmt(f),
+            ActionRefused::Blocked(check) => {
+                let reasons: Vec<String> = check.blocking().map(|r| format!("{} ({})", r.message, r.code)).collect();
+                f.write_str(&reasons.join("; "))
+            }
+        }
+    }
+}
+
+impl SdrsCoded for ActionRefused {
+    /// The state machine's code, or the first blocking reason's.
+    fn code(&self) -> ErrorCode {
+        match self {
+            ActionRefused::State(error) => error.code(),
+            ActionRefused::Blocked(check) => check.blocking().next().map_or(ErrorCode::SDRS_1002, |first| first.code),
+        }
+    }
+}
+
+/// Turns a request into what it does: `action` (`None` for a delete) on the group of `snapshot` resolves to an intent
+/// through the state machine, and the pre-check of that intent must find nothing blocking. The one place a request
+/// is judged; the server refuses with its answer, the console disables and explains with it.
+pub fn decide(action: Option<GroupAction>, snapshot: &SnapshotFacts) -> Result<Intent, ActionRefused> {
+    let status = snapshot.server_group.status;
+    let intent = match action {
+        Some(action) => {
+            resolve(action, status).map_err(ActionRefused::State)?;
+            Intent::from_action(action, status)
+        }
+        None => Intent::Delete,
+    };
+    let check = precheck(snapshot, intent);
+    if check.allowed {
+        Ok(intent)
+    } else {
+        Err(ActionRefused::Blocked(check))
     }
 }
 

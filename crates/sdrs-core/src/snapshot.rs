@@ -301,6 +301,18 @@ impl Intent {
         }
     }
 
+    /// The action body that asks for this intent (`None`: a delete, which is `DELETE /server-groups/{id}`). The
+    /// inverse of `from_action`, for clients that submit what the user chose.
+    pub fn action(self) -> Option<GroupAction> {
+        Some(match self {
+            Intent::Enable | Intent::Reprotect => GroupAction::Start,
+            Intent::Disable => GroupAction::Stop,
+            Intent::PlannedFailover { priority_station } => GroupAction::Reverse { priority_station },
+            Intent::Failover => GroupAction::Failover,
+            Intent::Delete => return None,
+        })
+    }
+
     /// The state-machine operation.
     pub fn operation(self) -> Operation {
         match self {

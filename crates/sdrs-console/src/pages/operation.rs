@@ -48,15 +48,10 @@ struct FlowProps {
 
 /// The request that starts the intent.
 fn submission(intent: Intent) -> (Method, Option<serde_json::Value>) {
-    use sdrs_core::action::GroupAction;
-    let action = match intent {
-        Intent::Enable | Intent::Reprotect => GroupAction::Start,
-        Intent::Disable => GroupAction::Stop,
-        Intent::PlannedFailover { priority_station } => GroupAction::Reverse { priority_station },
-        Intent::Failover => GroupAction::Failover,
-        Intent::Delete => return (Method::Delete, None),
-    };
-    (Method::Post, Some(action.to_body()))
+    match intent.action() {
+        Some(action) => (Method::Post, Some(action.to_body())),
+        None => (Method::Delete, None),
+    }
 }
 
 #[component]

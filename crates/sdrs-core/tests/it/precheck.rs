@@ -196,3 +196,41 @@ fn intents_read_flat_and_refuse_what_is_not_a_group_operation() {
     assert!(read(r#"{"operation": "explode"}"#).is_err());
     assert!(read(r#"{"priority_station": "source"}"#).is_err());
 }
+
+#[test]
+fn one_decision_from_action_and_snapshot() {
+    use sdrs_core::action::GroupAction;
+    use sdrs_core::precheck::{decide, ActionRefused};
+    use sdrs_core::SdrsCoded;
+    let protected = snapshot(S::Protected, PriorityStation::Source);
+    assert_eq!(decide(Some(GroupAction::Failover), &protected.facts()), Ok(Intent::Failover));
+    let failed_over = snapshot(S::FailedOver, PriorityStation::Target);
+    assert_eq!(
+        decide(Some(GroupAction::Start), &failed_over.facts()),
+        Ok(Intent::Reprotect),
+        "start means re-protect here"
+    );
+    // The status does not take the action: the state machine's refusal.
+    let refused = decide(Some(GroupAction::Start), &protected.facts()).unwrap_err();
+    assert!(matches!(refused, ActionRefused::State(_)), "{refused:?}");
+    assert_eq!(refused.code().as_str(), "SDRS.1002");
+    // The status takes it, the snapshot does not: every blocking reason, the first one's code.
+    let mut broken = snapshot(S::Protected, PriorityStation::Source);
+    broken.replications[0].fault_level = "5".into();
+    broken.servers.clear();
+    let refused = decide(Some(GroupAction::Failover), &broken.facts()).unwrap_err();
+    let ActionRefused::Blocked(check) = &refused else { panic!("{refused:?}") };
+    assert_eq!(refused.code(), check.blocking().next().unwrap().code);
+    assert!(refused.to_string().contains("(SDRS.1824)"), "{refused}");
+    // Every intent's action resolves back to that intent, and a delete is no action.
+    for (intent, status) in [
+        (Intent::Enable, S::Available),
+        (Intent::Reprotect, S::FailedOver),
+        (Intent::Disable, S::Protected),
+        (Intent::PlannedFailover { priority_station: PriorityStation::Target }, S::Protected),
+        (Intent::Failover, S::Protected),
+    ] {
+        assert_eq!(Intent::from_action(intent.action().unwrap(), status), intent);
+    }
+    assert_eq!(Intent::Delete.action(), None);
+}

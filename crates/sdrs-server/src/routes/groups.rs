@@ -6,10 +6,9 @@ use axum::Json;
 
 use sdrs_core::action::parse_action;
 use sdrs_core::member_rules::Missing;
-use sdrs_core::precheck::precheck;
+use sdrs_core::precheck::decide;
 use sdrs_core::request::{validate_description, GroupListQuery, GroupQueryType, ResourceName};
-use sdrs_core::snapshot::Intent;
-use sdrs_core::state_machine::{resolve, Operation};
+use sdrs_core::state_machine::Operation;
 use sdrs_core::status::{GroupStatus, PriorityStation};
 use sdrs_core::timefmt::resource_time;
 use sdrs_core::wire::{
@@ -17,7 +16,7 @@ use sdrs_core::wire::{
     ServerGroupResponse, UpdateServerGroupNameRequest,
 };
 
-use super::{body, group_or_404, load_snapshot, refuse, refuse_blocked, Ids, QueryPairs};
+use super::{body, group_or_404, load_snapshot, refuse, Ids, QueryPairs};
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::{self, begin_group_operation, PlanKind};
 use crate::store::{self, ListFilter};
@@ -152,15 +151,8 @@ async fn submit_group_operation(
 ) -> ApiResult<Json<JobIdResponse>> {
     super::job_response(state, project.clone(), move |tx, now| {
         let group = group_or_404(tx, &project, &id)?;
-        let intent = match action {
-            Some(action) => {
-                resolve(action, group.status).map_err(refuse)?;
-                Intent::from_action(action, group.status)
-            }
-            None => Intent::Delete,
-        };
         let snapshot = load_snapshot(tx, &project, group)?;
-        refuse_blocked(&precheck(&snapshot.facts(), intent))?;
+        let intent = decide(action, &snapshot.facts()).map_err(refuse)?;
         let mut group = snapshot.server_group;
         let operation = intent.operation();
         begin_group_operation(tx, &project, &mut group, operation, now)?;

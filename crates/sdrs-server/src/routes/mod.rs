@@ -11,7 +11,7 @@ pub use misc::put_domain;
 
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
-use axum::http::{HeaderName, StatusCode};
+use axum::http::HeaderName;
 use axum::routing::{delete, get, post};
 use axum::{middleware, Router};
 use serde::de::DeserializeOwned;
@@ -20,7 +20,6 @@ use tower_http::trace::TraceLayer;
 
 use r2d2_sqlite::rusqlite::Transaction;
 use sdrs_core::member_rules::Missing;
-use sdrs_core::precheck::Precheck;
 use sdrs_core::request::RequestError;
 use sdrs_core::snapshot::GroupSnapshot;
 use sdrs_core::wire::{DisasterRecoveryDrill, JobIdResponse, ProtectedInstance, Replication, ServerGroup};
@@ -298,15 +297,4 @@ pub async fn rename<R: Renamable>(
             Ok(resource)
         })
         .await
-}
-
-/// Turns a pre-check that found blocking reasons into the refusal: the first reason's code, every reason's words.
-pub fn refuse_blocked(precheck: &Precheck) -> ApiResult<()> {
-    let blocking: Vec<_> = precheck.blocking().collect();
-    let Some(first) = blocking.first() else { return Ok(()) };
-    let detail = blocking.iter().map(|f| format!("{} ({})", f.message, f.code)).collect::<Vec<_>>().join("; ");
-    Err(ApiError::Sdrs {
-        status: StatusCode::from_u16(first.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST),
-        body: first.code.body(Some(&detail)),
-    })
 }

@@ -654,7 +654,8 @@ async fn item10_ids_are_per_project_and_no_key_oracle() {
     let path = format!("/v1/{P}/server-groups");
     let mut wrong_signature = signed("GET", &path, None, "", &now_date(), P);
     let authorization = wrong_signature.iter_mut().find(|(k, _)| k == "authorization").unwrap();
-    authorization.1 = format!("{}0", &authorization.1[..authorization.1.len() - 1]);
+    let last = if authorization.1.ends_with('0') { '1' } else { '0' };
+    authorization.1 = format!("{}{last}", &authorization.1[..authorization.1.len() - 1]);
     let unknown_key: Vec<(String, String)> = signed("GET", &path, None, "", &now_date(), P)
         .into_iter()
         .map(|(k, v)| (k, v.replace(demo::ACCESS_KEY, "UNKNOWNACCESSKEY0000")))
