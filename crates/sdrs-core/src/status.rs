@@ -294,3 +294,34 @@ mod tests {
         assert!(!GroupStatus::FailedOver.is_error());
     }
 }
+
+wire_enum! {
+    /// A named step of a job, reported as a sub-job's `job_type` (sdrs-server's names for the work SDRS does).
+    Step, "job step" {
+        CreateProtectionGroup = "createProtectionGroup",
+        DeleteProtectionGroup = "deleteProtectionGroup",
+        CreateReplicationSessions = "createReplicationSessions",
+        SynchroniseData = "synchroniseData",
+        ReverseReplicationDirection = "reverseReplicationDirection",
+        ResumeReplication = "resumeReplication",
+        StopProtectionGroupRepNoCg = "stopProtectionGroupRepNoCG",
+        CheckProductionServersStopped = "checkProductionServersStopped",
+        ReverseReplicationPairs = "reverseReplicationPairs",
+        MoveNics = "moveNics",
+        StartProductionServers = "startProductionServers",
+        StopProductionServers = "stopProductionServers",
+        FailoverReplicationPairs = "failoverReplicationPairs",
+        StartDrServers = "startDrServers",
+        CreateDrServer = "createDrServer",
+        AttachDrNics = "attachDrNics",
+        DeleteProtectedInstance = "deleteProtectedInstance",
+        CreateDrDisk = "createDrDisk",
+        CreateReplicationPair = "createReplicationPair",
+        DeleteReplicationPair = "deleteReplicationPair",
+        ExpandDisks = "expandDisks",
+        AttachReplicationPair = "attachReplicationPair",
+        DetachReplicationPair = "detachReplicationPair",
+        CreateDrillServers = "createDrillServers",
+        DeleteDrillServers = "deleteDrillServers",
+    }
+}

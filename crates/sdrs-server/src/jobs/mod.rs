@@ -3,8 +3,8 @@
 //! A job's plan names its steps (reported as `sub_jobs`). The worker commits each step, so a process killed at any
 //! moment resumes the job where it stopped when it starts again; nothing is left `RUNNING` for good.
 
-mod effects;
-mod plan;
+pub mod kind;
+pub mod kinds;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,20 +15,24 @@ use tokio::sync::Notify;
 
 use sdrs_core::status::JobStatus;
 use sdrs_core::timefmt::{job_time, UnixMillis};
-use sdrs_core::wire::{Job, JobEntities};
+use sdrs_core::wire::{FailureJob, Job, JobEntities};
 use sdrs_core::ErrorCode;
 
 use crate::error::{ApiError, ApiResult};
 use crate::store::{from_json, Connection, Db};
 
-pub use effects::{begin_group_operation, member_status_on_create};
-pub use plan::{PlanKind, STEP_MILLIS};
+pub use kind::{member_status_on_create, JobKind, PlanKind, Step};
+pub use kinds::group::begin_in as begin_group_operation;
+
+/// How long one step takes at time scale 1.
+pub const STEP_MILLIS: u64 = 3000;
 
 /// What the worker follows for one job.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Plan {
     pub kind: PlanKind,
-    pub steps: Vec<String>,
+    /// An unknown step name in a stored plan fails the plan's decoding, and so the job, instead of doing nothing.
+    pub steps: Vec<Step>,
     /// Index of the step running now (or next to start when the job is `INIT`).
     pub next_step: usize,
     /// How long each step takes, already scaled.
@@ -55,12 +59,12 @@ pub fn submit(
     let server_group_id = entities.server_group_id.clone();
     let server_group_id = server_group_id.as_deref();
     let job_id = uuid::Uuid::new_v4().simple().to_string();
-    let steps: Vec<String> = kind.steps().iter().map(|s| s.to_string()).collect();
+    let steps: Vec<Step> = kind.job().steps().to_vec();
     let sub_jobs = steps
         .iter()
         .map(|step| Job {
             job_id: uuid::Uuid::new_v4().simple().to_string(),
-            job_type: step.clone(),
+            job_type: step.as_str().to_owned(),
             status: JobStatus::Init,
             entities: JobEntities { server_group_id: server_group_id.map(str::to_owned), ..JobEntities::default() },
             begin_time: None,
@@ -199,10 +203,10 @@ fn advance_steps(tx: &Transaction<'_>, job_id: &str, now: UnixMillis) -> ApiResu
             }
         }
         // The current step has run its time: apply it, unless a fault was injected for it.
-        let step = plan.steps[plan.next_step].clone();
+        let step = plan.steps[plan.next_step];
         tx.execute_batch("SAVEPOINT job_step")?;
         let last = plan.next_step + 1 == plan.steps.len();
-        match run_step(tx, &plan, &mut job, &step, last, now) {
+        match run_step(tx, &plan, &mut job, step, last, now) {
             Ok(outcome) => {
                 tx.execute_batch("RELEASE job_step")?;
                 if let StepOutcome::Failed { code, reason } = outcome {
@@ -217,9 +221,9 @@ fn advance_steps(tx: &Transaction<'_>, job_id: &str, now: UnixMillis) -> ApiResu
                     ApiError::Internal(error) => format!("{error:#}"),
                     other => other.to_string(),
                 };
-                tracing::warn!(job_id, step, error = %detail, "a job step raised an error; the job fails");
+                tracing::warn!(job_id, step = step.as_str(), error = %detail, "a job step raised an error; the job fails");
                 let reason = format!("step {step} could not run: {detail}");
-                fail_job(tx, &plan, &mut job, plan.kind.failure_code(), reason, now)?;
+                fail_job(tx, &plan, &mut job, plan.kind.job().failure_code(), reason, now)?;
                 break;
             }
         }
@@ -254,18 +258,23 @@ fn run_step(
     tx: &Transaction<'_>,
     plan: &Plan,
     job: &mut Job,
-    step: &str,
+    step: Step,
     last: bool,
     now: UnixMillis,
 ) -> ApiResult<StepOutcome> {
+    let kind = plan.kind.job();
+    if !kind.steps().contains(&step) {
+        return Err(ApiError::Internal(anyhow::anyhow!("`{step}` is not a step of this job")));
+    }
     match take_fault(tx, plan, step)? {
         Some(InjectedFault::Failure { code, reason }) => return Ok(StepOutcome::Failed { code, reason }),
         Some(InjectedFault::Error { reason }) => return Err(ApiError::Internal(anyhow::anyhow!(reason))),
         None => {}
     }
-    effects::on_step(tx, plan, step, now)?;
+    let cx = kind::Cx { tx, project: &plan.project_id, now };
+    kind.on_step(&cx, step)?;
     if last {
-        effects::on_success(tx, plan, job, now)?;
+        kind.on_success(&cx, job)?;
     }
     Ok(StepOutcome::Done)
 }
@@ -279,12 +288,51 @@ fn fail_job(
     reason: String,
     now: UnixMillis,
 ) -> ApiResult<()> {
-    effects::on_failure(tx, plan, job, code, &reason, now)?;
+    record_failure(tx, plan, job, code, &reason, now)?;
     finish_sub_job(job, plan.next_step, JobStatus::Fail, now);
     job.status = JobStatus::Fail;
     job.end_time = Some(job_time(now));
     job.error_code = Some(code.as_str().to_owned());
     job.fail_reason = Some(reason);
+    Ok(())
+}
+
+/// Applies a job's failure (its kind marks what still exists) and adds the task centre's entry, which names a
+/// resource that is gone by the id the job had.
+fn record_failure(
+    tx: &Transaction<'_>,
+    plan: &Plan,
+    job: &Job,
+    code: ErrorCode,
+    reason: &str,
+    now: UnixMillis,
+) -> ApiResult<()> {
+    let kind = plan.kind.job();
+    let project = plan.project_id.as_str();
+    let named = kind.on_failure(&kind::Cx { tx, project, now }, code)?;
+    let (resource_id, resource_name) = named.unwrap_or_else(|| (kind.resource().1.to_owned(), String::new()));
+    let (failure_status, resource_type) = kind.task_centre_labels();
+    let failure = FailureJob {
+        job_status: "FAIL".to_owned(),
+        resource_id,
+        resource_name,
+        resource_type: resource_type.to_owned(),
+        failure_status: failure_status.to_owned(),
+        job_id: job.job_id.clone(),
+        job_type: job.job_type.clone(),
+        begin_time: job.begin_time.clone().unwrap_or_default(),
+        error_code: Some(code.as_str().to_owned()),
+        fail_reason: Some(reason.to_owned()),
+    };
+    tx.execute(
+        "INSERT INTO failure_jobs (id, project_id, server_group_id, body) VALUES (?1, ?2, ?3, ?4)",
+        params![
+            job.job_id, // the task centre addresses a failure by its job's id
+            project,
+            plan.kind.server_group_id(tx, project)?,
+            serde_json::to_string(&failure)?
+        ],
+    )?;
     Ok(())
 }
 
@@ -296,7 +344,7 @@ fn mark_failed(tx: &Transaction<'_>, job_id: &str, error: &ApiError, now: UnixMi
     job.status = JobStatus::Fail;
     job.begin_time.get_or_insert_with(|| job_time(now));
     job.end_time = Some(job_time(now));
-    job.error_code = Some(plan.kind.failure_code().as_str().to_owned());
+    job.error_code = Some(plan.kind.job().failure_code().as_str().to_owned());
     job.fail_reason = Some(format!("the job could not run: {error}"));
     store_job(tx, &job, &plan, now)
 }
@@ -328,14 +376,14 @@ enum InjectedFault {
 }
 
 /// Consumes an injected fault for this job's group (or any group) and step, if one is armed.
-fn take_fault(tx: &Transaction<'_>, plan: &Plan, step: &str) -> ApiResult<Option<InjectedFault>> {
+fn take_fault(tx: &Transaction<'_>, plan: &Plan, step: Step) -> ApiResult<Option<InjectedFault>> {
     let group = plan.kind.server_group_id(tx, &plan.project_id)?;
     let fault: Option<(i64, String, String, bool)> = tx
         .query_row(
             "SELECT id, error_code, fail_reason, raise_error FROM faults
              WHERE project_id = ?1 AND step = ?2 AND remaining > 0 AND (server_group_id IS NULL OR server_group_id = ?3)
              ORDER BY id LIMIT 1",
-            params![plan.project_id, step, group],
+            params![plan.project_id, step.as_str(), group],
             |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
         )
         .optional()?;
@@ -345,7 +393,7 @@ fn take_fault(tx: &Transaction<'_>, plan: &Plan, step: &str) -> ApiResult<Option
         let reason = if reason.is_empty() { format!("injected error at {step}") } else { reason };
         return Ok(Some(InjectedFault::Error { reason }));
     }
-    let code = ErrorCode::parse(&code).unwrap_or_else(|| plan.kind.failure_code());
+    let code = ErrorCode::parse(&code).unwrap_or_else(|| plan.kind.job().failure_code());
     let reason = if reason.is_empty() { format!("{step} failed: {}", code.message()) } else { reason };
     Ok(Some(InjectedFault::Failure { code, reason }))
 }

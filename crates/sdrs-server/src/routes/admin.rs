@@ -19,7 +19,7 @@ use sdrs_core::ErrorCode;
 
 use super::{body, group_or_404, load_snapshot, replication_or_404, Ids};
 use crate::error::{ApiError, ApiResult};
-use crate::jobs::PlanKind;
+use crate::jobs::Step;
 use crate::store::{self, ListFilter};
 use crate::AppState;
 
@@ -300,40 +300,14 @@ pub async fn update_replication(
     Ok(Json(ReplicationResponse { replication }))
 }
 
-/// Every step name any job has.
-fn known_steps() -> Vec<&'static str> {
-    use sdrs_core::state_machine::Operation;
-    let mut steps: Vec<&'static str> = Operation::ALL
-        .iter()
-        .flat_map(|operation| {
-            PlanKind::Group { operation: *operation, server_group_id: String::new(), requested_station: None }.steps()
-        })
-        .copied()
-        .collect();
-    steps.extend([
-        "createDrServer",
-        "attachDrNics",
-        "deleteProtectedInstance",
-        "createDrDisk",
-        "createReplicationPair",
-        "deleteReplicationPair",
-        "expandDisks",
-        "attachReplicationPair",
-        "detachReplicationPair",
-        "createDrillServers",
-        "deleteDrillServers",
-    ]);
-    steps
-}
-
 pub async fn create_fault(
     State(state): State<AppState>,
     Ids(project): Ids<String>,
     bytes: Bytes,
 ) -> ApiResult<(StatusCode, Json<Fault>)> {
     let fault: Fault = body(&bytes)?;
-    let steps = known_steps();
-    if !steps.contains(&fault.step.as_str()) {
+    if fault.step.parse::<Step>().is_err() {
+        let steps: Vec<&str> = Step::ALL.iter().map(|step| step.as_str()).collect();
         return Err(ApiError::code(
             ErrorCode::SDRS_0201,
             format!("unknown step `{}`; steps are: {}", fault.step, steps.join(", ")),

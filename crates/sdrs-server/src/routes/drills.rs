@@ -16,7 +16,7 @@ use sdrs_core::wire::{
 
 use super::{body, drill_or_404, group_or_404, refuse, Ids, QueryPairs};
 use crate::error::ApiResult;
-use crate::jobs::{self, PlanKind};
+use crate::jobs::{self, kinds, PlanKind};
 use crate::store::{self, ListFilter};
 use crate::AppState;
 
@@ -76,7 +76,7 @@ pub async fn create(
             disaster_recovery_drill_id: Some(drill.id.clone()),
             ..JobEntities::default()
         };
-        let kind = PlanKind::CreateDrill { drill_id: drill.id.clone() };
+        let kind: PlanKind = kinds::create_drill::CreateDrill { drill_id: drill.id.clone() }.into();
         Ok(jobs::Submission { job_type: JobType::CreateDisasterRecoveryDrill.as_str(), entities, kind })
     })
     .await
@@ -116,7 +116,7 @@ pub async fn remove(
             disaster_recovery_drill_id: Some(drill.id.clone()),
             ..JobEntities::default()
         };
-        let kind = PlanKind::DeleteDrill { drill_id: drill.id.clone() };
+        let kind: PlanKind = kinds::delete_drill::DeleteDrill { drill_id: drill.id.clone() }.into();
         Ok(jobs::Submission { job_type: JobType::DeleteDisasterRecoveryDrill.as_str(), entities, kind })
     })
     .await

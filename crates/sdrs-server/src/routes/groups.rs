@@ -18,7 +18,7 @@ use sdrs_core::wire::{
 
 use super::{body, group_or_404, load_snapshot, refuse, Ids, QueryPairs};
 use crate::error::{ApiError, ApiResult};
-use crate::jobs::{self, begin_group_operation, PlanKind};
+use crate::jobs::{self, begin_group_operation, kinds, PlanKind};
 use crate::store::{self, ListFilter};
 use crate::AppState;
 
@@ -95,11 +95,12 @@ pub async fn create(
             replication_model: None,
         };
         store::insert(tx, &project, &group)?;
-        let kind = PlanKind::Group {
+        let kind: PlanKind = kinds::group::GroupJob {
             operation: Operation::Create,
             server_group_id: group.id.clone(),
             requested_station: None,
-        };
+        }
+        .into();
         let entities = JobEntities { server_group_id: Some(group.id.clone()), ..JobEntities::default() };
         let job_type = Operation::Create.transition().job_type.as_str();
         Ok(jobs::Submission { job_type, entities, kind })
@@ -156,11 +157,12 @@ async fn submit_group_operation(
         let mut group = snapshot.server_group;
         let operation = intent.operation();
         begin_group_operation(tx, &project, &mut group, operation, now)?;
-        let kind = PlanKind::Group {
+        let kind: PlanKind = kinds::group::GroupJob {
             operation,
             server_group_id: group.id.clone(),
             requested_station: intent.requested_station(),
-        };
+        }
+        .into();
         let entities = JobEntities { server_group_id: Some(group.id.clone()), ..JobEntities::default() };
         let job_type = operation.transition().job_type.as_str();
         Ok(jobs::Submission { job_type, entities, kind })

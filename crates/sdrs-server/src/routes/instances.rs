@@ -16,7 +16,7 @@ use sdrs_core::wire::{
 
 use super::{body, group_or_404, instance_or_404, optional_body, refuse, replication_or_404, Ids, QueryPairs};
 use crate::error::ApiResult;
-use crate::jobs::{self, PlanKind};
+use crate::jobs::{self, kinds, PlanKind};
 use crate::store::{self, ListFilter, Resource};
 use crate::AppState;
 use sdrs_core::wire::NativeServer;
@@ -115,7 +115,8 @@ pub async fn create(
             protected_instance_id: Some(instance.id.clone()),
             ..JobEntities::default()
         };
-        let kind = PlanKind::CreateInstance { protected_instance_id: instance.id.clone() };
+        let kind: PlanKind =
+            kinds::create_instance::CreateInstance { protected_instance_id: instance.id.clone() }.into();
         Ok(jobs::Submission { job_type: JobType::CreateProtectedInstance.as_str(), entities, kind })
     })
     .await
@@ -158,10 +159,11 @@ pub async fn remove(
             protected_instance_id: Some(instance.id.clone()),
             ..JobEntities::default()
         };
-        let kind = PlanKind::DeleteInstance {
+        let kind: PlanKind = kinds::delete_instance::DeleteInstance {
             protected_instance_id: instance.id.clone(),
             delete_target_server: request.delete_target_server,
-        };
+        }
+        .into();
         Ok(jobs::Submission { job_type: JobType::DeleteProtectedInstance.as_str(), entities, kind })
     })
     .await
@@ -190,13 +192,14 @@ pub async fn attach(
             replication_pair_id: Some(pair.id.clone()),
             ..JobEntities::default()
         };
-        let kind = PlanKind::Attach {
+        let kind: PlanKind = kinds::attach::Attach {
             protected_instance_id: instance.id.clone(),
             replication_id: pair.id.clone(),
             device: params.device.clone(),
             previous_instance: instance.status,
             previous_replication,
-        };
+        }
+        .into();
         Ok(jobs::Submission { job_type: JobType::AttachReplicationPair.as_str(), entities, kind })
     })
     .await
@@ -221,12 +224,13 @@ pub async fn detach(
             replication_pair_id: Some(pair.id.clone()),
             ..JobEntities::default()
         };
-        let kind = PlanKind::Detach {
+        let kind: PlanKind = kinds::detach::Detach {
             protected_instance_id: instance.id.clone(),
             replication_id: pair.id.clone(),
             previous_instance: instance.status,
             previous_replication,
-        };
+        }
+        .into();
         Ok(jobs::Submission { job_type: JobType::DetachReplicationPair.as_str(), entities, kind })
     })
     .await

@@ -16,7 +16,7 @@ use sdrs_core::wire::{
 
 use super::{body, group_or_404, optional_body, refuse, replication_or_404, Ids, QueryPairs};
 use crate::error::ApiResult;
-use crate::jobs::{self, PlanKind};
+use crate::jobs::{self, kinds, PlanKind};
 use crate::store::{self, ListFilter, Resource};
 use crate::AppState;
 use sdrs_core::wire::NativeDisk;
@@ -122,7 +122,8 @@ pub async fn create(
             volume_ids: Some(pair.volume_ids.clone()),
             ..JobEntities::default()
         };
-        let kind = PlanKind::CreateReplication { replication_id: pair.id.clone(), dr_disk_id };
+        let kind: PlanKind =
+            kinds::create_replication::CreateReplication { replication_id: pair.id.clone(), dr_disk_id }.into();
         Ok(jobs::Submission { job_type: JobType::CreateReplicationPair.as_str(), entities, kind })
     })
     .await
@@ -167,7 +168,9 @@ pub async fn expand(
             volume_ids: Some(pair.volume_ids.clone()),
             ..JobEntities::default()
         };
-        let kind = PlanKind::ExpandReplication { replication_id: pair.id.clone(), new_size, previous_status };
+        let kind: PlanKind =
+            kinds::expand_replication::ExpandReplication { replication_id: pair.id.clone(), new_size, previous_status }
+                .into();
         Ok(jobs::Submission { job_type: JobType::ExpandReplicationPair.as_str(), entities, kind })
     })
     .await
@@ -192,10 +195,11 @@ pub async fn remove(
             volume_ids: Some(pair.volume_ids.clone()),
             ..JobEntities::default()
         };
-        let kind = PlanKind::DeleteReplication {
+        let kind: PlanKind = kinds::delete_replication::DeleteReplication {
             replication_id: pair.id.clone(),
             delete_target_volume: request.replication.delete_target_volume,
-        };
+        }
+        .into();
         Ok(jobs::Submission { job_type: JobType::DeleteReplicationPair.as_str(), entities, kind })
     })
     .await

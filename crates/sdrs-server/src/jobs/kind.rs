@@ -1,0 +1,205 @@
+//! What a job kind is (`JobKind`), the steps jobs are made of (`Step`), the registry of kinds (`PlanKind`), and the
+//! helpers the kinds share to change stored resources.
+//!
+//! A new job kind is one module under `kinds/` implementing `JobKind` and one line in `job_kinds!` below.
+
+use r2d2_sqlite::rusqlite::Transaction;
+use serde::{Deserialize, Serialize};
+
+use sdrs_core::snapshot::PowerState;
+pub use sdrs_core::status::Step;
+use sdrs_core::status::{GroupStatus, InstanceStatus, PriorityStation, ReplicationStatus};
+use sdrs_core::timefmt::{resource_time, UnixMillis};
+use sdrs_core::wire::{Job, NativeServer, ProtectedInstance, Replication, ServerGroup};
+use sdrs_core::ErrorCode;
+
+use super::kinds;
+use crate::error::{ApiError, ApiResult};
+use crate::store::{self, Resource};
+
+/// Where a job's effects apply: its transaction, its project, the time of the step.
+pub struct Cx<'a, 'tx> {
+    pub tx: &'a Transaction<'tx>,
+    pub project: &'a str,
+    pub now: UnixMillis,
+}
+
+/// One kind of job: its steps, what each does, and what its success and its failure leave behind.
+pub trait JobKind {
+    /// The named steps, in order (reported as sub-jobs).
+    fn steps(&self) -> &'static [Step];
+
+    /// Applies one finished step; `step` is always one of `steps()`. Most steps change nothing here (the cloud
+    /// service does the work): only those with a stored effect need a case.
+    fn on_step(&self, cx: &Cx<'_, '_>, step: Step) -> ApiResult<()> {
+        let _ = (cx, step);
+        Ok(())
+    }
+
+    /// Applies the job's success: final statuses, removals, what the job reports.
+    fn on_success(&self, cx: &Cx<'_, '_>, job: &mut Job) -> ApiResult<()>;
+
+    /// Applies the job's failure to the resources that still exist; returns the id and name of the one the task
+    /// centre reports, if it still exists.
+    fn on_failure(&self, cx: &Cx<'_, '_>, code: ErrorCode) -> ApiResult<Option<(String, String)>>;
+
+    /// The code a failure reports by default.
+    fn failure_code(&self) -> ErrorCode;
+
+    /// The task centre's `failure_status` and `resource_type`.
+    fn task_centre_labels(&self) -> (&'static str, &'static str);
+
+    /// The kind and id of the resource the job reports on.
+    fn resource(&self) -> (&'static str, &str);
+}
+
+/// Declares the registry: the stored form of a job's work (`{"type": "<snake_case variant>", ...fields}`) and the
+/// dispatch to its kind.
+macro_rules! job_kinds {
+    ($($variant:ident($($path:ident)::+)),+ $(,)?) => {
+        /// The work of a job and the ids it needs, as stored in its plan.
+        #[derive(Debug, Clone, Serialize, Deserialize)]
+        #[serde(tag = "type", rename_all = "snake_case")]
+        pub enum PlanKind {
+            $($variant($($path)::+),)+
+        }
+
+        impl PlanKind {
+            /// The kind that knows what this job does.
+            pub fn job(&self) -> &dyn JobKind {
+                match self {
+                    $(PlanKind::$variant(kind) => kind,)+
+                }
+            }
+        }
+
+        $(impl From<$($path)::+> for PlanKind {
+            fn from(kind: $($path)::+) -> PlanKind {
+                PlanKind::$variant(kind)
+            }
+        })+
+    };
+}
+
+job_kinds! {
+    Group(kinds::group::GroupJob),
+    CreateInstance(kinds::create_instance::CreateInstance),
+    DeleteInstance(kinds::delete_instance::DeleteInstance),
+    CreateReplication(kinds::create_replication::CreateReplication),
+    DeleteReplication(kinds::delete_replication::DeleteReplication),
+    ExpandReplication(kinds::expand_replication::ExpandReplication),
+    Attach(kinds::attach::Attach),
+    Detach(kinds::detach::Detach),
+    CreateDrill(kinds::create_drill::CreateDrill),
+    DeleteDrill(kinds::delete_drill::DeleteDrill),
+}
+
+impl PlanKind {
+    /// The group the job belongs to (for fault injection and the task centre).
+    pub fn server_group_id(&self, tx: &Transaction<'_>, project_id: &str) -> ApiResult<Option<String>> {
+        use r2d2_sqlite::rusqlite::OptionalExtension;
+        let (kind, id) = self.job().resource();
+        if kind == ServerGroup::KIND {
+            return Ok(Some(id.to_owned()));
+        }
+        Ok(tx
+            .query_row(
+                "SELECT server_group_id FROM resources WHERE project_id = ?1 AND kind = ?2 AND id = ?3",
+                [project_id, kind, id],
+                |row| row.get::<_, Option<String>>(0),
+            )
+            .optional()?
+            .flatten())
+    }
+}
+
+/// Reads a resource a job runs on; one that is gone is the step's error (the job fails, nothing else waits).
+pub fn load<R: Resource>(cx: &Cx<'_, '_>, id: &str) -> ApiResult<R> {
+    store::get::<R>(cx.tx, cx.project, id)?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("{} {id} vanished while a job ran on it", R::KIND)))
+}
+
+/// Changes a resource of the project in place if it still exists; returns its id and name, for the task centre.
+pub fn mark<R: Resource>(
+    cx: &Cx<'_, '_>,
+    id: &str,
+    change: impl FnOnce(&mut R),
+) -> ApiResult<Option<(String, String)>> {
+    let Some(mut resource) = store::get::<R>(cx.tx, cx.project, id)? else { return Ok(None) };
+    change(&mut resource);
+    store::update(cx.tx, cx.project, &resource)?;
+    Ok(Some((resource.id().to_owned(), resource.name().to_owned())))
+}
+
+/// The status a new member gets from its group's status: protected groups protect new members at once.
+pub fn member_status_on_create(group: GroupStatus) -> InstanceStatus {
+    if group == GroupStatus::Protected {
+        InstanceStatus::Protected
+    } else {
+        InstanceStatus::Available
+    }
+}
+
+/// The replication pair status named like a member status (the two lists share the group-operation statuses).
+pub fn replication_status(status: InstanceStatus) -> ReplicationStatus {
+    status.as_str().parse().expect("member statuses exist for replication pairs")
+}
+
+/// Sets every instance and pair of a group to `status` (and the production site and replication state, if given).
+pub fn set_members(
+    cx: &Cx<'_, '_>,
+    group_id: &str,
+    status: InstanceStatus,
+    station: Option<PriorityStation>,
+    replication_state: Option<&str>,
+) -> ApiResult<()> {
+    for mut instance in store::members::<ProtectedInstance>(cx.tx, cx.project, group_id)? {
+        instance.status = status;
+        instance.priority_station = station.unwrap_or(instance.priority_station);
+        instance.updated_at = resource_time(cx.now);
+        store::update(cx.tx, cx.project, &instance)?;
+    }
+    for mut pair in store::members::<Replication>(cx.tx, cx.project, group_id)? {
+        pair.status = replication_status(status);
+        pair.priority_station = station.unwrap_or(pair.priority_station);
+        if let Some(state) = replication_state {
+            pair.replication_status = Some(state.to_owned());
+        }
+        pair.updated_at = resource_time(cx.now);
+        store::update(cx.tx, cx.project, &pair)?;
+    }
+    Ok(())
+}
+
+/// Powers a server on or off, unless it was deleted natively.
+pub fn set_power(cx: &Cx<'_, '_>, server_id: &str, power: PowerState) -> ApiResult<()> {
+    if let Some(mut server) = store::get::<NativeServer>(cx.tx, cx.project, server_id)? {
+        if server.power_state != PowerState::Deleted {
+            server.power_state = power;
+            store::update(cx.tx, cx.project, &server)?;
+        }
+    }
+    Ok(())
+}
+
+/// A group's member counters.
+#[derive(Debug, Clone, Copy)]
+pub enum Counter {
+    Instances,
+    Replications,
+    Drills,
+}
+
+/// Moves one of a group's member counters by `delta`.
+pub fn adjust_counter(cx: &Cx<'_, '_>, group_id: &str, counter: Counter, delta: i32) -> ApiResult<()> {
+    if let Some(mut group) = store::get::<ServerGroup>(cx.tx, cx.project, group_id)? {
+        let field = match counter {
+            Counter::Instances => &mut group.protected_instance_num,
+            Counter::Replications => &mut group.replication_num,
+            Counter::Drills => &mut group.disaster_recovery_drill_num,
+        };
+        *field = field.saturating_add_signed(delta);
+        store::update(cx.tx, cx.project, &group)?;
+    }
+    Ok(())
+}
