@@ -2,6 +2,7 @@
 
 pub mod api;
 mod components;
+mod hooks;
 mod pages;
 pub mod state;
 pub mod view;
@@ -19,7 +20,7 @@ pub enum Route {
     #[at("/groups/:id")]
     Group { id: String },
     #[at("/groups/:id/do/:operation")]
-    Operation { id: String, operation: String },
+    Operation { id: String, operation: view::ConsoleOperation },
     #[at("/rules")]
     Rules,
     #[at("/settings")]

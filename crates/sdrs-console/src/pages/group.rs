@@ -13,6 +13,7 @@ use crate::api::{get, ApiError};
 use crate::components::error_box::ErrorBox;
 use crate::components::login_guidance::{DrillGuidance, LoginGuidance};
 use crate::components::status_badge::StatusBadge;
+use crate::hooks::spawn_until_dropped;
 use crate::view::action_buttons;
 use crate::{ConnectionContext, Route};
 use sdrs_core::wire::NativeServer;
@@ -50,7 +51,7 @@ pub fn GroupPage(props: &GroupPageProps) -> Html {
         let connection = (*connection).clone();
         let id = props.id.clone();
         use_effect_with((id.clone(), connection.clone(), *tick), move |_| {
-            wasm_bindgen_futures::spawn_local(async move {
+            spawn_until_dropped(async move {
                 let snapshot = load_snapshot(&connection, &id).await;
                 let inventory = load_inventory(&connection).await;
                 let mut jobs = Vec::new();
@@ -71,7 +72,7 @@ pub fn GroupPage(props: &GroupPageProps) -> Html {
                     Err(e) => (None, Some(e)),
                 };
                 loaded.set(Loaded { snapshot, inventory, jobs, failures, error });
-            });
+            })
         });
     }
     {
@@ -97,8 +98,8 @@ pub fn GroupPage(props: &GroupPageProps) -> Html {
             <p>{ format!("Production site: {} ({}). DR site: {}.", group.production_availability_zone(), group.priority_station, group.dr_availability_zone()) }</p>
             <nav class="actions" aria-label="Actions">
                 { for action_buttons(group.status, group.priority_station).into_iter().map(|b| match &b.disabled_because {
-                    None => html! { <Link<Route> classes="button" to={Route::Operation { id: group.id.clone(), operation: b.slug.to_owned() }}>{ b.label }</Link<Route>> },
-                    Some(reason) => html! { <span class="action-disabled"><button type="button" disabled=true>{ b.label }</button><small>{ reason }</small></span> },
+                    None => html! { <Link<Route> classes="button" to={Route::Operation { id: group.id.clone(), operation: b.operation }}>{ b.operation.label() }</Link<Route>> },
+                    Some(reason) => html! { <span class="action-disabled"><button type="button" disabled=true>{ b.operation.label() }</button><small>{ reason }</small></span> },
                 }) }
             </nav>
             <h2>{ "Protected instances" }</h2>

@@ -6,6 +6,7 @@ use yew_router::prelude::*;
 use crate::api::{get, ApiError};
 use crate::components::error_box::ErrorBox;
 use crate::components::status_badge::StatusBadge;
+use crate::hooks::spawn_until_dropped;
 use crate::state::{read_group_list, GroupRow, GroupsAction, GroupsState};
 use crate::{ConnectionContext, Route};
 use sdrs_core::status::GroupStatus;
@@ -18,9 +19,9 @@ pub fn GroupsPage() -> Html {
         let state = state.clone();
         let connection = (*connection).clone();
         use_effect_with((state.generation, connection.clone()), move |_| {
-            if connection.is_complete() {
+            let loading = connection.is_complete().then(|| {
                 let url = connection.v1(&format!("/server-groups{}", state.query()));
-                wasm_bindgen_futures::spawn_local(async move {
+                spawn_until_dropped(async move {
                     let read = get::<serde_json::Value>(&connection, &url).await.and_then(|body| {
                         read_group_list(body).map_err(|detail| ApiError::Unexpected { status: 200, detail })
                     });
@@ -28,8 +29,9 @@ pub fn GroupsPage() -> Html {
                         Ok((groups, count)) => state.dispatch(GroupsAction::Loaded { groups, count }),
                         Err(error) => state.dispatch(GroupsAction::Failed(error)),
                     }
-                });
-            }
+                })
+            });
+            move || loading.into_iter().for_each(|abort| abort())
         });
     }
     {

@@ -8,34 +8,34 @@ use sdrs_core::login::AfterOperation;
 use sdrs_core::snapshot::Intent;
 use sdrs_core::state_machine::Operation;
 use sdrs_core::status::JobStatus;
-use sdrs_core::wire::{Job, JobIdResponse};
+use sdrs_core::wire::JobIdResponse;
 
 use super::data::{load_inventory, load_snapshot, remember_job, StartedJob};
-use crate::api::{get, request, Method};
+use crate::api::{request, Method};
 use crate::components::error_box::ErrorBox;
 use crate::components::job_view::JobView;
 use crate::components::login_guidance::{DrillGuidance, LoginGuidance};
 use crate::components::precheck_panel::PrecheckPanel;
 use crate::components::role_swap::RoleSwapView;
+use crate::hooks::{spawn_until_dropped, use_job};
 use crate::state::{FlowAction, FlowState, Phase};
-use crate::view::{intent_for, OPERATIONS};
+use crate::view::ConsoleOperation;
 use crate::{ConnectionContext, Route};
 use sdrs_core::wire::NativeServer;
 
 #[derive(Properties, PartialEq)]
 pub struct OperationPageProps {
     pub id: String,
-    pub operation: String,
+    pub operation: ConsoleOperation,
 }
 
 #[component]
 pub fn OperationPage(props: &OperationPageProps) -> Html {
-    if props.operation == "drill" {
-        return html! { <DrillPage id={props.id.clone()} /> };
-    }
-    match intent_for(&props.operation) {
-        Some(intent) => html! { <Flow id={props.id.clone()} {intent} slug={props.operation.clone()} /> },
-        None => html! { <p>{ format!("Unknown operation `{}`.", props.operation) }</p> },
+    match props.operation {
+        ConsoleOperation::Drill => html! { <DrillPage id={props.id.clone()} /> },
+        ConsoleOperation::Group(intent) => {
+            html! { <Flow id={props.id.clone()} {intent} label={props.operation.label()} /> }
+        }
     }
 }
 
@@ -43,7 +43,7 @@ pub fn OperationPage(props: &OperationPageProps) -> Html {
 struct FlowProps {
     id: String,
     intent: Intent,
-    slug: String,
+    label: &'static str,
 }
 
 /// The request that starts the intent.
@@ -59,7 +59,7 @@ fn Flow(props: &FlowProps) -> Html {
     let connection = use_context::<ConnectionContext>().expect("the app provides the connection");
     let flow = use_reducer(|| FlowState::new(props.intent));
     let inventory = use_state(Vec::<NativeServer>::new);
-    let label = OPERATIONS.iter().find(|(slug, _)| *slug == props.slug).map_or("Operation", |(_, label)| label);
+    let label = props.label;
 
     // Load and pre-check.
     {
@@ -68,16 +68,17 @@ fn Flow(props: &FlowProps) -> Html {
         let connection = (*connection).clone();
         let id = props.id.clone();
         use_effect_with((id.clone(), connection.clone()), move |_| {
-            wasm_bindgen_futures::spawn_local(async move {
+            spawn_until_dropped(async move {
                 match load_snapshot(&connection, &id).await {
                     Ok(snapshot) => flow.dispatch(FlowAction::Loaded(snapshot)),
                     Err(error) => flow.dispatch(FlowAction::LoadFailed(error)),
                 }
                 inventory.set(load_inventory(&connection).await);
-            });
+            })
         });
     }
-    // Send exactly once per accepted submission.
+    // Send exactly once per accepted submission. Not aborted on leaving the page: a request on its way must still
+    // be remembered among the recent jobs.
     {
         let dispatcher = flow.dispatcher();
         let connection = (*connection).clone();
@@ -105,29 +106,17 @@ fn Flow(props: &FlowProps) -> Html {
         });
     }
     // Follow the job every second until it ends.
+    let running = match &flow.phase {
+        Phase::Running { job_id } => Some(job_id.clone()),
+        _ => None,
+    };
+    let followed = use_job(running);
     {
         let dispatcher = flow.dispatcher();
-        let connection = (*connection).clone();
-        let running = match &flow.phase {
-            Phase::Running { job_id } => Some(job_id.clone()),
-            _ => None,
-        };
-        use_effect_with(running, move |running| {
-            let interval = running.clone().map(|job_id| {
-                let poll = move || {
-                    let dispatcher = dispatcher.clone();
-                    let connection = connection.clone();
-                    let url = connection.v1(&format!("/jobs/{job_id}"));
-                    wasm_bindgen_futures::spawn_local(async move {
-                        if let Ok(job) = get::<Job>(&connection, &url).await {
-                            dispatcher.dispatch(FlowAction::JobUpdate(job));
-                        }
-                    });
-                };
-                poll();
-                gloo_timers::callback::Interval::new(1_000, poll)
-            });
-            move || drop(interval)
+        use_effect_with(followed.job.clone(), move |job| {
+            if let Some(job) = job {
+                dispatcher.dispatch(FlowAction::JobUpdate(job.clone()));
+            }
         });
     }
 
@@ -216,9 +205,9 @@ fn AfterView(props: &AfterViewProps) -> Html {
         let connection = (*connection).clone();
         use_effect_with(props.id.clone(), move |id| {
             let id = id.clone();
-            wasm_bindgen_futures::spawn_local(async move {
+            spawn_until_dropped(async move {
                 snapshot.set(load_snapshot(&connection, &id).await.ok());
-            });
+            })
         });
     }
     let Some(now) = (*snapshot).clone() else { return html! { <p>{ "Loading the new roles…" }</p> } };
@@ -248,24 +237,25 @@ struct DrillPageProps {
 fn DrillPage(props: &DrillPageProps) -> Html {
     let connection = use_context::<ConnectionContext>().expect("the app provides the connection");
     let name = use_state(|| "drill-1".to_owned());
-    let job = use_state(|| None::<Job>);
+    let job_id = use_state(|| None::<String>);
     let error = use_state(|| None);
     let sent = use_state(|| false);
+    let followed = use_job((*job_id).clone());
     let on_name = {
         let name = name.clone();
         Callback::from(move |e: InputEvent| name.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().value()))
     };
     let on_submit = {
-        let (name, job, error, sent, connection, id) =
-            (name.clone(), job.clone(), error.clone(), sent.clone(), (*connection).clone(), props.id.clone());
+        let (name, job_id, error, sent, connection, id) =
+            (name.clone(), job_id.clone(), error.clone(), sent.clone(), (*connection).clone(), props.id.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             if *sent {
                 return;
             }
             sent.set(true);
-            let (name, job, error, connection, id) =
-                (name.clone(), job.clone(), error.clone(), connection.clone(), id.clone());
+            let (name, job_id, error, connection, id) =
+                (name.clone(), job_id.clone(), error.clone(), connection.clone(), id.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 let body = serde_json::json!({"disaster_recovery_drill": {"server_group_id": id, "name": *name}});
                 match request::<JobIdResponse>(
@@ -276,22 +266,7 @@ fn DrillPage(props: &DrillPageProps) -> Html {
                 )
                 .await
                 {
-                    Ok(response) => loop {
-                        match get::<Job>(&connection, &connection.v1(&format!("/jobs/{}", response.job_id))).await {
-                            Ok(current) => {
-                                let done = current.status.is_finished();
-                                job.set(Some(current));
-                                if done {
-                                    break;
-                                }
-                            }
-                            Err(e) => {
-                                error.set(Some(e));
-                                break;
-                            }
-                        }
-                        gloo_timers::future::TimeoutFuture::new(1_000).await;
-                    },
+                    Ok(response) => job_id.set(Some(response.job_id)),
                     Err(e) => error.set(Some(e)),
                 }
             });
@@ -306,9 +281,9 @@ fn DrillPage(props: &DrillPageProps) -> Html {
                 <input id="drill-name" value={(*name).clone()} oninput={on_name} disabled={*sent} />
                 <button type="submit" disabled={*sent}>{ "Create drill" }</button>
             </form>
-            if let Some(e) = &*error { <ErrorBox error={e.clone()} /> }
-            if let Some(j) = &*job { <JobView job={j.clone()} /> }
-            if let Some(drill_id) = job.as_ref().filter(|j| j.status == JobStatus::Success).and_then(|j| j.entities.disaster_recovery_drill_id.clone()) {
+            if let Some(e) = error.as_ref().or(followed.error.as_ref()) { <ErrorBox error={e.clone()} /> }
+            if let Some(j) = &followed.job { <JobView job={j.clone()} /> }
+            if let Some(drill_id) = followed.job.as_ref().filter(|j| j.status == JobStatus::Success).and_then(|j| j.entities.disaster_recovery_drill_id.clone()) {
                 <AfterDrill id={props.id.clone()} {drill_id} />
             }
         </section>
@@ -331,11 +306,11 @@ fn AfterDrill(props: &AfterDrillProps) -> Html {
         let connection = (*connection).clone();
         use_effect_with(props.id.clone(), move |id| {
             let id = id.clone();
-            wasm_bindgen_futures::spawn_local(async move {
+            spawn_until_dropped(async move {
                 let snapshot = load_snapshot(&connection, &id).await.ok();
                 let inventory = load_inventory(&connection).await;
                 loaded.set(snapshot.map(|s| (s, inventory)));
-            });
+            })
         });
     }
     let Some((snapshot, inventory)) = (*loaded).clone() else {

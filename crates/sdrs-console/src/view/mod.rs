@@ -23,59 +23,107 @@ pub fn badge_class(status: GroupStatus) -> &'static str {
     }
 }
 
-/// The console's operations and the URL segment of each.
-pub const OPERATIONS: [(&str, &str); 8] = [
-    ("enable", "Enable protection"),
-    ("re-protect", "Re-protect"),
-    ("disable", "Disable protection"),
-    ("planned-failover-target", "Planned failover to the DR site"),
-    ("planned-failover-source", "Planned failover back"),
-    ("failover", "Failover"),
-    ("delete", "Delete group"),
-    ("drill", "Create DR drill"),
-];
+/// What the operation page runs, named in its URL (`#/groups/{id}/do/{operation}`): a group operation, or a DR drill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsoleOperation {
+    Group(Intent),
+    Drill,
+}
 
-/// The intent a URL segment names.
-pub fn intent_for(slug: &str) -> Option<Intent> {
-    Some(match slug {
-        "enable" => Intent::Enable,
-        "re-protect" => Intent::Reprotect,
-        "disable" => Intent::Disable,
-        "planned-failover-target" => Intent::PlannedFailover { priority_station: PriorityStation::Target },
-        "planned-failover-source" => Intent::PlannedFailover { priority_station: PriorityStation::Source },
-        "failover" => Intent::Failover,
-        "delete" => Intent::Delete,
-        _ => return None,
-    })
+impl ConsoleOperation {
+    /// Every operation the console offers, in the order of the group page's buttons.
+    pub const ALL: [ConsoleOperation; 8] = [
+        ConsoleOperation::Group(Intent::Enable),
+        ConsoleOperation::Group(Intent::Reprotect),
+        ConsoleOperation::Group(Intent::Disable),
+        ConsoleOperation::Group(Intent::PlannedFailover { priority_station: PriorityStation::Target }),
+        ConsoleOperation::Group(Intent::PlannedFailover { priority_station: PriorityStation::Source }),
+        ConsoleOperation::Group(Intent::Failover),
+        ConsoleOperation::Group(Intent::Delete),
+        ConsoleOperation::Drill,
+    ];
+
+    /// The URL segment.
+    pub fn slug(self) -> &'static str {
+        match self {
+            ConsoleOperation::Group(Intent::Enable) => "enable",
+            ConsoleOperation::Group(Intent::Reprotect) => "re-protect",
+            ConsoleOperation::Group(Intent::Disable) => "disable",
+            ConsoleOperation::Group(Intent::PlannedFailover { priority_station: PriorityStation::Target }) => {
+                "planned-failover-target"
+            }
+            ConsoleOperation::Group(Intent::PlannedFailover { priority_station: PriorityStation::Source }) => {
+                "planned-failover-source"
+            }
+            ConsoleOperation::Group(Intent::Failover) => "failover",
+            ConsoleOperation::Group(Intent::Delete) => "delete",
+            ConsoleOperation::Drill => "drill",
+        }
+    }
+
+    /// The button's and the page's title.
+    pub fn label(self) -> &'static str {
+        match self {
+            ConsoleOperation::Group(Intent::Enable) => "Enable protection",
+            ConsoleOperation::Group(Intent::Reprotect) => "Re-protect",
+            ConsoleOperation::Group(Intent::Disable) => "Disable protection",
+            ConsoleOperation::Group(Intent::PlannedFailover { priority_station: PriorityStation::Target }) => {
+                "Planned failover to the DR site"
+            }
+            ConsoleOperation::Group(Intent::PlannedFailover { priority_station: PriorityStation::Source }) => {
+                "Planned failover back"
+            }
+            ConsoleOperation::Group(Intent::Failover) => "Failover",
+            ConsoleOperation::Group(Intent::Delete) => "Delete group",
+            ConsoleOperation::Drill => "Create DR drill",
+        }
+    }
+}
+
+impl std::str::FromStr for ConsoleOperation {
+    type Err = String;
+
+    fn from_str(slug: &str) -> Result<ConsoleOperation, String> {
+        ConsoleOperation::ALL
+            .into_iter()
+            .find(|operation| operation.slug() == slug)
+            .ok_or_else(|| format!("unknown operation `{slug}`"))
+    }
+}
+
+impl std::fmt::Display for ConsoleOperation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.slug())
+    }
 }
 
 /// An action button: enabled by the core's state machine, or disabled with the reason.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ActionButton {
-    pub slug: &'static str,
-    pub label: &'static str,
+    pub operation: ConsoleOperation,
     pub disabled_because: Option<String>,
 }
 
 /// The buttons of a group in `status` whose production site is `station`.
 pub fn action_buttons(status: GroupStatus, station: PriorityStation) -> Vec<ActionButton> {
     let allowed = allowed_operations(status);
-    OPERATIONS
-        .iter()
-        .filter(|(slug, _)| match *slug {
+    ConsoleOperation::ALL
+        .into_iter()
+        .filter(|operation| match operation {
             // Offer the planned failover that moves production to the other site.
-            "planned-failover-target" => station == PriorityStation::Source,
-            "planned-failover-source" => station == PriorityStation::Target,
+            ConsoleOperation::Group(Intent::PlannedFailover { priority_station }) => *priority_station != station,
             _ => true,
         })
-        .map(|(slug, label)| {
-            let disabled_because = if *slug == "drill" {
-                (!sdrs_core::state_machine::drill_allowed(status)).then(|| format!("No DR drill while `{status}`."))
-            } else {
-                let operation = intent_for(slug).expect("every slug but drill names an intent").operation();
-                (!allowed.contains(&operation)).then(|| disabled_reason(operation, status))
+        .map(|operation| {
+            let disabled_because = match operation {
+                ConsoleOperation::Drill => {
+                    (!sdrs_core::state_machine::drill_allowed(status)).then(|| format!("No DR drill while `{status}`."))
+                }
+                ConsoleOperation::Group(intent) => {
+                    (!allowed.contains(&intent.operation())).then(|| disabled_reason(intent.operation(), status))
+                }
             };
-            ActionButton { slug, label, disabled_because }
+            ActionButton { operation, disabled_because }
         })
         .collect()
 }

@@ -10,10 +10,13 @@ use crate::state::tests::snapshot;
 #[test]
 fn buttons_follow_the_state_machine_and_say_why() {
     let buttons = action_buttons(GroupStatus::Protected, PriorityStation::Source);
-    let find = |slug| buttons.iter().find(|b| b.slug == slug).unwrap();
+    let find = |slug| buttons.iter().find(|b| b.operation.slug() == slug).unwrap();
     assert_eq!(find("failover").disabled_because, None);
     assert_eq!(find("planned-failover-target").disabled_because, None);
-    assert!(buttons.iter().all(|b| b.slug != "planned-failover-source"), "only the move to the other site is offered");
+    assert!(
+        buttons.iter().all(|b| b.operation.slug() != "planned-failover-source"),
+        "only the move to the other site is offered"
+    );
     assert_eq!(
         find("enable").disabled_because.as_deref(),
         Some("Not while `protected`; needs available, error-starting.")
@@ -22,7 +25,8 @@ fn buttons_follow_the_state_machine_and_say_why() {
     assert!(busy.iter().all(|b| b.disabled_because.is_some()));
     assert_eq!(busy[0].disabled_because.as_deref(), Some("A job is running (`failing-over`)."));
     let failed_over = action_buttons(GroupStatus::FailedOver, PriorityStation::Target);
-    let enabled: Vec<&str> = failed_over.iter().filter(|b| b.disabled_because.is_none()).map(|b| b.slug).collect();
+    let enabled: Vec<&str> =
+        failed_over.iter().filter(|b| b.disabled_because.is_none()).map(|b| b.operation.slug()).collect();
     assert_eq!(enabled, ["re-protect", "delete", "drill"]);
 }
 
@@ -66,12 +70,16 @@ fn steps_show_status_and_elapsed_time() {
 }
 
 #[test]
-fn intents_from_urls() {
-    assert_eq!(intent_for("failover"), Some(sdrs_core::snapshot::Intent::Failover));
-    assert_eq!(intent_for("nope"), None);
-    for (slug, _) in OPERATIONS.iter().filter(|(s, _)| *s != "drill") {
-        assert!(intent_for(slug).is_some(), "{slug}");
+fn operations_from_urls() {
+    use sdrs_core::snapshot::Intent;
+    assert_eq!("failover".parse(), Ok(ConsoleOperation::Group(Intent::Failover)));
+    assert_eq!("drill".parse(), Ok(ConsoleOperation::Drill));
+    assert!("nope".parse::<ConsoleOperation>().is_err());
+    for operation in ConsoleOperation::ALL {
+        assert_eq!(operation.to_string().parse(), Ok(operation), "{operation}: the URL segment round-trips");
     }
+    let slugs: std::collections::BTreeSet<&str> = ConsoleOperation::ALL.iter().map(|o| o.slug()).collect();
+    assert_eq!(slugs.len(), ConsoleOperation::ALL.len(), "one URL per operation");
 }
 
 #[test]

@@ -1,0 +1,70 @@
+//! Hooks the pages share: following a job, and tasks that end with the component that started them.
+
+use std::future::Future;
+
+use futures::future::{abortable, AbortHandle};
+use yew::prelude::*;
+
+use sdrs_core::wire::Job;
+
+use crate::api::{get, ApiError};
+use crate::ConnectionContext;
+
+/// Spawns `task` and returns the effect cleanup that aborts it, so that a page's load does not outlive the page (or
+/// write into the next one) when the operator navigates away or the effect runs again.
+pub fn spawn_until_dropped(task: impl Future<Output = ()> + 'static) -> impl FnOnce() {
+    let (task, handle): (_, AbortHandle) = abortable(task);
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = task.await;
+    });
+    move || handle.abort()
+}
+
+/// A job as last read, or why reading it stopped.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FollowedJob {
+    pub job: Option<Job>,
+    pub error: Option<ApiError>,
+}
+
+/// How often a running job is read.
+const POLL_MS: u32 = 1_000;
+
+/// Follows a job every second until it is finished (or reading it fails for a reason other than the network, which
+/// the request helper retries); stops when `job_id` changes or the component unmounts.
+#[hook]
+pub fn use_job(job_id: Option<String>) -> FollowedJob {
+    let connection = use_context::<ConnectionContext>().expect("the app provides the connection");
+    let followed = use_state(FollowedJob::default);
+    {
+        let followed = followed.clone();
+        let connection = (*connection).clone();
+        use_effect_with(job_id, move |job_id| {
+            let job_id = job_id.clone();
+            spawn_until_dropped(async move {
+                let Some(job_id) = job_id else { return };
+                let url = connection.v1(&format!("/jobs/{job_id}"));
+                let mut last = None;
+                loop {
+                    match get::<Job>(&connection, &url).await {
+                        Ok(job) => {
+                            let finished = job.status.is_finished();
+                            last = Some(job);
+                            followed.set(FollowedJob { job: last.clone(), error: None });
+                            if finished {
+                                return;
+                            }
+                        }
+                        Err(error) => {
+                            // The last state read stays on screen beside the reason reading stopped.
+                            followed.set(FollowedJob { job: last, error: Some(error) });
+                            return;
+                        }
+                    }
+                    gloo_timers::future::TimeoutFuture::new(POLL_MS).await;
+                }
+            })
+        });
+    }
+    (*followed).clone()
+}
