@@ -1,5 +1,6 @@
-// Types of sdrs-wasm's exports: the SDRS API's own JSON shapes and sdrs-core's results. Hand-checked against the
-// serde forms in sdrs-core; web/sdrs-wasm/test/types-check.ts uses every export and is type-checked in the tests.
+// Types of sdrs-wasm's exports: the SDRS API's own JSON shapes and sdrs-core's results. Written by hand and held to
+// the Rust types by crates/sdrs-wasm/tests/types_dts.rs (every union against the core enum, every interface against
+// what the core serializes); web/sdrs-wasm/test/types-check.ts uses every export and is type-checked in the tests.
 
 export type GroupStatus =
   | "creating" | "available" | "protected" | "deleting" | "error-deleting" | "error" | "starting" | "error-starting"
