@@ -152,12 +152,8 @@ fn DrillItem(props: &DrillItemProps) -> Html {
     let confirming = use_state(|| false);
     let outcome = use_state(|| None::<Result<Job, ApiError>>);
     let d = &props.drill;
-    let deletable = matches!(
-        d.status,
-        sdrs_core::status::DrillStatus::Available
-            | sdrs_core::status::DrillStatus::Error
-            | sdrs_core::status::DrillStatus::ErrorDeleting
-    );
+    // The core's rule, as the server applies it: the reason shows before anything is sent.
+    let refused = sdrs_core::member_rules::delete_drill(d).refusals.into_iter().next();
     let on_delete = {
         let (confirming, outcome, connection, id) =
             (confirming.clone(), outcome.clone(), (*connection).clone(), d.id.clone());
@@ -189,7 +185,9 @@ fn DrillItem(props: &DrillItemProps) -> Html {
         <article class="drill">
             <p>
                 { format!("{} — {} — {} drill server(s) ", d.name, d.status, d.drill_servers.len()) }
-                if deletable && outcome.is_none() {
+                if let Some(refusal) = &refused {
+                    <span class="action-disabled"><button type="button" disabled=true>{ "Delete drill" }</button><small>{ format!("Not now: {} ({})", refusal.detail, refusal.code.as_str()) }</small></span>
+                } else if outcome.is_none() {
                     <button type="button" onclick={on_delete}>{ if *confirming { "Confirm: delete this drill and its servers" } else { "Delete drill" } }</button>
                 }
             </p>
