@@ -65,7 +65,9 @@ const PAIR_FILTERS: &[&str] = &[
     "name",
 ];
 
-/// Every route of the router except `/openapi.json` and the console's files.
+/// Every operation the server routes, except `/openapi.json`, `/console/config` and the console's files: the router
+/// is built from this table (with `routes::HANDLERS`), the document is rendered from it, and the gateway's allow-list
+/// reads it.
 pub static OPERATIONS: &[Operation] = &[
     Operation { response: Some(schema::<ApiVersionList>), ..op("get", "/", "ListApiVersions", "API versions") },
     Operation {

@@ -12,7 +12,7 @@ pub use misc::put_domain;
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use axum::http::HeaderName;
-use axum::routing::{delete, get, post};
+use axum::routing::{get, on, post, MethodFilter, MethodRouter};
 use axum::{middleware, Router};
 use serde::de::DeserializeOwned;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -28,71 +28,101 @@ use crate::error::{ApiError, ApiResult};
 use crate::{auth, openapi, store, AppState};
 use sdrs_core::wire::NativeServer;
 
+/// The handler of each documented operation, by its `operationId` in `openapi::OPERATIONS`. The router is built from
+/// that table, so no route exists that the document does not describe; `tidy::every_documented_operation_has_one
+/// _handler` keeps the two tables equal. The method comes from the document's row.
+type Handler = fn(MethodFilter) -> MethodRouter<AppState>;
+
+pub const HANDLERS: &[(&str, Handler)] = &[
+    ("ListApiVersions", |m| on(m, misc::versions_or_console)),
+    ("ShowSpecifiedApiVersion", |m| on(m, misc::version)),
+    ("ListProtectionGroups", |m| on(m, groups::list)),
+    ("CreateProtectionGroup", |m| on(m, groups::create)),
+    ("ShowProtectionGroup", |m| on(m, groups::show)),
+    ("UpdateProtectionGroupName", |m| on(m, groups::rename)),
+    ("DeleteProtectionGroup", |m| on(m, groups::remove)),
+    ("ProtectionGroupAction", |m| on(m, groups::action)),
+    ("ListProtectedInstances", |m| on(m, instances::list)),
+    ("CreateProtectedInstance", |m| on(m, instances::create)),
+    ("ShowProtectedInstance", |m| on(m, instances::show)),
+    ("UpdateProtectedInstanceName", |m| on(m, instances::rename)),
+    ("DeleteProtectedInstance", |m| on(m, instances::remove)),
+    ("AttachProtectedInstanceReplication", |m| on(m, instances::attach)),
+    ("DetachProtectedInstanceReplication", |m| on(m, instances::detach)),
+    ("ListReplications", |m| on(m, replications::list)),
+    ("CreateReplication", |m| on(m, replications::create)),
+    ("ShowReplication", |m| on(m, replications::show)),
+    ("UpdateReplicationName", |m| on(m, replications::rename)),
+    ("DeleteReplication", |m| on(m, replications::remove)),
+    ("ExpandReplication", |m| on(m, replications::expand)),
+    ("ListDisasterRecoveryDrills", |m| on(m, drills::list)),
+    ("CreateDisasterRecoveryDrill", |m| on(m, drills::create)),
+    ("ShowDisasterRecoveryDrill", |m| on(m, drills::show)),
+    ("UpdateDisasterRecoveryDrillName", |m| on(m, drills::rename)),
+    ("DeleteDisasterRecoveryDrill", |m| on(m, drills::remove)),
+    ("ShowJobStatus", |m| on(m, misc::job)),
+    ("ListActiveActiveDomains", |m| on(m, misc::domains)),
+    ("ShowQuota", |m| on(m, misc::quotas)),
+    ("ListFailureJobs", |m| on(m, misc::failure_jobs)),
+    ("DeleteAllServerGroupFailureJobs", |m| on(m, misc::delete_all_failure_jobs)),
+    ("DeleteFailureJob", |m| on(m, misc::delete_failure_job)),
+    ("DeleteServerGroupFailureJobs", |m| on(m, misc::delete_group_failure_jobs)),
+    ("AdminListServers", |m| on(m, admin::list_servers)),
+    ("AdminCreateServer", |m| on(m, admin::create_server)),
+    ("AdminShowServer", |m| on(m, admin::show_server)),
+    ("AdminUpdateServer", |m| on(m, admin::update_server)),
+    ("AdminDeleteServer", |m| on(m, admin::delete_server)),
+    ("AdminListDisks", |m| on(m, admin::list_disks)),
+    ("AdminCreateDisk", |m| on(m, admin::create_disk)),
+    ("AdminDeleteDisk", |m| on(m, admin::delete_disk)),
+    ("AdminUpdateDisk", |m| on(m, admin::update_disk)),
+    ("AdminSetFaultLevel", |m| on(m, admin::update_replication)),
+    ("AdminListFaults", |m| on(m, admin::list_faults)),
+    ("AdminCreateFault", |m| on(m, admin::create_fault)),
+    ("AdminClearFaults", |m| on(m, admin::clear_faults)),
+    ("AdminGroupSnapshot", |m| on(m, admin::snapshot)),
+];
+
+/// The method filter of a document row's method.
+fn method_filter(method: &str) -> MethodFilter {
+    match method {
+        "get" => MethodFilter::GET,
+        "post" => MethodFilter::POST,
+        "put" => MethodFilter::PUT,
+        "patch" => MethodFilter::PATCH,
+        "delete" => MethodFilter::DELETE,
+        other => panic!("the OpenAPI table names a method axum does not route: {other}"),
+    }
+}
+
 pub fn router(state: AppState) -> Router {
     if state.gateway.is_some() {
         return gateway_router(state);
     }
-    let api = Router::new()
-        .route("/v1/{project_id}/server-groups", get(groups::list).post(groups::create))
-        .route("/v1/{project_id}/server-groups/{id}", get(groups::show).put(groups::rename).delete(groups::remove))
-        .route("/v1/{project_id}/server-groups/{id}/action", post(groups::action))
-        .route("/v1/{project_id}/protected-instances", get(instances::list).post(instances::create))
-        .route(
-            "/v1/{project_id}/protected-instances/{id}",
-            get(instances::show).put(instances::rename).delete(instances::remove),
-        )
-        .route("/v1/{project_id}/protected-instances/{id}/attachreplication", post(instances::attach))
-        .route(
-            "/v1/{project_id}/protected-instances/{id}/detachreplication/{replication_id}",
-            delete(instances::detach),
-        )
-        .route("/v1/{project_id}/replications", get(replications::list).post(replications::create))
-        .route(
-            "/v1/{project_id}/replications/{id}",
-            get(replications::show).put(replications::rename).delete(replications::remove),
-        )
-        .route("/v1/{project_id}/replications/{id}/action", post(replications::expand))
-        .route("/v1/{project_id}/disaster-recovery-drills", get(drills::list).post(drills::create))
-        .route(
-            "/v1/{project_id}/disaster-recovery-drills/{id}",
-            get(drills::show).put(drills::rename).delete(drills::remove),
-        )
-        .route("/v1/{project_id}/jobs/{job_id}", get(misc::job))
-        .route("/v1/{project_id}/active-domains", get(misc::domains))
-        .route("/v1/{project_id}/sdrs/quotas", get(misc::quotas))
-        .route("/v1/{project_id}/task-center/failure-jobs", get(misc::failure_jobs))
-        .route("/v1/{project_id}/task-center/failure-jobs/batch", delete(misc::delete_all_failure_jobs))
-        .route("/v1/{project_id}/task-center/failure-jobs/{id}", delete(misc::delete_failure_job))
-        .route(
-            "/v1/{project_id}/task-center/{server_group_id}/failure-jobs/batch",
-            delete(misc::delete_group_failure_jobs),
-        )
-        .route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate));
+    let (mut public, mut api, mut admin) = (Router::new(), Router::new(), Router::new());
+    for operation in openapi::OPERATIONS {
+        let Some((_, handler)) = HANDLERS.iter().find(|(id, _)| *id == operation.id) else {
+            panic!("the documented operation {} has no handler", operation.id)
+        };
+        let route = handler(method_filter(operation.method));
+        if operation.path.starts_with("/admin/") {
+            admin = admin.route(operation.path, route);
+        } else if operation.path.starts_with("/v1/") {
+            api = api.route(operation.path, route);
+        } else {
+            public = public.route(operation.path, route);
+        }
+    }
+    let api = api.route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate));
     // The admin API changes the inventory and injects faults: only with `--admin`, and only with its own token.
     let admin = match state.config.admin_token {
-        Some(_) => Router::new()
-            .route("/admin/v1/{project_id}/servers", get(admin::list_servers).post(admin::create_server))
-            .route(
-                "/admin/v1/{project_id}/servers/{id}",
-                get(admin::show_server).patch(admin::update_server).delete(admin::delete_server),
-            )
-            .route("/admin/v1/{project_id}/disks", get(admin::list_disks).post(admin::create_disk))
-            .route("/admin/v1/{project_id}/disks/{id}", delete(admin::delete_disk).patch(admin::update_disk))
-            .route("/admin/v1/{project_id}/replications/{id}", axum::routing::patch(admin::update_replication))
-            .route(
-                "/admin/v1/{project_id}/faults",
-                get(admin::list_faults).post(admin::create_fault).delete(admin::clear_faults),
-            )
-            .route("/admin/v1/{project_id}/server-groups/{id}/snapshot", get(admin::snapshot))
-            .route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate_admin)),
+        Some(_) => admin.route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate_admin)),
         None => Router::new(),
     };
 
     let request_id = HeaderName::from_static("x-request-id");
     let cors = cors_layer(&state.config.allowed_origins);
-    let routes = Router::new()
-        .route("/", get(misc::versions_or_console))
-        .route("/v1", get(misc::version))
+    let routes = public
         .route("/openapi.json", get(openapi::serve))
         .route("/console/config", get(misc::console_config))
         .merge(api)

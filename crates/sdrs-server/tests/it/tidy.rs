@@ -87,3 +87,18 @@ fn every_step_belongs_to_a_job_kind() {
             .unwrap();
     assert_eq!(group.job().steps().last(), Some(&Step::StartDrServers));
 }
+
+/// The router is built from the OpenAPI table: every documented operation has exactly one handler and every handler
+/// is documented, so the document, the router and the gateway's allow-list cannot disagree.
+#[test]
+fn every_documented_operation_has_one_handler() {
+    let documented: Vec<&str> = sdrs_server::openapi::OPERATIONS.iter().map(|operation| operation.id).collect();
+    let handled: Vec<&str> = sdrs_server::routes::HANDLERS.iter().map(|(id, _)| *id).collect();
+    let unique = |ids: &[&str]| ids.iter().collect::<std::collections::BTreeSet<_>>().len() == ids.len();
+    assert!(unique(&documented) && unique(&handled), "operation ids are unique");
+    let mut documented_sorted = documented.clone();
+    documented_sorted.sort_unstable();
+    let mut handled_sorted = handled.clone();
+    handled_sorted.sort_unstable();
+    assert_eq!(documented_sorted, handled_sorted);
+}
