@@ -24,6 +24,13 @@ pub struct Cx<'a, 'tx> {
     pub now: UnixMillis,
 }
 
+/// What a job carries out: a group operation of the state machine, or an operation on a member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobOperation {
+    Group(sdrs_core::state_machine::Operation),
+    Member(sdrs_core::member_rules::MemberOperation),
+}
+
 /// One kind of job: its steps, what each does, and what its success and its failure leave behind.
 pub trait JobKind {
     /// The named steps, in order (reported as sub-jobs).
@@ -43,11 +50,24 @@ pub trait JobKind {
     /// centre reports, if it still exists.
     fn on_failure(&self, cx: &Cx<'_, '_>, code: ErrorCode) -> ApiResult<Option<(String, String)>>;
 
+    /// The operation the job carries out, which decides its failure code and task-centre labels in the core.
+    fn operation(&self) -> JobOperation;
+
     /// The code a failure reports by default.
-    fn failure_code(&self) -> ErrorCode;
+    fn failure_code(&self) -> ErrorCode {
+        match self.operation() {
+            JobOperation::Group(operation) => operation.transition().failure_code,
+            JobOperation::Member(operation) => operation.failure_code(),
+        }
+    }
 
     /// The task centre's `failure_status` and `resource_type`.
-    fn task_centre_labels(&self) -> (&'static str, &'static str);
+    fn task_centre_labels(&self) -> (&'static str, &'static str) {
+        match self.operation() {
+            JobOperation::Group(operation) => (operation.transition().failure_status, "server_groups"),
+            JobOperation::Member(operation) => operation.task_centre_labels(),
+        }
+    }
 
     /// The kind and id of the resource the job reports on.
     fn resource(&self) -> (&'static str, &str);

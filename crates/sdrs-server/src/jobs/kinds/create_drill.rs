@@ -10,7 +10,7 @@ use sdrs_core::wire::{DisasterRecoveryDrill, DrillServer, Job, NativeServer, Pro
 use sdrs_core::ErrorCode;
 
 use crate::error::ApiResult;
-use crate::jobs::kind::{load, mark, Cx, JobKind, Step};
+use crate::jobs::kind::{load, mark, Cx, JobKind, JobOperation, Step};
 use crate::store::{self, Resource};
 
 const OPERATION: MemberOperation = MemberOperation::CreateDrill;
@@ -68,12 +68,8 @@ impl JobKind for CreateDrill {
         })
     }
 
-    fn failure_code(&self) -> ErrorCode {
-        OPERATION.failure_code()
-    }
-
-    fn task_centre_labels(&self) -> (&'static str, &'static str) {
-        OPERATION.task_centre_labels()
+    fn operation(&self) -> JobOperation {
+        JobOperation::Member(OPERATION)
     }
 
     fn resource(&self) -> (&'static str, &str) {

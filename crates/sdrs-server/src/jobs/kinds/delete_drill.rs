@@ -9,7 +9,7 @@ use sdrs_core::wire::{DisasterRecoveryDrill, Job, NativeServer};
 use sdrs_core::ErrorCode;
 
 use crate::error::ApiResult;
-use crate::jobs::kind::{adjust_counter, load, mark, Counter, Cx, JobKind, Step};
+use crate::jobs::kind::{adjust_counter, load, mark, Counter, Cx, JobKind, JobOperation, Step};
 use crate::store::{self, Resource};
 
 const OPERATION: MemberOperation = MemberOperation::DeleteDrill;
@@ -40,12 +40,8 @@ impl JobKind for DeleteDrill {
         })
     }
 
-    fn failure_code(&self) -> ErrorCode {
-        OPERATION.failure_code()
-    }
-
-    fn task_centre_labels(&self) -> (&'static str, &'static str) {
-        OPERATION.task_centre_labels()
+    fn operation(&self) -> JobOperation {
+        JobOperation::Member(OPERATION)
     }
 
     fn resource(&self) -> (&'static str, &str) {

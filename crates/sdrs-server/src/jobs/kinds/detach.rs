@@ -8,7 +8,7 @@ use sdrs_core::wire::{Job, ProtectedInstance, Replication};
 use sdrs_core::ErrorCode;
 
 use crate::error::ApiResult;
-use crate::jobs::kind::{load, mark, Cx, JobKind, Step};
+use crate::jobs::kind::{load, mark, Cx, JobKind, JobOperation, Step};
 use crate::store::{self, Resource};
 
 const OPERATION: MemberOperation = MemberOperation::DetachPair;
@@ -42,12 +42,8 @@ impl JobKind for Detach {
         mark::<ProtectedInstance>(cx, &self.protected_instance_id, |instance| instance.status = self.previous_instance)
     }
 
-    fn failure_code(&self) -> ErrorCode {
-        OPERATION.failure_code()
-    }
-
-    fn task_centre_labels(&self) -> (&'static str, &'static str) {
-        OPERATION.task_centre_labels()
+    fn operation(&self) -> JobOperation {
+        JobOperation::Member(OPERATION)
     }
 
     fn resource(&self) -> (&'static str, &str) {

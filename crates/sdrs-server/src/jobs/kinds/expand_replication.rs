@@ -9,7 +9,7 @@ use sdrs_core::wire::{Job, NativeDisk, Replication};
 use sdrs_core::ErrorCode;
 
 use crate::error::ApiResult;
-use crate::jobs::kind::{load, mark, Cx, JobKind, Step};
+use crate::jobs::kind::{load, mark, Cx, JobKind, JobOperation, Step};
 use crate::store::{self, Resource};
 
 const OPERATION: MemberOperation = MemberOperation::ExpandPair;
@@ -50,12 +50,8 @@ impl JobKind for ExpandReplication {
         })
     }
 
-    fn failure_code(&self) -> ErrorCode {
-        OPERATION.failure_code()
-    }
-
-    fn task_centre_labels(&self) -> (&'static str, &'static str) {
-        OPERATION.task_centre_labels()
+    fn operation(&self) -> JobOperation {
+        JobOperation::Member(OPERATION)
     }
 
     fn resource(&self) -> (&'static str, &str) {

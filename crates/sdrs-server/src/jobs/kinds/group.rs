@@ -11,7 +11,7 @@ use sdrs_core::wire::{Job, ProtectedInstance, ServerGroup};
 use sdrs_core::ErrorCode;
 
 use crate::error::ApiResult;
-use crate::jobs::kind::{load, mark, set_members, set_power, Cx, JobKind, Step};
+use crate::jobs::kind::{load, mark, set_members, set_power, Cx, JobKind, JobOperation, Step};
 use crate::store::{self, Resource};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -127,12 +127,8 @@ impl JobKind for GroupJob {
         Ok(named)
     }
 
-    fn failure_code(&self) -> ErrorCode {
-        self.operation.transition().failure_code
-    }
-
-    fn task_centre_labels(&self) -> (&'static str, &'static str) {
-        (self.operation.transition().failure_status, "server_groups")
+    fn operation(&self) -> JobOperation {
+        JobOperation::Group(self.operation)
     }
 
     fn resource(&self) -> (&'static str, &str) {
