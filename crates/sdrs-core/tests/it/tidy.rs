@@ -50,3 +50,20 @@ fn core_has_no_io_dependencies() {
         }
     }
 }
+
+/// **Only sdrs-wasm knows `JsValue`**: the other crates speak Rust and JSON, so the JS boundary stays one thin crate.
+#[test]
+fn only_sdrs_wasm_knows_js_values() {
+    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut files = Vec::new();
+    rust_files(&crates, &mut files);
+    // Spelled in two parts, so that this file does not match itself.
+    let needle = concat!("Js", "Value");
+    let offenders: Vec<String> = files
+        .iter()
+        .filter(|path| !path.components().any(|c| c.as_os_str() == "sdrs-wasm"))
+        .filter(|path| std::fs::read_to_string(path).unwrap().contains(needle))
+        .map(|path| path.display().to_string())
+        .collect();
+    assert!(offenders.is_empty(), "JsValue outside sdrs-wasm: {offenders:?}");
+}
