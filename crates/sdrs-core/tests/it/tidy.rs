@@ -51,7 +51,8 @@ fn core_has_no_io_dependencies() {
     }
 }
 
-/// **Only sdrs-wasm knows `JsValue`**: the other crates speak Rust and JSON, so the JS boundary stays one thin crate.
+/// **Only sdrs-wasm knows wasm-bindgen's JS values**: the other crates speak Rust and JSON, so the JS boundary stays
+/// one thin crate.
 #[test]
 fn only_sdrs_wasm_knows_js_values() {
     let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -65,5 +66,5 @@ fn only_sdrs_wasm_knows_js_values() {
         .filter(|path| std::fs::read_to_string(path).unwrap().contains(needle))
         .map(|path| path.display().to_string())
         .collect();
-    assert!(offenders.is_empty(), "JsValue outside sdrs-wasm: {offenders:?}");
+    assert!(offenders.is_empty(), "{needle} outside sdrs-wasm: {offenders:?}");
 }
