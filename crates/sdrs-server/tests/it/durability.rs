@@ -176,3 +176,22 @@ fn kill_dash_nine_mid_failover_loses_nothing() {
         let _ = std::fs::remove_file(format!("{}{suffix}", database.display()));
     }
 }
+
+/// **An answered commit survives power loss**: every pooled connection runs `synchronous = FULL` (2), not NORMAL,
+/// which in WAL mode may lose the last commits when the machine, not only the process, goes down.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_connection_commits_with_synchronous_full() {
+    let app = TestApp::new().await;
+    let mut seen = Vec::new();
+    // Ask more times than the pool has connections, all at once, so that more than one connection answers.
+    let asks: Vec<_> = (0..16)
+        .map(|_| {
+            let db = app.state.db.clone();
+            tokio::spawn(async move { db.synchronous().await })
+        })
+        .collect();
+    for ask in asks {
+        seen.push(ask.await.unwrap().unwrap());
+    }
+    assert!(seen.iter().all(|level| *level == 2), "{seen:?}");
+}
