@@ -166,7 +166,12 @@ fn client_address(request: &Request) -> IpAddr {
 /// stops other sites, not another port on the same host or a sibling subdomain. A browser says where a request
 /// comes from (`Origin`, `Sec-Fetch-Site`); a change must also be JSON, which a cross-origin page cannot send
 /// without a preflight that this server never grants.
-fn refuse_cross_site(headers: &HeaderMap, method: &axum::http::Method, needs_json: bool) -> Result<(), ApiError> {
+fn refuse_cross_site(
+    headers: &HeaderMap,
+    method: &axum::http::Method,
+    needs_json: bool,
+    public_url: &str,
+) -> Result<(), ApiError> {
     let cross_site = |why: &str| Err(ApiError::server(ServerCode::CrossSite, why.to_owned()));
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
         if !matches!(site, "same-origin" | "none") {
@@ -176,7 +181,10 @@ fn refuse_cross_site(headers: &HeaderMap, method: &axum::http::Method, needs_jso
     if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
         let authority = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://"));
-        if host.is_empty() || authority != Some(host) {
+        let same_host = !host.is_empty() && authority == Some(host);
+        // Behind a proxy that rewrites `Host` (nginx does by default), the browser's origin is the public URL's.
+        let public = reqwest::Url::parse(public_url).map(|url| url.origin().ascii_serialization());
+        if !same_host && public.as_deref() != Ok(origin.trim_end_matches('/')) {
             return cross_site("the gateway answers its own console only (Origin is another origin)");
         }
     }
@@ -205,7 +213,7 @@ fn secure_attribute(state: &AppState, headers: &HeaderMap) -> &'static str {
 /// address: after five in a row each one more doubles the wait (1 s, 2 s, … 15 min), answered 429.
 pub async fn login(State(state): State<AppState>, request: Request) -> Response {
     let Some(gateway) = state.gateway.clone() else { return ApiError::no_such_api().into_response() };
-    if let Err(refused) = refuse_cross_site(request.headers(), request.method(), true) {
+    if let Err(refused) = refuse_cross_site(request.headers(), request.method(), true, &state.config.public_url) {
         return refused.into_response();
     }
     let client = client_address(&request);
@@ -245,7 +253,7 @@ pub async fn login(State(state): State<AppState>, request: Request) -> Response 
 /// `POST /gateway/logout`: ends the console's session and clears its cookie. Always 204, logged in or not.
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let Some(gateway) = &state.gateway else { return ApiError::no_such_api().into_response() };
-    if let Err(refused) = refuse_cross_site(&headers, &axum::http::Method::POST, false) {
+    if let Err(refused) = refuse_cross_site(&headers, &axum::http::Method::POST, false, &state.config.public_url) {
         return refused.into_response();
     }
     gateway.end_sessions(&headers);
@@ -278,7 +286,7 @@ pub async fn forward(State(state): State<AppState>, request: Request) -> Respons
     if !gateway.has_session(request.headers()) {
         return ApiError::unauthorized("log in to the gateway first (POST /gateway/login)").into_response();
     }
-    if let Err(refused) = refuse_cross_site(request.headers(), request.method(), true) {
+    if let Err(refused) = refuse_cross_site(request.headers(), request.method(), true, &state.config.public_url) {
         return refused.into_response();
     }
     let method = request.method().as_str().to_owned();
