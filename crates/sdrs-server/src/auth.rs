@@ -27,7 +27,10 @@ const SIGNATURE_REFUSED: &str = "verify aksk signature fail";
 /// Who a request says it is, as far as can be known before its body is read.
 enum Claimed {
     Token,
-    Signed,
+    /// The signature, which is also the key the replay guard remembers it by.
+    Signed {
+        signature: String,
+    },
 }
 
 fn header<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
@@ -44,7 +47,7 @@ fn claimed(state: &AppState, parts: &Parts, project: &str) -> Result<Claimed, Ap
         if config.secret_of(&parsed.access_key).is_none() {
             return Err(ApiError::unauthorized(SIGNATURE_REFUSED));
         }
-        return Ok(Claimed::Signed);
+        return Ok(Claimed::Signed { signature: parsed.signature });
     }
     let Some(token) = parts.headers.get("x-auth-token") else {
         return Err(ApiError::unauthorized("x-auth-token not found"));
@@ -56,8 +59,8 @@ fn claimed(state: &AppState, parts: &Parts, project: &str) -> Result<Claimed, Ap
     }
 }
 
-/// Verifies a signed request over the body received; returns the signature (the replay key).
-fn verify_signature(state: &AppState, parts: &Parts, body: &[u8], project: &str) -> Result<String, ApiError> {
+/// Verifies a signed request over the body received.
+fn verify_signature(state: &AppState, parts: &Parts, body: &[u8], project: &str) -> Result<(), ApiError> {
     let headers: Vec<(String, String)> = parts
         .headers
         .iter()
@@ -92,8 +95,7 @@ fn verify_signature(state: &AppState, parts: &Parts, body: &[u8], project: &str)
         }
         Err(error) => return Err(ApiError::unauthorized(error.to_string())),
     }
-    let authorization = header(parts, "authorization").unwrap_or_default();
-    Ok(sdrs_auth::parse_authorization(authorization).map(|a| a.signature).unwrap_or_default())
+    Ok(())
 }
 
 /// The middleware of `/v1/{project_id}/...`.
@@ -116,11 +118,10 @@ pub async fn authenticate(State(state): State<AppState>, request: Request, next:
     };
     match claimed {
         Claimed::Token => next.run(Request::from_parts(parts, Body::from(bytes))).await,
-        Claimed::Signed => {
-            let signature = match verify_signature(&state, &parts, &bytes, &project) {
-                Ok(signature) => signature,
-                Err(error) => return error.into_response(),
-            };
+        Claimed::Signed { signature } => {
+            if let Err(error) = verify_signature(&state, &parts, &bytes, &project) {
+                return error.into_response();
+            }
             let guarded = replay::guards(&parts.method);
             let handle = next.run(Request::from_parts(parts, Body::from(bytes)));
             if guarded {
