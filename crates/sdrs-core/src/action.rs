@@ -56,6 +56,35 @@ impl GroupAction {
     }
 }
 
+/// The action body as the OpenAPI document describes it: exactly one of [`ACTION_KEYS`], each an object with no
+/// other field, `reverse-server-group`'s with its `priority_station`. Generated from the keys [`parse_action`] reads.
+pub struct ActionBody;
+
+impl schemars::JsonSchema for ActionBody {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ActionBody".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let station = serde_json::Value::from(generator.subschema_for::<PriorityStation>());
+        let reverse_key = GroupAction::Reverse { priority_station: PriorityStation::Source }.key();
+        let choices: Vec<Value> = ACTION_KEYS
+            .iter()
+            .map(|key| {
+                let params = if *key == reverse_key {
+                    serde_json::json!({"type": "object", "additionalProperties": false,
+                        "required": ["priority_station"], "properties": {"priority_station": station}})
+                } else {
+                    serde_json::json!({"type": "object", "additionalProperties": false})
+                };
+                serde_json::json!({"type": "object", "additionalProperties": false, "required": [key],
+                    "properties": {*key: params}})
+            })
+            .collect();
+        schemars::json_schema!({ "oneOf": choices })
+    }
+}
+
 /// Why an action body was refused.
 ///
 /// Code choices (the reference marks them as inference): problems with the JSON document are
@@ -169,6 +198,16 @@ mod tests {
             parse(r#"{"reverse-server-group": {"priority_station": "source"}}"#),
             Ok(GroupAction::Reverse { priority_station: PriorityStation::Source })
         );
+    }
+
+    #[test]
+    fn the_documented_body_names_each_action_key_once() {
+        let schema = schemars::SchemaGenerator::default().into_root_schema_for::<ActionBody>();
+        let choices = schema.get("oneOf").and_then(Value::as_array).expect("a oneOf");
+        let keys: Vec<&str> = choices.iter().map(|choice| choice["required"][0].as_str().unwrap()).collect();
+        assert_eq!(keys, ACTION_KEYS);
+        let reverse = &choices[2]["properties"]["reverse-server-group"];
+        assert_eq!(reverse["required"], serde_json::json!(["priority_station"]));
     }
 
     #[test]

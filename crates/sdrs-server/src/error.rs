@@ -173,3 +173,24 @@ impl IntoResponse for ApiError {
         }
     }
 }
+
+/// What the document says a handler's failure looks like: a refusal in the SDRS envelope, or an internal error. The
+/// refusals of the layers around handlers (credentials, limits, replays) are added by `openapi::document`.
+impl aide::OperationOutput for ApiError {
+    type Inner = ErrorEnvelope;
+
+    fn inferred_responses(
+        ctx: &mut aide::generate::GenContext,
+        operation: &mut aide::openapi::Operation,
+    ) -> Vec<(Option<aide::openapi::StatusCode>, aide::openapi::Response)> {
+        let mut envelope = |description: &str| {
+            let mut response = axum::Json::<ErrorEnvelope>::operation_response(ctx, operation).unwrap_or_default();
+            response.description = description.to_owned();
+            response
+        };
+        vec![
+            (Some(aide::openapi::StatusCode::Code(400)), envelope("Refused: an SDRS error code and message")),
+            (Some(aide::openapi::StatusCode::Code(500)), envelope("Internal error")),
+        ]
+    }
+}

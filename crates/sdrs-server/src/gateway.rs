@@ -1,7 +1,7 @@
 //! Gateway mode: the console's calls forwarded to a real SDRS endpoint, signed with AK/SK as the official SDKs sign.
 //!
 //! The browser never sees the access key. The gateway is not an open proxy: only the SDRS API's own paths are
-//! forwarded (the route table of `openapi::OPERATIONS`, ids in the SDRS id alphabet), only for the configured
+//! forwarded (the documented routes, `openapi::SDRS_OPERATIONS`, ids in the SDRS id alphabet), only for the configured
 //! project, only for a console that logged in with the locally configured secret (an HttpOnly, SameSite=Strict
 //! session cookie), and only same-origin: a change must be JSON and come from no other origin or site, which a
 //! page on another port or a sibling subdomain (same-site for the cookie) cannot fake.
@@ -266,9 +266,9 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Respon
 /// Whether `method path` is one of the SDRS API's own operations (not admin, not anything else).
 fn allowed(method: &str, path: &str, project: &str) -> bool {
     let segments: Vec<&str> = path.split('/').collect();
-    crate::openapi::OPERATIONS.iter().any(|op| {
-        op.method.eq_ignore_ascii_case(method) && op.path.starts_with("/v1/{project_id}") && {
-            let template: Vec<&str> = op.path.split('/').collect();
+    crate::openapi::SDRS_OPERATIONS.iter().any(|(documented_method, documented_path)| {
+        documented_method.eq_ignore_ascii_case(method) && {
+            let template: Vec<&str> = documented_path.split('/').collect();
             template.len() == segments.len()
                 && template.iter().zip(&segments).all(|(t, s)| match *t {
                     "{project_id}" => *s == project,

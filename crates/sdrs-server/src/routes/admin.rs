@@ -3,9 +3,8 @@
 //! Real SDRS acts on servers and disks of other services; here they live in the same database, so tests and demos
 //! can build any scenario: a server deleted behind SDRS's back, a broken replication link, a step that fails.
 
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::response::NoContent;
 use axum::Json;
 use r2d2_sqlite::rusqlite::params;
 use sdrs_core::member_rules::Missing;
@@ -17,7 +16,7 @@ use sdrs_core::wire::{
 };
 use sdrs_core::ErrorCode;
 
-use super::{body, group_or_404, load_snapshot, replication_or_404, Ids};
+use super::{group_or_404, load_snapshot, replication_or_404, Body, Created, Ids};
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::Step;
 use crate::store::{self, ListFilter};
@@ -65,9 +64,8 @@ pub async fn list_servers(State(state): State<AppState>, Ids(project): Ids<Strin
 pub async fn create_server(
     State(state): State<AppState>,
     Ids(project): Ids<String>,
-    bytes: Bytes,
-) -> ApiResult<(StatusCode, Json<ServerResponse>)> {
-    let request: NewServer = body(&bytes)?;
+    Body(request): Body<NewServer>,
+) -> ApiResult<Created<ServerResponse>> {
     let id = request.id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     if invalid_id(&id) {
         return Err(ApiError::code(ErrorCode::SDRS_0210, "a server id is 1 to 64 letters, digits, `-` or `_`"));
@@ -96,7 +94,7 @@ pub async fn create_server(
             store::insert(tx, &project, &stored)
         })
         .await?;
-    Ok((StatusCode::CREATED, Json(ServerResponse { server })))
+    Ok(Created(ServerResponse { server }))
 }
 
 fn server_or_404(conn: &store::Connection, project: &str, id: &str) -> ApiResult<NativeServer> {
@@ -114,9 +112,8 @@ pub async fn show_server(
 pub async fn update_server(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
-    bytes: Bytes,
+    Body(change): Body<ServerChange>,
 ) -> ApiResult<Json<ServerResponse>> {
-    let change: ServerChange = body(&bytes)?;
     if let Some(name) = &change.name {
         check_name(name)?;
     }
@@ -144,7 +141,7 @@ pub async fn update_server(
 pub async fn delete_server(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<NoContent> {
     state
         .db
         .write(move |tx| {
@@ -154,7 +151,7 @@ pub async fn delete_server(
             mark_instances_invalid(tx, &project, &id)
         })
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(NoContent)
 }
 
 fn mark_instances_invalid(tx: &store::Connection, project: &str, server_id: &str) -> ApiResult<()> {
@@ -178,9 +175,8 @@ pub async fn list_disks(State(state): State<AppState>, Ids(project): Ids<String>
 pub async fn create_disk(
     State(state): State<AppState>,
     Ids(project): Ids<String>,
-    bytes: Bytes,
-) -> ApiResult<(StatusCode, Json<DiskResponse>)> {
-    let request: NewDisk = body(&bytes)?;
+    Body(request): Body<NewDisk>,
+) -> ApiResult<Created<DiskResponse>> {
     let id = request.id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     if invalid_id(&id) {
         return Err(ApiError::code(ErrorCode::SDRS_0211, "a disk id is 1 to 64 letters, digits, `-` or `_`"));
@@ -216,7 +212,7 @@ pub async fn create_disk(
             store::insert(tx, &project, &stored)
         })
         .await?;
-    Ok((StatusCode::CREATED, Json(DiskResponse { disk })))
+    Ok(Created(DiskResponse { disk }))
 }
 
 /// Deletes a disk that no replication pair uses. A disk a pair uses is refused (`SDRS.1811`): a job running on the
@@ -224,7 +220,7 @@ pub async fn create_disk(
 pub async fn delete_disk(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<NoContent> {
     state
         .db
         .write(move |tx| {
@@ -242,7 +238,7 @@ pub async fn delete_disk(
             store::remove::<NativeDisk>(tx, &project, &id)
         })
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(NoContent)
 }
 
 fn disk_or_404(conn: &store::Connection, project: &str, id: &str) -> ApiResult<NativeDisk> {
@@ -259,9 +255,8 @@ fn pairs_using_disk(conn: &store::Connection, project: &str, disk_id: &str) -> A
 pub async fn update_disk(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
-    bytes: Bytes,
+    Body(change): Body<DiskChange>,
 ) -> ApiResult<Json<DiskResponse>> {
-    let change: DiskChange = body(&bytes)?;
     check_id("status", &change.status)?;
     let disk = state
         .db
@@ -285,9 +280,8 @@ pub async fn update_disk(
 pub async fn update_replication(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
-    bytes: Bytes,
+    Body(change): Body<ReplicationChange>,
 ) -> ApiResult<Json<ReplicationResponse>> {
-    let change: ReplicationChange = body(&bytes)?;
     let replication = state
         .db
         .write(move |tx| {
@@ -303,9 +297,8 @@ pub async fn update_replication(
 pub async fn create_fault(
     State(state): State<AppState>,
     Ids(project): Ids<String>,
-    bytes: Bytes,
-) -> ApiResult<(StatusCode, Json<Fault>)> {
-    let fault: Fault = body(&bytes)?;
+    Body(fault): Body<Fault>,
+) -> ApiResult<Created<Fault>> {
     if fault.step.parse::<Step>().is_err() {
         let steps: Vec<&str> = Step::ALL.iter().map(|step| step.as_str()).collect();
         return Err(ApiError::code(
@@ -347,7 +340,7 @@ pub async fn create_fault(
             Ok(())
         })
         .await?;
-    Ok((StatusCode::CREATED, Json(fault)))
+    Ok(Created(fault))
 }
 
 pub async fn list_faults(State(state): State<AppState>, Ids(project): Ids<String>) -> ApiResult<Json<FaultList>> {
@@ -376,7 +369,7 @@ pub async fn list_faults(State(state): State<AppState>, Ids(project): Ids<String
     Ok(Json(FaultList { faults }))
 }
 
-pub async fn clear_faults(State(state): State<AppState>, Ids(project): Ids<String>) -> ApiResult<StatusCode> {
+pub async fn clear_faults(State(state): State<AppState>, Ids(project): Ids<String>) -> ApiResult<NoContent> {
     state
         .db
         .write(move |tx| {
@@ -384,7 +377,7 @@ pub async fn clear_faults(State(state): State<AppState>, Ids(project): Ids<Strin
             Ok(())
         })
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(NoContent)
 }
 
 /// A group with its instances, pairs, drills and server facts: what `sdrs_core::precheck` takes.

@@ -1,6 +1,5 @@
 //! DR drills: create, list, show, rename and delete.
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::Json;
 
@@ -14,16 +13,23 @@ use sdrs_core::wire::{
     JobIdResponse, JobType, UpdateDrillNameRequest,
 };
 
-use super::{body, drill_or_404, group_or_404, refuse, Ids, QueryPairs};
+use super::{drill_or_404, group_or_404, refuse, Body, FilterKeys, Filters, Ids};
 use crate::error::ApiResult;
 use crate::jobs::{self, kinds, PlanKind};
 use crate::store::{self, ListFilter};
 use crate::AppState;
 
+/// The query keys of the DR-drill list.
+pub struct DrillFilters;
+
+impl FilterKeys for DrillFilters {
+    const KEYS: &'static [&'static str] = &["limit", "offset", "server_group_id", "name", "status", "drill_vpc_id"];
+}
+
 pub async fn list(
     State(state): State<AppState>,
     Ids(project): Ids<String>,
-    query: QueryPairs,
+    query: Filters<DrillFilters>,
 ) -> ApiResult<Json<DisasterRecoveryDrillList>> {
     let paging = parse_paging(query.borrowed()).map_err(refuse)?;
     let status =
@@ -49,9 +55,8 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     Ids(project): Ids<String>,
-    bytes: Bytes,
+    Body(request): Body<CreateDrillRequest>,
 ) -> ApiResult<Json<JobIdResponse>> {
-    let request: CreateDrillRequest = body(&bytes)?;
     let params = request.disaster_recovery_drill;
     ResourceName::parse(&params.name).map_err(refuse)?;
     super::job_response(&state, project.clone(), move |tx, now| {
@@ -93,9 +98,8 @@ pub async fn show(
 pub async fn rename(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
-    bytes: Bytes,
+    Body(request): Body<UpdateDrillNameRequest>,
 ) -> ApiResult<Json<DisasterRecoveryDrillResponse>> {
-    let request: UpdateDrillNameRequest = body(&bytes)?;
     let disaster_recovery_drill =
         super::rename(&state, project, id, request.disaster_recovery_drill.name, drill_or_404).await?;
     Ok(Json(DisasterRecoveryDrillResponse { disaster_recovery_drill }))

@@ -16,16 +16,23 @@ use sdrs_core::wire::{
     ServerGroupResponse, UpdateServerGroupNameRequest,
 };
 
-use super::{body, group_or_404, load_snapshot, refuse, Ids, QueryPairs};
+use super::{group_or_404, load_snapshot, refuse, Body, FilterKeys, Filters, Ids};
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::{self, begin_group_operation, kinds, PlanKind};
 use crate::store::{self, ListFilter};
 use crate::AppState;
 
+/// The query keys of the protection-group list.
+pub struct GroupFilters;
+
+impl FilterKeys for GroupFilters {
+    const KEYS: &'static [&'static str] = &["limit", "offset", "status", "name", "query_type", "availability_zone"];
+}
+
 pub async fn list(
     State(state): State<AppState>,
     Ids(project): Ids<String>,
-    query: QueryPairs,
+    query: Filters<GroupFilters>,
 ) -> ApiResult<Json<ServerGroupList>> {
     let parsed = GroupListQuery::parse(query.borrowed()).map_err(refuse)?;
     let mut filter = ListFilter {
@@ -54,9 +61,8 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     Ids(project): Ids<String>,
-    bytes: Bytes,
+    Body(request): Body<CreateServerGroupRequest>,
 ) -> ApiResult<Json<JobIdResponse>> {
-    let request: CreateServerGroupRequest = body(&bytes)?;
     let params = request.server_group;
     ResourceName::parse(&params.name).map_err(refuse)?;
     validate_description(params.description.as_deref()).map_err(refuse)?;
@@ -119,9 +125,8 @@ pub async fn show(
 pub async fn rename(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
-    bytes: Bytes,
+    Body(request): Body<UpdateServerGroupNameRequest>,
 ) -> ApiResult<Json<ServerGroupResponse>> {
-    let request: UpdateServerGroupNameRequest = body(&bytes)?;
     let server_group = super::rename(&state, project, id, request.server_group.name, group_or_404).await?;
     Ok(Json(ServerGroupResponse { server_group }))
 }
@@ -136,9 +141,8 @@ pub async fn remove(
 pub async fn action(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
-    bytes: Bytes,
+    Action(action): Action,
 ) -> ApiResult<Json<JobIdResponse>> {
-    let action = parse_action(&bytes).map_err(refuse)?;
     submit_group_operation(&state, project, id, Some(action)).await
 }
 
@@ -168,4 +172,24 @@ async fn submit_group_operation(
         Ok(jobs::Submission { job_type, entities, kind })
     })
     .await
+}
+
+/// The action body, parsed by the core's `parse_action` (its refusals: `SDRS.0206` for no, several or an unknown
+/// action, `SDRS.0216` for a bad `priority_station`).
+pub struct Action(pub sdrs_core::action::GroupAction);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for Action {
+    type Rejection = axum::response::Response;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, axum::response::Response> {
+        use axum::response::IntoResponse;
+        let bytes = Bytes::from_request(request, state).await.map_err(IntoResponse::into_response)?;
+        parse_action(&bytes).map(Action).map_err(|error| refuse(error).into_response())
+    }
+}
+
+impl aide::OperationInput for Action {
+    fn operation_input(ctx: &mut aide::generate::GenContext, operation: &mut aide::openapi::Operation) {
+        super::extract::document_body::<sdrs_core::action::ActionBody>(ctx, operation, true);
+    }
 }

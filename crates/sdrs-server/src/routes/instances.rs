@@ -1,6 +1,5 @@
 //! Protected instances: create, list, show, rename, delete, and attaching and detaching replication pairs.
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::Json;
 
@@ -14,7 +13,7 @@ use sdrs_core::wire::{
     UpdateProtectedInstanceNameRequest,
 };
 
-use super::{body, group_or_404, instance_or_404, optional_body, refuse, replication_or_404, Ids, QueryPairs};
+use super::{group_or_404, instance_or_404, refuse, replication_or_404, Body, FilterKeys, Filters, Ids, OptionalBody};
 use crate::error::ApiResult;
 use crate::jobs::{self, kinds, PlanKind};
 use crate::store::{self, ListFilter, Resource};
@@ -34,10 +33,26 @@ const ABNORMAL: &[InstanceStatus] = &[
     InstanceStatus::Fault,
 ];
 
+/// The query keys of the protected-instance list.
+pub struct InstanceFilters;
+
+impl FilterKeys for InstanceFilters {
+    const KEYS: &'static [&'static str] = &[
+        "limit",
+        "offset",
+        "server_group_id",
+        "server_group_ids",
+        "protected_instance_ids",
+        "status",
+        "name",
+        "query_type",
+    ];
+}
+
 pub async fn list(
     State(state): State<AppState>,
     Ids(project): Ids<String>,
-    query: QueryPairs,
+    query: Filters<InstanceFilters>,
 ) -> ApiResult<Json<ProtectedInstanceList>> {
     let paging = parse_paging(query.borrowed()).map_err(refuse)?;
     let status =
@@ -67,9 +82,8 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     Ids(project): Ids<String>,
-    bytes: Bytes,
+    Body(request): Body<CreateProtectedInstanceRequest>,
 ) -> ApiResult<Json<JobIdResponse>> {
-    let request: CreateProtectedInstanceRequest = body(&bytes)?;
     let params = request.protected_instance;
     ResourceName::parse(&params.name).map_err(refuse)?;
     validate_description(params.description.as_deref()).map_err(refuse)?;
@@ -133,9 +147,8 @@ pub async fn show(
 pub async fn rename(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
-    bytes: Bytes,
+    Body(request): Body<UpdateProtectedInstanceNameRequest>,
 ) -> ApiResult<Json<ProtectedInstanceResponse>> {
-    let request: UpdateProtectedInstanceNameRequest = body(&bytes)?;
     let protected_instance =
         super::rename(&state, project, id, request.protected_instance.name, instance_or_404).await?;
     Ok(Json(ProtectedInstanceResponse { protected_instance }))
@@ -144,9 +157,8 @@ pub async fn rename(
 pub async fn remove(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
-    bytes: Bytes,
+    OptionalBody(request): OptionalBody<DeleteProtectedInstanceRequest>,
 ) -> ApiResult<Json<JobIdResponse>> {
-    let request: DeleteProtectedInstanceRequest = optional_body(&bytes)?;
     super::job_response(&state, project.clone(), move |tx, now| {
         let mut instance = instance_or_404(tx, &project, &id)?;
         let group = group_or_404(tx, &project, &instance.server_group_id)?;
@@ -172,9 +184,8 @@ pub async fn remove(
 pub async fn attach(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
-    bytes: Bytes,
+    Body(request): Body<AttachReplicationRequest>,
 ) -> ApiResult<Json<JobIdResponse>> {
-    let request: AttachReplicationRequest = body(&bytes)?;
     let params = request.replication_attachment;
     sdrs_core::request::parse_device(&params.device).map_err(refuse)?;
     super::job_response(&state, project.clone(), move |tx, now| {

@@ -3,6 +3,7 @@
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
+use axum::response::NoContent;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use r2d2_sqlite::rusqlite::{params, OptionalExtension};
@@ -14,10 +15,18 @@ use sdrs_core::wire::{
     FailureJobList, Job, Link, QuotaResource, QuotaResponse, Quotas, Replication, ServerGroup,
 };
 
-use super::{refuse, Ids, QueryPairs};
+use super::{refuse, FilterKeys, Filters, Ids};
 use crate::error::{ApiError, ApiResult};
 use crate::store::{from_json, Connection, Resource};
 use crate::{jobs, AppState};
+
+/// The query keys of the task centre's failed-job list.
+pub struct FailureJobFilters;
+
+impl FilterKeys for FailureJobFilters {
+    const KEYS: &'static [&'static str] =
+        &["limit", "offset", "failure_status", "resource_name", "server_group_id", "resource_type"];
+}
 
 pub async fn job(State(state): State<AppState>, Ids((project, job_id)): Ids<(String, String)>) -> ApiResult<Json<Job>> {
     let found = state.db.call({
@@ -215,7 +224,7 @@ pub async fn quotas(State(state): State<AppState>, Ids(project): Ids<String>) ->
 pub async fn failure_jobs(
     State(state): State<AppState>,
     Ids(project): Ids<String>,
-    query: QueryPairs,
+    query: Filters<FailureJobFilters>,
 ) -> ApiResult<Json<FailureJobList>> {
     let paging = parse_paging(query.borrowed()).map_err(refuse)?;
     let group = query.get("server_group_id").map(str::to_owned);
@@ -244,7 +253,7 @@ pub async fn failure_jobs(
 pub async fn delete_failure_job(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<NoContent> {
     state
         .db
         .write(move |tx| {
@@ -252,13 +261,10 @@ pub async fn delete_failure_job(
             Ok(())
         })
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(NoContent)
 }
 
-pub async fn delete_all_failure_jobs(
-    State(state): State<AppState>,
-    Ids(project): Ids<String>,
-) -> ApiResult<StatusCode> {
+pub async fn delete_all_failure_jobs(State(state): State<AppState>, Ids(project): Ids<String>) -> ApiResult<NoContent> {
     state
         .db
         .write(move |tx| {
@@ -266,13 +272,13 @@ pub async fn delete_all_failure_jobs(
             Ok(())
         })
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(NoContent)
 }
 
 pub async fn delete_group_failure_jobs(
     State(state): State<AppState>,
     Ids((project, group)): Ids<(String, String)>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<NoContent> {
     state
         .db
         .write(move |tx| {
@@ -284,5 +290,5 @@ pub async fn delete_group_failure_jobs(
             Ok(())
         })
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(NoContent)
 }

@@ -2,17 +2,20 @@
 
 pub mod admin;
 mod drills;
+mod extract;
 mod groups;
 mod instances;
 mod misc;
 mod replications;
 
+pub use extract::{Body, Created, FilterKeys, Filters, Ids, OptionalBody, QueryPairs};
 pub use misc::put_domain;
 
-use axum::extract::{FromRequestParts, Path};
-use axum::http::request::Parts;
+use aide::axum::routing::{delete_with, get_with, patch_with, post_with};
+use aide::axum::ApiRouter;
+use aide::transform::TransformOperation;
 use axum::http::HeaderName;
-use axum::routing::{get, on, post, MethodFilter, MethodRouter};
+use axum::routing::{get, post};
 use axum::{middleware, Router};
 use serde::de::DeserializeOwned;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -28,102 +31,201 @@ use crate::error::{ApiError, ApiResult};
 use crate::{auth, openapi, store, AppState};
 use sdrs_core::wire::NativeServer;
 
-/// The handler of each documented operation, by its `operationId` in `openapi::OPERATIONS`. The router is built from
-/// that table, so no route exists that the document does not describe; `tidy::every_documented_operation_has_one
-/// _handler` keeps the two tables equal. The method comes from the document's row.
-type Handler = fn(MethodFilter) -> MethodRouter<AppState>;
+/// The operationId and summary of a route; aide reads the rest from the handler's extractor and return types.
+fn doc(id: &'static str, summary: &'static str) -> impl FnOnce(TransformOperation<'_>) -> TransformOperation<'_> {
+    move |operation| operation.id(id).summary(summary)
+}
 
-pub const HANDLERS: &[(&str, Handler)] = &[
-    ("ListApiVersions", |m| on(m, misc::versions_or_console)),
-    ("ShowSpecifiedApiVersion", |m| on(m, misc::version)),
-    ("ListProtectionGroups", |m| on(m, groups::list)),
-    ("CreateProtectionGroup", |m| on(m, groups::create)),
-    ("ShowProtectionGroup", |m| on(m, groups::show)),
-    ("UpdateProtectionGroupName", |m| on(m, groups::rename)),
-    ("DeleteProtectionGroup", |m| on(m, groups::remove)),
-    ("ProtectionGroupAction", |m| on(m, groups::action)),
-    ("ListProtectedInstances", |m| on(m, instances::list)),
-    ("CreateProtectedInstance", |m| on(m, instances::create)),
-    ("ShowProtectedInstance", |m| on(m, instances::show)),
-    ("UpdateProtectedInstanceName", |m| on(m, instances::rename)),
-    ("DeleteProtectedInstance", |m| on(m, instances::remove)),
-    ("AttachProtectedInstanceReplication", |m| on(m, instances::attach)),
-    ("DetachProtectedInstanceReplication", |m| on(m, instances::detach)),
-    ("ListReplications", |m| on(m, replications::list)),
-    ("CreateReplication", |m| on(m, replications::create)),
-    ("ShowReplication", |m| on(m, replications::show)),
-    ("UpdateReplicationName", |m| on(m, replications::rename)),
-    ("DeleteReplication", |m| on(m, replications::remove)),
-    ("ExpandReplication", |m| on(m, replications::expand)),
-    ("ListDisasterRecoveryDrills", |m| on(m, drills::list)),
-    ("CreateDisasterRecoveryDrill", |m| on(m, drills::create)),
-    ("ShowDisasterRecoveryDrill", |m| on(m, drills::show)),
-    ("UpdateDisasterRecoveryDrillName", |m| on(m, drills::rename)),
-    ("DeleteDisasterRecoveryDrill", |m| on(m, drills::remove)),
-    ("ShowJobStatus", |m| on(m, misc::job)),
-    ("ListActiveActiveDomains", |m| on(m, misc::domains)),
-    ("ShowQuota", |m| on(m, misc::quotas)),
-    ("ListFailureJobs", |m| on(m, misc::failure_jobs)),
-    ("DeleteAllServerGroupFailureJobs", |m| on(m, misc::delete_all_failure_jobs)),
-    ("DeleteFailureJob", |m| on(m, misc::delete_failure_job)),
-    ("DeleteServerGroupFailureJobs", |m| on(m, misc::delete_group_failure_jobs)),
-    ("AdminListServers", |m| on(m, admin::list_servers)),
-    ("AdminCreateServer", |m| on(m, admin::create_server)),
-    ("AdminShowServer", |m| on(m, admin::show_server)),
-    ("AdminUpdateServer", |m| on(m, admin::update_server)),
-    ("AdminDeleteServer", |m| on(m, admin::delete_server)),
-    ("AdminListDisks", |m| on(m, admin::list_disks)),
-    ("AdminCreateDisk", |m| on(m, admin::create_disk)),
-    ("AdminDeleteDisk", |m| on(m, admin::delete_disk)),
-    ("AdminUpdateDisk", |m| on(m, admin::update_disk)),
-    ("AdminSetFaultLevel", |m| on(m, admin::update_replication)),
-    ("AdminListFaults", |m| on(m, admin::list_faults)),
-    ("AdminCreateFault", |m| on(m, admin::create_fault)),
-    ("AdminClearFaults", |m| on(m, admin::clear_faults)),
-    ("AdminGroupSnapshot", |m| on(m, admin::snapshot)),
-];
+/// Every documented route, by who may call it. The router and the OpenAPI document (`openapi::generate`) are both
+/// built from these, so no route exists that the document does not describe.
+pub struct DocumentedRoutes {
+    /// `/` and `/v1`: no credentials.
+    pub public: ApiRouter<AppState>,
+    /// The SDRS API (`/v1/{project_id}/...`): a token or an AK/SK signature.
+    pub sdrs: ApiRouter<AppState>,
+    /// The admin API (`/admin/v1/...`): only with `--admin`, with its own token.
+    pub admin: ApiRouter<AppState>,
+}
 
-/// The method filter of a document row's method.
-fn method_filter(method: &str) -> MethodFilter {
-    match method {
-        "get" => MethodFilter::GET,
-        "post" => MethodFilter::POST,
-        "put" => MethodFilter::PUT,
-        "patch" => MethodFilter::PATCH,
-        "delete" => MethodFilter::DELETE,
-        other => panic!("the OpenAPI table names a method axum does not route: {other}"),
-    }
+/// `/` answers browsers with the console's page, everything else with the version list, so its handler returns a
+/// plain response and the document names the JSON one.
+fn versions_doc(operation: TransformOperation<'_>) -> TransformOperation<'_> {
+    doc("ListApiVersions", "API versions")(operation).response::<200, axum::Json<sdrs_core::wire::ApiVersionList>>()
+}
+
+pub fn documented_routes() -> DocumentedRoutes {
+    let public = ApiRouter::new()
+        .api_route("/", get_with(misc::versions_or_console, versions_doc))
+        .api_route("/v1", get_with(misc::version, doc("ShowSpecifiedApiVersion", "The v1 API version")));
+    let sdrs = ApiRouter::new()
+        .api_route(
+            "/v1/{project_id}/server-groups",
+            get_with(groups::list, doc("ListProtectionGroups", "List protection groups"))
+                .post_with(groups::create, doc("CreateProtectionGroup", "Create a protection group (job)")),
+        )
+        .api_route(
+            "/v1/{project_id}/server-groups/{server_group_id}",
+            get_with(groups::show, doc("ShowProtectionGroup", "Show a protection group"))
+                .put_with(groups::rename, doc("UpdateProtectionGroupName", "Rename a protection group"))
+                .delete_with(groups::remove, doc("DeleteProtectionGroup", "Delete a protection group (job)")),
+        )
+        .api_route(
+            "/v1/{project_id}/server-groups/{server_group_id}/action",
+            post_with(
+                groups::action,
+                doc("ProtectionGroupAction", "Enable or re-protect, disable, planned failover or failover (job)"),
+            ),
+        )
+        .api_route(
+            "/v1/{project_id}/protected-instances",
+            get_with(instances::list, doc("ListProtectedInstances", "List protected instances"))
+                .post_with(instances::create, doc("CreateProtectedInstance", "Create a protected instance (job)")),
+        )
+        .api_route(
+            "/v1/{project_id}/protected-instances/{protected_instance_id}",
+            get_with(instances::show, doc("ShowProtectedInstance", "Show a protected instance"))
+                .put_with(instances::rename, doc("UpdateProtectedInstanceName", "Rename a protected instance"))
+                .delete_with(instances::remove, doc("DeleteProtectedInstance", "Delete a protected instance (job)")),
+        )
+        .api_route(
+            "/v1/{project_id}/protected-instances/{protected_instance_id}/attachreplication",
+            post_with(instances::attach, doc("AttachProtectedInstanceReplication", "Attach a replication pair (job)")),
+        )
+        .api_route(
+            "/v1/{project_id}/protected-instances/{protected_instance_id}/detachreplication/{replication_id}",
+            delete_with(
+                instances::detach,
+                doc("DetachProtectedInstanceReplication", "Detach a replication pair (job)"),
+            ),
+        )
+        .api_route(
+            "/v1/{project_id}/replications",
+            get_with(replications::list, doc("ListReplications", "List replication pairs"))
+                .post_with(replications::create, doc("CreateReplication", "Create a replication pair (job)")),
+        )
+        .api_route(
+            "/v1/{project_id}/replications/{replication_id}",
+            get_with(replications::show, doc("ShowReplication", "Show a replication pair"))
+                .put_with(replications::rename, doc("UpdateReplicationName", "Rename a replication pair"))
+                .delete_with(replications::remove, doc("DeleteReplication", "Delete a replication pair (job)")),
+        )
+        .api_route(
+            "/v1/{project_id}/replications/{replication_id}/action",
+            post_with(replications::expand, doc("ExpandReplication", "Expand a replication pair (job)")),
+        )
+        .api_route(
+            "/v1/{project_id}/disaster-recovery-drills",
+            get_with(drills::list, doc("ListDisasterRecoveryDrills", "List DR drills"))
+                .post_with(drills::create, doc("CreateDisasterRecoveryDrill", "Create a DR drill (job)")),
+        )
+        .api_route(
+            "/v1/{project_id}/disaster-recovery-drills/{disaster_recovery_drill_id}",
+            get_with(drills::show, doc("ShowDisasterRecoveryDrill", "Show a DR drill"))
+                .put_with(drills::rename, doc("UpdateDisasterRecoveryDrillName", "Rename a DR drill"))
+                .delete_with(drills::remove, doc("DeleteDisasterRecoveryDrill", "Delete a DR drill (job)")),
+        )
+        .api_route("/v1/{project_id}/jobs/{job_id}", get_with(misc::job, doc("ShowJobStatus", "Show a job")))
+        .api_route(
+            "/v1/{project_id}/active-domains",
+            get_with(misc::domains, doc("ListActiveActiveDomains", "List active-active domains")),
+        )
+        .api_route("/v1/{project_id}/sdrs/quotas", get_with(misc::quotas, doc("ShowQuota", "Show quotas")))
+        .api_route(
+            "/v1/{project_id}/task-center/failure-jobs",
+            get_with(misc::failure_jobs, doc("ListFailureJobs", "List failed jobs")),
+        )
+        .api_route(
+            "/v1/{project_id}/task-center/failure-jobs/batch",
+            delete_with(
+                misc::delete_all_failure_jobs,
+                doc("DeleteAllServerGroupFailureJobs", "Delete all failed jobs"),
+            ),
+        )
+        .api_route(
+            "/v1/{project_id}/task-center/failure-jobs/{failure_job_id}",
+            delete_with(misc::delete_failure_job, doc("DeleteFailureJob", "Delete a failed job")),
+        )
+        .api_route(
+            "/v1/{project_id}/task-center/{server_group_id}/failure-jobs/batch",
+            delete_with(
+                misc::delete_group_failure_jobs,
+                doc("DeleteServerGroupFailureJobs", "Delete a group's failed jobs"),
+            ),
+        );
+    let admin = ApiRouter::new()
+        .api_route(
+            "/admin/v1/{project_id}/servers",
+            get_with(admin::list_servers, doc("AdminListServers", "Inventory: list servers"))
+                .post_with(admin::create_server, doc("AdminCreateServer", "Inventory: create a server")),
+        )
+        .api_route(
+            "/admin/v1/{project_id}/servers/{server_id}",
+            get_with(admin::show_server, doc("AdminShowServer", "Inventory: show a server"))
+                .patch_with(
+                    admin::update_server,
+                    doc("AdminUpdateServer", "Inventory: change a server's power state, name or password flag"),
+                )
+                .delete_with(
+                    admin::delete_server,
+                    doc("AdminDeleteServer", "Inventory: delete a server through the native interface"),
+                ),
+        )
+        .api_route(
+            "/admin/v1/{project_id}/disks",
+            get_with(admin::list_disks, doc("AdminListDisks", "Inventory: list disks"))
+                .post_with(admin::create_disk, doc("AdminCreateDisk", "Inventory: create a disk")),
+        )
+        .api_route(
+            "/admin/v1/{project_id}/disks/{disk_id}",
+            delete_with(
+                admin::delete_disk,
+                doc("AdminDeleteDisk", "Inventory: delete a disk that no replication pair uses"),
+            )
+            .patch_with(
+                admin::update_disk,
+                doc(
+                    "AdminUpdateDisk",
+                    "Inventory: change a disk's status (`deleted`: deleted through the native interface)",
+                ),
+            ),
+        )
+        .api_route(
+            "/admin/v1/{project_id}/replications/{replication_id}",
+            patch_with(admin::update_replication, doc("AdminSetFaultLevel", "Set a replication pair's fault_level")),
+        )
+        .api_route(
+            "/admin/v1/{project_id}/faults",
+            get_with(admin::list_faults, doc("AdminListFaults", "List armed job faults"))
+                .post_with(admin::create_fault, doc("AdminCreateFault", "Make a named step of the next job fail"))
+                .delete_with(admin::clear_faults, doc("AdminClearFaults", "Disarm all job faults")),
+        )
+        .api_route(
+            "/admin/v1/{project_id}/server-groups/{server_group_id}/snapshot",
+            get_with(
+                admin::snapshot,
+                doc("AdminGroupSnapshot", "A group with members and server facts, for pre-checks"),
+            ),
+        );
+    DocumentedRoutes { public, sdrs, admin }
 }
 
 pub fn router(state: AppState) -> Router {
     if state.gateway.is_some() {
         return gateway_router(state);
     }
-    let (mut public, mut api, mut admin) = (Router::new(), Router::new(), Router::new());
-    for operation in openapi::OPERATIONS {
-        let Some((_, handler)) = HANDLERS.iter().find(|(id, _)| *id == operation.id) else {
-            panic!("the documented operation {} has no handler", operation.id)
-        };
-        let route = handler(method_filter(operation.method));
-        if operation.path.starts_with("/admin/") {
-            admin = admin.route(operation.path, route);
-        } else if operation.path.starts_with("/v1/") {
-            api = api.route(operation.path, route);
-        } else {
-            public = public.route(operation.path, route);
-        }
-    }
-    let api = api.route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate));
+    let generated = openapi::generate();
+    let api = generated.sdrs.route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate));
     // The admin API changes the inventory and injects faults: only with `--admin`, and only with its own token.
     let admin = match state.config.admin_token {
-        Some(_) => admin.route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate_admin)),
+        Some(_) => generated.admin.route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate_admin)),
         None => Router::new(),
     };
+    let document = generated.document;
+    let public = generated.public.route("/openapi.json", get(move || std::future::ready(axum::Json(document.clone()))));
 
     let request_id = HeaderName::from_static("x-request-id");
     let cors = cors_layer(&state.config.allowed_origins);
     let routes = public
-        .route("/openapi.json", get(openapi::serve))
         .route("/console/config", get(misc::console_config))
         .merge(api)
         .merge(admin)
@@ -166,51 +268,6 @@ fn cors_layer(origins: &[String]) -> tower_http::cors::CorsLayer {
         AllowOrigin::list(origins.iter().filter_map(|o| o.parse().ok()))
     };
     CorsLayer::new().allow_origin(allow).allow_methods(Any).allow_headers(Any).expose_headers(Any)
-}
-
-/// Path parameters, with refusals in the SDRS envelope.
-pub struct Ids<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Ids<T> {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        Path::<T>::from_request_parts(parts, state)
-            .await
-            .map(|Path(ids)| Ids(ids))
-            .map_err(|rejection| refuse(RequestError::InvalidPath { detail: rejection.body_text() }))
-    }
-}
-
-/// The decoded query pairs, in order, read exactly as a signature reads them (`sdrs_auth::query_pairs`). A key
-/// given twice is refused: the signature would cover both values while a handler acted on one.
-pub struct QueryPairs(pub Vec<(String, String)>);
-
-impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        let pairs = sdrs_auth::query_pairs(parts.uri.query());
-        sdrs_core::request::unique_query_keys(pairs.iter().map(|(key, _)| key.as_str())).map_err(refuse)?;
-        Ok(QueryPairs(pairs))
-    }
-}
-
-impl QueryPairs {
-    /// Borrowed pairs, as the core's parsers take them.
-    pub fn borrowed(&self) -> Vec<(&str, &str)> {
-        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
-    }
-
-    /// The first non-empty value of a key.
-    pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.iter().find(|(k, v)| k == key && !v.is_empty()).map(|(_, v)| v.as_str())
-    }
-
-    /// An id list filter written `['id1','id2']` (quotes optional), at most 30 ids.
-    pub fn id_list(&self, key: &str) -> ApiResult<Option<Vec<String>>> {
-        self.get(key).map(|raw| sdrs_core::request::parse_id_list(key, raw).map_err(refuse)).transpose()
-    }
 }
 
 /// Parses a JSON body with the core's parser.

@@ -1,6 +1,5 @@
 //! Replication pairs: create, list, show, rename, expand and delete.
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::Json;
 
@@ -14,17 +13,33 @@ use sdrs_core::wire::{
     ProtectedInstance, RecordMetadata, Replication, ReplicationList, ReplicationResponse, UpdateReplicationNameRequest,
 };
 
-use super::{body, group_or_404, optional_body, refuse, replication_or_404, Ids, QueryPairs};
+use super::{group_or_404, refuse, replication_or_404, Body, FilterKeys, Filters, Ids, OptionalBody};
 use crate::error::ApiResult;
 use crate::jobs::{self, kinds, PlanKind};
 use crate::store::{self, ListFilter, Resource};
 use crate::AppState;
 use sdrs_core::wire::NativeDisk;
 
+/// The query keys of the replication-pair list.
+pub struct PairFilters;
+
+impl FilterKeys for PairFilters {
+    const KEYS: &'static [&'static str] = &[
+        "limit",
+        "offset",
+        "server_group_id",
+        "server_group_ids",
+        "protected_instance_id",
+        "protected_instance_ids",
+        "status",
+        "name",
+    ];
+}
+
 pub async fn list(
     State(state): State<AppState>,
     Ids(project): Ids<String>,
-    query: QueryPairs,
+    query: Filters<PairFilters>,
 ) -> ApiResult<Json<ReplicationList>> {
     let paging = parse_paging(query.borrowed()).map_err(refuse)?;
     let status = query
@@ -70,9 +85,8 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     Ids(project): Ids<String>,
-    bytes: Bytes,
+    Body(request): Body<CreateReplicationRequest>,
 ) -> ApiResult<Json<JobIdResponse>> {
-    let request: CreateReplicationRequest = body(&bytes)?;
     let params = request.replication;
     ResourceName::parse(&params.name).map_err(refuse)?;
     validate_description(params.description.as_deref()).map_err(refuse)?;
@@ -140,9 +154,8 @@ pub async fn show(
 pub async fn rename(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
-    bytes: Bytes,
+    Body(request): Body<UpdateReplicationNameRequest>,
 ) -> ApiResult<Json<ReplicationResponse>> {
-    let request: UpdateReplicationNameRequest = body(&bytes)?;
     let replication = super::rename(&state, project, id, request.replication.name, replication_or_404).await?;
     Ok(Json(ReplicationResponse { replication }))
 }
@@ -150,9 +163,8 @@ pub async fn rename(
 pub async fn expand(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
-    bytes: Bytes,
+    Body(request): Body<ExpandReplicationRequest>,
 ) -> ApiResult<Json<JobIdResponse>> {
-    let request: ExpandReplicationRequest = body(&bytes)?;
     let new_size = request.extend_replication.new_size;
     super::job_response(&state, project.clone(), move |tx, now| {
         let mut pair = replication_or_404(tx, &project, &id)?;
@@ -179,9 +191,8 @@ pub async fn expand(
 pub async fn remove(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
-    bytes: Bytes,
+    OptionalBody(request): OptionalBody<DeleteReplicationRequest>,
 ) -> ApiResult<Json<JobIdResponse>> {
-    let request: DeleteReplicationRequest = optional_body(&bytes)?;
     super::job_response(&state, project.clone(), move |tx, now| {
         let mut pair = replication_or_404(tx, &project, &id)?;
         let group = group_or_404(tx, &project, &pair.server_group_id)?;

@@ -1,0 +1,212 @@
+//! What handlers take from a request and give back, each type also telling aide what it documents: path ids, query
+//! filters, JSON bodies parsed by the core, and the success statuses.
+
+use std::marker::PhantomData;
+
+use aide::generate::GenContext;
+use aide::openapi::{MediaType, Operation, RequestBody, Response, SchemaObject, StatusCode as DocStatus};
+use aide::operation::{add_parameters, parameters_from_schema, set_body, ParamLocation};
+use aide::{OperationInput, OperationOutput};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response as HttpResponse};
+use axum::Json;
+use schemars::generate::SchemaSettings;
+use schemars::{JsonSchema, Schema};
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use sdrs_core::request::RequestError;
+
+use super::refuse;
+use crate::error::{ApiError, ApiResult};
+
+/// Path parameters, with refusals in the SDRS envelope. The document names them from the route's template
+/// (`openapi::document` adds one string parameter per `{name}`), so they are not described here.
+pub struct Ids<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Ids<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(ids)| Ids(ids))
+            .map_err(|rejection| refuse(RequestError::InvalidPath { detail: rejection.body_text() }))
+    }
+}
+
+impl<T> OperationInput for Ids<T> {}
+
+/// The decoded query pairs, in order, read exactly as a signature reads them (`sdrs_auth::query_pairs`). A key
+/// given twice is refused: the signature would cover both values while a handler acted on one.
+pub struct QueryPairs(pub Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let pairs = sdrs_auth::query_pairs(parts.uri.query());
+        sdrs_core::request::unique_query_keys(pairs.iter().map(|(key, _)| key.as_str())).map_err(refuse)?;
+        Ok(QueryPairs(pairs))
+    }
+}
+
+impl QueryPairs {
+    /// Borrowed pairs, as the core's parsers take them.
+    pub fn borrowed(&self) -> Vec<(&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+    }
+
+    /// The first non-empty value of a key.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.iter().find(|(k, v)| k == key && !v.is_empty()).map(|(_, v)| v.as_str())
+    }
+
+    /// An id list filter written `['id1','id2']` (quotes optional), at most 30 ids.
+    pub fn id_list(&self, key: &str) -> ApiResult<Option<Vec<String>>> {
+        self.get(key).map(|raw| sdrs_core::request::parse_id_list(key, raw).map_err(refuse)).transpose()
+    }
+}
+
+/// The query keys a list operation reads, for its document.
+pub trait FilterKeys {
+    const KEYS: &'static [&'static str];
+}
+
+/// A list's query: the pairs, plus the keys the operation documents. Reading a key the list does not document is a
+/// bug that debug builds (every test) catch, so the document cannot leave out a filter a handler reads by name.
+pub struct Filters<K>(QueryPairs, PhantomData<K>);
+
+impl<S: Send + Sync, K> FromRequestParts<S> for Filters<K> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Ok(Filters(QueryPairs::from_request_parts(parts, state).await?, PhantomData))
+    }
+}
+
+impl<K: FilterKeys> Filters<K> {
+    /// Borrowed pairs, for the core's parsers.
+    pub fn borrowed(&self) -> Vec<(&str, &str)> {
+        self.0.borrowed()
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        debug_assert!(K::KEYS.contains(&key), "the query key {key} is read but not documented");
+        self.0.get(key)
+    }
+
+    pub fn id_list(&self, key: &str) -> ApiResult<Option<Vec<String>>> {
+        debug_assert!(K::KEYS.contains(&key), "the query key {key} is read but not documented");
+        self.0.id_list(key)
+    }
+}
+
+impl<K: FilterKeys> OperationInput for Filters<K> {
+    fn operation_input(ctx: &mut GenContext, operation: &mut Operation) {
+        let properties: serde_json::Map<String, serde_json::Value> = K::KEYS
+            .iter()
+            .map(|key| {
+                let schema = match *key {
+                    "limit" => json!({"type": "integer", "minimum": 0, "maximum": sdrs_core::request::MAX_LIMIT}),
+                    "offset" => json!({"type": "integer", "minimum": 0}),
+                    _ => json!({"type": "string"}),
+                };
+                ((*key).to_owned(), schema)
+            })
+            .collect();
+        let schema = Schema::try_from(json!({"type": "object", "properties": properties})).expect("an object schema");
+        let parameters = parameters_from_schema(ctx, schema, ParamLocation::Query);
+        add_parameters(ctx, operation, parameters);
+    }
+}
+
+/// A JSON request body, parsed by the core (its refusals in the SDRS envelope).
+pub struct Body<T>(pub T);
+
+/// A request body that may be left out (DELETEs with optional flags): an empty body is the type's default.
+pub struct OptionalBody<T>(pub T);
+
+async fn read_bytes<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, HttpResponse> {
+    Bytes::from_request(request, state).await.map_err(IntoResponse::into_response)
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
+    type Rejection = HttpResponse;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, HttpResponse> {
+        let bytes = read_bytes(request, state).await?;
+        super::body(&bytes).map(Body).map_err(IntoResponse::into_response)
+    }
+}
+
+impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalBody<T> {
+    type Rejection = HttpResponse;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, HttpResponse> {
+        let bytes = read_bytes(request, state).await?;
+        super::optional_body(&bytes).map(OptionalBody).map_err(IntoResponse::into_response)
+    }
+}
+
+impl<T: JsonSchema> OperationInput for Body<T> {
+    fn operation_input(ctx: &mut GenContext, operation: &mut Operation) {
+        document_body::<T>(ctx, operation, true);
+    }
+}
+
+impl<T: JsonSchema> OperationInput for OptionalBody<T> {
+    fn operation_input(ctx: &mut GenContext, operation: &mut Operation) {
+        document_body::<T>(ctx, operation, false);
+    }
+}
+
+/// Documents `T` as the request body. Request bodies are described as the server reads them (fields with defaults
+/// optional) and inline, while responses use the shared generator, as the server writes them.
+pub fn document_body<T: JsonSchema>(ctx: &mut GenContext, operation: &mut Operation, required: bool) {
+    let mut requests = SchemaSettings::draft2020_12()
+        .for_deserialize()
+        .with(|settings| {
+            settings.inline_subschemas = true;
+            settings.meta_schema = None;
+        })
+        .into_generator();
+    let json_schema = requests.subschema_for::<T>();
+    let media = MediaType {
+        schema: Some(SchemaObject { json_schema, example: None, external_docs: None }),
+        ..MediaType::default()
+    };
+    let body = RequestBody {
+        content: [("application/json".to_owned(), media)].into_iter().collect(),
+        required,
+        ..RequestBody::default()
+    };
+    set_body(ctx, operation, body);
+}
+
+/// `201 Created` with a JSON body.
+pub struct Created<T>(pub T);
+
+impl<T: serde::Serialize> IntoResponse for Created<T> {
+    fn into_response(self) -> HttpResponse {
+        (StatusCode::CREATED, Json(self.0)).into_response()
+    }
+}
+
+impl<T: JsonSchema> OperationOutput for Created<T> {
+    type Inner = T;
+
+    fn operation_response(ctx: &mut GenContext, operation: &mut Operation) -> Option<Response> {
+        Json::<T>::operation_response(ctx, operation)
+    }
+
+    fn inferred_responses(ctx: &mut GenContext, operation: &mut Operation) -> Vec<(Option<DocStatus>, Response)> {
+        Self::operation_response(ctx, operation)
+            .map(|response| (Some(DocStatus::Code(201)), response))
+            .into_iter()
+            .collect()
+    }
+}
