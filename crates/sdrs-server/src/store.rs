@@ -23,14 +23,12 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/004_ids_per_project.sql"),
 ];
 
-/// A pool of connections to one SQLite database file in WAL mode.
-///
-/// Writers queue on an in-process lock rather than on SQLite's busy handler, whose growing sleeps (up to 100 ms)
-/// would otherwise decide write latency under load. Readers never wait for writers (WAL).
+/// One SQLite database file in WAL mode: a pool of reading connections, and the single writer (`writer.rs`) that
+/// commits every change, in batches that share one fsync. Readers never wait for the writer (WAL).
 #[derive(Clone)]
 pub struct Db {
     pool: r2d2::Pool<SqliteConnectionManager>,
-    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    writer: crate::writer::Writer,
 }
 
 impl Db {
@@ -52,21 +50,8 @@ impl Db {
             )
         });
         let pool = r2d2::Pool::builder().max_size(8).connection_timeout(Duration::from_secs(30)).build(manager)?;
-        let db = Db { pool, writer: std::sync::Arc::new(tokio::sync::Mutex::new(())) };
-        db.migrate()?;
-        Ok(db)
-    }
-
-    fn migrate(&self) -> anyhow::Result<()> {
-        let mut conn = self.pool.get()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let version: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-        for (index, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            tx.execute_batch(sql)?;
-            tx.execute_batch(&format!("PRAGMA user_version = {}", index + 1))?;
-        }
-        tx.commit()?;
-        Ok(())
+        migrate(&pool)?;
+        Ok(Db { pool, writer: crate::writer::Writer::start(path)? })
     }
 
     /// The `synchronous` setting of the pooled connections (2 is FULL), for tests and the benchmark report.
@@ -89,21 +74,38 @@ impl Db {
         .map_err(|join| ApiError::Internal(anyhow::anyhow!("database task panicked: {join}")))?
     }
 
-    /// Runs `f` in a write transaction taken up front (`BEGIN IMMEDIATE`), so check-then-change is atomic.
+    /// Runs `f` on the writer, inside a transaction that holds the write lock from its start (`BEGIN IMMEDIATE`), so
+    /// check-then-change is atomic; answers once the batch `f` joined has committed. An error from `f` rolls back
+    /// `f`'s changes only.
     pub async fn write<R, F>(&self, f: F) -> ApiResult<R>
     where
         R: Send + 'static,
         F: FnOnce(&Transaction<'_>) -> ApiResult<R> + Send + 'static,
     {
-        let _turn = self.writer.lock().await;
-        self.call(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let result = f(&tx)?;
-            tx.commit()?;
-            Ok(result)
-        })
-        .await
+        self.writer.write(f).await
     }
+
+    /// Makes the next `count` commits fail as a full disk or a failed fsync would (the durability tests' fault).
+    pub fn fail_next_commits(&self, count: u32) {
+        self.writer.fail_next_commits(count);
+    }
+
+    /// Write batches committed since the database was opened (each one fsync).
+    pub fn write_batches(&self) -> u32 {
+        self.writer.batches()
+    }
+}
+
+fn migrate(pool: &r2d2::Pool<SqliteConnectionManager>) -> anyhow::Result<()> {
+    let mut conn = pool.get()?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        tx.execute_batch(sql)?;
+        tx.execute_batch(&format!("PRAGMA user_version = {}", index + 1))?;
+    }
+    tx.commit()?;
+    Ok(())
 }
 
 /// A document kept in the `resources` table.

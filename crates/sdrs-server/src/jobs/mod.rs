@@ -146,7 +146,7 @@ pub fn advance(tx: &Transaction<'_>, job_id: &str, now: UnixMillis) -> ApiResult
 pub fn is_database_failure(error: &ApiError) -> bool {
     use r2d2_sqlite::rusqlite::{Error, ErrorCode as Sqlite};
     let ApiError::Internal(error) = error else { return false };
-    if error.downcast_ref::<r2d2::Error>().is_some() {
+    if error.downcast_ref::<r2d2::Error>().is_some() || error.downcast_ref::<crate::writer::NotCommitted>().is_some() {
         return true;
     }
     matches!(
