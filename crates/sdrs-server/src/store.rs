@@ -90,6 +90,11 @@ impl Db {
         self.writer.fail_next_commits(count);
     }
 
+    /// Writes waiting for the writer.
+    pub fn queued_writes(&self) -> usize {
+        self.writer.queued()
+    }
+
     /// Write batches committed since the database was opened (each one fsync).
     pub fn write_batches(&self) -> u32 {
         self.writer.batches()

@@ -61,10 +61,14 @@ impl Writer {
         let writer = Writer { queue, failing_commits: Arc::default(), batches: Arc::default() };
         let failing = writer.failing_commits.clone();
         // SQLite itself refuses the commit (and rolls the batch back), as it would on a full disk or a failed fsync.
-        conn.commit_hook(Some(move || failing.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok()))?;
+        conn.commit_hook(Some(move || {
+            failing.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok()
+        }))?;
         let checkpointer = Connection::open(path)?;
         let (alive, writer_alive) = std::sync::mpsc::channel::<()>();
-        std::thread::Builder::new().name("sdrs-checkpoint".into()).spawn(move || checkpoint(checkpointer, writer_alive))?;
+        std::thread::Builder::new()
+            .name("sdrs-checkpoint".into())
+            .spawn(move || checkpoint(checkpointer, writer_alive))?;
         let batches = writer.batches.clone();
         std::thread::Builder::new().name("sdrs-writer".into()).spawn(move || {
             run(conn, receiver, &batches);
@@ -101,6 +105,11 @@ impl Writer {
     /// Makes the next `count` commits fail as a full disk or a failed fsync would: the batch is rolled back.
     pub fn fail_next_commits(&self, count: u32) {
         self.failing_commits.store(count, Ordering::SeqCst);
+    }
+
+    /// Operations waiting in the queue (not yet taken into a batch).
+    pub fn queued(&self) -> usize {
+        self.queue.max_capacity() - self.queue.capacity()
     }
 
     /// Batches committed since start.

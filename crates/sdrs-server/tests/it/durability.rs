@@ -177,8 +177,8 @@ fn kill_dash_nine_mid_failover_loses_nothing() {
     }
 }
 
-/// **An answered commit survives power loss**: every pooled connection runs `synchronous = FULL` (2), not NORMAL,
-/// which in WAL mode may lose the last commits when the machine, not only the process, goes down.
+/// **An answered commit survives power loss**: the writer and every pooled connection run `synchronous = FULL` (2),
+/// not NORMAL, which in WAL mode may lose the last commits when the machine, not only the process, goes down.
 #[tokio::test(flavor = "multi_thread")]
 async fn every_connection_commits_with_synchronous_full() {
     let app = TestApp::new().await;
@@ -193,5 +193,60 @@ async fn every_connection_commits_with_synchronous_full() {
     for ask in asks {
         seen.push(ask.await.unwrap().unwrap());
     }
+    let writer = app.state.db.write(|tx| Ok(tx.query_row("PRAGMA synchronous", [], |row| row.get::<_, i64>(0))?));
+    seen.push(writer.await.unwrap());
     assert!(seen.iter().all(|level| *level == 2), "{seen:?}");
+}
+
+/// **kill -9 during group-committed batches loses no answered write and half-applies none**: 8 clients create
+/// protection groups as fast as they can; the server is killed mid-stream. After a restart every answered job is
+/// there, and every group that is there has its job (the worker finishes them all: none is stuck `creating`).
+#[test]
+fn kill_dash_nine_during_group_commits_keeps_every_answered_write() {
+    let database = std::env::temp_dir().join(format!("sdrs-kill-batches-{}.db", uuid::Uuid::new_v4()));
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut server = start(&database, port);
+    let p = demo::PROJECT;
+    let clients: Vec<_> = (0..8)
+        .map(|client| {
+            std::thread::spawn(move || {
+                let mut answered = Vec::new();
+                for n in 0.. {
+                    let body = json!({"server_group": {"name": format!("batch-{client}-{n}"),
+                        "source_availability_zone": demo::SOURCE_AZ, "target_availability_zone": demo::TARGET_AZ,
+                        "domain_id": demo::DOMAIN_ID, "source_vpc_id": demo::VPC_ID}});
+                    match http(port, "POST", &format!("/v1/{p}/server-groups"), &body.to_string()) {
+                        Some((200, job)) => answered.push(job["job_id"].as_str().unwrap().to_owned()),
+                        Some((status, other)) => panic!("{status} {other}"),
+                        None => return answered, // the server is gone
+                    }
+                }
+                answered
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(1500));
+    server.child.kill().unwrap(); // SIGKILL, while the clients keep submitting
+    server.child.wait().unwrap();
+    drop(server);
+    let answered: Vec<String> = clients.into_iter().flat_map(|client| client.join().unwrap()).collect();
+    assert!(answered.len() > 20, "the clients got answers before the kill: {}", answered.len());
+
+    let _restarted = start(&database, port);
+    for job_id in &answered {
+        let (status, job) = http(port, "GET", &format!("/v1/{p}/jobs/{job_id}"), "").unwrap();
+        assert_eq!(status, 200, "an answered job is gone after kill -9: {job_id} {job}");
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (_, stuck) = http(port, "GET", &format!("/v1/{p}/server-groups?status=creating&limit=1"), "").unwrap();
+        if stuck["count"] == 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "a group without its job stays creating: {stuck}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", database.display()));
+    }
 }

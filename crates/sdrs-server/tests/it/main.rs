@@ -8,6 +8,8 @@ mod auth;
 mod durability;
 /// Gateway mode in front of a second sdrs-server.
 mod gateway;
+/// The single writer's group commit, its failures and a failed commit.
+mod group_commit;
 /// Protection-group CRUD, lists and filters.
 mod groups;
 /// The security review's findings (issue 11), one test or more per item.

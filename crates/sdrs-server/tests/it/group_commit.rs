@@ -1,0 +1,167 @@
+//! The single writer's group commit: writes queued together share one commit, each answered only after it, an
+//! operation's failure stays its own, and a failed commit answers every caller of its batch with an error.
+
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use axum::http::StatusCode;
+use serde_json::json;
+
+use crate::util::{v1, TestApp};
+use sdrs_server::store::Db;
+use sdrs_server::ApiError;
+
+/// Holds the writer inside one operation until `release` is sent, so the writes queued meanwhile form one batch.
+/// Returns once the writer is inside it.
+async fn hold_the_writer(db: &Db) -> (mpsc::Sender<()>, tokio::task::JoinHandle<Result<(), ApiError>>) {
+    let (release, held) = mpsc::channel::<()>();
+    let (started, inside) = tokio::sync::oneshot::channel::<()>();
+    let db = db.clone();
+    let handle = tokio::spawn(async move {
+        db.write(move |_| {
+            let _ = started.send(());
+            let _ = held.recv_timeout(Duration::from_secs(30));
+            Ok(())
+        })
+        .await
+    });
+    inside.await.expect("the writer runs the holding operation");
+    (release, handle)
+}
+
+async fn wait_until_queued(db: &Db, count: usize) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while db.queued_writes() < count {
+        assert!(Instant::now() < deadline, "only {} of {count} writes were queued", db.queued_writes());
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+async fn scratch_table(db: &Db) {
+    db.write(|tx| Ok(tx.execute_batch("CREATE TABLE IF NOT EXISTS scratch (n INTEGER PRIMARY KEY)")?)).await.unwrap();
+}
+
+async fn scratch_rows(db: &Db) -> Vec<i64> {
+    db.call(|conn| {
+        let mut statement = conn.prepare("SELECT n FROM scratch ORDER BY n")?;
+        let rows = statement.query_map([], |row| row.get(0))?.collect::<Result<Vec<i64>, _>>()?;
+        Ok(rows)
+    })
+    .await
+    .unwrap()
+}
+
+fn insert(db: &Db, n: i64) -> tokio::task::JoinHandle<Result<(), ApiError>> {
+    let db = db.clone();
+    tokio::spawn(async move {
+        db.write(move |tx| {
+            tx.execute("INSERT INTO scratch (n) VALUES (?1)", [n])?;
+            Ok(())
+        })
+        .await
+    })
+}
+
+/// **Group commit**: 50 writes queued while the writer is busy commit as one batch (one fsync), and each caller hears
+/// only once that batch has committed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_queued_together_commit_as_one_batch() {
+    let app = TestApp::new().await;
+    let db = &app.state.db;
+    scratch_table(db).await;
+    let (release, holder) = hold_the_writer(db).await;
+    let before = db.write_batches();
+    let writes: Vec<_> = (1..=50).map(|n| insert(db, n)).collect();
+    wait_until_queued(db, 50).await;
+    assert!(writes.iter().all(|write| !write.is_finished()), "no write is answered before its batch commits");
+    release.send(()).unwrap();
+    holder.await.unwrap().unwrap();
+    for write in writes {
+        write.await.unwrap().unwrap();
+    }
+    assert_eq!(db.write_batches() - before, 2, "the held batch, then all 50 queued writes in one more");
+    assert_eq!(scratch_rows(db).await, (1..=50).collect::<Vec<_>>());
+}
+
+/// **An operation's failure is its own**: in one batch, a write that returns an error and a write that panics leave
+/// no change behind, their callers hear an error, and the others in the batch commit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_or_panicking_write_rolls_back_only_itself() {
+    let app = TestApp::new().await;
+    let db = &app.state.db;
+    scratch_table(db).await;
+    let (release, holder) = hold_the_writer(db).await;
+    let first = insert(db, 1);
+    let refused = {
+        let db = db.clone();
+        tokio::spawn(async move {
+            db.write(|tx| -> Result<(), ApiError> {
+                tx.execute("INSERT INTO scratch (n) VALUES (2)", [])?;
+                Err(ApiError::code(sdrs_core::ErrorCode::SDRS_1002, "refused after a change"))
+            })
+            .await
+        })
+    };
+    let panicking = {
+        let db = db.clone();
+        tokio::spawn(async move {
+            db.write(|tx| -> Result<(), ApiError> {
+                tx.execute("INSERT INTO scratch (n) VALUES (3)", [])?;
+                panic!("a bug in one operation")
+            })
+            .await
+        })
+    };
+    let last = insert(db, 4);
+    wait_until_queued(db, 4).await;
+    release.send(()).unwrap();
+    holder.await.unwrap().unwrap();
+    first.await.unwrap().unwrap();
+    last.await.unwrap().unwrap();
+    assert_eq!(refused.await.unwrap().unwrap_err().sdrs_code(), Some("SDRS.1002"));
+    let panicked = panicking.await.unwrap().unwrap_err();
+    assert!(sdrs_server::jobs::is_database_failure(&panicked), "a write that did not complete is not committed");
+    assert_eq!(scratch_rows(db).await, vec![1, 4]);
+}
+
+/// **No caller is told "accepted" for a batch whose commit failed** (a full disk or a failed fsync, injected with
+/// SQLite's commit hook): every write of the batch gets an error and none of them is in the database; the writer
+/// goes on with the next batch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_commit_fails_every_write_of_its_batch() {
+    let app = TestApp::new().await;
+    let db = &app.state.db;
+    scratch_table(db).await;
+    let (release, holder) = hold_the_writer(db).await;
+    let writes: Vec<_> = (1..=10).map(|n| insert(db, n)).collect();
+    wait_until_queued(db, 10).await;
+    db.fail_next_commits(2); // the held batch's commit, and the next one's
+    release.send(()).unwrap();
+    let held = holder.await.unwrap().unwrap_err();
+    assert!(sdrs_server::jobs::is_database_failure(&held), "{held}");
+    for write in writes {
+        let error = write.await.unwrap().unwrap_err();
+        assert!(sdrs_server::jobs::is_database_failure(&error), "{error}");
+    }
+    assert_eq!(scratch_rows(db).await, Vec::<i64>::new());
+    insert(db, 11).await.unwrap().unwrap();
+    assert_eq!(scratch_rows(db).await, vec![11]);
+}
+
+/// Through the API: a submission whose commit fails is answered 500, not with a job id, and leaves no group behind.
+#[tokio::test]
+async fn a_submission_whose_commit_fails_is_not_accepted() {
+    let app = TestApp::new().await;
+    let (_, before) = app.get(&v1("/server-groups")).await;
+    app.state.db.fail_next_commits(1);
+    let body = json!({"server_group": {"name": "never-committed", "source_availability_zone": sdrs_server::demo::SOURCE_AZ,
+        "target_availability_zone": sdrs_server::demo::TARGET_AZ, "domain_id": sdrs_server::demo::DOMAIN_ID,
+        "source_vpc_id": sdrs_server::demo::VPC_ID}});
+    let (status, answer) = app.post(&v1("/server-groups"), body.clone()).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{answer}");
+    assert!(answer.get("job_id").is_none());
+    let (_, after) = app.get(&v1("/server-groups")).await;
+    assert_eq!(after["count"], before["count"], "the refused commit left nothing behind");
+    let (status, answer) = app.post(&v1("/server-groups"), body).await;
+    assert_eq!(status, StatusCode::OK, "the next commit goes through: {answer}");
+}
