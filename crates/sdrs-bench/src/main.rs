@@ -31,6 +31,33 @@ enum Command {
         #[arg(long)]
         groups: usize,
     },
+    /// Print the ids of the jobs in a database, one per line (read while the server runs: WAL readers do not block).
+    JobIds {
+        #[arg(long)]
+        database: PathBuf,
+    },
+    /// The disk's durable single-transaction ceiling: one small insert per transaction, SQLite WAL with
+    /// `synchronous = FULL`, one thread, for SECONDS; prints `durable_commits_per_second=N`.
+    Ceiling {
+        #[arg(long)]
+        database: PathBuf,
+        #[arg(long, default_value_t = 3.0)]
+        seconds: f64,
+    },
+    /// An open-loop load at a fixed rate: a request every 1/RATE s whether or not earlier ones were answered, each
+    /// timed from when it was due (so a stall is counted, not hidden). `{id}` in PATH takes a random line of IDS.
+    Rate {
+        #[arg(long)]
+        base: String,
+        #[arg(long)]
+        path: String,
+        #[arg(long)]
+        ids: Option<PathBuf>,
+        #[arg(long)]
+        rate: f64,
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+    },
     /// Measure paging through N groups and M simultaneous failovers at time scale zero, in-process.
     Inproc {
         #[arg(long, default_value_t = 100_000)]
@@ -58,6 +85,15 @@ async fn main() -> anyhow::Result<()> {
                 println!("{id}");
             }
         }
+        Command::JobIds { database } => {
+            let conn = rusqlite::Connection::open(database)?;
+            let mut statement = conn.prepare("SELECT job_id FROM jobs")?;
+            for id in statement.query_map([], |row| row.get::<_, String>(0))? {
+                println!("{}", id?);
+            }
+        }
+        Command::Ceiling { database, seconds } => ceiling(&database, seconds)?,
+        Command::Rate { base, path, ids, rate, seconds } => fixed_rate(&base, &path, ids, rate, seconds).await?,
         Command::Inproc { groups, failovers } => inproc(groups, failovers).await?,
     }
     Ok(())
@@ -101,9 +137,12 @@ async fn inproc(groups: usize, failovers: usize) -> anyhow::Result<()> {
     let started = Instant::now();
     let mut seen = 0usize;
     let mut offset = 0usize;
+    let mut page_times = Vec::new();
     loop {
+        let page_started = Instant::now();
         let (status, page) =
             call(&state, "GET", &format!("/v1/{}/server-groups?limit=1000&offset={offset}", demo::PROJECT), "").await?;
+        page_times.push(page_started.elapsed());
         anyhow::ensure!(status == StatusCode::OK, "paging answered {status}");
         let count = page["server_groups"].as_array().map_or(0, Vec::len);
         if count == 0 {
@@ -116,6 +155,10 @@ async fn inproc(groups: usize, failovers: usize) -> anyhow::Result<()> {
     anyhow::ensure!(seen == groups, "paged {seen} of {groups} groups");
     println!("paging_groups={groups}");
     println!("paging_seconds={:.3}", paging.as_secs_f64());
+    // The last full page: its cost against the first one's shows whether a page costs more the deeper it is.
+    let last_full = page_times.len().saturating_sub(2);
+    println!("paging_first_page_ms={:.2}", page_times[0].as_secs_f64() * 1000.0);
+    println!("paging_last_page_ms={:.2}", page_times[last_full].as_secs_f64() * 1000.0);
     println!("paging_seed_seconds={:.3}", seeded.as_secs_f64());
 
     // `failovers` simultaneous failovers at time scale zero.
@@ -162,5 +205,69 @@ async fn inproc(groups: usize, failovers: usize) -> anyhow::Result<()> {
     println!("failover_jobs_seconds={:.3}", ran.as_secs_f64());
     println!("failover_jobs_per_second={:.0}", failovers as f64 / ran.as_secs_f64());
     std::fs::remove_dir_all(&dir)?;
+    Ok(())
+}
+
+fn ceiling(database: &std::path::Path, seconds: f64) -> anyhow::Result<()> {
+    let conn = rusqlite::Connection::open(database)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;
+         CREATE TABLE IF NOT EXISTS ceiling (id INTEGER PRIMARY KEY, body TEXT NOT NULL);",
+    )?;
+    let started = Instant::now();
+    let mut commits = 0u64;
+    while started.elapsed().as_secs_f64() < seconds {
+        conn.execute("INSERT INTO ceiling (body) VALUES (?1)", ["{\"job_id\": \"ff8080826adfae02016ae2d123fc05ed\"}"])?;
+        commits += 1;
+    }
+    println!("durable_commits_per_second={:.0}", commits as f64 / started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// A small xorshift: random ids without a dependency.
+struct Xorshift(u64);
+
+impl Xorshift {
+    fn next(&mut self, bound: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % bound as u64) as usize
+    }
+}
+
+async fn fixed_rate(base: &str, path: &str, ids: Option<PathBuf>, rate: f64, seconds: f64) -> anyhow::Result<()> {
+    let ids: Vec<String> = match ids {
+        Some(file) => std::fs::read_to_string(file)?.lines().map(str::to_owned).collect(),
+        None => vec![String::new()],
+    };
+    anyhow::ensure!(!ids.is_empty() && rate > 0.0, "ids and a positive rate are needed");
+    let client = reqwest::Client::builder().pool_max_idle_per_host(256).build()?;
+    let interval = std::time::Duration::from_secs_f64(1.0 / rate);
+    let total = (rate * seconds) as u64;
+    let mut random = Xorshift(0x9E37_79B9_7F4A_7C15);
+    let started = tokio::time::Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..total {
+        let due = started + interval.mul_f64(n as f64);
+        tokio::time::sleep_until(due).await;
+        let url = format!("{base}{}", path.replace("{id}", &ids[random.next(ids.len())]));
+        let request = client.get(url).header("x-auth-token", demo::TOKEN);
+        tasks.spawn(async move {
+            let ok = matches!(request.send().await, Ok(response) if response.status().is_success());
+            (ok, due.elapsed())
+        });
+    }
+    let mut latencies = Vec::with_capacity(total as usize);
+    let mut failed = 0u64;
+    while let Some(joined) = tasks.join_next().await {
+        let (ok, latency) = joined?;
+        failed += u64::from(!ok);
+        latencies.push(latency.as_secs_f64() * 1000.0);
+    }
+    latencies.sort_by(f64::total_cmp);
+    let quantile = |q: f64| latencies[((latencies.len() - 1) as f64 * q) as usize];
+    println!("rate={rate:.0} sent={total} failed={failed}");
+    println!("p50_ms={:.2} p99_ms={:.2} max_ms={:.2}", quantile(0.5), quantile(0.99), quantile(1.0));
     Ok(())
 }

@@ -29,7 +29,20 @@ const MIGRATIONS: &[&str] = &[
 pub struct Db {
     pool: r2d2::Pool<SqliteConnectionManager>,
     writer: crate::writer::Writer,
+    /// Where the file is, for the per-thread reading connections of `read_now`.
+    path: std::sync::Arc<std::path::PathBuf>,
+    /// Alive while any clone of this `Db` is: a thread's reading connection to a dropped `Db` is closed.
+    alive: std::sync::Arc<()>,
 }
+
+thread_local! {
+    /// This thread's reading connection to each open database (tests open many; a server, one).
+    static READERS: std::cell::RefCell<Vec<(std::sync::Weak<()>, Connection)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// How a reading connection is set up: WAL, and it cannot write by mistake.
+const READER_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
+     PRAGMA busy_timeout = 15000; PRAGMA query_only = ON;";
 
 impl Db {
     /// Opens (creating if needed) the database at `path` and applies pending migrations. A database that cannot be
@@ -51,7 +64,12 @@ impl Db {
         });
         let pool = r2d2::Pool::builder().max_size(8).connection_timeout(Duration::from_secs(30)).build(manager)?;
         migrate(&pool)?;
-        Ok(Db { pool, writer: crate::writer::Writer::start(path)? })
+        Ok(Db {
+            pool,
+            writer: crate::writer::Writer::start(path)?,
+            path: std::sync::Arc::new(path.to_owned()),
+            alive: std::sync::Arc::new(()),
+        })
     }
 
     /// The `synchronous` setting of the pooled connections (2 is FULL), for tests and the benchmark report.
@@ -72,6 +90,27 @@ impl Db {
         })
         .await
         .map_err(|join| ApiError::Internal(anyhow::anyhow!("database task panicked: {join}")))?
+    }
+
+    /// Runs a short read (a lookup by key, with cached statements) right here on this thread's own connection: no hop
+    /// to the blocking pool and no pool lock, for the hot reads (a group, a job). In WAL mode it sees every commit
+    /// answered before it started. Lists and scans go through `call`.
+    pub fn read_now<R>(&self, f: impl FnOnce(&Connection) -> ApiResult<R>) -> ApiResult<R> {
+        READERS.with(|readers| {
+            let mut readers = readers.borrow_mut();
+            readers.retain(|(owner, _)| owner.strong_count() > 0);
+            let position =
+                match readers.iter().position(|(owner, _)| owner.ptr_eq(&std::sync::Arc::downgrade(&self.alive))) {
+                    Some(position) => position,
+                    None => {
+                        let conn = Connection::open(self.path.as_path())?;
+                        conn.execute_batch(READER_PRAGMAS)?;
+                        readers.push((std::sync::Arc::downgrade(&self.alive), conn));
+                        readers.len() - 1
+                    }
+                };
+            f(&readers[position].1)
+        })
     }
 
     /// Runs `f` on the writer, inside a transaction that holds the write lock from its start (`BEGIN IMMEDIATE`), so
@@ -205,6 +244,13 @@ pub fn get<R: Resource>(conn: &Connection, project_id: &str, id: &str) -> ApiRes
     body.map(|b| serde_json::from_str(&b).map_err(ApiError::from)).transpose()
 }
 
+/// A resource's stored wire JSON, as the API sends it, without decoding it.
+pub fn get_raw(conn: &Connection, project_id: &str, kind: &str, id: &str) -> ApiResult<Option<String>> {
+    let mut statement =
+        conn.prepare_cached("SELECT body FROM resources WHERE id = ?1 AND kind = ?2 AND project_id = ?3")?;
+    Ok(statement.query_row(params![id, kind, project_id], |row| row.get(0)).optional()?)
+}
+
 /// Deletes a resource row of the project.
 pub fn remove<R: Resource>(conn: &Connection, project_id: &str, id: &str) -> ApiResult<()> {
     conn.execute(
@@ -231,8 +277,16 @@ pub struct ListFilter {
 
 /// One page of a project's resources and the number matching the filter.
 pub fn list<R: Resource>(conn: &Connection, project_id: &str, filter: &ListFilter) -> ApiResult<(Vec<R>, u64)> {
+    let (bodies, count) = list_raw(conn, project_id, R::KIND, filter)?;
+    let items = bodies.iter().map(|body| from_json(body)).collect::<ApiResult<Vec<R>>>()?;
+    Ok((items, count))
+}
+
+/// One page of a project's resources as their stored wire JSON (answered without decoding), and the number matching
+/// the filter.
+pub fn list_raw(conn: &Connection, project_id: &str, kind: &str, filter: &ListFilter) -> ApiResult<(Vec<String>, u64)> {
     let mut clauses = vec!["project_id = ?".to_owned(), "kind = ?".to_owned()];
-    let mut args: Vec<rusqlite::types::Value> = vec![project_id.to_owned().into(), R::KIND.to_owned().into()];
+    let mut args: Vec<rusqlite::types::Value> = vec![project_id.to_owned().into(), kind.to_owned().into()];
     let mut any_of = |column: &str, values: &[String], clauses: &mut Vec<String>| {
         clauses.push(format!("{column} IN ({})", vec!["?"; values.len().max(1)].join(",")));
         if values.is_empty() {
@@ -267,7 +321,7 @@ pub fn list<R: Resource>(conn: &Connection, project_id: &str, filter: &ListFilte
     let count: i64 = if unfiltered {
         conn.query_row(
             "SELECT coalesce((SELECT n FROM resource_counts WHERE project_id = ?1 AND kind = ?2), 0)",
-            params![project_id, R::KIND],
+            params![project_id, kind],
             |row| row.get(0),
         )?
     } else {
@@ -287,11 +341,8 @@ pub fn list<R: Resource>(conn: &Connection, project_id: &str, filter: &ListFilte
          (SELECT seq FROM resources WHERE {condition} ORDER BY seq LIMIT ? OFFSET ?) ORDER BY seq"
     ))?;
     let rows = statement.query_map(rusqlite::params_from_iter(page_args.iter()), |row| row.get::<_, String>(0))?;
-    let mut items = Vec::new();
-    for body in rows {
-        items.push(serde_json::from_str(&body?)?);
-    }
-    Ok((items, count as u64))
+    let bodies = rows.collect::<Result<Vec<String>, _>>()?;
+    Ok((bodies, count as u64))
 }
 
 /// Every resource of a kind in a group of the project, in insertion order.

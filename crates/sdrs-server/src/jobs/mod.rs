@@ -103,6 +103,12 @@ pub fn get(conn: &Connection, project_id: &str, job_id: &str) -> ApiResult<Optio
     body.map(|b| from_json(&b)).transpose()
 }
 
+/// A job's stored wire JSON, as the API sends it.
+pub fn get_raw(conn: &Connection, project_id: &str, job_id: &str) -> ApiResult<Option<String>> {
+    let mut statement = conn.prepare_cached("SELECT body FROM jobs WHERE job_id = ?1 AND project_id = ?2")?;
+    Ok(statement.query_row(params![job_id, project_id], |row| row.get(0)).optional()?)
+}
+
 /// The most recent jobs of a group, newest first.
 pub fn recent_for_group(conn: &Connection, server_group_id: &str, limit: u32) -> ApiResult<Vec<Job>> {
     let mut statement = conn.prepare_cached(

@@ -210,3 +210,44 @@ impl<T: JsonSchema> OperationOutput for Created<T> {
             .collect()
     }
 }
+
+/// A JSON answer written from stored wire JSON without decoding it (`{"<key>": <stored>}`, or the stored document
+/// itself), documented as `T`, the type it was stored from.
+pub struct Stored<T>(String, PhantomData<T>);
+
+impl<T> Stored<T> {
+    /// The stored document itself.
+    pub fn document(stored: String) -> Stored<T> {
+        Stored(stored, PhantomData)
+    }
+
+    /// The stored document under `key`, as SDRS wraps a single resource.
+    pub fn wrapped(key: &str, stored: &str) -> Stored<T> {
+        Stored(format!("{{\"{key}\":{stored}}}"), PhantomData)
+    }
+}
+
+impl<T> Stored<T> {
+    /// A page of stored documents under `key`, with the count SDRS lists carry: `{"<key>": [...], "count": n}`.
+    pub fn page(key: &str, stored: &[String], count: u64) -> Stored<T> {
+        Stored(format!("{{\"{key}\":[{}],\"count\":{count}}}", stored.join(",")), PhantomData)
+    }
+}
+
+impl<T> IntoResponse for Stored<T> {
+    fn into_response(self) -> HttpResponse {
+        ([(axum::http::header::CONTENT_TYPE, "application/json")], self.0).into_response()
+    }
+}
+
+impl<T: JsonSchema> OperationOutput for Stored<T> {
+    type Inner = T;
+
+    fn operation_response(ctx: &mut GenContext, operation: &mut Operation) -> Option<Response> {
+        Json::<T>::operation_response(ctx, operation)
+    }
+
+    fn inferred_responses(ctx: &mut GenContext, operation: &mut Operation) -> Vec<(Option<DocStatus>, Response)> {
+        Json::<T>::inferred_responses(ctx, operation)
+    }
+}

@@ -16,7 +16,7 @@ use sdrs_core::wire::{
     ServerGroupResponse, UpdateServerGroupNameRequest,
 };
 
-use super::{group_or_404, load_snapshot, refuse, Body, FilterKeys, Filters, Ids};
+use super::{group_or_404, load_snapshot, refuse, Body, FilterKeys, Filters, Ids, Stored};
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::{self, begin_group_operation, kinds, PlanKind};
 use crate::store::{self, ListFilter};
@@ -33,7 +33,7 @@ pub async fn list(
     State(state): State<AppState>,
     Ids(project): Ids<String>,
     query: Filters<GroupFilters>,
-) -> ApiResult<Json<ServerGroupList>> {
+) -> ApiResult<Stored<ServerGroupList>> {
     let parsed = GroupListQuery::parse(query.borrowed()).map_err(refuse)?;
     let mut filter = ListFilter {
         status: parsed.status.map(|s| s.as_str().to_owned()),
@@ -54,8 +54,9 @@ pub async fn list(
         Some(GroupQueryType::PeriodNoDrDrill) => filter.no_drills = true,
         _ => {}
     }
-    let (server_groups, count) = state.db.call(move |conn| store::list::<ServerGroup>(conn, &project, &filter)).await?;
-    Ok(Json(ServerGroupList { server_groups, count }))
+    let kind = <ServerGroup as store::Resource>::KIND;
+    let (server_groups, count) = state.db.call(move |conn| store::list_raw(conn, &project, kind, &filter)).await?;
+    Ok(Stored::page("server_groups", &server_groups, count))
 }
 
 pub async fn create(
@@ -114,12 +115,15 @@ pub async fn create(
     .await
 }
 
+/// A hot read: answered from the stored wire JSON on this thread's own connection (`Db::read_now`).
 pub async fn show(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
-) -> ApiResult<Json<ServerGroupResponse>> {
-    let server_group = state.db.call(move |conn| group_or_404(conn, &project, &id)).await?;
-    Ok(Json(ServerGroupResponse { server_group }))
+) -> ApiResult<Stored<ServerGroupResponse>> {
+    let stored =
+        state.db.read_now(|conn| store::get_raw(conn, &project, <ServerGroup as store::Resource>::KIND, &id))?;
+    let stored = stored.ok_or_else(|| ApiError::missing(Missing::Group, &id))?;
+    Ok(Stored::wrapped("server_group", &stored))
 }
 
 pub async fn rename(

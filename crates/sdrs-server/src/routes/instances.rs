@@ -13,7 +13,9 @@ use sdrs_core::wire::{
     UpdateProtectedInstanceNameRequest,
 };
 
-use super::{group_or_404, instance_or_404, refuse, replication_or_404, Body, FilterKeys, Filters, Ids, OptionalBody};
+use super::{
+    group_or_404, instance_or_404, refuse, replication_or_404, Body, FilterKeys, Filters, Ids, OptionalBody, Stored,
+};
 use crate::error::ApiResult;
 use crate::jobs::{self, kinds, PlanKind};
 use crate::store::{self, ListFilter, Resource};
@@ -53,7 +55,7 @@ pub async fn list(
     State(state): State<AppState>,
     Ids(project): Ids<String>,
     query: Filters<InstanceFilters>,
-) -> ApiResult<Json<ProtectedInstanceList>> {
+) -> ApiResult<Stored<ProtectedInstanceList>> {
     let paging = parse_paging(query.borrowed()).map_err(refuse)?;
     let status =
         query.get("status").map(str::parse::<InstanceStatus>).transpose().map_err(|e| refuse(RequestError::from(e)))?;
@@ -74,9 +76,10 @@ pub async fn list(
         offset: paging.offset,
         ..ListFilter::default()
     };
+    let kind = ProtectedInstance::KIND;
     let (protected_instances, count) =
-        state.db.call(move |conn| store::list::<ProtectedInstance>(conn, &project, &filter)).await?;
-    Ok(Json(ProtectedInstanceList { protected_instances, count }))
+        state.db.call(move |conn| store::list_raw(conn, &project, kind, &filter)).await?;
+    Ok(Stored::page("protected_instances", &protected_instances, count))
 }
 
 pub async fn create(

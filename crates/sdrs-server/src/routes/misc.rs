@@ -15,7 +15,7 @@ use sdrs_core::wire::{
     FailureJobList, Job, Link, QuotaResource, QuotaResponse, Quotas, Replication, ServerGroup,
 };
 
-use super::{refuse, FilterKeys, Filters, Ids};
+use super::{refuse, FilterKeys, Filters, Ids, Stored};
 use crate::error::{ApiError, ApiResult};
 use crate::store::{from_json, Connection, Resource};
 use crate::{jobs, AppState};
@@ -28,12 +28,13 @@ impl FilterKeys for FailureJobFilters {
         &["limit", "offset", "failure_status", "resource_name", "server_group_id", "resource_type"];
 }
 
-pub async fn job(State(state): State<AppState>, Ids((project, job_id)): Ids<(String, String)>) -> ApiResult<Json<Job>> {
-    let found = state.db.call({
-        let job_id = job_id.clone();
-        move |conn| jobs::get(conn, &project, &job_id)
-    });
-    found.await?.map(Json).ok_or_else(|| jobs::not_found(&job_id))
+/// A hot read: answered from the stored wire JSON on this thread's own connection (`Db::read_now`).
+pub async fn job(
+    State(state): State<AppState>,
+    Ids((project, job_id)): Ids<(String, String)>,
+) -> ApiResult<Stored<Job>> {
+    let stored = state.db.read_now(|conn| jobs::get_raw(conn, &project, &job_id))?;
+    stored.map(Stored::document).ok_or_else(|| jobs::not_found(&job_id))
 }
 
 fn v1(base: &str) -> ApiVersion {

@@ -8,7 +8,7 @@ mod instances;
 mod misc;
 mod replications;
 
-pub use extract::{Body, Created, FilterKeys, Filters, Ids, OptionalBody, QueryPairs};
+pub use extract::{Body, Created, FilterKeys, Filters, Ids, OptionalBody, QueryPairs, Stored};
 pub use misc::put_domain;
 
 use aide::axum::routing::{delete_with, get_with, patch_with, post_with};

@@ -1,0 +1,49 @@
+//! The hot read path (`Db::read_now`): stored wire JSON answered as is, and every answered write visible to it.
+
+use axum::http::Method;
+use serde_json::json;
+
+use crate::util::{v1, TestApp};
+use sdrs_core::wire::{Job, ServerGroup, ServerGroupList, ServerGroupResponse};
+use sdrs_server::{jobs, store};
+
+/// **A read after an answered write sees it**: each rename, once answered, is what the next GET returns, on
+/// whichever worker thread (and so whichever reading connection) serves it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_read_right_after_an_answered_write_sees_it() {
+    let app = TestApp::new().await;
+    let group = app.group("read-your-writes").await;
+    for n in 0..40 {
+        let name = format!("renamed-{n}");
+        let (status, _) = app
+            .call(Method::PUT, &v1(&format!("/server-groups/{group}")), Some(json!({"server_group": {"name": name}})))
+            .await;
+        assert!(status.is_success());
+        assert_eq!(app.group_json(&group).await["name"], name.as_str());
+    }
+}
+
+/// The stored document answered without decoding is exactly what the typed path would have written.
+#[tokio::test]
+async fn hot_reads_answer_what_the_typed_path_would() {
+    let app = TestApp::new().await;
+    let (group, _, _) = app.protected_group("stored").await;
+    let job = app.action(&group, json!({"failover-server-group": {}})).await;
+    let job_id = job["job_id"].as_str().unwrap().to_owned();
+
+    let (_, answered) = app.get(&v1(&format!("/server-groups/{group}"))).await;
+    let (project, id) = (crate::util::P.to_owned(), group.clone());
+    let typed = app.state.db.call(move |conn| store::get::<ServerGroup>(conn, &project, &id)).await.unwrap().unwrap();
+    assert_eq!(answered, serde_json::to_value(ServerGroupResponse { server_group: typed }).unwrap());
+
+    let (_, answered) = app.get(&v1("/server-groups?limit=5")).await;
+    let (project, filter) = (crate::util::P.to_owned(), store::ListFilter { limit: 5, ..store::ListFilter::default() });
+    let (server_groups, count) =
+        app.state.db.call(move |conn| store::list::<ServerGroup>(conn, &project, &filter)).await.unwrap();
+    assert_eq!(answered, serde_json::to_value(ServerGroupList { server_groups, count }).unwrap());
+
+    let (_, answered) = app.get(&v1(&format!("/jobs/{job_id}"))).await;
+    let project = crate::util::P.to_owned();
+    let typed: Job = app.state.db.call(move |conn| jobs::get(conn, &project, &job_id)).await.unwrap().unwrap();
+    assert_eq!(answered, serde_json::to_value(typed).unwrap());
+}
