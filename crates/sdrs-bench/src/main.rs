@@ -109,7 +109,7 @@ async fn open(database: PathBuf, time_scale: f64) -> anyhow::Result<AppState> {
 }
 
 async fn call(
-    state: &AppState,
+    app: &axum::Router,
     method: &str,
     path: &str,
     body: &str,
@@ -119,7 +119,8 @@ async fn call(
         .uri(path)
         .header("x-auth-token", demo::TOKEN)
         .body(Body::from(body.to_owned()))?;
-    let response = router(state.clone()).oneshot(request).await?;
+    // The router is built once per state, as the server does (building it generates the OpenAPI document).
+    let response = app.clone().oneshot(request).await?;
     let status = response.status();
     let bytes = response.into_body().collect().await?.to_bytes();
     Ok((status, serde_json::from_slice(&bytes).unwrap_or_default()))
@@ -134,6 +135,7 @@ async fn inproc(groups: usize, failovers: usize) -> anyhow::Result<()> {
     let started = Instant::now();
     demo::seed_bulk(&state, groups, false).await?;
     let seeded = started.elapsed();
+    let app = router(state.clone());
     let started = Instant::now();
     let mut seen = 0usize;
     let mut offset = 0usize;
@@ -141,7 +143,7 @@ async fn inproc(groups: usize, failovers: usize) -> anyhow::Result<()> {
     loop {
         let page_started = Instant::now();
         let (status, page) =
-            call(&state, "GET", &format!("/v1/{}/server-groups?limit=1000&offset={offset}", demo::PROJECT), "").await?;
+            call(&app, "GET", &format!("/v1/{}/server-groups?limit=1000&offset={offset}", demo::PROJECT), "").await?;
         page_times.push(page_started.elapsed());
         anyhow::ensure!(status == StatusCode::OK, "paging answered {status}");
         let count = page["server_groups"].as_array().map_or(0, Vec::len);
@@ -166,14 +168,15 @@ async fn inproc(groups: usize, failovers: usize) -> anyhow::Result<()> {
     let ids = demo::seed_bulk(&state, failovers, true).await?;
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
+    let app = router(state.clone());
     for chunk in ids.chunks(ids.len().div_ceil(64).max(1)) {
         let chunk = chunk.to_vec();
-        let state = state.clone();
+        let app = app.clone();
         tasks.spawn(async move {
             let mut accepted = 0;
             for id in chunk {
                 let path = format!("/v1/{}/server-groups/{id}/action", demo::PROJECT);
-                let (status, _) = call(&state, "POST", &path, r#"{"failover-server-group": {}}"#).await?;
+                let (status, _) = call(&app, "POST", &path, r#"{"failover-server-group": {}}"#).await?;
                 accepted += usize::from(status == StatusCode::OK);
             }
             anyhow::Ok(accepted)

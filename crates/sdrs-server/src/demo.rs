@@ -161,7 +161,9 @@ pub async fn install_domain(state: &AppState) -> anyhow::Result<()> {
 pub async fn seed(state: &AppState) -> anyhow::Result<bool> {
     let has_data = state
         .db
-        .call(|conn| Ok(conn.query_row("SELECT count(*) FROM resources", [], |row| row.get::<_, i64>(0))?))
+        .call(|conn| {
+            Ok(conn.prepare_cached("SELECT count(*) FROM resources")?.query_row([], |row| row.get::<_, i64>(0))?)
+        })
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     if has_data > 0 {

@@ -13,6 +13,7 @@ use sdrs_core::wire::{ErrorEnvelope, GatewayError};
 use crate::AppState;
 
 /// The routers, ready for their layers, and the document that describes them.
+#[derive(Clone)]
 pub struct Generated {
     pub public: Router<AppState>,
     pub sdrs: Router<AppState>,
@@ -30,9 +31,12 @@ fn response_schemas() -> SchemaSettings {
     })
 }
 
+/// The routes and their document, generated once per process: `router(state)` clones them.
+pub static GENERATED: LazyLock<Generated> = LazyLock::new(generate);
+
 /// Builds the routes and their document. aide collects schemas in a thread-local context while routes are added, so
 /// the routes are built and finished here, in one go.
-pub fn generate() -> Generated {
+fn generate() -> Generated {
     aide::generate::in_context(|context| context.schema = response_schemas().into_generator());
     let routes = crate::routes::documented_routes();
     let mut api = OpenApi::default();
@@ -46,7 +50,7 @@ pub fn generate() -> Generated {
 
 /// The document alone.
 pub fn document() -> Value {
-    generate().document
+    GENERATED.document.clone()
 }
 
 /// Every documented `(method, path template)`, methods in lower case.
@@ -61,7 +65,7 @@ pub fn operations(document: &Value) -> Vec<(String, String)> {
 
 /// The SDRS API's operations (no admin), for the gateway's allow-list.
 pub static SDRS_OPERATIONS: LazyLock<Vec<(String, String)>> = LazyLock::new(|| {
-    operations(&document()).into_iter().filter(|(_, path)| path.starts_with("/v1/{project_id}")).collect()
+    operations(&GENERATED.document).into_iter().filter(|(_, path)| path.starts_with("/v1/{project_id}")).collect()
 });
 
 /// Adds what no handler's type says: path parameters from each template, the responses of the layers (credentials,

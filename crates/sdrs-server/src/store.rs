@@ -169,10 +169,12 @@ pub trait Resource: Serialize + DeserializeOwned + Send + 'static {
 
 /// Inserts a new resource; an id its kind already has is refused, not an internal error.
 pub fn insert<R: Resource>(conn: &Connection, project_id: &str, resource: &R) -> ApiResult<()> {
-    let inserted = conn.execute(
-        "INSERT INTO resources (id, kind, project_id, server_group_id, name, status, az, body)
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO resources (id, kind, project_id, server_group_id, name, status, az, body)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
+        )?
+        .execute(params![
             resource.id(),
             R::KIND,
             project_id,
@@ -181,8 +183,7 @@ pub fn insert<R: Resource>(conn: &Connection, project_id: &str, resource: &R) ->
             resource.status_text(),
             resource.az(),
             serde_json::to_string(resource)?
-        ],
-    );
+        ]);
     match inserted {
         Ok(_) => Ok(()),
         Err(rusqlite::Error::SqliteFailure(error, _))
@@ -212,10 +213,12 @@ pub fn id_taken<R: Resource>(conn: &Connection, project_id: &str, id: &str) -> A
 
 /// Writes back a changed resource of the project.
 pub fn update<R: Resource>(conn: &Connection, project_id: &str, resource: &R) -> ApiResult<()> {
-    let changed = conn.execute(
-        "UPDATE resources SET name = ?2, status = ?3, az = ?4, server_group_id = ?5, body = ?6
+    let changed = conn
+        .prepare_cached(
+            "UPDATE resources SET name = ?2, status = ?3, az = ?4, server_group_id = ?5, body = ?6
          WHERE id = ?1 AND kind = ?7 AND project_id = ?8",
-        params![
+        )?
+        .execute(params![
             resource.id(),
             resource.name(),
             resource.status_text(),
@@ -224,8 +227,7 @@ pub fn update<R: Resource>(conn: &Connection, project_id: &str, resource: &R) ->
             serde_json::to_string(resource)?,
             R::KIND,
             project_id
-        ],
-    )?;
+        ])?;
     if changed != 1 {
         return Err(ApiError::Internal(anyhow::anyhow!("{} {} vanished during an update", R::KIND, resource.id())));
     }
@@ -253,10 +255,11 @@ pub fn get_raw(conn: &Connection, project_id: &str, kind: &str, id: &str) -> Api
 
 /// Deletes a resource row of the project.
 pub fn remove<R: Resource>(conn: &Connection, project_id: &str, id: &str) -> ApiResult<()> {
-    conn.execute(
-        "DELETE FROM resources WHERE id = ?1 AND kind = ?2 AND project_id = ?3",
-        params![id, R::KIND, project_id],
-    )?;
+    conn.prepare_cached("DELETE FROM resources WHERE id = ?1 AND kind = ?2 AND project_id = ?3")?.execute(params![
+        id,
+        R::KIND,
+        project_id
+    ])?;
     Ok(())
 }
 
@@ -319,17 +322,11 @@ pub fn list_raw(conn: &Connection, project_id: &str, kind: &str, filter: &ListFi
     let condition = clauses.join(" AND ");
     let unfiltered = clauses.len() == 2;
     let count: i64 = if unfiltered {
-        conn.query_row(
-            "SELECT coalesce((SELECT n FROM resource_counts WHERE project_id = ?1 AND kind = ?2), 0)",
-            params![project_id, kind],
-            |row| row.get(0),
-        )?
+        conn.prepare_cached("SELECT coalesce((SELECT n FROM resource_counts WHERE project_id = ?1 AND kind = ?2), 0)")?
+            .query_row(params![project_id, kind], |row| row.get(0))?
     } else {
-        conn.query_row(
-            &format!("SELECT count(*) FROM resources WHERE {condition}"),
-            rusqlite::params_from_iter(args.iter()),
-            |row| row.get(0),
-        )?
+        conn.prepare_cached(&format!("SELECT count(*) FROM resources WHERE {condition}"))?
+            .query_row(rusqlite::params_from_iter(args.iter()), |row| row.get(0))?
     };
     let mut page_args = args.clone();
     page_args.push(i64::from(filter.limit).into());
@@ -366,5 +363,5 @@ pub fn from_json<T: DeserializeOwned>(text: &str) -> ApiResult<T> {
 /// Whether any resource of a kind in the project satisfies a raw SQL condition on `body`.
 pub fn exists_where(conn: &Connection, project_id: &str, kind: &str, condition: &str, value: &str) -> ApiResult<bool> {
     let sql = format!("SELECT 1 FROM resources WHERE project_id = ?1 AND kind = ?2 AND {condition} LIMIT 1");
-    Ok(conn.query_row(&sql, params![project_id, kind, value], |_| Ok(())).optional()?.is_some())
+    Ok(conn.prepare_cached(&sql)?.query_row(params![project_id, kind, value], |_| Ok(())).optional()?.is_some())
 }

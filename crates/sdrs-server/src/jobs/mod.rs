@@ -85,11 +85,18 @@ pub fn submit(
     };
     let step_millis = (STEP_MILLIS as f64 * time_scale.max(0.0)).round() as u64;
     let plan = Plan { kind, steps, next_step: 0, step_millis, project_id: project_id.to_owned() };
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO jobs (job_id, project_id, server_group_id, status, run_after, created, body, plan)
          VALUES (?1, ?2, ?3, 'INIT', ?4, ?4, ?5, ?6)",
-        params![job_id, project_id, server_group_id, now, serde_json::to_string(&job)?, serde_json::to_string(&plan)?],
-    )?;
+    )?
+    .execute(params![
+        job_id,
+        project_id,
+        server_group_id,
+        now,
+        serde_json::to_string(&job)?,
+        serde_json::to_string(&plan)?
+    ])?;
     Ok(job_id)
 }
 
@@ -184,8 +191,7 @@ fn load_unfinished(tx: &Transaction<'_>, job_id: &str) -> ApiResult<Option<(Job,
 }
 
 fn store_job(tx: &Transaction<'_>, job: &Job, plan: &Plan, next_run: UnixMillis) -> ApiResult<()> {
-    tx.execute(
-        "UPDATE jobs SET status = ?2, run_after = ?3, body = ?4, plan = ?5 WHERE job_id = ?1",
+    tx.prepare_cached("UPDATE jobs SET status = ?2, run_after = ?3, body = ?4, plan = ?5 WHERE job_id = ?1")?.execute(
         params![job.job_id, job.status.as_str(), next_run, serde_json::to_string(job)?, serde_json::to_string(plan)?],
     )?;
     Ok(())
@@ -330,15 +336,13 @@ fn record_failure(
         error_code: Some(code.as_str().to_owned()),
         fail_reason: Some(reason.to_owned()),
     };
-    tx.execute(
-        "INSERT INTO failure_jobs (id, project_id, server_group_id, body) VALUES (?1, ?2, ?3, ?4)",
-        params![
+    tx.prepare_cached("INSERT INTO failure_jobs (id, project_id, server_group_id, body) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![
             job.job_id, // the task centre addresses a failure by its job's id
             project,
             plan.kind.server_group_id(tx, project)?,
             serde_json::to_string(&failure)?
-        ],
-    )?;
+        ])?;
     Ok(())
 }
 
@@ -394,7 +398,7 @@ fn take_fault(tx: &Transaction<'_>, plan: &Plan, step: Step) -> ApiResult<Option
         )
         .optional()?;
     let Some((id, code, reason, raise_error)) = fault else { return Ok(None) };
-    tx.execute("UPDATE faults SET remaining = remaining - 1 WHERE id = ?1", params![id])?;
+    tx.prepare_cached("UPDATE faults SET remaining = remaining - 1 WHERE id = ?1")?.execute(params![id])?;
     if raise_error {
         let reason = if reason.is_empty() { format!("injected error at {step}") } else { reason };
         return Ok(Some(InjectedFault::Error { reason }));
@@ -415,7 +419,9 @@ pub fn due(conn: &Connection, now: UnixMillis, limit: u32) -> ApiResult<Vec<Stri
 
 /// When the next step of any job is due, if any job is unfinished.
 pub fn next_due(conn: &Connection) -> ApiResult<Option<UnixMillis>> {
-    Ok(conn.query_row("SELECT min(run_after) FROM jobs WHERE status IN ('INIT', 'RUNNING')", [], |row| row.get(0))?)
+    Ok(conn
+        .prepare_cached("SELECT min(run_after) FROM jobs WHERE status IN ('INIT', 'RUNNING')")?
+        .query_row([], |row| row.get(0))?)
 }
 
 /// Jobs advanced per write transaction: small, so API writes waiting for the lock are not held up for long.

@@ -324,10 +324,8 @@ pub async fn create_fault(
             if let Some(group) = &stored.server_group_id {
                 group_or_404(tx, &project, group)?;
             }
-            tx.execute(
-                "INSERT INTO faults (project_id, server_group_id, step, error_code, fail_reason, remaining, raise_error)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
+            tx.prepare_cached("INSERT INTO faults (project_id, server_group_id, step, error_code, fail_reason, remaining, raise_error)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(params![
                     project,
                     stored.server_group_id,
                     stored.step,
@@ -373,7 +371,7 @@ pub async fn clear_faults(State(state): State<AppState>, Ids(project): Ids<Strin
     state
         .db
         .write(move |tx| {
-            tx.execute("DELETE FROM faults WHERE project_id = ?1", [project])?;
+            tx.prepare_cached("DELETE FROM faults WHERE project_id = ?1")?.execute([project])?;
             Ok(())
         })
         .await?;

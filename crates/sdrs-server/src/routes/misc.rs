@@ -173,16 +173,14 @@ pub async fn method_not_allowed() -> ApiError {
 /// An active-active domain by id.
 pub fn domain(conn: &Connection, id: &str) -> ApiResult<Option<ActiveDomain>> {
     let body: Option<String> =
-        conn.query_row("SELECT body FROM domains WHERE id = ?1", [id], |row| row.get(0)).optional()?;
+        conn.prepare_cached("SELECT body FROM domains WHERE id = ?1")?.query_row([id], |row| row.get(0)).optional()?;
     body.map(|b| from_json(&b)).transpose()
 }
 
 /// Stores a domain (used by the demo and tests).
 pub fn put_domain(conn: &Connection, domain: &ActiveDomain) -> ApiResult<()> {
-    conn.execute(
-        "INSERT OR REPLACE INTO domains (id, body) VALUES (?1, ?2)",
-        params![domain.id, serde_json::to_string(domain)?],
-    )?;
+    conn.prepare_cached("INSERT OR REPLACE INTO domains (id, body) VALUES (?1, ?2)")?
+        .execute(params![domain.id, serde_json::to_string(domain)?])?;
     Ok(())
 }
 
@@ -203,11 +201,9 @@ pub async fn quotas(State(state): State<AppState>, Ids(project): Ids<String>) ->
         .db
         .call(move |conn| {
             let count = |kind: &str| -> ApiResult<i64> {
-                Ok(conn.query_row(
-                    "SELECT count(*) FROM resources WHERE project_id = ?1 AND kind = ?2",
-                    params![project, kind],
-                    |row| row.get(0),
-                )?)
+                Ok(conn
+                    .prepare_cached("SELECT count(*) FROM resources WHERE project_id = ?1 AND kind = ?2")?
+                    .query_row(params![project, kind], |row| row.get(0))?)
             };
             let line = |resource_type: &str, used| QuotaResource {
                 resource_type: resource_type.to_owned(),
@@ -258,7 +254,8 @@ pub async fn delete_failure_job(
     state
         .db
         .write(move |tx| {
-            tx.execute("DELETE FROM failure_jobs WHERE project_id = ?1 AND id = ?2", params![project, id])?;
+            tx.prepare_cached("DELETE FROM failure_jobs WHERE project_id = ?1 AND id = ?2")?
+                .execute(params![project, id])?;
             Ok(())
         })
         .await?;
@@ -269,7 +266,7 @@ pub async fn delete_all_failure_jobs(State(state): State<AppState>, Ids(project)
     state
         .db
         .write(move |tx| {
-            tx.execute("DELETE FROM failure_jobs WHERE project_id = ?1", params![project])?;
+            tx.prepare_cached("DELETE FROM failure_jobs WHERE project_id = ?1")?.execute(params![project])?;
             Ok(())
         })
         .await?;
@@ -284,10 +281,8 @@ pub async fn delete_group_failure_jobs(
         .db
         .write(move |tx| {
             super::group_or_404(tx, &project, &group)?;
-            tx.execute(
-                "DELETE FROM failure_jobs WHERE project_id = ?1 AND server_group_id = ?2",
-                params![project, group],
-            )?;
+            tx.prepare_cached("DELETE FROM failure_jobs WHERE project_id = ?1 AND server_group_id = ?2")?
+                .execute(params![project, group])?;
             Ok(())
         })
         .await?;

@@ -36,7 +36,7 @@ fn doc(id: &'static str, summary: &'static str) -> impl FnOnce(TransformOperatio
     move |operation| operation.id(id).summary(summary)
 }
 
-/// Every documented route, by who may call it. The router and the OpenAPI document (`openapi::generate`) are both
+/// Every documented route, by who may call it. The router and the OpenAPI document (`openapi::GENERATED`) are both
 /// built from these, so no route exists that the document does not describe.
 pub struct DocumentedRoutes {
     /// `/` and `/v1`: no credentials.
@@ -213,7 +213,7 @@ pub fn router(state: AppState) -> Router {
     if state.gateway.is_some() {
         return gateway_router(state);
     }
-    let generated = openapi::generate();
+    let generated = openapi::GENERATED.clone();
     let api = generated.sdrs.route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate));
     // The admin API changes the inventory and injects faults: only with `--admin`, and only with its own token.
     let admin = match state.config.admin_token {
