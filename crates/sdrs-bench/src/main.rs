@@ -108,12 +108,27 @@ async fn open(database: PathBuf, time_scale: f64) -> anyhow::Result<AppState> {
     Ok(state)
 }
 
+#[derive(serde::Deserialize)]
+struct Page {
+    server_groups: Vec<serde::de::IgnoredAny>,
+}
+
 async fn call(
     app: &axum::Router,
     method: &str,
     path: &str,
     body: &str,
 ) -> anyhow::Result<(StatusCode, serde_json::Value)> {
+    let (status, bytes) = call_bytes(app, method, path, body).await?;
+    Ok((status, serde_json::from_slice(&bytes).unwrap_or_default()))
+}
+
+async fn call_bytes(
+    app: &axum::Router,
+    method: &str,
+    path: &str,
+    body: &str,
+) -> anyhow::Result<(StatusCode, axum::body::Bytes)> {
     let request = Request::builder()
         .method(method)
         .uri(path)
@@ -122,8 +137,7 @@ async fn call(
     // The router is built once per state, as the server does (building it generates the OpenAPI document).
     let response = app.clone().oneshot(request).await?;
     let status = response.status();
-    let bytes = response.into_body().collect().await?.to_bytes();
-    Ok((status, serde_json::from_slice(&bytes).unwrap_or_default()))
+    Ok((status, response.into_body().collect().await?.to_bytes()))
 }
 
 async fn inproc(groups: usize, failovers: usize) -> anyhow::Result<()> {
@@ -142,11 +156,13 @@ async fn inproc(groups: usize, failovers: usize) -> anyhow::Result<()> {
     let mut page_times = Vec::new();
     loop {
         let page_started = Instant::now();
-        let (status, page) =
-            call(&app, "GET", &format!("/v1/{}/server-groups?limit=1000&offset={offset}", demo::PROJECT), "").await?;
+        let (status, bytes) =
+            call_bytes(&app, "GET", &format!("/v1/{}/server-groups?limit=1000&offset={offset}", demo::PROJECT), "")
+                .await?;
         page_times.push(page_started.elapsed());
         anyhow::ensure!(status == StatusCode::OK, "paging answered {status}");
-        let count = page["server_groups"].as_array().map_or(0, Vec::len);
+        // Counted without building a JSON tree: the figure is the server's, not a client's decoding.
+        let count = serde_json::from_slice::<Page>(&bytes)?.server_groups.len();
         if count == 0 {
             break;
         }

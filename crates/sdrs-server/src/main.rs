@@ -111,7 +111,9 @@ fn main() -> anyhow::Result<()> {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
     let args = Args::parse();
-    let runtime = tokio::runtime::Runtime::new()?;
+    // Blocking threads serve lists from a pool of 8 connections: more would only wait on the pool, and each thread
+    // may hold a malloc arena of its own (the soak's RSS grew with them).
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().max_blocking_threads(16).build()?;
     let result = runtime.block_on(run(args));
     // A database call still on the blocking pool after the grace period is abandoned; SQLite rolls back what it
     // did not commit, and jobs resume from their last committed step.

@@ -48,9 +48,13 @@ pub struct Writer {
     batches: Arc<AtomicU32>,
 }
 
+/// Counts the commits that inserted or deleted resource rows (the writer bumps it after such a commit, before
+/// answering), so that what depends on which rows exist (`store`'s list order) knows when it is stale.
+pub type Membership = Arc<std::sync::atomic::AtomicU64>;
+
 impl Writer {
     /// Opens the writing connection to `path` (already migrated) and starts the writer thread.
-    pub fn start(path: &Path) -> anyhow::Result<Writer> {
+    pub fn start(path: &Path, membership: Membership) -> anyhow::Result<Writer> {
         let conn = Connection::open(path)?;
         conn.execute_batch(
             // A request's commit never pays for a checkpoint: the checkpointer thread does them (`checkpoint`).
@@ -64,6 +68,15 @@ impl Writer {
         conn.commit_hook(Some(move || {
             failing.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok()
         }))?;
+        // Which rows exist changes only with an INSERT or a DELETE on `resources`; the hook sees every one, whichever
+        // code ran it. Noted during the batch, published after its commit.
+        let rows_changed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let noted = rows_changed.clone();
+        conn.update_hook(Some(move |action, _: &str, table: &str, _| {
+            if table == "resources" && action != rusqlite::hooks::Action::SQLITE_UPDATE {
+                noted.store(true, Ordering::SeqCst);
+            }
+        }))?;
         let checkpointer = Connection::open(path)?;
         let (alive, writer_alive) = std::sync::mpsc::channel::<()>();
         std::thread::Builder::new()
@@ -71,7 +84,7 @@ impl Writer {
             .spawn(move || checkpoint(checkpointer, writer_alive))?;
         let batches = writer.batches.clone();
         std::thread::Builder::new().name("sdrs-writer".into()).spawn(move || {
-            run(conn, receiver, &batches);
+            run(conn, receiver, &batches, &rows_changed, &membership);
             drop(alive);
         })?;
         Ok(writer)
@@ -123,7 +136,13 @@ fn not_committed(reason: &str) -> ApiError {
 }
 
 /// The writer thread: waits for an operation, takes whatever else is queued (up to `MAX_BATCH`), commits them as one.
-fn run(mut conn: Connection, mut receiver: mpsc::Receiver<WriteOp>, batches: &AtomicU32) {
+fn run(
+    mut conn: Connection,
+    mut receiver: mpsc::Receiver<WriteOp>,
+    batches: &AtomicU32,
+    rows_changed: &std::sync::atomic::AtomicBool,
+    membership: &Membership,
+) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = receiver.blocking_recv() {
         batch.push(first);
@@ -133,7 +152,12 @@ fn run(mut conn: Connection, mut receiver: mpsc::Receiver<WriteOp>, batches: &At
                 Err(_) => break,
             }
         }
-        match commit_batch(&mut conn, batch.drain(..)) {
+        let committed = commit_batch(&mut conn, batch.drain(..));
+        if rows_changed.swap(false, Ordering::SeqCst) {
+            // Before any answer: a reader that starts after an answer sees the new generation.
+            membership.fetch_add(1, Ordering::SeqCst);
+        }
+        match committed {
             Ok(answers) => {
                 batches.fetch_add(1, Ordering::Relaxed);
                 answers.into_iter().for_each(|answer| answer(Ok(())));

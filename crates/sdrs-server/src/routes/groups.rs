@@ -55,7 +55,7 @@ pub async fn list(
         _ => {}
     }
     let kind = <ServerGroup as store::Resource>::KIND;
-    let (server_groups, count) = state.db.call(move |conn| store::list_raw(conn, &project, kind, &filter)).await?;
+    let (server_groups, count) = state.db.list_page(project, kind, filter).await?;
     Ok(Stored::page("server_groups", &server_groups, count))
 }
 

@@ -77,8 +77,7 @@ pub async fn list(
         ..ListFilter::default()
     };
     let kind = ProtectedInstance::KIND;
-    let (protected_instances, count) =
-        state.db.call(move |conn| store::list_raw(conn, &project, kind, &filter)).await?;
+    let (protected_instances, count) = state.db.list_page(project, kind, filter).await?;
     Ok(Stored::page("protected_instances", &protected_instances, count))
 }
 

@@ -47,3 +47,34 @@ async fn hot_reads_answer_what_the_typed_path_would() {
     let typed: Job = app.state.db.call(move |conn| jobs::get(conn, &project, &job_id)).await.unwrap().unwrap();
     assert_eq!(answered, serde_json::to_value(typed).unwrap());
 }
+
+/// **A page's position does not depend on how it is found**: unfiltered pages (found by position in the list order)
+/// equal the `OFFSET` pages of the typed path, at every offset, after inserts and deletes too, and the count follows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unfiltered_pages_follow_inserts_and_deletes() {
+    let app = TestApp::new().await;
+    let groups = sdrs_server::demo::seed_bulk(&app.state, 23, false).await.unwrap();
+    let check = |label: &'static str| {
+        let app = &app;
+        async move {
+            for (limit, offset) in [(5u32, 0u64), (5, 5), (7, 14), (5, 20), (5, 23), (10, 40), (0, 0), (1000, 0)] {
+                let (_, answered) = app.get(&v1(&format!("/server-groups?limit={limit}&offset={offset}"))).await;
+                let project = crate::util::P.to_owned();
+                let filter = store::ListFilter { limit, offset, ..store::ListFilter::default() };
+                let (server_groups, count) =
+                    app.state.db.call(move |conn| store::list::<ServerGroup>(conn, &project, &filter)).await.unwrap();
+                let expected = serde_json::to_value(ServerGroupList { server_groups, count }).unwrap();
+                assert_eq!(answered, expected, "{label}: limit {limit} offset {offset}");
+            }
+        }
+    };
+    check("seeded").await;
+    let (status, _) = app.call(Method::DELETE, &v1(&format!("/server-groups/{}", groups[3])), None).await;
+    assert!(status.is_success());
+    app.run_jobs().await;
+    check("after a delete").await;
+    app.group("added-after").await;
+    check("after an insert").await;
+    let (_, page) = app.get(&v1("/server-groups?limit=1000")).await;
+    assert_eq!(page["count"], 23, "one deleted, one added");
+}
