@@ -42,6 +42,10 @@ pub struct Db {
 
 type ListOrder = std::sync::Arc<Vec<i64>>;
 
+/// Offsets below this are served by `OFFSET` when the list order is stale (skipping this many index entries costs
+/// about as much as reading one page).
+const SHALLOW_OFFSET: u64 = 5_000;
+
 /// A list order's key: the project and the resource kind.
 type ListKey = (String, &'static str);
 
@@ -49,15 +53,22 @@ type ListKey = (String, &'static str);
 struct ListOrders(std::sync::Mutex<std::collections::HashMap<ListKey, (u64, ListOrder)>>);
 
 impl ListOrders {
-    /// The order of a project's resources of one kind, rebuilt (one index scan) if a resource was inserted or deleted
-    /// since it was read. `generation` must be read before the caller's read transaction began.
-    fn get(&self, conn: &Connection, project_id: &str, kind: &'static str, generation: u64) -> ApiResult<ListOrder> {
+    /// The order of a project's resources of one kind if nothing was inserted or deleted since it was read.
+    fn fresh(&self, project_id: &str, kind: &'static str, generation: u64) -> Option<ListOrder> {
+        let orders = self.0.lock().expect("list orders");
+        orders.get(&(project_id.to_owned(), kind)).filter(|(built, _)| *built == generation).map(|(_, o)| o.clone())
+    }
+
+    /// Reads the order again (one scan of the list index). `generation` must be read before the caller's read
+    /// transaction began, so that an order read from an older snapshot is never taken for a newer one.
+    fn rebuild(
+        &self,
+        conn: &Connection,
+        project_id: &str,
+        kind: &'static str,
+        generation: u64,
+    ) -> ApiResult<ListOrder> {
         let key = (project_id.to_owned(), kind);
-        if let Some((built, order)) = self.0.lock().expect("list orders").get(&key) {
-            if *built == generation {
-                return Ok(order.clone());
-            }
-        }
         let mut statement =
             conn.prepare_cached("SELECT seq FROM resources WHERE project_id = ?1 AND kind = ?2 ORDER BY seq")?;
         let order: ListOrder = std::sync::Arc::new(
@@ -144,12 +155,17 @@ impl Db {
                 return list_raw(conn, &project_id, kind, &filter);
             }
             let generation = membership.load(std::sync::atomic::Ordering::SeqCst);
-            let tx = conn.transaction()?;
-            let order = orders.get(&tx, &project_id, kind, generation)?;
+            let order = match orders.fresh(&project_id, kind, generation) {
+                Some(order) => order,
+                // Just after an insert or a delete, a shallow page is cheaper by OFFSET than a new order; a deep one
+                // pays for the order once, and the pages after it are O(limit) again.
+                None if filter.offset < SHALLOW_OFFSET => return list_raw(conn, &project_id, kind, &filter),
+                None => orders.rebuild(conn, &project_id, kind, generation)?,
+            };
             let count = order.len() as u64;
             let start = usize::try_from(filter.offset).ok().and_then(|offset| order.get(offset));
             let Some(&first) = start else { return Ok((Vec::new(), count)) };
-            let mut statement = tx.prepare_cached(
+            let mut statement = conn.prepare_cached(
                 "SELECT body FROM resources WHERE project_id = ?1 AND kind = ?2 AND seq >= ?3 ORDER BY seq LIMIT ?4",
             )?;
             let rows = statement.query_map(params![project_id, kind, first, filter.limit], |row| row.get(0))?;
