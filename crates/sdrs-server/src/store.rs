@@ -1,6 +1,8 @@
-//! SQLite storage: the connection pool, migrations and typed access to resource documents.
+//! SQLite storage: the reading connections, the writer's queue, migrations and access to resource documents.
 //!
-//! All SQL lives in this module and `jobs::queue`; a PostgreSQL backend would reimplement these functions.
+//! Most SQL lives here and in `jobs/`; `routes/misc.rs` and `routes/admin.rs` have their own (task centre, domains,
+//! quotas, faults). There is no store interface yet (issue 13): handlers call these functions with a rusqlite
+//! connection or transaction.
 
 use std::path::Path;
 use std::time::Duration;
