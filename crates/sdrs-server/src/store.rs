@@ -31,10 +31,9 @@ const MIGRATIONS: &[&str] = &[
 pub struct Db {
     pool: r2d2::Pool<SqliteConnectionManager>,
     writer: crate::writer::Writer,
-    /// Where the file is, for the per-thread reading connections of `read_now`.
+    /// Where the file is, for the per-thread reading connections of `read_now`. Also their owner: a thread's reading
+    /// connection to a `Db` whose every clone was dropped is closed.
     path: std::sync::Arc<std::path::PathBuf>,
-    /// Alive while any clone of this `Db` is: a thread's reading connection to a dropped `Db` is closed.
-    alive: std::sync::Arc<()>,
     /// Bumped by the writer after each commit that inserted or deleted resources.
     membership: crate::writer::Membership,
     /// Each (project, kind)'s resources in list order, as of a membership generation: an unfiltered page is found by
@@ -83,13 +82,17 @@ impl ListOrders {
 
 thread_local! {
     /// This thread's reading connection to each open database (tests open many; a server, one).
-    static READERS: std::cell::RefCell<Vec<(std::sync::Weak<()>, Connection)>> = const { std::cell::RefCell::new(Vec::new()) };
+    static READERS: std::cell::RefCell<Vec<(std::sync::Weak<std::path::PathBuf>, Connection)>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// How a reading connection is set up: WAL; the file mapped into memory, so a page the connection's own cache lacks
-/// is read without a system call (random reads across 100,000 groups were `pread`s); and it cannot write by mistake.
-const READER_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
-     PRAGMA busy_timeout = 15000; PRAGMA mmap_size = 1073741824; PRAGMA query_only = ON;";
+/// How every connection is set up. FULL: a transaction answered as committed is on disk, power loss or OS crash
+/// included (in WAL mode NORMAL may lose the last commits); group commit (`writer.rs`) wins the speed back.
+pub(crate) const CONNECTION_PRAGMAS: &str =
+    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 15000;";
+
+/// What readers add: the file mapped into memory, so a page the connection's own cache lacks is read without a system
+/// call (random reads across 100,000 groups were `pread`s).
+const READER_PRAGMAS: &str = "PRAGMA mmap_size = 1073741824;";
 
 impl Db {
     /// Opens (creating if needed) the database at `path` and applies pending migrations. A database that cannot be
@@ -102,12 +105,8 @@ impl Db {
             .map_err(|error| anyhow::anyhow!("cannot write to the database {}: {error}", path.display()))?;
         drop(probe);
         let manager = SqliteConnectionManager::file(path).with_init(|conn| {
-            conn.execute_batch(
-                // FULL: a transaction answered as committed is on disk, power loss or OS crash included (in WAL mode
-                // NORMAL may lose the last commits). Group commit (issue 13) is what wins the speed back.
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
-                 PRAGMA busy_timeout = 15000; PRAGMA mmap_size = 1073741824;",
-            )
+            conn.execute_batch(CONNECTION_PRAGMAS)?;
+            conn.execute_batch(READER_PRAGMAS)
         });
         let pool = r2d2::Pool::builder().max_size(8).connection_timeout(Duration::from_secs(30)).build(manager)?;
         migrate(&pool)?;
@@ -116,7 +115,6 @@ impl Db {
             pool,
             writer: crate::writer::Writer::start(path, membership.clone())?,
             path: std::sync::Arc::new(path.to_owned()),
-            alive: std::sync::Arc::new(()),
             membership,
             orders: std::sync::Arc::default(),
         })
@@ -185,12 +183,15 @@ impl Db {
             let mut readers = readers.borrow_mut();
             readers.retain(|(owner, _)| owner.strong_count() > 0);
             let position =
-                match readers.iter().position(|(owner, _)| owner.ptr_eq(&std::sync::Arc::downgrade(&self.alive))) {
+                match readers.iter().position(|(owner, _)| owner.ptr_eq(&std::sync::Arc::downgrade(&self.path))) {
                     Some(position) => position,
                     None => {
                         let conn = Connection::open(self.path.as_path())?;
+                        conn.execute_batch(CONNECTION_PRAGMAS)?;
+                        // Point reads never write, and cannot by mistake.
                         conn.execute_batch(READER_PRAGMAS)?;
-                        readers.push((std::sync::Arc::downgrade(&self.alive), conn));
+                        conn.execute_batch("PRAGMA query_only = ON;")?;
+                        readers.push((std::sync::Arc::downgrade(&self.path), conn));
                         readers.len() - 1
                     }
                 };

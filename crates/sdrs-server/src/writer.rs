@@ -56,11 +56,9 @@ impl Writer {
     /// Opens the writing connection to `path` (already migrated) and starts the writer thread.
     pub fn start(path: &Path, membership: Membership) -> anyhow::Result<Writer> {
         let conn = Connection::open(path)?;
-        conn.execute_batch(
-            // A request's commit never pays for a checkpoint: the checkpointer thread does them (`checkpoint`).
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
-             PRAGMA busy_timeout = 15000; PRAGMA wal_autocheckpoint = 0;",
-        )?;
+        conn.execute_batch(crate::store::CONNECTION_PRAGMAS)?;
+        // A request's commit never pays for a checkpoint: the checkpointer thread does them (`checkpoint`).
+        conn.execute_batch("PRAGMA wal_autocheckpoint = 0;")?;
         let (queue, receiver) = mpsc::channel(QUEUE_DEPTH);
         let writer = Writer { queue, failing_commits: Arc::default(), batches: Arc::default() };
         let failing = writer.failing_commits.clone();
