@@ -322,14 +322,7 @@ pub fn update<R: Resource>(conn: &Connection, project_id: &str, resource: &R) ->
 
 /// Reads a resource of the project; another project's id reads as absent.
 pub fn get<R: Resource>(conn: &Connection, project_id: &str, id: &str) -> ApiResult<Option<R>> {
-    let body: Option<String> = conn
-        .query_row(
-            "SELECT body FROM resources WHERE id = ?1 AND kind = ?2 AND project_id = ?3",
-            params![id, R::KIND, project_id],
-            |row| row.get(0),
-        )
-        .optional()?;
-    body.map(|b| serde_json::from_str(&b).map_err(ApiError::from)).transpose()
+    get_raw(conn, project_id, R::KIND, id)?.map(|body| from_json(&body)).transpose()
 }
 
 /// A resource's stored wire JSON, as the API sends it, without decoding it.

@@ -102,12 +102,7 @@ pub fn submit(
 
 /// Reads a job of the project.
 pub fn get(conn: &Connection, project_id: &str, job_id: &str) -> ApiResult<Option<Job>> {
-    let body: Option<String> = conn
-        .query_row("SELECT body FROM jobs WHERE job_id = ?1 AND project_id = ?2", params![job_id, project_id], |row| {
-            row.get(0)
-        })
-        .optional()?;
-    body.map(|b| from_json(&b)).transpose()
+    get_raw(conn, project_id, job_id)?.map(|body| from_json(&body)).transpose()
 }
 
 /// A job's stored wire JSON, as the API sends it.

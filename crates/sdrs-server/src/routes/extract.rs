@@ -130,7 +130,8 @@ pub struct Body<T>(pub T);
 /// A request body that may be left out (DELETEs with optional flags): an empty body is the type's default.
 pub struct OptionalBody<T>(pub T);
 
-async fn read_bytes<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, HttpResponse> {
+/// The whole body, or axum's own refusal of it.
+pub(super) async fn read_bytes<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, HttpResponse> {
     Bytes::from_request(request, state).await.map_err(IntoResponse::into_response)
 }
 

@@ -1,6 +1,5 @@
 //! Protection groups: create, list, show, rename, delete and the action endpoint.
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::Json;
 
@@ -187,7 +186,7 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for Action {
 
     async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, axum::response::Response> {
         use axum::response::IntoResponse;
-        let bytes = Bytes::from_request(request, state).await.map_err(IntoResponse::into_response)?;
+        let bytes = super::extract::read_bytes(request, state).await?;
         parse_action(&bytes).map(Action).map_err(|error| refuse(error).into_response())
     }
 }
