@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
+use sdrs_server::store::ListFilter;
 use sdrs_server::{demo, jobs, now_millis, router, AppState, Config};
 
 #[derive(Parser)]
@@ -209,12 +210,9 @@ async fn inproc(groups: usize, failovers: usize) -> anyhow::Result<()> {
     let ran = started.elapsed();
     let failed_over = state
         .db
-        .call(|conn| {
-            Ok(conn.query_row(
-                "SELECT count(*) FROM resources WHERE kind = 'server_group' AND status = 'failed-over'",
-                [],
-                |row| row.get::<_, i64>(0),
-            )?)
+        .call(|store| {
+            let failed_over = ListFilter { status: Some("failed-over".to_owned()), limit: 1, ..ListFilter::default() };
+            Ok(store.list_bodies(demo::PROJECT, "server_group", &failed_over)?.1)
         })
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;

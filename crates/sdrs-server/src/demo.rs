@@ -159,14 +159,8 @@ pub async fn install_domain(state: &AppState) -> anyhow::Result<()> {
 
 /// Seeds an empty database with the demo dataset. Returns false when the database already has data.
 pub async fn seed(state: &AppState) -> anyhow::Result<bool> {
-    let has_data = state
-        .db
-        .call(|conn| {
-            Ok(conn.prepare_cached("SELECT count(*) FROM resources")?.query_row([], |row| row.get::<_, i64>(0))?)
-        })
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    if has_data > 0 {
+    let has_data = state.db.call(|store| store.has_resources()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    if has_data {
         return Ok(false);
     }
     let mut config = (*state.config).clone();

@@ -136,18 +136,6 @@ fn status_of(code: ErrorCode) -> StatusCode {
     StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::BAD_REQUEST)
 }
 
-impl From<r2d2_sqlite::rusqlite::Error> for ApiError {
-    fn from(error: r2d2_sqlite::rusqlite::Error) -> Self {
-        ApiError::Internal(error.into())
-    }
-}
-
-impl From<r2d2::Error> for ApiError {
-    fn from(error: r2d2::Error) -> Self {
-        ApiError::Internal(error.into())
-    }
-}
-
 impl From<serde_json::Error> for ApiError {
     fn from(error: serde_json::Error) -> Self {
         ApiError::Internal(error.into())

@@ -13,7 +13,6 @@ mod replay;
 pub mod resources;
 pub mod routes;
 pub mod store;
-pub mod writer;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -3,7 +3,6 @@
 //!
 //! A new job kind is one module under `kinds/` implementing `JobKind` and one line in `job_kinds!` below.
 
-use r2d2_sqlite::rusqlite::Transaction;
 use serde::{Deserialize, Serialize};
 
 use sdrs_core::snapshot::PowerState;
@@ -15,11 +14,11 @@ use sdrs_core::ErrorCode;
 
 use super::kinds;
 use crate::error::{ApiError, ApiResult};
-use crate::store::{self, Resource};
+use crate::store::{self, Resource, Store};
 
 /// Where a job's effects apply: its transaction, its project, the time of the step.
-pub struct Cx<'a, 'tx> {
-    pub tx: &'a Transaction<'tx>,
+pub struct Cx<'a> {
+    pub tx: &'a dyn Store,
     pub project: &'a str,
     pub now: UnixMillis,
 }
@@ -38,17 +37,17 @@ pub trait JobKind {
 
     /// Applies one finished step; `step` is always one of `steps()`. Most steps change nothing here (the cloud
     /// service does the work): only those with a stored effect need a case.
-    fn on_step(&self, cx: &Cx<'_, '_>, step: Step) -> ApiResult<()> {
+    fn on_step(&self, cx: &Cx<'_>, step: Step) -> ApiResult<()> {
         let _ = (cx, step);
         Ok(())
     }
 
     /// Applies the job's success: final statuses, removals, what the job reports.
-    fn on_success(&self, cx: &Cx<'_, '_>, job: &mut Job) -> ApiResult<()>;
+    fn on_success(&self, cx: &Cx<'_>, job: &mut Job) -> ApiResult<()>;
 
     /// Applies the job's failure to the resources that still exist; returns the id and name of the one the task
     /// centre reports, if it still exists.
-    fn on_failure(&self, cx: &Cx<'_, '_>, code: ErrorCode) -> ApiResult<Option<(String, String)>>;
+    fn on_failure(&self, cx: &Cx<'_>, code: ErrorCode) -> ApiResult<Option<(String, String)>>;
 
     /// The operation the job carries out, which decides its failure code and task-centre labels in the core.
     fn operation(&self) -> JobOperation;
@@ -116,35 +115,23 @@ job_kinds! {
 
 impl PlanKind {
     /// The group the job belongs to (for fault injection and the task centre).
-    pub fn server_group_id(&self, tx: &Transaction<'_>, project_id: &str) -> ApiResult<Option<String>> {
-        use r2d2_sqlite::rusqlite::OptionalExtension;
+    pub fn server_group_id(&self, tx: &dyn Store, project_id: &str) -> ApiResult<Option<String>> {
         let (kind, id) = self.job().resource();
         if kind == ServerGroup::KIND {
             return Ok(Some(id.to_owned()));
         }
-        Ok(tx
-            .query_row(
-                "SELECT server_group_id FROM resources WHERE project_id = ?1 AND kind = ?2 AND id = ?3",
-                [project_id, kind, id],
-                |row| row.get::<_, Option<String>>(0),
-            )
-            .optional()?
-            .flatten())
+        tx.resource_group(project_id, kind, id)
     }
 }
 
 /// Reads a resource a job runs on; one that is gone is the step's error (the job fails, nothing else waits).
-pub fn load<R: Resource>(cx: &Cx<'_, '_>, id: &str) -> ApiResult<R> {
+pub fn load<R: Resource>(cx: &Cx<'_>, id: &str) -> ApiResult<R> {
     store::get::<R>(cx.tx, cx.project, id)?
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("{} {id} vanished while a job ran on it", R::KIND)))
 }
 
 /// Changes a resource of the project in place if it still exists; returns its id and name, for the task centre.
-pub fn mark<R: Resource>(
-    cx: &Cx<'_, '_>,
-    id: &str,
-    change: impl FnOnce(&mut R),
-) -> ApiResult<Option<(String, String)>> {
+pub fn mark<R: Resource>(cx: &Cx<'_>, id: &str, change: impl FnOnce(&mut R)) -> ApiResult<Option<(String, String)>> {
     let Some(mut resource) = store::get::<R>(cx.tx, cx.project, id)? else { return Ok(None) };
     change(&mut resource);
     store::update(cx.tx, cx.project, &resource)?;
@@ -167,7 +154,7 @@ pub fn replication_status(status: InstanceStatus) -> ReplicationStatus {
 
 /// Sets every instance and pair of a group to `status` (and the production site and replication state, if given).
 pub fn set_members(
-    cx: &Cx<'_, '_>,
+    cx: &Cx<'_>,
     group_id: &str,
     status: InstanceStatus,
     station: Option<PriorityStation>,
@@ -192,7 +179,7 @@ pub fn set_members(
 }
 
 /// Powers a server on or off, unless it was deleted natively.
-pub fn set_power(cx: &Cx<'_, '_>, server_id: &str, power: PowerState) -> ApiResult<()> {
+pub fn set_power(cx: &Cx<'_>, server_id: &str, power: PowerState) -> ApiResult<()> {
     if let Some(mut server) = store::get::<NativeServer>(cx.tx, cx.project, server_id)? {
         if server.power_state != PowerState::Deleted {
             server.power_state = power;
@@ -211,7 +198,7 @@ pub enum Counter {
 }
 
 /// Moves one of a group's member counters by `delta`.
-pub fn adjust_counter(cx: &Cx<'_, '_>, group_id: &str, counter: Counter, delta: i32) -> ApiResult<()> {
+pub fn adjust_counter(cx: &Cx<'_>, group_id: &str, counter: Counter, delta: i32) -> ApiResult<()> {
     if let Some(mut group) = store::get::<ServerGroup>(cx.tx, cx.project, group_id)? {
         let field = match counter {
             Counter::Instances => &mut group.protected_instance_num,

@@ -9,7 +9,6 @@ pub mod kinds;
 use std::sync::Arc;
 use std::time::Duration;
 
-use r2d2_sqlite::rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 
@@ -19,7 +18,7 @@ use sdrs_core::wire::{FailureJob, Job, JobEntities};
 use sdrs_core::ErrorCode;
 
 use crate::error::{ApiError, ApiResult};
-use crate::store::{from_json, Connection, Db};
+use crate::store::{from_json, is_database_failure, Db, NewJob, Store};
 
 pub use kind::{member_status_on_create, JobKind, PlanKind, Step};
 pub use kinds::group::begin_in as begin_group_operation;
@@ -49,7 +48,7 @@ pub struct Submission {
 
 /// Inserts a job in the caller's transaction; it becomes durable with the caller's state change.
 pub fn submit(
-    tx: &Transaction<'_>,
+    tx: &dyn Store,
     project_id: &str,
     submission: Submission,
     time_scale: f64,
@@ -85,39 +84,25 @@ pub fn submit(
     };
     let step_millis = (STEP_MILLIS as f64 * time_scale.max(0.0)).round() as u64;
     let plan = Plan { kind, steps, next_step: 0, step_millis, project_id: project_id.to_owned() };
-    tx.prepare_cached(
-        "INSERT INTO jobs (job_id, project_id, server_group_id, status, run_after, created, body, plan)
-         VALUES (?1, ?2, ?3, 'INIT', ?4, ?4, ?5, ?6)",
-    )?
-    .execute(params![
-        job_id,
+    tx.insert_job(&NewJob {
+        job_id: &job_id,
         project_id,
         server_group_id,
         now,
-        serde_json::to_string(&job)?,
-        serde_json::to_string(&plan)?
-    ])?;
+        body: serde_json::to_string(&job)?,
+        plan: serde_json::to_string(&plan)?,
+    })?;
     Ok(job_id)
 }
 
 /// Reads a job of the project.
-pub fn get(conn: &Connection, project_id: &str, job_id: &str) -> ApiResult<Option<Job>> {
-    get_raw(conn, project_id, job_id)?.map(|body| from_json(&body)).transpose()
-}
-
-/// A job's stored wire JSON, as the API sends it.
-pub fn get_raw(conn: &Connection, project_id: &str, job_id: &str) -> ApiResult<Option<String>> {
-    let mut statement = conn.prepare_cached("SELECT body FROM jobs WHERE job_id = ?1 AND project_id = ?2")?;
-    Ok(statement.query_row(params![job_id, project_id], |row| row.get(0)).optional()?)
+pub fn get(store: &dyn Store, project_id: &str, job_id: &str) -> ApiResult<Option<Job>> {
+    store.job_body(project_id, job_id)?.map(|body| from_json(&body)).transpose()
 }
 
 /// The most recent jobs of a group, newest first.
-pub fn recent_for_group(conn: &Connection, server_group_id: &str, limit: u32) -> ApiResult<Vec<Job>> {
-    let mut statement = conn.prepare_cached(
-        "SELECT body FROM jobs WHERE server_group_id = ?1 ORDER BY created DESC, rowid DESC LIMIT ?2",
-    )?;
-    let rows = statement.query_map(params![server_group_id, limit], |row| row.get::<_, String>(0))?;
-    rows.map(|body| from_json(&body?)).collect()
+pub fn recent_for_group(store: &dyn Store, server_group_id: &str, limit: u32) -> ApiResult<Vec<Job>> {
+    store.recent_job_bodies(server_group_id, limit)?.iter().map(|body| from_json(body)).collect()
 }
 
 /// Advances one job as far as `now` allows, inside the caller's transaction. Returns whether it changed.
@@ -127,73 +112,43 @@ pub fn recent_for_group(conn: &Connection, server_group_id: &str, limit: u32) ->
 /// statuses (see `advance_steps`). Should even that fail, the job's changes are rolled back and its row alone is
 /// marked `FAIL`. Only an error of the database itself (busy, I/O, full, read-only) is returned, for the worker to
 /// retry; it never leaves the job or any other job stuck behind it.
-pub fn advance(tx: &Transaction<'_>, job_id: &str, now: UnixMillis) -> ApiResult<bool> {
-    tx.execute_batch("SAVEPOINT advance_job")?;
+pub fn advance(tx: &dyn Store, job_id: &str, now: UnixMillis) -> ApiResult<bool> {
+    tx.savepoint("advance_job")?;
     let advanced = match advance_steps(tx, job_id, now) {
         Ok(changed) => Ok(changed),
         Err(error) if is_database_failure(&error) => Err(error),
         Err(error) => {
-            tx.execute_batch("ROLLBACK TO advance_job")?;
+            tx.rollback_to("advance_job")?;
             tracing::error!(job_id, error = %format!("{error:#}"), "a failed job could not be recorded in full");
             mark_failed(tx, job_id, &error, now).map(|()| true)
         }
     };
     match advanced {
         Ok(changed) => {
-            tx.execute_batch("RELEASE advance_job")?;
+            tx.release("advance_job")?;
             Ok(changed)
         }
         Err(error) => {
-            tx.execute_batch("ROLLBACK TO advance_job; RELEASE advance_job")?;
+            tx.rollback_to("advance_job")?;
+            tx.release("advance_job")?;
             Err(error)
         }
     }
 }
 
-/// Whether an error is the database's own (retry later) rather than the job's (fail the job).
-pub fn is_database_failure(error: &ApiError) -> bool {
-    use r2d2_sqlite::rusqlite::{Error, ErrorCode as Sqlite};
-    let ApiError::Internal(error) = error else { return false };
-    if error.downcast_ref::<r2d2::Error>().is_some() || error.downcast_ref::<crate::writer::NotCommitted>().is_some() {
-        return true;
-    }
-    matches!(
-        error.downcast_ref::<Error>(),
-        Some(Error::SqliteFailure(failure, _)) if matches!(
-            failure.code,
-            Sqlite::DatabaseBusy
-                | Sqlite::DatabaseLocked
-                | Sqlite::SystemIoFailure
-                | Sqlite::DiskFull
-                | Sqlite::ReadOnly
-                | Sqlite::DatabaseCorrupt
-                | Sqlite::NotADatabase
-                | Sqlite::CannotOpen
-                | Sqlite::OutOfMemory
-        )
-    )
+fn load_unfinished(tx: &dyn Store, job_id: &str) -> ApiResult<Option<(Job, Plan, i64)>> {
+    tx.unfinished_job(job_id)?
+        .map(|stored| Ok((from_json(&stored.body)?, from_json(&stored.plan)?, stored.run_after)))
+        .transpose()
 }
 
-fn load_unfinished(tx: &Transaction<'_>, job_id: &str) -> ApiResult<Option<(Job, Plan, i64)>> {
-    let row: Option<(String, String, i64)> = tx
-        .query_row(
-            "SELECT body, plan, run_after FROM jobs WHERE job_id = ?1 AND status IN ('INIT', 'RUNNING')",
-            params![job_id],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-        )
-        .optional()?;
-    row.map(|(body, plan, run_after)| Ok((from_json(&body)?, from_json(&plan)?, run_after))).transpose()
-}
-
-fn store_job(tx: &Transaction<'_>, job: &Job, plan: &Plan, next_run: UnixMillis) -> ApiResult<()> {
-    tx.prepare_cached("UPDATE jobs SET status = ?2, run_after = ?3, body = ?4, plan = ?5 WHERE job_id = ?1")?.execute(
-        params![job.job_id, job.status.as_str(), next_run, serde_json::to_string(job)?, serde_json::to_string(plan)?],
-    )?;
-    Ok(())
+fn store_job(tx: &dyn Store, job: &Job, plan: &Plan, next_run: UnixMillis) -> ApiResult<()> {
+    let (body, plan_text) = (serde_json::to_string(job)?, serde_json::to_string(plan)?);
+    tx.update_job(&job.job_id, job.status.as_str(), next_run, &body, &plan_text)
 }
 
 /// Runs the due steps of one job, each in a savepoint of its own.
-fn advance_steps(tx: &Transaction<'_>, job_id: &str, now: UnixMillis) -> ApiResult<bool> {
+fn advance_steps(tx: &dyn Store, job_id: &str, now: UnixMillis) -> ApiResult<bool> {
     let Some((mut job, mut plan, run_after)) = load_unfinished(tx, job_id)? else { return Ok(false) };
     if run_after > now {
         return Ok(false);
@@ -211,11 +166,11 @@ fn advance_steps(tx: &Transaction<'_>, job_id: &str, now: UnixMillis) -> ApiResu
         }
         // The current step has run its time: apply it, unless a fault was injected for it.
         let step = plan.steps[plan.next_step];
-        tx.execute_batch("SAVEPOINT job_step")?;
+        tx.savepoint("job_step")?;
         let last = plan.next_step + 1 == plan.steps.len();
         match run_step(tx, &plan, &mut job, step, last, now) {
             Ok(outcome) => {
-                tx.execute_batch("RELEASE job_step")?;
+                tx.release("job_step")?;
                 if let StepOutcome::Failed { code, reason } = outcome {
                     fail_job(tx, &plan, &mut job, code, reason, now)?;
                     break;
@@ -223,7 +178,8 @@ fn advance_steps(tx: &Transaction<'_>, job_id: &str, now: UnixMillis) -> ApiResu
             }
             Err(error) if is_database_failure(&error) => return Err(error),
             Err(error) => {
-                tx.execute_batch("ROLLBACK TO job_step; RELEASE job_step")?;
+                tx.rollback_to("job_step")?;
+                tx.release("job_step")?;
                 let detail = match &error {
                     ApiError::Internal(error) => format!("{error:#}"),
                     other => other.to_string(),
@@ -262,7 +218,7 @@ enum StepOutcome {
 
 /// One step's effects; the last step's include the job's success, so an error there is the step's too.
 fn run_step(
-    tx: &Transaction<'_>,
+    tx: &dyn Store,
     plan: &Plan,
     job: &mut Job,
     step: Step,
@@ -288,7 +244,7 @@ fn run_step(
 
 /// Ends a job as `FAIL` at its current step: error statuses, the task-centre entry, the failed sub-job.
 fn fail_job(
-    tx: &Transaction<'_>,
+    tx: &dyn Store,
     plan: &Plan,
     job: &mut Job,
     code: ErrorCode,
@@ -307,7 +263,7 @@ fn fail_job(
 /// Applies a job's failure (its kind marks what still exists) and adds the task centre's entry, which names a
 /// resource that is gone by the id the job had.
 fn record_failure(
-    tx: &Transaction<'_>,
+    tx: &dyn Store,
     plan: &Plan,
     job: &Job,
     code: ErrorCode,
@@ -331,19 +287,14 @@ fn record_failure(
         error_code: Some(code.as_str().to_owned()),
         fail_reason: Some(reason.to_owned()),
     };
-    tx.prepare_cached("INSERT INTO failure_jobs (id, project_id, server_group_id, body) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(params![
-            job.job_id, // the task centre addresses a failure by its job's id
-            project,
-            plan.kind.server_group_id(tx, project)?,
-            serde_json::to_string(&failure)?
-        ])?;
-    Ok(())
+    // The task centre addresses a failure by its job's id.
+    let group = plan.kind.server_group_id(tx, project)?;
+    tx.insert_failure_job(&job.job_id, project, group.as_deref(), &serde_json::to_string(&failure)?)
 }
 
 /// The last resort when failing a job properly failed too: the job's row alone is marked `FAIL` (its resources keep
 /// the statuses they had), so that it is never picked up again.
-fn mark_failed(tx: &Transaction<'_>, job_id: &str, error: &ApiError, now: UnixMillis) -> ApiResult<()> {
+fn mark_failed(tx: &dyn Store, job_id: &str, error: &ApiError, now: UnixMillis) -> ApiResult<()> {
     let Some((mut job, plan, _)) = load_unfinished(tx, job_id)? else { return Ok(()) };
     finish_sub_job(&mut job, plan.next_step, JobStatus::Fail, now);
     job.status = JobStatus::Fail;
@@ -381,42 +332,17 @@ enum InjectedFault {
 }
 
 /// Consumes an injected fault for this job's group (or any group) and step, if one is armed.
-fn take_fault(tx: &Transaction<'_>, plan: &Plan, step: Step) -> ApiResult<Option<InjectedFault>> {
+fn take_fault(tx: &dyn Store, plan: &Plan, step: Step) -> ApiResult<Option<InjectedFault>> {
     let group = plan.kind.server_group_id(tx, &plan.project_id)?;
-    let fault: Option<(i64, String, String, bool)> = tx
-        .query_row(
-            "SELECT id, error_code, fail_reason, raise_error FROM faults
-             WHERE project_id = ?1 AND step = ?2 AND remaining > 0 AND (server_group_id IS NULL OR server_group_id = ?3)
-             ORDER BY id LIMIT 1",
-            params![plan.project_id, step.as_str(), group],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
-        )
-        .optional()?;
-    let Some((id, code, reason, raise_error)) = fault else { return Ok(None) };
-    tx.prepare_cached("UPDATE faults SET remaining = remaining - 1 WHERE id = ?1")?.execute(params![id])?;
-    if raise_error {
+    let Some(fault) = tx.take_fault(&plan.project_id, step.as_str(), group.as_deref())? else { return Ok(None) };
+    let (code, reason) = (fault.error_code.unwrap_or_default(), fault.fail_reason.unwrap_or_default());
+    if fault.raise_error {
         let reason = if reason.is_empty() { format!("injected error at {step}") } else { reason };
         return Ok(Some(InjectedFault::Error { reason }));
     }
     let code = ErrorCode::parse(&code).unwrap_or_else(|| plan.kind.job().failure_code());
     let reason = if reason.is_empty() { format!("{step} failed: {}", code.message()) } else { reason };
     Ok(Some(InjectedFault::Failure { code, reason }))
-}
-
-/// Job ids whose next step is due at `now`, oldest first.
-pub fn due(conn: &Connection, now: UnixMillis, limit: u32) -> ApiResult<Vec<String>> {
-    let mut statement = conn.prepare_cached(
-        "SELECT job_id FROM jobs WHERE status IN ('INIT', 'RUNNING') AND run_after <= ?1 ORDER BY run_after LIMIT ?2",
-    )?;
-    let rows = statement.query_map(params![now, limit], |row| row.get::<_, String>(0))?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
-/// When the next step of any job is due, if any job is unfinished.
-pub fn next_due(conn: &Connection) -> ApiResult<Option<UnixMillis>> {
-    Ok(conn
-        .prepare_cached("SELECT min(run_after) FROM jobs WHERE status IN ('INIT', 'RUNNING')")?
-        .query_row([], |row| row.get(0))?)
 }
 
 /// Jobs advanced per write transaction: small, so API writes waiting for the lock are not held up for long.
@@ -427,7 +353,7 @@ const JOBS_PER_TRANSACTION: u32 = 64;
 pub async fn run_due(db: &Db, now: UnixMillis) -> ApiResult<usize> {
     let mut advanced = 0;
     loop {
-        let batch = db.call(move |conn| due(conn, now, JOBS_PER_TRANSACTION)).await?;
+        let batch = db.call(move |store| store.due_jobs(now, JOBS_PER_TRANSACTION)).await?;
         if batch.is_empty() {
             return Ok(advanced);
         }
@@ -464,7 +390,7 @@ pub async fn worker(db: Db, wake: Arc<Notify>, mut shutdown: tokio::sync::watch:
                     tracing::info!("job worker recovered after {failures} failed attempt(s)");
                 }
                 failures = 0;
-                match db.call(|conn| next_due(conn)).await {
+                match db.call(|store| store.next_due()).await {
                     Ok(Some(at)) => Duration::from_millis((at - crate::now_millis()).clamp(1, 1000) as u64),
                     Ok(None) => Duration::from_secs(1),
                     Err(_) => backoff(0),

@@ -6,7 +6,6 @@
 use axum::extract::State;
 use axum::response::NoContent;
 use axum::Json;
-use r2d2_sqlite::rusqlite::params;
 use sdrs_core::member_rules::Missing;
 use sdrs_core::snapshot::{GroupSnapshot, PowerState};
 use sdrs_core::status::{InstanceStatus, ReplicationStatus};
@@ -97,7 +96,7 @@ pub async fn create_server(
     Ok(Created(ServerResponse { server }))
 }
 
-fn server_or_404(conn: &store::Connection, project: &str, id: &str) -> ApiResult<NativeServer> {
+fn server_or_404(conn: &dyn store::Store, project: &str, id: &str) -> ApiResult<NativeServer> {
     store::get(conn, project, id)?.ok_or_else(|| ApiError::missing(Missing::Server, id))
 }
 
@@ -154,7 +153,7 @@ pub async fn delete_server(
     Ok(NoContent)
 }
 
-fn mark_instances_invalid(tx: &store::Connection, project: &str, server_id: &str) -> ApiResult<()> {
+fn mark_instances_invalid(tx: &dyn store::Store, project: &str, server_id: &str) -> ApiResult<()> {
     let filter = ListFilter { limit: u32::MAX, ..ListFilter::default() };
     let (instances, _) = store::list::<ProtectedInstance>(tx, project, &filter)?;
     for mut instance in instances {
@@ -241,11 +240,11 @@ pub async fn delete_disk(
     Ok(NoContent)
 }
 
-fn disk_or_404(conn: &store::Connection, project: &str, id: &str) -> ApiResult<NativeDisk> {
+fn disk_or_404(conn: &dyn store::Store, project: &str, id: &str) -> ApiResult<NativeDisk> {
     store::get::<NativeDisk>(conn, project, id)?.ok_or_else(|| ApiError::missing(Missing::Disk, id))
 }
 
-fn pairs_using_disk(conn: &store::Connection, project: &str, disk_id: &str) -> ApiResult<Vec<Replication>> {
+fn pairs_using_disk(conn: &dyn store::Store, project: &str, disk_id: &str) -> ApiResult<Vec<Replication>> {
     let filter = ListFilter { limit: u32::MAX, ..ListFilter::default() };
     let (pairs, _) = store::list::<Replication>(conn, project, &filter)?;
     Ok(pairs.into_iter().filter(|pair| pair.volume_ids.split(',').any(|v| v == disk_id)).collect())
@@ -324,57 +323,19 @@ pub async fn create_fault(
             if let Some(group) = &stored.server_group_id {
                 group_or_404(tx, &project, group)?;
             }
-            tx.prepare_cached("INSERT INTO faults (project_id, server_group_id, step, error_code, fail_reason, remaining, raise_error)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(params![
-                    project,
-                    stored.server_group_id,
-                    stored.step,
-                    stored.error_code.clone().unwrap_or_default(),
-                    stored.fail_reason.clone().unwrap_or_default(),
-                    stored.times,
-                    stored.raise_error
-                ],
-            )?;
-            Ok(())
+            tx.insert_fault(&project, &stored)
         })
         .await?;
     Ok(Created(fault))
 }
 
 pub async fn list_faults(State(state): State<AppState>, Ids(project): Ids<String>) -> ApiResult<Json<FaultList>> {
-    let faults = state
-        .db
-        .call(move |conn| {
-            let mut statement = conn.prepare(
-                "SELECT server_group_id, step, error_code, fail_reason, remaining, raise_error FROM faults
-                 WHERE project_id = ?1 AND remaining > 0 ORDER BY id",
-            )?;
-            let rows = statement.query_map([project], |row| {
-                let code: String = row.get(2)?;
-                let reason: String = row.get(3)?;
-                Ok(Fault {
-                    server_group_id: row.get(0)?,
-                    step: row.get(1)?,
-                    error_code: (!code.is_empty()).then_some(code),
-                    fail_reason: (!reason.is_empty()).then_some(reason),
-                    times: row.get(4)?,
-                    raise_error: row.get(5)?,
-                })
-            })?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
-        })
-        .await?;
+    let faults = state.db.call(move |store| store.faults(&project)).await?;
     Ok(Json(FaultList { faults }))
 }
 
 pub async fn clear_faults(State(state): State<AppState>, Ids(project): Ids<String>) -> ApiResult<NoContent> {
-    state
-        .db
-        .write(move |tx| {
-            tx.prepare_cached("DELETE FROM faults WHERE project_id = ?1")?.execute([project])?;
-            Ok(())
-        })
-        .await?;
+    state.db.write(move |tx| tx.clear_faults(&project)).await?;
     Ok(NoContent)
 }
 

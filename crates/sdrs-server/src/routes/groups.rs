@@ -120,7 +120,7 @@ pub async fn show(
     Ids((project, id)): Ids<(String, String)>,
 ) -> ApiResult<Stored<ServerGroupResponse>> {
     let stored =
-        state.db.read_now(|conn| store::get_raw(conn, &project, <ServerGroup as store::Resource>::KIND, &id))?;
+        state.db.read_now(|store| store.resource_body(&project, <ServerGroup as store::Resource>::KIND, &id))?;
     let stored = stored.ok_or_else(|| ApiError::missing(Missing::Group, &id))?;
     Ok(Stored::wrapped("server_group", &stored))
 }

@@ -92,13 +92,7 @@ pub async fn create(
     super::job_response(&state, project.clone(), move |tx, now| {
         let mut group = group_or_404(tx, &project, &params.server_group_id)?;
         let server = store::get::<NativeServer>(tx, &project, &params.server_id)?;
-        let in_use = store::exists_where(
-            tx,
-            &project,
-            ProtectedInstance::KIND,
-            "(json_extract(body, '$.source_server') = ?3 OR json_extract(body, '$.target_server') = ?3)",
-            &params.server_id,
-        )?;
+        let in_use = tx.in_use(&project, store::InUse::Server(&params.server_id))?;
         super::check(member_rules::protect_server(&group, server.as_ref(), in_use))?;
         let server = server.expect("protect_server refuses a missing server");
         let dr_server = uuid::Uuid::new_v4().to_string();

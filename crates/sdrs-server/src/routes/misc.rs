@@ -6,7 +6,6 @@ use axum::http::{header, StatusCode};
 use axum::response::NoContent;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use r2d2_sqlite::rusqlite::{params, OptionalExtension};
 use tower::ServiceExt;
 
 use sdrs_core::request::parse_paging;
@@ -17,7 +16,7 @@ use sdrs_core::wire::{
 
 use super::{refuse, FilterKeys, Filters, Ids, Stored};
 use crate::error::{ApiError, ApiResult};
-use crate::store::{from_json, Connection, Resource};
+use crate::store::{from_json, FailureJobs, Resource, Store};
 use crate::{jobs, AppState};
 
 /// The query keys of the task centre's failed-job list.
@@ -33,7 +32,7 @@ pub async fn job(
     State(state): State<AppState>,
     Ids((project, job_id)): Ids<(String, String)>,
 ) -> ApiResult<Stored<Job>> {
-    let stored = state.db.read_now(|conn| jobs::get_raw(conn, &project, &job_id))?;
+    let stored = state.db.read_now(|store| store.job_body(&project, &job_id))?;
     stored.map(Stored::document).ok_or_else(|| jobs::not_found(&job_id))
 }
 
@@ -171,26 +170,20 @@ pub async fn method_not_allowed() -> ApiError {
 }
 
 /// An active-active domain by id.
-pub fn domain(conn: &Connection, id: &str) -> ApiResult<Option<ActiveDomain>> {
-    let body: Option<String> =
-        conn.prepare_cached("SELECT body FROM domains WHERE id = ?1")?.query_row([id], |row| row.get(0)).optional()?;
-    body.map(|b| from_json(&b)).transpose()
+pub fn domain(store: &dyn Store, id: &str) -> ApiResult<Option<ActiveDomain>> {
+    store.domain_body(id)?.map(|body| from_json(&body)).transpose()
 }
 
 /// Stores a domain (used by the demo and tests).
-pub fn put_domain(conn: &Connection, domain: &ActiveDomain) -> ApiResult<()> {
-    conn.prepare_cached("INSERT OR REPLACE INTO domains (id, body) VALUES (?1, ?2)")?
-        .execute(params![domain.id, serde_json::to_string(domain)?])?;
-    Ok(())
+pub fn put_domain(store: &dyn Store, domain: &ActiveDomain) -> ApiResult<()> {
+    store.put_domain(&domain.id, &serde_json::to_string(domain)?)
 }
 
 pub async fn domains(State(state): State<AppState>, Ids(_project): Ids<String>) -> ApiResult<Json<ActiveDomainList>> {
     let domains = state
         .db
-        .call(|conn| {
-            let mut statement = conn.prepare("SELECT body FROM domains ORDER BY id")?;
-            let rows = statement.query_map([], |row| row.get::<_, String>(0))?;
-            rows.map(|body| from_json(&body?)).collect::<ApiResult<Vec<ActiveDomain>>>()
+        .call(|store| {
+            store.domain_bodies()?.iter().map(|body| from_json(body)).collect::<ApiResult<Vec<ActiveDomain>>>()
         })
         .await?;
     Ok(Json(ActiveDomainList { domains }))
@@ -200,11 +193,7 @@ pub async fn quotas(State(state): State<AppState>, Ids(project): Ids<String>) ->
     let resources = state
         .db
         .call(move |conn| {
-            let count = |kind: &str| -> ApiResult<i64> {
-                Ok(conn
-                    .prepare_cached("SELECT count(*) FROM resources WHERE project_id = ?1 AND kind = ?2")?
-                    .query_row(params![project, kind], |row| row.get(0))?)
-            };
+            let count = |kind: &str| -> ApiResult<i64> { Ok(conn.count_resources(&project, kind)? as i64) };
             let line = |resource_type: &str, used| QuotaResource {
                 resource_type: resource_type.to_owned(),
                 used,
@@ -232,12 +221,9 @@ pub async fn failure_jobs(
     };
     let all = state
         .db
-        .call(move |conn| {
-            let mut statement = conn.prepare(
-                "SELECT body FROM failure_jobs WHERE project_id = ?1 AND (?2 IS NULL OR server_group_id = ?2) ORDER BY seq DESC",
-            )?;
-            let rows = statement.query_map(params![project, group], |row| row.get::<_, String>(0))?;
-            rows.map(|body| from_json(&body?)).collect::<ApiResult<Vec<FailureJob>>>()
+        .call(move |store| {
+            let bodies = store.failure_job_bodies(&project, group.as_deref())?;
+            bodies.iter().map(|body| from_json(body)).collect::<ApiResult<Vec<FailureJob>>>()
         })
         .await?;
     let matching: Vec<FailureJob> = all.into_iter().filter(|j| wanted(j)).collect();
@@ -251,25 +237,12 @@ pub async fn delete_failure_job(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
 ) -> ApiResult<NoContent> {
-    state
-        .db
-        .write(move |tx| {
-            tx.prepare_cached("DELETE FROM failure_jobs WHERE project_id = ?1 AND id = ?2")?
-                .execute(params![project, id])?;
-            Ok(())
-        })
-        .await?;
+    state.db.write(move |tx| tx.delete_failure_jobs(&project, FailureJobs::One(&id))).await?;
     Ok(NoContent)
 }
 
 pub async fn delete_all_failure_jobs(State(state): State<AppState>, Ids(project): Ids<String>) -> ApiResult<NoContent> {
-    state
-        .db
-        .write(move |tx| {
-            tx.prepare_cached("DELETE FROM failure_jobs WHERE project_id = ?1")?.execute(params![project])?;
-            Ok(())
-        })
-        .await?;
+    state.db.write(move |tx| tx.delete_failure_jobs(&project, FailureJobs::All)).await?;
     Ok(NoContent)
 }
 
@@ -281,9 +254,7 @@ pub async fn delete_group_failure_jobs(
         .db
         .write(move |tx| {
             super::group_or_404(tx, &project, &group)?;
-            tx.prepare_cached("DELETE FROM failure_jobs WHERE project_id = ?1 AND server_group_id = ?2")?
-                .execute(params![project, group])?;
-            Ok(())
+            tx.delete_failure_jobs(&project, FailureJobs::OfGroup(&group))
         })
         .await?;
     Ok(NoContent)

@@ -21,7 +21,6 @@ use serde::de::DeserializeOwned;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use r2d2_sqlite::rusqlite::Transaction;
 use sdrs_core::member_rules::Missing;
 use sdrs_core::request::RequestError;
 use sdrs_core::snapshot::GroupSnapshot;
@@ -289,19 +288,19 @@ pub fn refuse(error: impl sdrs_core::SdrsCoded) -> ApiError {
     ApiError::from_coded(&error)
 }
 
-pub fn group_or_404(tx: &store::Connection, project: &str, id: &str) -> ApiResult<ServerGroup> {
+pub fn group_or_404(tx: &dyn store::Store, project: &str, id: &str) -> ApiResult<ServerGroup> {
     store::get(tx, project, id)?.ok_or_else(|| ApiError::missing(Missing::Group, id))
 }
 
-pub fn instance_or_404(tx: &store::Connection, project: &str, id: &str) -> ApiResult<ProtectedInstance> {
+pub fn instance_or_404(tx: &dyn store::Store, project: &str, id: &str) -> ApiResult<ProtectedInstance> {
     store::get(tx, project, id)?.ok_or_else(|| ApiError::missing(Missing::Instance, id))
 }
 
-pub fn replication_or_404(tx: &store::Connection, project: &str, id: &str) -> ApiResult<Replication> {
+pub fn replication_or_404(tx: &dyn store::Store, project: &str, id: &str) -> ApiResult<Replication> {
     store::get(tx, project, id)?.ok_or_else(|| ApiError::missing(Missing::Pair, id))
 }
 
-pub fn drill_or_404(tx: &store::Connection, project: &str, id: &str) -> ApiResult<DisasterRecoveryDrill> {
+pub fn drill_or_404(tx: &dyn store::Store, project: &str, id: &str) -> ApiResult<DisasterRecoveryDrill> {
     store::get(tx, project, id)?.ok_or_else(|| ApiError::missing(Missing::Drill, id))
 }
 
@@ -311,7 +310,7 @@ pub fn check(check: sdrs_core::member_rules::MemberCheck) -> ApiResult<()> {
 }
 
 /// The group with its members and what the inventory knows of their servers.
-pub fn load_snapshot(conn: &store::Connection, project: &str, group: ServerGroup) -> ApiResult<GroupSnapshot> {
+pub fn load_snapshot(conn: &dyn store::Store, project: &str, group: ServerGroup) -> ApiResult<GroupSnapshot> {
     let protected_instances: Vec<ProtectedInstance> = store::members(conn, project, &group.id)?;
     let mut servers = Vec::new();
     for instance in &protected_instances {
@@ -334,7 +333,7 @@ pub fn load_snapshot(conn: &store::Connection, project: &str, group: ServerGroup
 /// same transaction, wakes the job worker, and answers `{"job_id"}`. `work` gets the current time.
 pub async fn job_response<F>(state: &AppState, project: String, work: F) -> ApiResult<axum::Json<JobIdResponse>>
 where
-    F: FnOnce(&Transaction<'_>, i64) -> ApiResult<crate::jobs::Submission> + Send + 'static,
+    F: FnOnce(&dyn store::Store, i64) -> ApiResult<crate::jobs::Submission> + Send + 'static,
 {
     let (scale, now) = (state.config.time_scale, crate::now_millis());
     let job_id = state
@@ -371,7 +370,7 @@ pub async fn rename<R: Renamable>(
     project: String,
     id: String,
     name: String,
-    find: fn(&store::Connection, &str, &str) -> ApiResult<R>,
+    find: fn(&dyn store::Store, &str, &str) -> ApiResult<R>,
 ) -> ApiResult<R> {
     sdrs_core::request::ResourceName::parse(&name).map_err(refuse)?;
     let stamp = sdrs_core::timefmt::resource_time(crate::now_millis());

@@ -16,7 +16,7 @@ use sdrs_core::wire::{
 use super::{group_or_404, refuse, replication_or_404, Body, FilterKeys, Filters, Ids, OptionalBody};
 use crate::error::ApiResult;
 use crate::jobs::{self, kinds, PlanKind};
-use crate::store::{self, ListFilter, Resource};
+use crate::store::{self, ListFilter};
 use crate::AppState;
 use sdrs_core::wire::NativeDisk;
 
@@ -93,13 +93,7 @@ pub async fn create(
     super::job_response(&state, project.clone(), move |tx, now| {
         let mut group = group_or_404(tx, &project, &params.server_group_id)?;
         let disk = store::get::<NativeDisk>(tx, &project, &params.volume_id)?;
-        let in_use = store::exists_where(
-            tx,
-            &project,
-            Replication::KIND,
-            "instr(json_extract(body, '$.volume_ids'), ?3) > 0",
-            &params.volume_id,
-        )?;
+        let in_use = tx.in_use(&project, store::InUse::Disk(&params.volume_id))?;
         super::check(member_rules::create_pair(&group, disk.as_ref(), in_use))?;
         let disk = disk.expect("create_pair refuses a missing disk");
         let dr_disk_id = uuid::Uuid::new_v4().to_string();

@@ -193,7 +193,8 @@ async fn every_connection_commits_with_synchronous_full() {
     for ask in asks {
         seen.push(ask.await.unwrap().unwrap());
     }
-    let writer = app.state.db.write(|tx| Ok(tx.query_row("PRAGMA synchronous", [], |row| row.get::<_, i64>(0))?));
+    let writer =
+        app.state.db.write_sqlite(|tx| Ok(tx.query_row("PRAGMA synchronous", [], |row| row.get::<_, i64>(0))?));
     seen.push(writer.await.unwrap());
     assert!(seen.iter().all(|level| *level == 2), "{seen:?}");
 }

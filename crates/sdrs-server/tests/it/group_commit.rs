@@ -38,11 +38,13 @@ async fn wait_until_queued(db: &Db, count: usize) {
 }
 
 async fn scratch_table(db: &Db) {
-    db.write(|tx| Ok(tx.execute_batch("CREATE TABLE IF NOT EXISTS scratch (n INTEGER PRIMARY KEY)")?)).await.unwrap();
+    db.write_sqlite(|tx| Ok(tx.execute_batch("CREATE TABLE IF NOT EXISTS scratch (n INTEGER PRIMARY KEY)")?))
+        .await
+        .unwrap();
 }
 
 async fn scratch_rows(db: &Db) -> Vec<i64> {
-    db.call(|conn| {
+    db.call_sqlite(|conn| {
         let mut statement = conn.prepare("SELECT n FROM scratch ORDER BY n")?;
         let rows = statement.query_map([], |row| row.get(0))?.collect::<Result<Vec<i64>, _>>()?;
         Ok(rows)
@@ -54,7 +56,7 @@ async fn scratch_rows(db: &Db) -> Vec<i64> {
 fn insert(db: &Db, n: i64) -> tokio::task::JoinHandle<Result<(), ApiError>> {
     let db = db.clone();
     tokio::spawn(async move {
-        db.write(move |tx| {
+        db.write_sqlite(move |tx| {
             tx.execute("INSERT INTO scratch (n) VALUES (?1)", [n])?;
             Ok(())
         })
@@ -95,7 +97,7 @@ async fn a_failing_or_panicking_write_rolls_back_only_itself() {
     let refused = {
         let db = db.clone();
         tokio::spawn(async move {
-            db.write(|tx| -> Result<(), ApiError> {
+            db.write_sqlite(|tx| -> Result<(), ApiError> {
                 tx.execute("INSERT INTO scratch (n) VALUES (2)", [])?;
                 Err(ApiError::code(sdrs_core::ErrorCode::SDRS_1002, "refused after a change"))
             })
@@ -105,7 +107,7 @@ async fn a_failing_or_panicking_write_rolls_back_only_itself() {
     let panicking = {
         let db = db.clone();
         tokio::spawn(async move {
-            db.write(|tx| -> Result<(), ApiError> {
+            db.write_sqlite(|tx| -> Result<(), ApiError> {
                 tx.execute("INSERT INTO scratch (n) VALUES (3)", [])?;
                 panic!("a bug in one operation")
             })
@@ -120,7 +122,7 @@ async fn a_failing_or_panicking_write_rolls_back_only_itself() {
     last.await.unwrap().unwrap();
     assert_eq!(refused.await.unwrap().unwrap_err().sdrs_code(), Some("SDRS.1002"));
     let panicked = panicking.await.unwrap().unwrap_err();
-    assert!(sdrs_server::jobs::is_database_failure(&panicked), "a write that did not complete is not committed");
+    assert!(sdrs_server::store::is_database_failure(&panicked), "a write that did not complete is not committed");
     assert_eq!(scratch_rows(db).await, vec![1, 4]);
 }
 
@@ -138,10 +140,10 @@ async fn a_failed_commit_fails_every_write_of_its_batch() {
     db.fail_next_commits(2); // the held batch's commit, and the next one's
     release.send(()).unwrap();
     let held = holder.await.unwrap().unwrap_err();
-    assert!(sdrs_server::jobs::is_database_failure(&held), "{held}");
+    assert!(sdrs_server::store::is_database_failure(&held), "{held}");
     for write in writes {
         let error = write.await.unwrap().unwrap_err();
-        assert!(sdrs_server::jobs::is_database_failure(&error), "{error}");
+        assert!(sdrs_server::store::is_database_failure(&error), "{error}");
     }
     assert_eq!(scratch_rows(db).await, Vec::<i64>::new());
     insert(db, 11).await.unwrap().unwrap();

@@ -216,10 +216,7 @@ async fn item02_a_vanished_disk_fails_its_pair_job_only() {
     TestApp::expect_error(&refused, 400, "SDRS.1811");
     app.state
         .db
-        .write(|tx| {
-            tx.execute("DELETE FROM resources WHERE kind = 'disk' AND id = 'v-srv-disk'", [])?;
-            Ok(())
-        })
+        .write(|tx| sdrs_server::store::remove::<sdrs_core::wire::NativeDisk>(tx, P, "v-srv-disk"))
         .await
         .unwrap();
     let other = other_project_group_create(&app, "bystander").await;

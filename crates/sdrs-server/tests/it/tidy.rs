@@ -107,3 +107,43 @@ fn every_documented_operation_has_an_id_a_summary_and_typed_bodies() {
         }
     }
 }
+
+/// **The store interface is the only way to the database**: no file outside `src/store/` names the driver or writes
+/// SQL, so a second backend (PostgreSQL) is added behind `store::Store` without a handler or a job changing.
+#[test]
+fn only_the_store_knows_sql() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let (mut files, mut folders) = (Vec::new(), vec![root.clone()]);
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() && path != root.join("store") {
+                folders.push(path);
+            } else if path.extension().is_some_and(|extension| extension == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    assert!(files.len() >= 30, "the walk found the handlers and job kinds: {}", files.len());
+    let driver_or_sql = [
+        "rusqlite",
+        "r2d2",
+        "prepare",
+        "query_row",
+        "execute_batch",
+        "SELECT ",
+        "INSERT INTO",
+        "DELETE FROM",
+        "UPDATE ",
+    ];
+    let mut offenders = Vec::new();
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (number, line) in text.lines().enumerate() {
+            if let Some(word) = driver_or_sql.iter().find(|word| line.contains(*word)) {
+                offenders.push(format!("{}:{}: `{word}` in {}", path.display(), number + 1, line.trim()));
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "move these behind store::Store:\n{}", offenders.join("\n"));
+}

@@ -28,7 +28,7 @@ impl JobKind for Attach {
         &[Step::AttachReplicationPair]
     }
 
-    fn on_success(&self, cx: &Cx<'_, '_>, _job: &mut Job) -> ApiResult<()> {
+    fn on_success(&self, cx: &Cx<'_>, _job: &mut Job) -> ApiResult<()> {
         let mut instance: ProtectedInstance = load(cx, &self.protected_instance_id)?;
         let mut pair: Replication = load(cx, &self.replication_id)?;
         instance.attachment.push(InstanceAttachment { replication: pair.id.clone(), device: self.device.clone() });
@@ -43,7 +43,7 @@ impl JobKind for Attach {
         store::update(cx.tx, cx.project, &pair)
     }
 
-    fn on_failure(&self, cx: &Cx<'_, '_>, _code: ErrorCode) -> ApiResult<Option<(String, String)>> {
+    fn on_failure(&self, cx: &Cx<'_>, _code: ErrorCode) -> ApiResult<Option<(String, String)>> {
         mark::<Replication>(cx, &self.replication_id, |pair| pair.status = ReplicationStatus::ErrorAttaching)?;
         mark::<ProtectedInstance>(cx, &self.protected_instance_id, |instance| instance.status = self.previous_instance)
     }

@@ -25,7 +25,7 @@ impl JobKind for CreateDrill {
         &[Step::CreateDrillServers]
     }
 
-    fn on_step(&self, cx: &Cx<'_, '_>, step: Step) -> ApiResult<()> {
+    fn on_step(&self, cx: &Cx<'_>, step: Step) -> ApiResult<()> {
         if step != Step::CreateDrillServers {
             return Ok(());
         }
@@ -52,7 +52,7 @@ impl JobKind for CreateDrill {
         store::update(cx.tx, cx.project, &drill)
     }
 
-    fn on_success(&self, cx: &Cx<'_, '_>, job: &mut Job) -> ApiResult<()> {
+    fn on_success(&self, cx: &Cx<'_>, job: &mut Job) -> ApiResult<()> {
         let mut drill: DisasterRecoveryDrill = load(cx, &self.drill_id)?;
         drill.status = DrillStatus::Available;
         drill.updated_at = resource_time(cx.now);
@@ -61,7 +61,7 @@ impl JobKind for CreateDrill {
         Ok(())
     }
 
-    fn on_failure(&self, cx: &Cx<'_, '_>, _code: ErrorCode) -> ApiResult<Option<(String, String)>> {
+    fn on_failure(&self, cx: &Cx<'_>, _code: ErrorCode) -> ApiResult<Option<(String, String)>> {
         mark::<DisasterRecoveryDrill>(cx, &self.drill_id, |drill| {
             drill.status = DrillStatus::Error;
             drill.updated_at = resource_time(cx.now);

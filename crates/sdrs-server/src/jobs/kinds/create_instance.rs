@@ -25,7 +25,7 @@ impl JobKind for CreateInstance {
         &[Step::CreateDrServer, Step::AttachDrNics]
     }
 
-    fn on_step(&self, cx: &Cx<'_, '_>, step: Step) -> ApiResult<()> {
+    fn on_step(&self, cx: &Cx<'_>, step: Step) -> ApiResult<()> {
         if step != Step::CreateDrServer {
             return Ok(());
         }
@@ -47,7 +47,7 @@ impl JobKind for CreateInstance {
         Ok(())
     }
 
-    fn on_success(&self, cx: &Cx<'_, '_>, job: &mut Job) -> ApiResult<()> {
+    fn on_success(&self, cx: &Cx<'_>, job: &mut Job) -> ApiResult<()> {
         let mut instance: ProtectedInstance = load(cx, &self.protected_instance_id)?;
         let group: ServerGroup = load(cx, &instance.server_group_id)?;
         instance.status = member_status_on_create(group.status);
@@ -58,7 +58,7 @@ impl JobKind for CreateInstance {
         Ok(())
     }
 
-    fn on_failure(&self, cx: &Cx<'_, '_>, _code: ErrorCode) -> ApiResult<Option<(String, String)>> {
+    fn on_failure(&self, cx: &Cx<'_>, _code: ErrorCode) -> ApiResult<Option<(String, String)>> {
         mark::<ProtectedInstance>(cx, &self.protected_instance_id, |instance| {
             instance.status = InstanceStatus::Error;
             instance.updated_at = resource_time(cx.now);

@@ -25,7 +25,7 @@ impl JobKind for CreateReplication {
         &[Step::CreateDrDisk, Step::CreateReplicationPair]
     }
 
-    fn on_step(&self, cx: &Cx<'_, '_>, step: Step) -> ApiResult<()> {
+    fn on_step(&self, cx: &Cx<'_>, step: Step) -> ApiResult<()> {
         if step != Step::CreateDrDisk {
             return Ok(());
         }
@@ -46,7 +46,7 @@ impl JobKind for CreateReplication {
         Ok(())
     }
 
-    fn on_success(&self, cx: &Cx<'_, '_>, _job: &mut Job) -> ApiResult<()> {
+    fn on_success(&self, cx: &Cx<'_>, _job: &mut Job) -> ApiResult<()> {
         let mut pair: Replication = load(cx, &self.replication_id)?;
         let group: ServerGroup = load(cx, &pair.server_group_id)?;
         pair.status = replication_status(member_status_on_create(group.status));
@@ -57,7 +57,7 @@ impl JobKind for CreateReplication {
         store::update(cx.tx, cx.project, &pair)
     }
 
-    fn on_failure(&self, cx: &Cx<'_, '_>, code: ErrorCode) -> ApiResult<Option<(String, String)>> {
+    fn on_failure(&self, cx: &Cx<'_>, code: ErrorCode) -> ApiResult<Option<(String, String)>> {
         mark::<Replication>(cx, &self.replication_id, |pair| {
             pair.status = ReplicationStatus::Error;
             pair.failure_detail = Some(code.as_str().to_owned());

@@ -24,7 +24,7 @@ impl JobKind for DeleteDrill {
         &[Step::DeleteDrillServers]
     }
 
-    fn on_success(&self, cx: &Cx<'_, '_>, _job: &mut Job) -> ApiResult<()> {
+    fn on_success(&self, cx: &Cx<'_>, _job: &mut Job) -> ApiResult<()> {
         let drill: DisasterRecoveryDrill = load(cx, &self.drill_id)?;
         for server in &drill.drill_servers {
             store::remove::<NativeServer>(cx.tx, cx.project, &server.drill_server_id)?;
@@ -33,7 +33,7 @@ impl JobKind for DeleteDrill {
         adjust_counter(cx, &drill.server_group_id, Counter::Drills, -1)
     }
 
-    fn on_failure(&self, cx: &Cx<'_, '_>, _code: ErrorCode) -> ApiResult<Option<(String, String)>> {
+    fn on_failure(&self, cx: &Cx<'_>, _code: ErrorCode) -> ApiResult<Option<(String, String)>> {
         mark::<DisasterRecoveryDrill>(cx, &self.drill_id, |drill| {
             drill.status = DrillStatus::ErrorDeleting;
             drill.updated_at = resource_time(cx.now);

@@ -25,7 +25,7 @@ impl JobKind for DeleteInstance {
         &[Step::DeleteProtectedInstance]
     }
 
-    fn on_success(&self, cx: &Cx<'_, '_>, _job: &mut Job) -> ApiResult<()> {
+    fn on_success(&self, cx: &Cx<'_>, _job: &mut Job) -> ApiResult<()> {
         let instance: ProtectedInstance = load(cx, &self.protected_instance_id)?;
         let group: ServerGroup = load(cx, &instance.server_group_id)?;
         for mut pair in store::members::<Replication>(cx.tx, cx.project, &instance.server_group_id)? {
@@ -41,7 +41,7 @@ impl JobKind for DeleteInstance {
         adjust_counter(cx, &instance.server_group_id, Counter::Instances, -1)
     }
 
-    fn on_failure(&self, cx: &Cx<'_, '_>, _code: ErrorCode) -> ApiResult<Option<(String, String)>> {
+    fn on_failure(&self, cx: &Cx<'_>, _code: ErrorCode) -> ApiResult<Option<(String, String)>> {
         mark::<ProtectedInstance>(cx, &self.protected_instance_id, |instance| {
             instance.status = InstanceStatus::ErrorDeleting;
             instance.updated_at = resource_time(cx.now);

@@ -25,7 +25,7 @@ impl JobKind for DeleteReplication {
         &[Step::DeleteReplicationPair]
     }
 
-    fn on_success(&self, cx: &Cx<'_, '_>, _job: &mut Job) -> ApiResult<()> {
+    fn on_success(&self, cx: &Cx<'_>, _job: &mut Job) -> ApiResult<()> {
         let pair: Replication = load(cx, &self.replication_id)?;
         if self.delete_target_volume {
             if let Some((production, dr)) = pair.volume_pair() {
@@ -38,7 +38,7 @@ impl JobKind for DeleteReplication {
         adjust_counter(cx, &pair.server_group_id, Counter::Replications, -1)
     }
 
-    fn on_failure(&self, cx: &Cx<'_, '_>, _code: ErrorCode) -> ApiResult<Option<(String, String)>> {
+    fn on_failure(&self, cx: &Cx<'_>, _code: ErrorCode) -> ApiResult<Option<(String, String)>> {
         mark::<Replication>(cx, &self.replication_id, |pair| {
             pair.status = ReplicationStatus::ErrorDeleting;
             pair.updated_at = resource_time(cx.now);

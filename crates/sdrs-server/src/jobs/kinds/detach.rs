@@ -26,7 +26,7 @@ impl JobKind for Detach {
         &[Step::DetachReplicationPair]
     }
 
-    fn on_success(&self, cx: &Cx<'_, '_>, _job: &mut Job) -> ApiResult<()> {
+    fn on_success(&self, cx: &Cx<'_>, _job: &mut Job) -> ApiResult<()> {
         let mut instance: ProtectedInstance = load(cx, &self.protected_instance_id)?;
         let mut pair: Replication = load(cx, &self.replication_id)?;
         instance.attachment.retain(|a| a.replication != pair.id);
@@ -37,7 +37,7 @@ impl JobKind for Detach {
         store::update(cx.tx, cx.project, &pair)
     }
 
-    fn on_failure(&self, cx: &Cx<'_, '_>, _code: ErrorCode) -> ApiResult<Option<(String, String)>> {
+    fn on_failure(&self, cx: &Cx<'_>, _code: ErrorCode) -> ApiResult<Option<(String, String)>> {
         mark::<Replication>(cx, &self.replication_id, |pair| pair.status = ReplicationStatus::ErrorDetaching)?;
         mark::<ProtectedInstance>(cx, &self.protected_instance_id, |instance| instance.status = self.previous_instance)
     }

@@ -27,7 +27,7 @@ impl JobKind for ExpandReplication {
         &[Step::ExpandDisks]
     }
 
-    fn on_success(&self, cx: &Cx<'_, '_>, _job: &mut Job) -> ApiResult<()> {
+    fn on_success(&self, cx: &Cx<'_>, _job: &mut Job) -> ApiResult<()> {
         let mut pair: Replication = load(cx, &self.replication_id)?;
         pair.record_metadata.volume_size = self.new_size;
         pair.status = self.previous_status;
@@ -43,7 +43,7 @@ impl JobKind for ExpandReplication {
         store::update(cx.tx, cx.project, &pair)
     }
 
-    fn on_failure(&self, cx: &Cx<'_, '_>, _code: ErrorCode) -> ApiResult<Option<(String, String)>> {
+    fn on_failure(&self, cx: &Cx<'_>, _code: ErrorCode) -> ApiResult<Option<(String, String)>> {
         mark::<Replication>(cx, &self.replication_id, |pair| {
             pair.status = ReplicationStatus::ErrorExtending;
             pair.updated_at = resource_time(cx.now);

@@ -24,7 +24,7 @@ pub struct GroupJob {
 }
 
 /// Moves a group and its members into the operation's transient status, in the submitting transaction.
-pub fn begin(cx: &Cx<'_, '_>, group: &mut ServerGroup, operation: Operation) -> ApiResult<()> {
+pub fn begin(cx: &Cx<'_>, group: &mut ServerGroup, operation: Operation) -> ApiResult<()> {
     let transition = operation.transition();
     group.status = transition.transient;
     group.updated_at = resource_time(cx.now);
@@ -37,7 +37,7 @@ pub fn begin(cx: &Cx<'_, '_>, group: &mut ServerGroup, operation: Operation) -> 
 
 /// `begin` for callers that hold a transaction rather than a `Cx`.
 pub fn begin_in(
-    tx: &r2d2_sqlite::rusqlite::Transaction<'_>,
+    tx: &dyn crate::store::Store,
     project: &str,
     group: &mut ServerGroup,
     operation: Operation,
@@ -66,7 +66,7 @@ impl JobKind for GroupJob {
         }
     }
 
-    fn on_step(&self, cx: &Cx<'_, '_>, step: Step) -> ApiResult<()> {
+    fn on_step(&self, cx: &Cx<'_>, step: Step) -> ApiResult<()> {
         let members = || store::members::<ProtectedInstance>(cx.tx, cx.project, &self.server_group_id);
         match step {
             Step::StopProductionServers | Step::StartDrServers => {
@@ -92,7 +92,7 @@ impl JobKind for GroupJob {
         Ok(())
     }
 
-    fn on_success(&self, cx: &Cx<'_, '_>, _job: &mut Job) -> ApiResult<()> {
+    fn on_success(&self, cx: &Cx<'_>, _job: &mut Job) -> ApiResult<()> {
         if self.operation == Operation::Delete {
             return store::remove::<ServerGroup>(cx.tx, cx.project, &self.server_group_id);
         }
@@ -115,7 +115,7 @@ impl JobKind for GroupJob {
         Ok(())
     }
 
-    fn on_failure(&self, cx: &Cx<'_, '_>, _code: ErrorCode) -> ApiResult<Option<(String, String)>> {
+    fn on_failure(&self, cx: &Cx<'_>, _code: ErrorCode) -> ApiResult<Option<(String, String)>> {
         let transition = self.operation.transition();
         let named = mark::<ServerGroup>(cx, &self.server_group_id, |group| {
             group.status = transition.failure;

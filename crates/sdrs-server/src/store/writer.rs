@@ -56,7 +56,7 @@ impl Writer {
     /// Opens the writing connection to `path` (already migrated) and starts the writer thread.
     pub fn start(path: &Path, membership: Membership) -> anyhow::Result<Writer> {
         let conn = Connection::open(path)?;
-        conn.execute_batch(crate::store::CONNECTION_PRAGMAS)?;
+        conn.execute_batch(super::sqlite::CONNECTION_PRAGMAS)?;
         // A request's commit never pays for a checkpoint: the checkpointer thread does them (`checkpoint`).
         conn.execute_batch("PRAGMA wal_autocheckpoint = 0;")?;
         let (queue, receiver) = mpsc::channel(QUEUE_DEPTH);

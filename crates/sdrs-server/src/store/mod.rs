@@ -1,0 +1,236 @@
+//! The store interface: what handlers and the job runner may do to the database (`Store`), typed on top of it, and
+//! the database handle (`Db`) that runs their reads and writes.
+//!
+//! Handlers and jobs never see SQL or a driver type: they get a `&dyn Store` inside `Db::call`, `Db::read_now` or
+//! `Db::write`. All SQL is in `sqlite.rs`, the one backend so far; a second one (PostgreSQL, for several replicas)
+//! implements `Store` and is chosen inside `Db`, without a handler changing (`tidy::only_the_store_knows_sql`).
+
+mod sqlite;
+mod writer;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use sdrs_core::wire::Fault;
+
+use crate::error::ApiResult;
+
+pub use sqlite::{is_database_failure, Db};
+pub use writer::NotCommitted;
+
+/// One operation's access to the database: a read (`Db::call`, `Db::read_now`) or a write inside the writer's
+/// transaction (`Db::write`), whose changes commit together or not at all. Object-safe, so that handlers take
+/// `&dyn Store`; the generic helpers below (`get`, `insert`, `list`, …) add the wire types.
+///
+/// Every method on a project's rows names the project: ids are unique per project and kind, so one project can
+/// neither read, probe nor squat another's. Jobs are the exception the worker needs: it selects them by id or by due
+/// time across projects (their ids are random).
+pub trait Store {
+    /// A resource's stored wire JSON, as the API sends it.
+    fn resource_body(&self, project: &str, kind: &str, id: &str) -> ApiResult<Option<String>>;
+    /// Inserts a resource; an id its kind already has in the project is refused with `SDRS.0201`.
+    fn insert_resource(&self, project: &str, row: &ResourceRow<'_>) -> ApiResult<()>;
+    /// Writes back a changed resource; one that is gone is an internal error.
+    fn update_resource(&self, project: &str, row: &ResourceRow<'_>) -> ApiResult<()>;
+    fn remove_resource(&self, project: &str, kind: &str, id: &str) -> ApiResult<()>;
+    /// Whether the project has a resource of this kind with this id.
+    fn resource_exists(&self, project: &str, kind: &str, id: &str) -> ApiResult<bool>;
+    /// The group a resource belongs to, if it exists and belongs to one.
+    fn resource_group(&self, project: &str, kind: &str, id: &str) -> ApiResult<Option<String>>;
+    /// Every resource of a kind in a group, in insertion order.
+    fn member_bodies(&self, project: &str, kind: &str, server_group_id: &str) -> ApiResult<Vec<String>>;
+    /// One page of a kind's resources (by `OFFSET`), and the number matching the filter.
+    fn list_bodies(&self, project: &str, kind: &str, filter: &ListFilter) -> ApiResult<(Vec<String>, u64)>;
+    /// How many resources of a kind the project has.
+    fn count_resources(&self, project: &str, kind: &str) -> ApiResult<u64>;
+    /// Whether any project has any resource (the demo seeds only an empty database).
+    fn has_resources(&self) -> ApiResult<bool>;
+    /// Whether a protected instance of the project uses this server, or a replication pair this disk.
+    fn in_use(&self, project: &str, by: InUse<'_>) -> ApiResult<bool>;
+
+    /// Inserts a new job, due at once.
+    fn insert_job(&self, job: &NewJob<'_>) -> ApiResult<()>;
+    /// A job's stored wire JSON.
+    fn job_body(&self, project: &str, job_id: &str) -> ApiResult<Option<String>>;
+    /// A job that is not finished yet (`INIT` or `RUNNING`), with its plan, by id.
+    fn unfinished_job(&self, job_id: &str) -> ApiResult<Option<StoredJob>>;
+    /// Writes back a job and its plan.
+    fn update_job(&self, job_id: &str, status: &str, run_after: i64, body: &str, plan: &str) -> ApiResult<()>;
+    /// The most recent jobs of a group, newest first.
+    fn recent_job_bodies(&self, server_group_id: &str, limit: u32) -> ApiResult<Vec<String>>;
+    /// Unfinished jobs due at `now`, oldest first.
+    fn due_jobs(&self, now: i64, limit: u32) -> ApiResult<Vec<String>>;
+    /// When the next step of any unfinished job is due.
+    fn next_due(&self) -> ApiResult<Option<i64>>;
+
+    /// Adds the task centre's entry for a failed job (addressed by the job's id).
+    fn insert_failure_job(&self, id: &str, project: &str, server_group_id: Option<&str>, body: &str) -> ApiResult<()>;
+    /// The task centre's entries, newest first, of one group or all.
+    fn failure_job_bodies(&self, project: &str, server_group_id: Option<&str>) -> ApiResult<Vec<String>>;
+    fn delete_failure_jobs(&self, project: &str, which: FailureJobs<'_>) -> ApiResult<()>;
+
+    /// Arms a fault for the next jobs of a group (or of any group) that reach a step.
+    fn insert_fault(&self, project: &str, fault: &Fault) -> ApiResult<()>;
+    /// The armed faults, oldest first.
+    fn faults(&self, project: &str) -> ApiResult<Vec<Fault>>;
+    fn clear_faults(&self, project: &str) -> ApiResult<()>;
+    /// Consumes one arming of the oldest fault that catches this step of a job of this group, if there is one.
+    fn take_fault(&self, project: &str, step: &str, server_group_id: Option<&str>) -> ApiResult<Option<Fault>>;
+
+    /// An active-active domain's stored JSON.
+    fn domain_body(&self, id: &str) -> ApiResult<Option<String>>;
+    /// Every domain's stored JSON, by id (domains are shared by all projects).
+    fn domain_bodies(&self) -> ApiResult<Vec<String>>;
+    fn put_domain(&self, id: &str, body: &str) -> ApiResult<()>;
+
+    /// Opens a savepoint: changes after it can be undone alone (`rollback_to`) while the transaction goes on.
+    fn savepoint(&self, name: &'static str) -> ApiResult<()>;
+    /// Keeps the changes since the savepoint and closes it.
+    fn release(&self, name: &'static str) -> ApiResult<()>;
+    /// Undoes the changes since the savepoint, which stays open.
+    fn rollback_to(&self, name: &'static str) -> ApiResult<()>;
+}
+
+/// A resource as stored: its wire JSON and the columns lists filter and sort on.
+pub struct ResourceRow<'a> {
+    pub kind: &'static str,
+    pub id: &'a str,
+    pub server_group_id: Option<&'a str>,
+    pub name: &'a str,
+    pub status: &'a str,
+    pub az: Option<&'a str>,
+    pub body: String,
+}
+
+/// What uses a native resource, for the member rules' "already protected" and "already paired" refusals.
+#[derive(Debug, Clone, Copy)]
+pub enum InUse<'a> {
+    /// A protected instance whose source or target is this server.
+    Server(&'a str),
+    /// A replication pair over this disk.
+    Disk(&'a str),
+}
+
+/// A job to insert.
+pub struct NewJob<'a> {
+    pub job_id: &'a str,
+    pub project_id: &'a str,
+    pub server_group_id: Option<&'a str>,
+    pub now: i64,
+    pub body: String,
+    pub plan: String,
+}
+
+/// An unfinished job as stored.
+pub struct StoredJob {
+    pub body: String,
+    pub plan: String,
+    pub run_after: i64,
+}
+
+/// Which of a project's task-centre entries to delete.
+#[derive(Debug, Clone, Copy)]
+pub enum FailureJobs<'a> {
+    One(&'a str),
+    OfGroup(&'a str),
+    All,
+}
+
+/// A document kept as a resource row.
+pub trait Resource: Serialize + DeserializeOwned + Send + 'static {
+    const KIND: &'static str;
+    fn id(&self) -> &str;
+    fn name(&self) -> &str;
+    fn status_text(&self) -> &str;
+    fn group_id(&self) -> Option<&str> {
+        None
+    }
+    /// The AZ a list's `availability_zone` filter matches.
+    fn az(&self) -> Option<&str> {
+        None
+    }
+}
+
+fn row_of<R: Resource>(resource: &R) -> ApiResult<ResourceRow<'_>> {
+    Ok(ResourceRow {
+        kind: R::KIND,
+        id: resource.id(),
+        server_group_id: resource.group_id(),
+        name: resource.name(),
+        status: resource.status_text(),
+        az: resource.az(),
+        body: serde_json::to_string(resource)?,
+    })
+}
+
+/// Inserts a new resource; an id its kind already has is refused, not an internal error.
+pub fn insert<R: Resource>(store: &dyn Store, project: &str, resource: &R) -> ApiResult<()> {
+    store.insert_resource(project, &row_of(resource)?)
+}
+
+/// Writes back a changed resource of the project.
+pub fn update<R: Resource>(store: &dyn Store, project: &str, resource: &R) -> ApiResult<()> {
+    store.update_resource(project, &row_of(resource)?)
+}
+
+/// Reads a resource of the project; another project's id reads as absent.
+pub fn get<R: Resource>(store: &dyn Store, project: &str, id: &str) -> ApiResult<Option<R>> {
+    store.resource_body(project, R::KIND, id)?.map(|body| from_json(&body)).transpose()
+}
+
+/// Deletes a resource of the project.
+pub fn remove<R: Resource>(store: &dyn Store, project: &str, id: &str) -> ApiResult<()> {
+    store.remove_resource(project, R::KIND, id)
+}
+
+/// Whether the project has a resource of this kind with this id (ids are unique per project and kind).
+pub fn id_taken<R: Resource>(store: &dyn Store, project: &str, id: &str) -> ApiResult<bool> {
+    store.resource_exists(project, R::KIND, id)
+}
+
+/// Every resource of a kind in a group of the project, in insertion order.
+pub fn members<R: Resource>(store: &dyn Store, project: &str, server_group_id: &str) -> ApiResult<Vec<R>> {
+    store.member_bodies(project, R::KIND, server_group_id)?.iter().map(|body| from_json(body)).collect()
+}
+
+/// One page of a project's resources and the number matching the filter.
+pub fn list<R: Resource>(store: &dyn Store, project: &str, filter: &ListFilter) -> ApiResult<(Vec<R>, u64)> {
+    let (bodies, count) = store.list_bodies(project, R::KIND, filter)?;
+    let items = bodies.iter().map(|body| from_json(body)).collect::<ApiResult<Vec<R>>>()?;
+    Ok((items, count))
+}
+
+/// Reads a stored JSON document.
+pub fn from_json<T: DeserializeOwned>(text: &str) -> ApiResult<T> {
+    Ok(serde_json::from_str(text)?)
+}
+
+/// Filters of a list call; `None` means "any".
+#[derive(Debug, Default, Clone)]
+pub struct ListFilter {
+    pub server_group_ids: Option<Vec<String>>,
+    pub status: Option<String>,
+    pub statuses: Option<Vec<String>>,
+    pub name_contains: Option<String>,
+    pub az: Option<String>,
+    pub ids: Option<Vec<String>>,
+    /// Only groups without DR drills.
+    pub no_drills: bool,
+    pub limit: u32,
+    pub offset: u64,
+}
+
+impl ListFilter {
+    /// Whether the filter selects every resource of the kind (only paging given).
+    pub fn is_unfiltered(&self) -> bool {
+        let ListFilter { server_group_ids, status, statuses, name_contains, az, ids, no_drills, limit: _, offset: _ } =
+            self;
+        server_group_ids.is_none()
+            && status.is_none()
+            && statuses.is_none()
+            && name_contains.is_none()
+            && az.is_none()
+            && ids.is_none()
+            && !no_drills
+    }
+}
