@@ -144,7 +144,7 @@ fn load_unfinished(tx: &dyn Store, job_id: &str) -> ApiResult<Option<(Job, Plan,
 
 fn store_job(tx: &dyn Store, job: &Job, plan: &Plan, next_run: UnixMillis) -> ApiResult<()> {
     let (body, plan_text) = (serde_json::to_string(job)?, serde_json::to_string(plan)?);
-    tx.update_job(&job.job_id, job.status.as_str(), next_run, &body, &plan_text)
+    tx.update_job(&plan.project_id, &job.job_id, job.status.as_str(), next_run, &body, &plan_text)
 }
 
 /// Runs the due steps of one job, each in a savepoint of its own.

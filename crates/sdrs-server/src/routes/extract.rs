@@ -214,24 +214,32 @@ impl<T: JsonSchema> OperationOutput for Created<T> {
 
 /// A JSON answer written from stored wire JSON without decoding it (`{"<key>": <stored>}`, or the stored document
 /// itself), documented as `T`, the type it was stored from.
-pub struct Stored<T>(String, PhantomData<T>);
+pub struct Stored<T>(Bytes, PhantomData<T>);
 
 impl<T> Stored<T> {
     /// The stored document itself.
     pub fn document(stored: String) -> Stored<T> {
-        Stored(stored, PhantomData)
+        Stored(stored.into(), PhantomData)
     }
 
     /// The stored document under `key`, as SDRS wraps a single resource.
     pub fn wrapped(key: &str, stored: &str) -> Stored<T> {
-        Stored(format!("{{\"{key}\":{stored}}}"), PhantomData)
+        Stored(format!("{{\"{key}\":{stored}}}").into(), PhantomData)
     }
-}
 
-impl<T> Stored<T> {
     /// A page of stored documents under `key`, with the count SDRS lists carry: `{"<key>": [...], "count": n}`.
     pub fn page(key: &str, stored: &[String], count: u64) -> Stored<T> {
-        Stored(format!("{{\"{key}\":[{}],\"count\":{count}}}", stored.join(",")), PhantomData)
+        Stored(format!("{{\"{key}\":[{}],\"count\":{count}}}", stored.join(",")).into(), PhantomData)
+    }
+
+    /// A response made earlier (the hot-read cache's bytes).
+    pub fn from_bytes(bytes: Bytes) -> Stored<T> {
+        Stored(bytes, PhantomData)
+    }
+
+    /// The response body.
+    pub fn into_bytes(self) -> Bytes {
+        self.0
     }
 }
 

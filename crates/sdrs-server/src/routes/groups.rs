@@ -114,15 +114,17 @@ pub async fn create(
     .await
 }
 
-/// A hot read: answered from the stored wire JSON on this thread's own connection (`Db::read_now`).
+/// A hot read: answered from memory, or from the stored wire JSON on this thread's own connection (`Db::hot_read`).
 pub async fn show(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
 ) -> ApiResult<Stored<ServerGroupResponse>> {
-    let stored =
-        state.db.read_now(|store| store.resource_body(&project, <ServerGroup as store::Resource>::KIND, &id))?;
-    let stored = stored.ok_or_else(|| ApiError::missing(Missing::Group, &id))?;
-    Ok(Stored::wrapped("server_group", &stored))
+    const KIND: &str = <ServerGroup as store::Resource>::KIND;
+    let response = state.db.hot_read(KIND, &project, &id, |store| {
+        let stored = store.resource_body(&project, KIND, &id)?;
+        Ok(stored.map(|body| Stored::<ServerGroupResponse>::wrapped("server_group", &body).into_bytes()))
+    })?;
+    response.map(Stored::from_bytes).ok_or_else(|| ApiError::missing(Missing::Group, &id))
 }
 
 pub async fn rename(

@@ -16,7 +16,7 @@ use sdrs_core::wire::{
 
 use super::{refuse, FilterKeys, Filters, Ids, Stored};
 use crate::error::{ApiError, ApiResult};
-use crate::store::{from_json, FailureJobs, Resource, Store};
+use crate::store::{from_json, FailureJobs, Resource, Store, JOB_KIND};
 use crate::{jobs, AppState};
 
 /// The query keys of the task centre's failed-job list.
@@ -27,13 +27,15 @@ impl FilterKeys for FailureJobFilters {
         &["limit", "offset", "failure_status", "resource_name", "server_group_id", "resource_type"];
 }
 
-/// A hot read: answered from the stored wire JSON on this thread's own connection (`Db::read_now`).
+/// A hot read: answered from memory, or from the stored wire JSON on this thread's own connection (`Db::hot_read`).
 pub async fn job(
     State(state): State<AppState>,
     Ids((project, job_id)): Ids<(String, String)>,
 ) -> ApiResult<Stored<Job>> {
-    let stored = state.db.read_now(|store| store.job_body(&project, &job_id))?;
-    stored.map(Stored::document).ok_or_else(|| jobs::not_found(&job_id))
+    let response = state
+        .db
+        .hot_read(JOB_KIND, &project, &job_id, |store| Ok(store.job_body(&project, &job_id)?.map(Into::into)))?;
+    response.map(Stored::from_bytes).ok_or_else(|| jobs::not_found(&job_id))
 }
 
 fn v1(base: &str) -> ApiVersion {

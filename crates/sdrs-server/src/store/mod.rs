@@ -5,6 +5,7 @@
 //! `Db::write`. All SQL is in `sqlite.rs`, the one backend so far; a second one (PostgreSQL, for several replicas)
 //! implements `Store` and is chosen inside `Db`, without a handler changing (`tidy::only_the_store_knows_sql`).
 
+mod hot;
 mod sqlite;
 mod writer;
 
@@ -15,7 +16,7 @@ use sdrs_core::wire::Fault;
 
 use crate::error::ApiResult;
 
-pub use sqlite::{is_database_failure, Db};
+pub use sqlite::{is_database_failure, Db, JOB_KIND};
 pub use writer::NotCommitted;
 
 /// One operation's access to the database: a read (`Db::call`, `Db::read_now`) or a write inside the writer's
@@ -32,7 +33,7 @@ pub trait Store {
     fn insert_resource(&self, project: &str, row: &ResourceRow<'_>) -> ApiResult<()>;
     /// Writes back a changed resource; one that is gone is an internal error.
     fn update_resource(&self, project: &str, row: &ResourceRow<'_>) -> ApiResult<()>;
-    fn remove_resource(&self, project: &str, kind: &str, id: &str) -> ApiResult<()>;
+    fn remove_resource(&self, project: &str, kind: &'static str, id: &str) -> ApiResult<()>;
     /// Whether the project has a resource of this kind with this id.
     fn resource_exists(&self, project: &str, kind: &str, id: &str) -> ApiResult<bool>;
     /// The group a resource belongs to, if it exists and belongs to one.
@@ -55,7 +56,15 @@ pub trait Store {
     /// A job that is not finished yet (`INIT` or `RUNNING`), with its plan, by id.
     fn unfinished_job(&self, job_id: &str) -> ApiResult<Option<StoredJob>>;
     /// Writes back a job and its plan.
-    fn update_job(&self, job_id: &str, status: &str, run_after: i64, body: &str, plan: &str) -> ApiResult<()>;
+    fn update_job(
+        &self,
+        project: &str,
+        job_id: &str,
+        status: &str,
+        run_after: i64,
+        body: &str,
+        plan: &str,
+    ) -> ApiResult<()>;
     /// The most recent jobs of a group, newest first.
     fn recent_job_bodies(&self, server_group_id: &str, limit: u32) -> ApiResult<Vec<String>>;
     /// Unfinished jobs due at `now`, oldest first.

@@ -4,12 +4,14 @@
 use std::path::Path;
 use std::time::Duration;
 
+use axum::body::Bytes;
 use r2d2_sqlite::rusqlite::{self, params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use r2d2_sqlite::SqliteConnectionManager;
 
 use sdrs_core::wire::Fault;
 use sdrs_core::ErrorCode;
 
+use super::hot::{HotCache, HotKey, KeyRef, Lookup};
 use super::{FailureJobs, InUse, ListFilter, NewJob, ResourceRow, Store, StoredJob};
 use crate::error::{ApiError, ApiResult};
 
@@ -22,8 +24,21 @@ const MIGRATIONS: &[&str] = &[
 
 /// One SQLite database file in WAL mode: a pool of reading connections, and the single writer (`writer.rs`) that
 /// commits every change, in batches that share one fsync. Readers never wait for the writer (WAL).
+///
+/// Cloned into every request and every database closure: one reference count, whatever it holds.
 #[derive(Clone)]
-pub struct Db {
+pub struct Db(std::sync::Arc<DbInner>);
+
+impl std::ops::Deref for Db {
+    type Target = DbInner;
+
+    fn deref(&self) -> &DbInner {
+        &self.0
+    }
+}
+
+/// What a `Db` holds.
+pub struct DbInner {
     pool: r2d2::Pool<SqliteConnectionManager>,
     writer: super::writer::Writer,
     /// Where the file is, for the per-thread reading connections of `read_now`. Also their owner: a thread's reading
@@ -34,6 +49,11 @@ pub struct Db {
     /// Each (project, kind)'s resources in list order, as of a membership generation: an unfiltered page is found by
     /// position in O(1) and read in O(limit), however deep its offset.
     orders: std::sync::Arc<ListOrders>,
+    /// The response bytes of recently read groups and jobs; the writer invalidates what each batch wrote.
+    hot: std::sync::Arc<HotCache>,
+    /// Held while the database is open: one process per database file, since the writer and the hot-read cache
+    /// are this process's own (another process's commits would not invalidate this one's cache).
+    _exclusive: std::fs::File,
 }
 
 type ListOrder = std::sync::Arc<Vec<i64>>;
@@ -75,6 +95,29 @@ impl ListOrders {
     }
 }
 
+/// The hot-read cache's key kind of a job (resources use their `Resource::KIND`).
+pub const JOB_KIND: &str = "job";
+
+/// Bytes of responses the hot-read cache keeps at most: every group of a large deployment (100,000 groups of
+/// about 1.5 KB), bounded whatever the data.
+const HOT_CACHE_BYTES: usize = 256 << 20;
+
+thread_local! {
+    /// The hot-read keys that the writes run on this thread changed; only the writer thread writes, and it drains
+    /// them after each batch (`take_touched`).
+    static TOUCHED: std::cell::RefCell<Vec<HotKey>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Notes that a write changed (or may have changed: rolled-back savepoints included) a cached document.
+fn touched(kind: &'static str, project: &str, id: &str) {
+    TOUCHED.with(|keys| keys.borrow_mut().push((kind, project.to_owned(), id.to_owned())));
+}
+
+/// The keys this thread's writes touched since the last call.
+pub(super) fn take_touched() -> Vec<HotKey> {
+    TOUCHED.with(|keys| std::mem::take(&mut *keys.borrow_mut()))
+}
+
 thread_local! {
     /// This thread's reading connection to each open database (tests open many; a server, one).
     static READERS: std::cell::RefCell<Vec<(std::sync::Weak<std::path::PathBuf>, Connection)>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -86,33 +129,38 @@ pub(super) const CONNECTION_PRAGMAS: &str =
     "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 15000;";
 
 /// What readers add: the file mapped into memory, so a page the connection's own cache lacks is read without a system
-/// call (random reads across 100,000 groups were `pread`s).
-const READER_PRAGMAS: &str = "PRAGMA mmap_size = 1073741824;";
+/// call (random reads across 100,000 groups were `pread`s); and `query_only`, so that a change can only go through the
+/// writer, which commits it durably and invalidates the hot-read cache (a write in `Db::call` fails loudly).
+const READER_PRAGMAS: &str = "PRAGMA mmap_size = 1073741824; PRAGMA query_only = ON;";
 
 impl Db {
     /// Opens (creating if needed) the database at `path` and applies pending migrations. A database that cannot be
     /// opened or written fails here at once, with the reason, rather than after the pool's 30 s of retries.
     pub fn open(path: &Path) -> anyhow::Result<Db> {
+        let exclusive = lock_exclusively(path)?;
         let probe = rusqlite::Connection::open(path)
             .map_err(|error| anyhow::anyhow!("cannot open the database {}: {error}", path.display()))?;
         probe
             .execute_batch("PRAGMA journal_mode = WAL; BEGIN IMMEDIATE; COMMIT;")
             .map_err(|error| anyhow::anyhow!("cannot write to the database {}: {error}", path.display()))?;
-        drop(probe);
+        probe.execute_batch(CONNECTION_PRAGMAS)?;
+        migrate(probe)?;
         let manager = SqliteConnectionManager::file(path).with_init(|conn| {
             conn.execute_batch(CONNECTION_PRAGMAS)?;
             conn.execute_batch(READER_PRAGMAS)
         });
         let pool = r2d2::Pool::builder().max_size(8).connection_timeout(Duration::from_secs(30)).build(manager)?;
-        migrate(&pool)?;
         let membership = super::writer::Membership::default();
-        Ok(Db {
+        let hot = std::sync::Arc::new(HotCache::new(HOT_CACHE_BYTES));
+        Ok(Db(std::sync::Arc::new(DbInner {
             pool,
-            writer: super::writer::Writer::start(path, membership.clone())?,
+            writer: super::writer::Writer::start(path, membership.clone(), hot.clone())?,
             path: std::sync::Arc::new(path.to_owned()),
             membership,
             orders: std::sync::Arc::default(),
-        })
+            hot,
+            _exclusive: exclusive,
+        })))
     }
 
     /// The `synchronous` setting of the pooled connections (2 is FULL), for tests and the benchmark report.
@@ -191,15 +239,40 @@ impl Db {
                     None => {
                         let conn = Connection::open(self.path.as_path())?;
                         conn.execute_batch(CONNECTION_PRAGMAS)?;
-                        // Point reads never write, and cannot by mistake.
                         conn.execute_batch(READER_PRAGMAS)?;
-                        conn.execute_batch("PRAGMA query_only = ON;")?;
                         readers.push((std::sync::Arc::downgrade(&self.path), conn));
                         readers.len() - 1
                     }
                 };
             f(&readers[position].1)
         })
+    }
+
+    /// A hot read: the response for a document (`kind` is a resource's `KIND` or `"job"`) from memory if a recent read
+    /// left it there and no write changed it since; otherwise `read` makes it on this thread's own connection
+    /// (`read_now`) and it is kept for the next reads. `None` (no such document) is not kept.
+    pub fn hot_read(
+        &self,
+        kind: &'static str,
+        project: &str,
+        id: &str,
+        read: impl FnOnce(&dyn Store) -> ApiResult<Option<Bytes>>,
+    ) -> ApiResult<Option<Bytes>> {
+        let key = KeyRef(kind, project, id);
+        let generation = match self.hot.lookup(key) {
+            Lookup::Hit(bytes) => return Ok(Some(bytes)),
+            Lookup::Miss(generation) => generation,
+        };
+        let value = self.read_now(read)?;
+        if let Some(bytes) = &value {
+            self.hot.fill(key, generation, bytes.clone());
+        }
+        Ok(value)
+    }
+
+    /// Bytes the hot-read cache holds now.
+    pub fn hot_bytes(&self) -> usize {
+        self.hot.bytes()
     }
 
     /// Runs `f` on the writer, inside a transaction that holds the write lock from its start (`BEGIN IMMEDIATE`), so
@@ -250,8 +323,30 @@ impl Db {
     }
 }
 
-fn migrate(pool: &r2d2::Pool<SqliteConnectionManager>) -> anyhow::Result<()> {
-    let mut conn = pool.get()?;
+/// Locks `<database>-lock` (created if needed) for this process, or says which database is in use. The lock goes
+/// with the process, `kill -9` included, so a restart after a crash is never refused.
+fn lock_exclusively(path: &Path) -> anyhow::Result<std::fs::File> {
+    let lock_path = format!("{}-lock", path.display());
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|error| anyhow::anyhow!("cannot open the database's lock file {lock_path}: {error}"))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(anyhow::anyhow!(
+            "the database {} is in use by another sdrs-server (or another state in this process): one process per \
+             database file",
+            path.display()
+        )),
+        Err(std::fs::TryLockError::Error(error)) => {
+            Err(anyhow::anyhow!("cannot lock the database's lock file {lock_path}: {error}"))
+        }
+    }
+}
+
+fn migrate(mut conn: Connection) -> anyhow::Result<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let version: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     for (index, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
@@ -315,6 +410,7 @@ impl Store for Connection {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?
             .execute(params![row.id, row.kind, project, row.server_group_id, row.name, row.status, row.az, row.body]);
+        touched(row.kind, project, row.id);
         match inserted {
             Ok(_) => Ok(()),
             Err(rusqlite::Error::SqliteFailure(error, _))
@@ -333,15 +429,17 @@ impl Store for Connection {
                  WHERE id = ?1 AND kind = ?7 AND project_id = ?8",
             )?
             .execute(params![row.id, row.name, row.status, row.az, row.server_group_id, row.body, row.kind, project])?;
+        touched(row.kind, project, row.id);
         if changed != 1 {
             return Err(ApiError::Internal(anyhow::anyhow!("{} {} vanished during an update", row.kind, row.id)));
         }
         Ok(())
     }
 
-    fn remove_resource(&self, project: &str, kind: &str, id: &str) -> ApiResult<()> {
+    fn remove_resource(&self, project: &str, kind: &'static str, id: &str) -> ApiResult<()> {
         self.prepare_cached("DELETE FROM resources WHERE id = ?1 AND kind = ?2 AND project_id = ?3")?
             .execute(params![id, kind, project])?;
+        touched(kind, project, id);
         Ok(())
     }
 
@@ -417,9 +515,20 @@ impl Store for Connection {
             .optional()?)
     }
 
-    fn update_job(&self, job_id: &str, status: &str, run_after: i64, body: &str, plan: &str) -> ApiResult<()> {
-        self.prepare_cached("UPDATE jobs SET status = ?2, run_after = ?3, body = ?4, plan = ?5 WHERE job_id = ?1")?
-            .execute(params![job_id, status, run_after, body, plan])?;
+    fn update_job(
+        &self,
+        project: &str,
+        job_id: &str,
+        status: &str,
+        run_after: i64,
+        body: &str,
+        plan: &str,
+    ) -> ApiResult<()> {
+        self.prepare_cached(
+            "UPDATE jobs SET status = ?3, run_after = ?4, body = ?5, plan = ?6 WHERE job_id = ?1 AND project_id = ?2",
+        )?
+        .execute(params![job_id, project, status, run_after, body, plan])?;
+        touched(JOB_KIND, project, job_id);
         Ok(())
     }
 

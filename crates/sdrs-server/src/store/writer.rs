@@ -15,6 +15,7 @@ use std::time::Duration;
 use r2d2_sqlite::rusqlite::{Connection, Transaction, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot};
 
+use super::hot::HotCache;
 use crate::error::{ApiError, ApiResult};
 
 /// Operations committed together at most: enough to share one fsync among a burst of requests, few enough that a
@@ -54,7 +55,7 @@ pub type Membership = Arc<std::sync::atomic::AtomicU64>;
 
 impl Writer {
     /// Opens the writing connection to `path` (already migrated) and starts the writer thread.
-    pub fn start(path: &Path, membership: Membership) -> anyhow::Result<Writer> {
+    pub fn start(path: &Path, membership: Membership, hot: Arc<HotCache>) -> anyhow::Result<Writer> {
         let conn = Connection::open(path)?;
         conn.execute_batch(super::sqlite::CONNECTION_PRAGMAS)?;
         // A request's commit never pays for a checkpoint: the checkpointer thread does them (`checkpoint`).
@@ -82,7 +83,7 @@ impl Writer {
             .spawn(move || checkpoint(checkpointer, writer_alive))?;
         let batches = writer.batches.clone();
         std::thread::Builder::new().name("sdrs-writer".into()).spawn(move || {
-            run(conn, receiver, &batches, &rows_changed, &membership);
+            run(conn, receiver, &batches, &rows_changed, &membership, &hot);
             drop(alive);
         })?;
         Ok(writer)
@@ -140,6 +141,7 @@ fn run(
     batches: &AtomicU32,
     rows_changed: &std::sync::atomic::AtomicBool,
     membership: &Membership,
+    hot: &HotCache,
 ) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = receiver.blocking_recv() {
@@ -151,6 +153,8 @@ fn run(
             }
         }
         let committed = commit_batch(&mut conn, batch.drain(..));
+        // Before any answer: a read that starts after an answer misses the cache and reads the commit.
+        hot.invalidate(super::sqlite::take_touched());
         if rows_changed.swap(false, Ordering::SeqCst) {
             // Before any answer: a reader that starts after an answer sees the new generation.
             membership.fetch_add(1, Ordering::SeqCst);

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use serde_json::{json, Value};
 
 use crate::util::{v1, TestApp};
-use sdrs_server::{demo, jobs, AppState};
+use sdrs_server::{demo, jobs};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn hundreds_of_simultaneous_actions_yield_one_job_per_group() {
@@ -56,36 +56,24 @@ async fn hundreds_of_simultaneous_actions_yield_one_job_per_group() {
 async fn a_running_job_resumes_after_the_process_restarts() {
     let app = TestApp::new().await;
     let (group, _, _) = app.protected_group("resume").await;
-    // A new state on the same file with realistic step times: the failover stops after its first step.
-    let mut config = (*app.state.config).clone();
-    config.time_scale = 1.0;
-    let slow = AppState::open(config.clone()).unwrap();
-    let (status, submitted) = {
-        use tower::ServiceExt;
-        let request = axum::http::Request::post(v1(&format!("/server-groups/{group}/action")))
-            .header("x-auth-token", demo::TOKEN)
-            .body(axum::body::Body::from(r#"{"failover-server-group": {}}"#))
-            .unwrap();
-        let response = sdrs_server::router(slow.clone()).oneshot(request).await.unwrap();
-        let status = response.status();
-        let bytes = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
-        (status, serde_json::from_slice::<Value>(&bytes).unwrap())
-    };
+    // The same file with realistic step times: the failover stops after its first step.
+    let slow = app.restart(|config| config.time_scale = 1.0);
+    let (status, submitted) =
+        slow.post(&v1(&format!("/server-groups/{group}/action")), json!({"failover-server-group": {}})).await;
     assert_eq!(status, StatusCode::OK);
     let job_id = submitted["job_id"].as_str().unwrap().to_owned();
     let now = sdrs_server::now_millis();
-    jobs::run_due(&slow.db, now).await.unwrap();
-    let (_, job) = app.get(&v1(&format!("/jobs/{job_id}"))).await;
+    jobs::run_due(&slow.state.db, now).await.unwrap();
+    let (_, job) = slow.get(&v1(&format!("/jobs/{job_id}"))).await;
     assert_eq!(job["status"], "RUNNING");
-    drop(slow); // the process "dies" here
 
-    let restarted = AppState::open(config).unwrap();
+    let restarted = slow.restart(|_| {}); // the process "dies" here and starts again
     for minute in 1..=5 {
-        jobs::run_due(&restarted.db, now + minute * 60_000).await.unwrap();
+        jobs::run_due(&restarted.state.db, now + minute * 60_000).await.unwrap();
     }
-    let (_, job) = app.get(&v1(&format!("/jobs/{job_id}"))).await;
+    let (_, job) = restarted.get(&v1(&format!("/jobs/{job_id}"))).await;
     assert_eq!(job["status"], "SUCCESS", "{job}");
-    assert_eq!(app.group_json(&group).await["status"], "failed-over");
+    assert_eq!(restarted.group_json(&group).await["status"], "failed-over");
 }
 
 struct Server {

@@ -1,4 +1,5 @@
-//! The hot read path (`Db::read_now`): stored wire JSON answered as is, and every answered write visible to it.
+//! The hot read path (`Db::hot_read`): stored wire JSON answered as is, from memory or the thread's own connection,
+//! and every answered write visible to it.
 
 use axum::http::Method;
 use serde_json::json;
@@ -21,6 +22,63 @@ async fn a_read_right_after_an_answered_write_sees_it() {
         assert!(status.is_success());
         assert_eq!(app.group_json(&group).await["name"], name.as_str());
     }
+}
+
+/// **The hot-read cache never serves a replaced document**: readers that keep missing and filling the cache while
+/// the group is renamed 150 times (so some of them read just before a commit and fill just after it) never make a
+/// read that follows an answered rename return an older name; nor does a job read after a worker step.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn reads_racing_writes_never_see_a_replaced_document() {
+    let app = TestApp::new().await;
+    let group = app.group("racing").await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let readers: Vec<_> = (0..3)
+        .map(|_| {
+            let (view, stop, path) = (app.with_config(|_| {}), stop.clone(), v1(&format!("/server-groups/{group}")));
+            tokio::spawn(async move {
+                let mut reads = 0u32;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    assert!(view.get(&path).await.0.is_success());
+                    reads += 1;
+                    // A cache hit never waits, so without this the task would never give the runtime a chance to
+                    // cancel it should the test fail.
+                    tokio::task::yield_now().await;
+                }
+                reads
+            })
+        })
+        .collect();
+    for n in 0..150 {
+        let name = format!("race-{n}");
+        let (status, _) = app
+            .call(Method::PUT, &v1(&format!("/server-groups/{group}")), Some(json!({"server_group": {"name": name}})))
+            .await;
+        assert!(status.is_success());
+        assert_eq!(app.group_json(&group).await["name"], name.as_str(), "after rename {n}");
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for reader in readers {
+        assert!(reader.await.unwrap() > 0, "every reader read");
+    }
+
+    let (protected, _, _) = app.protected_group("racing-job").await;
+    let slow = app.restart(|config| config.time_scale = 1.0);
+    let (_, submitted) =
+        slow.post(&v1(&format!("/server-groups/{protected}/action")), json!({"failover-server-group": {}})).await;
+    let job_path = v1(&format!("/jobs/{}", submitted["job_id"].as_str().expect("a job id")));
+    assert_eq!(slow.get(&job_path).await.1["status"], "INIT", "read (and cached) before the first step");
+    jobs::run_due(&slow.state.db, sdrs_server::now_millis()).await.unwrap();
+    assert_eq!(slow.get(&job_path).await.1["status"], "RUNNING", "the worker's step invalidated the cached job");
+}
+
+/// One process per database file: a second state on an open file is refused with the reason, so two processes can
+/// never serve each other's stale cache or race two writers.
+#[tokio::test]
+async fn a_database_in_use_is_refused() {
+    let app = TestApp::new().await;
+    let second = sdrs_server::AppState::open((*app.state.config).clone()).err().expect("refused while open");
+    assert!(format!("{second:#}").contains("in use by another sdrs-server"), "{second:#}");
+    let _reopened = app.restart(|_| {});
 }
 
 /// The stored document answered without decoding is exactly what the typed path would have written.

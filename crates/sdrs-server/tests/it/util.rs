@@ -22,7 +22,7 @@ pub struct TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         let Some(path) = &self.path else { return };
-        for suffix in ["", "-wal", "-shm"] {
+        for suffix in ["", "-wal", "-shm", "-lock"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
         }
     }
@@ -48,6 +48,16 @@ impl TestApp {
         let state = AppState::open(config).unwrap();
         demo::install_domain(&state).await.unwrap();
         TestApp { state, path: Some(path) }
+    }
+
+    /// The process "restarts": this state is closed (its lock on the file too), and a new one opens the same file,
+    /// under a configuration `adjust` may change.
+    pub fn restart(mut self, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let mut config = (*self.state.config).clone();
+        adjust(&mut config);
+        let path = self.path.take();
+        drop(self);
+        TestApp { state: AppState::open(config).unwrap(), path }
     }
 
     /// The same database and caches under a changed configuration (the original keeps the file).

@@ -1,0 +1,169 @@
+//! The hot-read cache: the response bytes of recently read groups and jobs, kept in memory so that a hot read asks
+//! SQLite nothing, and invalidated by the writer after each commit, before it answers.
+//!
+//! Consistency rests on two rules, both under the entry's shard lock. The writer, after a batch committed (or
+//! failed), removes every key the batch wrote and bumps its shard's generation, and only then answers. A reader that
+//! missed notes the shard's generation *before* it reads SQLite, and keeps what it read only if the generation is
+//! unchanged. So a value read before a commit is either removed by that commit's invalidation or refused by its
+//! generation check, and a read after an answered write never sees the old value. Only this process's writer can
+//! invalidate, so a backend shared by several processes must not use this cache.
+
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::sync::Mutex;
+
+use axum::body::Bytes;
+use hashbrown::{Equivalent, HashMap};
+
+/// Shards of the cache: enough that the writer's invalidations and the readers' fills rarely meet on one lock.
+const SHARDS: usize = 64;
+
+/// What a key is: the kind of document, its project, its id (`"server_group"`, `"job"`).
+pub type HotKey = (&'static str, String, String);
+
+/// A key by borrowed parts, so that a lookup allocates nothing; it hashes and compares as the `HotKey` it names.
+#[derive(Clone, Copy)]
+pub struct KeyRef<'a>(pub &'static str, pub &'a str, pub &'a str);
+
+impl Hash for KeyRef<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        (self.0, self.1, self.2).hash(state);
+    }
+}
+
+impl Equivalent<HotKey> for KeyRef<'_> {
+    fn equivalent(&self, key: &HotKey) -> bool {
+        self.0 == key.0 && self.1 == key.1 && self.2 == key.2
+    }
+}
+
+impl KeyRef<'_> {
+    fn owned(self) -> HotKey {
+        (self.0, self.1.to_owned(), self.2.to_owned())
+    }
+}
+
+/// Bounded by the bytes of its values, at most `budget / SHARDS` per shard. A full shard evicts arbitrary entries (no
+/// recency is tracked: a miss costs one SQLite point read, so a simple bound is enough).
+pub struct HotCache {
+    shards: Box<[Mutex<Shard>]>,
+    hasher: hashbrown::DefaultHashBuilder,
+    shard_budget: usize,
+}
+
+#[derive(Default)]
+struct Shard {
+    /// Bumped by every invalidation of a key of this shard.
+    generation: u64,
+    bytes: usize,
+    entries: HashMap<HotKey, Bytes>,
+}
+
+/// What a lookup found: the bytes, or the generation to fill the entry with once read.
+pub enum Lookup {
+    Hit(Bytes),
+    Miss(u64),
+}
+
+impl HotCache {
+    /// A cache holding at most `budget` bytes of values (0 turns it off: every lookup misses, nothing is kept).
+    pub fn new(budget: usize) -> HotCache {
+        HotCache {
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            hasher: hashbrown::DefaultHashBuilder::default(),
+            shard_budget: budget / SHARDS,
+        }
+    }
+
+    fn shard(&self, key: KeyRef<'_>) -> std::sync::MutexGuard<'_, Shard> {
+        let index = self.hasher.hash_one(key) as usize % SHARDS;
+        self.shards[index].lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub fn lookup(&self, key: KeyRef<'_>) -> Lookup {
+        let shard = self.shard(key);
+        match shard.entries.get(&key) {
+            Some(bytes) => Lookup::Hit(bytes.clone()),
+            None => Lookup::Miss(shard.generation),
+        }
+    }
+
+    /// Keeps what a reader read, unless the shard was invalidated since `generation` (the value may be older than a
+    /// commit) or the value alone exceeds a shard's budget.
+    pub fn fill(&self, key: KeyRef<'_>, generation: u64, value: Bytes) {
+        if value.len() > self.shard_budget {
+            return;
+        }
+        let mut shard = self.shard(key);
+        if shard.generation != generation {
+            return;
+        }
+        while shard.bytes + value.len() > self.shard_budget {
+            let Some(victim) = shard.entries.keys().next().cloned() else { break };
+            let removed = shard.entries.remove(&victim).map_or(0, |bytes| bytes.len());
+            shard.bytes -= removed;
+        }
+        shard.bytes += value.len();
+        if let Some(previous) = shard.entries.insert(key.owned(), value) {
+            shard.bytes -= previous.len();
+        }
+    }
+
+    /// Forgets the keys a write batch touched; called by the writer after the batch's commit and before answering.
+    pub fn invalidate(&self, keys: impl IntoIterator<Item = HotKey>) {
+        for key in keys {
+            let key = KeyRef(key.0, &key.1, &key.2);
+            let mut shard = self.shard(key);
+            shard.generation += 1;
+            if let Some(removed) = shard.entries.remove(&key) {
+                shard.bytes -= removed.len();
+            }
+        }
+    }
+
+    /// Bytes of values held now.
+    pub fn bytes(&self) -> usize {
+        self.shards.iter().map(|shard| shard.lock().map_or(0, |shard| shard.bytes)).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(id: &str) -> KeyRef<'_> {
+        KeyRef("server_group", "p", id)
+    }
+
+    fn owned(id: &str) -> HotKey {
+        key(id).owned()
+    }
+
+    #[test]
+    fn a_value_read_before_an_invalidation_is_not_kept() {
+        let cache = HotCache::new(1 << 20);
+        let Lookup::Miss(generation) = cache.lookup(key("a")) else { panic!("empty cache hit") };
+        cache.invalidate([owned("a")]);
+        cache.fill(key("a"), generation, Bytes::from_static(b"old"));
+        assert!(matches!(cache.lookup(key("a")), Lookup::Miss(_)), "a stale value was kept");
+        let Lookup::Miss(generation) = cache.lookup(key("a")) else { unreachable!() };
+        cache.fill(key("a"), generation, Bytes::from_static(b"new"));
+        assert!(matches!(cache.lookup(key("a")), Lookup::Hit(bytes) if bytes == "new"));
+        cache.invalidate([owned("a")]);
+        assert!(matches!(cache.lookup(key("a")), Lookup::Miss(_)), "an invalidated value is still served");
+    }
+
+    #[test]
+    fn the_budget_bounds_the_bytes_held() {
+        let cache = HotCache::new(SHARDS * 100);
+        for n in 0..10_000 {
+            if let Lookup::Miss(generation) = cache.lookup(key(&n.to_string())) {
+                cache.fill(key(&n.to_string()), generation, Bytes::from(vec![b'x'; 30]));
+            }
+        }
+        assert!(cache.bytes() <= SHARDS * 100, "{} bytes held", cache.bytes());
+        assert!(cache.bytes() >= SHARDS * 60, "the cache keeps what fits: {} bytes", cache.bytes());
+        let off = HotCache::new(0);
+        off.fill(key("a"), 0, Bytes::from_static(b"x"));
+        assert!(matches!(off.lookup(key("a")), Lookup::Miss(_)));
+    }
+}
