@@ -42,8 +42,11 @@ impl KeyRef<'_> {
     }
 }
 
-/// Bounded by the bytes of its values, at most `budget / SHARDS` per shard. A full shard evicts arbitrary entries (no
-/// recency is tracked: a miss costs one SQLite point read, so a simple bound is enough).
+/// Bounded by the memory of its entries (`entry_bytes`: value, key texts and a fixed allowance for the map and the
+/// allocator), at most `budget / SHARDS` per shard. A full shard evicts arbitrary entries (no recency is tracked: a
+/// miss costs one SQLite point read, so a simple bound is enough). Values are kept exactly sized (`fill` copies
+/// them), so that what is counted is what is held: a `Bytes` made from a `String` keeps its spare capacity, and a
+/// soak run with that held three times its budget.
 pub struct HotCache {
     shards: Box<[Mutex<Shard>]>,
     hasher: hashbrown::DefaultHashBuilder,
@@ -56,6 +59,15 @@ struct Shard {
     generation: u64,
     bytes: usize,
     entries: HashMap<HotKey, Bytes>,
+}
+
+/// What an entry costs beyond its texts: the map's slot (key and value headers) and the allocator's headers of three
+/// allocations, rounded up.
+const ENTRY_OVERHEAD: usize = 160;
+
+/// The memory an entry holds, as counted against the budget.
+fn entry_bytes(key: &HotKey, value: &Bytes) -> usize {
+    value.len() + key.1.len() + key.2.len() + ENTRY_OVERHEAD
 }
 
 /// What a lookup found: the bytes, or the generation to fill the entry with once read.
@@ -89,23 +101,27 @@ impl HotCache {
 
     /// Keeps what a reader read, unless the shard was invalidated since `generation` (the value may be older than a
     /// commit) or the value alone exceeds a shard's budget.
-    pub fn fill(&self, key: KeyRef<'_>, generation: u64, value: Bytes) {
-        if value.len() > self.shard_budget {
+    pub fn fill(&self, key: KeyRef<'_>, generation: u64, value: &[u8]) {
+        let (key, value) = (key.owned(), Bytes::copy_from_slice(value));
+        let cost = entry_bytes(&key, &value);
+        if cost > self.shard_budget {
             return;
         }
-        let mut shard = self.shard(key);
+        let mut shard = self.shard(KeyRef(key.0, &key.1, &key.2));
         if shard.generation != generation {
             return;
         }
-        while shard.bytes + value.len() > self.shard_budget {
+        if let Some(previous) = shard.entries.remove(&key) {
+            shard.bytes -= entry_bytes(&key, &previous);
+        }
+        while shard.bytes + cost > self.shard_budget {
             let Some(victim) = shard.entries.keys().next().cloned() else { break };
-            let removed = shard.entries.remove(&victim).map_or(0, |bytes| bytes.len());
-            shard.bytes -= removed;
+            if let Some(removed) = shard.entries.remove(&victim) {
+                shard.bytes -= entry_bytes(&victim, &removed);
+            }
         }
-        shard.bytes += value.len();
-        if let Some(previous) = shard.entries.insert(key.owned(), value) {
-            shard.bytes -= previous.len();
-        }
+        shard.bytes += cost;
+        shard.entries.insert(key, value);
     }
 
     /// Forgets the keys a write batch touched; called by the writer after the batch's commit and before answering.
@@ -114,13 +130,13 @@ impl HotCache {
             let key = KeyRef(key.0, &key.1, &key.2);
             let mut shard = self.shard(key);
             shard.generation += 1;
-            if let Some(removed) = shard.entries.remove(&key) {
-                shard.bytes -= removed.len();
+            if let Some((removed_key, removed)) = shard.entries.remove_entry(&key) {
+                shard.bytes -= entry_bytes(&removed_key, &removed);
             }
         }
     }
 
-    /// Bytes of values held now.
+    /// Memory held now, as counted against the budget.
     pub fn bytes(&self) -> usize {
         self.shards.iter().map(|shard| shard.lock().map_or(0, |shard| shard.bytes)).sum()
     }
@@ -143,10 +159,10 @@ mod tests {
         let cache = HotCache::new(1 << 20);
         let Lookup::Miss(generation) = cache.lookup(key("a")) else { panic!("empty cache hit") };
         cache.invalidate([owned("a")]);
-        cache.fill(key("a"), generation, Bytes::from_static(b"old"));
+        cache.fill(key("a"), generation, b"old");
         assert!(matches!(cache.lookup(key("a")), Lookup::Miss(_)), "a stale value was kept");
         let Lookup::Miss(generation) = cache.lookup(key("a")) else { unreachable!() };
-        cache.fill(key("a"), generation, Bytes::from_static(b"new"));
+        cache.fill(key("a"), generation, b"new");
         assert!(matches!(cache.lookup(key("a")), Lookup::Hit(bytes) if bytes == "new"));
         cache.invalidate([owned("a")]);
         assert!(matches!(cache.lookup(key("a")), Lookup::Miss(_)), "an invalidated value is still served");
@@ -154,16 +170,18 @@ mod tests {
 
     #[test]
     fn the_budget_bounds_the_bytes_held() {
-        let cache = HotCache::new(SHARDS * 100);
+        let cache = HotCache::new(SHARDS * 1000);
         for n in 0..10_000 {
             if let Lookup::Miss(generation) = cache.lookup(key(&n.to_string())) {
-                cache.fill(key(&n.to_string()), generation, Bytes::from(vec![b'x'; 30]));
+                cache.fill(key(&n.to_string()), generation, &[b'x'; 300]);
             }
         }
-        assert!(cache.bytes() <= SHARDS * 100, "{} bytes held", cache.bytes());
-        assert!(cache.bytes() >= SHARDS * 60, "the cache keeps what fits: {} bytes", cache.bytes());
+        assert!(cache.bytes() <= SHARDS * 1000, "{} bytes held", cache.bytes());
+        assert!(cache.bytes() >= SHARDS * 500, "the cache keeps what fits: {} bytes", cache.bytes());
+        let one = entry_bytes(&owned("1"), &Bytes::from_static(&[b'x'; 300]));
+        assert!(one > 300 + ENTRY_OVERHEAD, "keys are counted: {one}");
         let off = HotCache::new(0);
-        off.fill(key("a"), 0, Bytes::from_static(b"x"));
+        off.fill(key("a"), 0, b"x");
         assert!(matches!(off.lookup(key("a")), Lookup::Miss(_)));
     }
 }
