@@ -217,11 +217,6 @@ impl<T: JsonSchema> OperationOutput for Created<T> {
 pub struct Stored<T>(Bytes, PhantomData<T>);
 
 impl<T> Stored<T> {
-    /// The stored document itself.
-    pub fn document(stored: String) -> Stored<T> {
-        Stored(stored.into(), PhantomData)
-    }
-
     /// The stored document under `key`, as SDRS wraps a single resource.
     pub fn wrapped(key: &str, stored: &str) -> Stored<T> {
         Stored(format!("{{\"{key}\":{stored}}}").into(), PhantomData)

@@ -17,6 +17,9 @@ use hashbrown::{Equivalent, HashMap};
 /// Shards of the cache: enough that the writer's invalidations and the readers' fills rarely meet on one lock.
 const SHARDS: usize = 64;
 
+/// The key kind of a job (resources use their `Resource::KIND`).
+pub const JOB_KIND: &str = "job";
+
 /// What a key is: the kind of document, its project, its id (`"server_group"`, `"job"`).
 pub type HotKey = (&'static str, String, String);
 
@@ -136,8 +139,9 @@ impl HotCache {
         }
     }
 
-    /// Memory held now, as counted against the budget.
-    pub fn bytes(&self) -> usize {
+    /// Memory held now, as counted against the budget (the budget test's measure).
+    #[cfg(test)]
+    fn bytes(&self) -> usize {
         self.shards.iter().map(|shard| shard.lock().map_or(0, |shard| shard.bytes)).sum()
     }
 }

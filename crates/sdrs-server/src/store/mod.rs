@@ -16,7 +16,8 @@ use sdrs_core::wire::Fault;
 
 use crate::error::ApiResult;
 
-pub use sqlite::{is_database_failure, Db, JOB_KIND};
+pub use hot::JOB_KIND;
+pub use sqlite::{is_database_failure, Db};
 pub use writer::NotCommitted;
 
 /// One operation's access to the database: a read (`Db::call`, `Db::read_now`) or a write inside the writer's

@@ -11,7 +11,7 @@ use r2d2_sqlite::SqliteConnectionManager;
 use sdrs_core::wire::Fault;
 use sdrs_core::ErrorCode;
 
-use super::hot::{HotCache, HotKey, KeyRef, Lookup};
+use super::hot::{HotCache, HotKey, KeyRef, Lookup, JOB_KIND};
 use super::{FailureJobs, InUse, ListFilter, NewJob, ResourceRow, Store, StoredJob};
 use crate::error::{ApiError, ApiResult};
 
@@ -94,9 +94,6 @@ impl ListOrders {
         Ok(order)
     }
 }
-
-/// The hot-read cache's key kind of a job (resources use their `Resource::KIND`).
-pub const JOB_KIND: &str = "job";
 
 /// Memory the hot-read cache holds at most (entries counted with their keys and overhead): about 130,000 groups of
 /// 800 bytes, every group of a large deployment, bounded whatever the data.
@@ -268,11 +265,6 @@ impl Db {
             self.hot.fill(key, generation, bytes);
         }
         Ok(value)
-    }
-
-    /// Memory the hot-read cache holds now, as counted against its budget.
-    pub fn hot_bytes(&self) -> usize {
-        self.hot.bytes()
     }
 
     /// Runs `f` on the writer, inside a transaction that holds the write lock from its start (`BEGIN IMMEDIATE`), so
