@@ -7,8 +7,10 @@
 
 pub mod action;
 pub mod catalogue;
+pub mod guidance;
 pub mod login;
 pub mod member_rules;
+pub mod plan;
 pub mod precheck;
 pub mod request;
 pub mod role_swap;

@@ -296,11 +296,17 @@ pub fn delete_pair(group: &ServerGroup, pair: &Replication) -> MemberCheck {
 
 /// Starting a DR drill of `group` in `drill_vpc_id` (`None`: the service picks one).
 pub fn create_drill(group: &ServerGroup, drill_vpc_id: Option<&str>) -> MemberCheck {
+    start_drill(group.status, &group.source_vpc_id, drill_vpc_id)
+}
+
+/// Starting a DR drill of a group in `status` whose production VPC is `source_vpc_id`: what [`create_drill`] checks,
+/// on the facts a recovery plan's check has.
+pub fn start_drill(status: GroupStatus, source_vpc_id: &str, drill_vpc_id: Option<&str>) -> MemberCheck {
     let mut check = MemberCheck::new(MemberOperation::CreateDrill);
-    if !drill_allowed(group.status) {
-        check.refuse(ErrorCode::SDRS_1002, format!("a DR drill cannot start while the group is `{}`", group.status));
+    if !drill_allowed(status) {
+        check.refuse(ErrorCode::SDRS_1002, format!("a DR drill cannot start while the group is `{status}`"));
     }
-    if drill_vpc_id == Some(group.source_vpc_id.as_str()) {
+    if drill_vpc_id.is_some_and(|vpc| vpc == source_vpc_id) {
         check.refuse(ErrorCode::SDRS_1907, "use a VPC of its own for the drill");
     }
     check
@@ -308,9 +314,14 @@ pub fn create_drill(group: &ServerGroup, drill_vpc_id: Option<&str>) -> MemberCh
 
 /// Deleting `drill`.
 pub fn delete_drill(drill: &DisasterRecoveryDrill) -> MemberCheck {
+    remove_drill(drill.status)
+}
+
+/// Deleting a DR drill in `status`.
+pub fn remove_drill(status: DrillStatus) -> MemberCheck {
     let mut check = MemberCheck::new(MemberOperation::DeleteDrill);
-    if !matches!(drill.status, DrillStatus::Available | DrillStatus::Error | DrillStatus::ErrorDeleting) {
-        check.refuse(ErrorCode::SDRS_1913, format!("the DR drill is `{}`", drill.status));
+    if !matches!(status, DrillStatus::Available | DrillStatus::Error | DrillStatus::ErrorDeleting) {
+        check.refuse(ErrorCode::SDRS_1913, format!("the DR drill is `{status}`"));
     }
     check
 }

@@ -49,6 +49,9 @@ pub struct GroupFacts {
     pub priority_station: PriorityStation,
     pub source_availability_zone: String,
     pub target_availability_zone: String,
+    /// The production VPC, which a DR drill may not use; empty when not known.
+    #[serde(default)]
+    pub source_vpc_id: String,
     #[serde(default)]
     pub protected_instance_num: u32,
     #[serde(default)]
@@ -73,6 +76,7 @@ impl From<&ServerGroup> for GroupFacts {
             priority_station: group.priority_station,
             source_availability_zone: group.source_availability_zone.clone(),
             target_availability_zone: group.target_availability_zone.clone(),
+            source_vpc_id: group.source_vpc_id.clone(),
             protected_instance_num: group.protected_instance_num,
             replication_num: group.replication_num,
             disaster_recovery_drill_num: group.disaster_recovery_drill_num,

@@ -1,14 +1,10 @@
 //! What the pages show, computed without the DOM: badges, action buttons and their reasons, job steps, login rows.
 
-use sdrs_core::login::{
-    explain_login, AfterOperation, CloudbaseInitState, LoginExplanation, LoginQuestion, ServerNames, ServerRole,
-};
-use sdrs_core::snapshot::{GroupSnapshot, Intent};
+use sdrs_core::snapshot::Intent;
 use sdrs_core::state_machine::{allowed_operations, Operation};
 use sdrs_core::status::{GroupStatus, PriorityStation};
 use sdrs_core::timefmt::parse_job_time;
 use sdrs_core::wire::Job;
-use sdrs_core::wire::NativeServer;
 
 /// How a status is shown: its words (never colour alone) and a style class.
 pub fn badge_class(status: GroupStatus) -> &'static str {
@@ -172,14 +168,7 @@ pub fn progress(job: &Job) -> (usize, usize) {
     (done, subs.len())
 }
 
-/// Login guidance for one server of one instance.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LoginRow {
-    pub instance: String,
-    pub role: ServerRole,
-    pub server_name: String,
-    pub explanation: Result<LoginExplanation, String>,
-}
+pub use sdrs_core::guidance::{drill_login_rows, login_rows, LoginRow};
 
 /// Why no guidance is shown: a first failover always leaves production at the creation-time DR site (`target`).
 pub fn guidance_note(station: PriorityStation, first_time: bool) -> Option<&'static str> {
@@ -187,91 +176,6 @@ pub fn guidance_note(station: PriorityStation, first_time: bool) -> Option<&'sta
         "Production is still at the original site, so no first planned failover or failover has happened. \
          Untick the box for a group that has failed over and back.",
     )
-}
-
-/// Guidance for every instance's production and DR server after `after`, where the profile is known.
-///
-/// The profile is server A's (the production server at creation); SDRS creates B as its copy.
-pub fn login_rows(
-    snapshot: &GroupSnapshot,
-    inventory: &[NativeServer],
-    after: AfterOperation,
-    first_time: bool,
-) -> Vec<LoginRow> {
-    let station = snapshot.server_group.priority_station;
-    let find = |id: &str| inventory.iter().find(|s| s.id == id);
-    let mut rows = Vec::new();
-    for instance in &snapshot.protected_instances {
-        let Some(profile) = find(&instance.source_server) else { continue };
-        let name_of = |id: &str| find(id).map(|s| s.name.clone()).unwrap_or_else(|| id.to_owned());
-        for (role, server_id) in [
-            (ServerRole::Production, instance.production_server(station)),
-            (ServerRole::Dr, instance.dr_server(station)),
-        ] {
-            let question = LoginQuestion {
-                os: profile.os,
-                login: profile.login,
-                after,
-                first_time,
-                server: role,
-                production_site: Some(station),
-                password_changed_before_failover: Some(profile.password_changed),
-                cloudbase_init: CloudbaseInitState::Unknown,
-                names: ServerNames {
-                    server_a: Some(name_of(&instance.source_server)),
-                    server_b: Some(name_of(&instance.target_server)),
-                    drill_server: None,
-                },
-            };
-            rows.push(LoginRow {
-                instance: instance.name.clone(),
-                role,
-                server_name: name_of(server_id),
-                explanation: explain_login(&question).map_err(|e| e.to_string()),
-            });
-        }
-    }
-    rows
-}
-
-/// Guidance for every drill server of a drill: the seed treats them like the DR site server after a first failover.
-pub fn drill_login_rows(
-    snapshot: &GroupSnapshot,
-    drill: &sdrs_core::wire::DisasterRecoveryDrill,
-    inventory: &[NativeServer],
-) -> Vec<LoginRow> {
-    let find = |id: &str| inventory.iter().find(|s| s.id == id);
-    let mut rows = Vec::new();
-    for drill_server in &drill.drill_servers {
-        let Some(instance) = snapshot.protected_instances.iter().find(|i| i.id == drill_server.protected_instance)
-        else {
-            continue;
-        };
-        let Some(profile) = find(&instance.source_server) else { continue };
-        let name = find(&drill_server.drill_server_id).map_or(drill_server.drill_server_id.clone(), |s| s.name.clone());
-        let question = LoginQuestion {
-            os: profile.os,
-            login: profile.login,
-            after: AfterOperation::DrDrill,
-            first_time: true,
-            server: ServerRole::Drill,
-            production_site: None,
-            password_changed_before_failover: Some(profile.password_changed),
-            cloudbase_init: CloudbaseInitState::Unknown,
-            names: ServerNames {
-                server_a: Some(profile.name.clone()),
-                server_b: None,
-                drill_server: Some(name.clone()),
-            },
-        };
-        rows.push(LoginRow {
-            instance: instance.name.clone(),
-            role: ServerRole::Drill,
-            server_name: name,
-            explanation: explain_login(&question).map_err(|e| e.to_string()),
-        });
-    }
-    rows
 }
 
 #[cfg(test)]

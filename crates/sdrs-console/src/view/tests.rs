@@ -2,6 +2,7 @@
 
 use sdrs_core::login::{AfterOperation, Answer, LoginMethod, OsProfile, ServerRole};
 use sdrs_core::status::{GroupStatus, JobStatus, PriorityStation};
+use sdrs_core::wire::NativeServer;
 use sdrs_core::wire::{Job, JobEntities, ProtectedInstanceResponse};
 
 use super::*;

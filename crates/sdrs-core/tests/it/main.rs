@@ -6,6 +6,8 @@ mod examples;
 mod login;
 /// Member rules (instances, pairs, drills): every refusal at once.
 mod member_rules;
+/// Recovery plans: the plan check, the timeline, the run state machine.
+mod plan;
 /// Pre-checks: every blocking reason at once.
 mod precheck;
 /// The role swap (the seed's Table 1, computed).
