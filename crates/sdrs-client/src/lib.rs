@@ -1,0 +1,470 @@
+//! sdrs-client: one typed client of the SDRS API, for the recovery-plan executor and the CLI.
+//!
+//! Requests and answers are the core's wire types; AK/SK requests are signed with sdrs-auth exactly as the official
+//! SDKs sign; errors come back as the service's own code and message. The bytes travel through a [`Transport`]:
+//! [`HttpTransport`] (reqwest) for a real endpoint or another sdrs-server, or anything else that answers HTTP, such
+//! as sdrs-server's own router called in-process.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+
+use sdrs_core::action::GroupAction;
+use sdrs_core::snapshot::{GroupSnapshot, ServerFacts};
+use sdrs_core::wire::{
+    CreateDrillParams, CreateDrillRequest, DisasterRecoveryDrill, DisasterRecoveryDrillList, ErrorEnvelope,
+    GatewayError, Job, JobIdResponse, NativeServer, ProtectedInstance, ProtectedInstanceList, Replication,
+    ReplicationList, ServerGroup, ServerGroupList, ServerGroupResponse, ServerList,
+};
+
+/// The largest answer read (a page of 1,000 groups is about 1.5 MB).
+pub const MAX_ANSWER_BYTES: usize = 16 << 20;
+
+/// How a request proves who sends it.
+#[derive(Clone)]
+pub enum Credential {
+    /// `X-Auth-Token`.
+    Token(String),
+    /// `SDK-HMAC-SHA256` with an access key and its secret.
+    AccessKey { access_key: String, secret_key: String },
+}
+
+impl std::fmt::Debug for Credential {
+    /// Never prints a secret.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Credential::Token(_) => f.write_str("Token(<hidden>)"),
+            Credential::AccessKey { access_key, .. } => write!(f, "AccessKey({access_key}, <hidden>)"),
+        }
+    }
+}
+
+/// A request that went wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClientError {
+    /// The service answered with an error: its HTTP status, code and message.
+    #[error("{code} {message} (HTTP {status})")]
+    Api { status: u16, code: String, message: String },
+    /// No answer came (connection refused or lost, timeout): a change may or may not have been received.
+    #[error("no answer from {endpoint}: {reason}")]
+    NoAnswer { endpoint: String, reason: String },
+    /// An answer came that is not what the API documents.
+    #[error("unexpected answer (HTTP {status}): {detail}")]
+    Unexpected { status: u16, detail: String },
+}
+
+impl ClientError {
+    /// The service's error code, if it answered with one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ClientError::Api { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+}
+
+/// A future a transport returns.
+pub type Sending<'a> = Pin<Box<dyn Future<Output = Result<http::Response<Bytes>, String>> + Send + 'a>>;
+
+/// Carries a request to the service and its answer back. An `Err` means no answer (the request may have been
+/// received); any HTTP answer, errors included, is `Ok`.
+pub trait Transport: Send + Sync + 'static {
+    fn send(&self, request: http::Request<Bytes>) -> Sending<'_>;
+}
+
+/// HTTP over reqwest (rustls, the system's roots), never following redirects, reading at most `MAX_ANSWER_BYTES`.
+pub struct HttpTransport {
+    client: reqwest::Client,
+}
+
+impl HttpTransport {
+    pub fn new(timeout: Duration) -> Result<HttpTransport, String> {
+        let client = reqwest::Client::builder()
+            .timeout(timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(HttpTransport { client })
+    }
+}
+
+impl Transport for HttpTransport {
+    fn send(&self, request: http::Request<Bytes>) -> Sending<'_> {
+        Box::pin(async move {
+            let (mut parts, body) = request.into_parts();
+            // reqwest sets `Host` from the URL (the same value the signature covers); a second one would be sent too.
+            parts.headers.remove(http::header::HOST);
+            let mut builder = self.client.request(parts.method, parts.uri.to_string()).headers(parts.headers);
+            if !body.is_empty() {
+                builder = builder.body(body);
+            }
+            let mut answer = builder.send().await.map_err(|e| describe(&e))?;
+            let mut response = http::Response::builder().status(answer.status().as_u16());
+            for (name, value) in answer.headers() {
+                response = response.header(name, value);
+            }
+            let mut bytes = Vec::new();
+            while let Some(chunk) = answer.chunk().await.map_err(|e| describe(&e))? {
+                if bytes.len() + chunk.len() > MAX_ANSWER_BYTES {
+                    return Err(format!("the answer is larger than {MAX_ANSWER_BYTES} bytes"));
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            response.body(Bytes::from(bytes)).map_err(|e| e.to_string())
+        })
+    }
+}
+
+/// reqwest's error with its causes, which say what really happened (refused, reset, timed out).
+fn describe(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// A client of one project at one endpoint. Cheap to clone.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    endpoint: String,
+    project: String,
+    credential: Credential,
+    transport: Box<dyn Transport>,
+    /// The admin API's token, for sdrs-server's inventory (server profiles for login guidance); none for a real SDRS.
+    admin_token: Option<String>,
+    /// Milliseconds since the epoch, for `X-Sdk-Date`; the clock is the caller's.
+    clock: fn() -> i64,
+}
+
+fn system_clock() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+/// A request to send: method, path under the endpoint (with its query), body.
+struct Call<'a> {
+    method: http::Method,
+    path: &'a str,
+    query: Option<&'a str>,
+    body: Option<Vec<u8>>,
+}
+
+impl Client {
+    /// A client of `project` at `endpoint` (e.g. `https://sdrs.eu-de.otc.t-systems.com`) through `transport`.
+    pub fn new(endpoint: &str, project: &str, credential: Credential, transport: impl Transport) -> Client {
+        Client {
+            inner: Arc::new(Inner {
+                endpoint: endpoint.trim_end_matches('/').to_owned(),
+                project: project.to_owned(),
+                credential,
+                transport: Box::new(transport),
+                admin_token: None,
+                clock: system_clock,
+            }),
+        }
+    }
+
+    /// The same over HTTP.
+    pub fn http(endpoint: &str, project: &str, credential: Credential, timeout: Duration) -> Result<Client, String> {
+        Ok(Client::new(endpoint, project, credential, HttpTransport::new(timeout)?))
+    }
+
+    /// Also reads sdrs-server's inventory with this admin token (for login guidance).
+    pub fn with_admin_token(self, token: Option<String>) -> Client {
+        let inner = Arc::try_unwrap(self.inner).unwrap_or_else(|_| panic!("with_admin_token before the first clone"));
+        Client { inner: Arc::new(Inner { admin_token: token, ..inner }) }
+    }
+
+    pub fn endpoint(&self) -> &str {
+        &self.inner.endpoint
+    }
+
+    pub fn project(&self) -> &str {
+        &self.inner.project
+    }
+
+    /// Builds, signs and sends one request; decodes a success as `T` and an error as the service's envelope.
+    async fn call<T: DeserializeOwned>(&self, call: Call<'_>) -> Result<T, ClientError> {
+        let bytes = self.send(call, None).await?;
+        serde_json::from_slice(&bytes).map_err(|e| ClientError::Unexpected { status: 200, detail: e.to_string() })
+    }
+
+    async fn send(&self, call: Call<'_>, admin: Option<&str>) -> Result<Bytes, ClientError> {
+        let inner = &self.inner;
+        let url = match call.query {
+            Some(query) => format!("{}{}?{query}", inner.endpoint, call.path),
+            None => format!("{}{}", inner.endpoint, call.path),
+        };
+        let no_answer = |reason: String| ClientError::NoAnswer { endpoint: inner.endpoint.clone(), reason };
+        let uri: http::Uri = url.parse().map_err(|e: http::uri::InvalidUri| no_answer(e.to_string()))?;
+        let host = uri.authority().map(|a| a.as_str().to_owned()).unwrap_or_default();
+        let body = call.body.unwrap_or_default();
+        let mut headers: Vec<(String, String)> = vec![
+            ("host".to_owned(), host),
+            ("content-type".to_owned(), "application/json;charset=utf-8".to_owned()),
+            ("x-project-id".to_owned(), inner.project.clone()),
+            // Signed and fresh for every call: a server that carries out a signed change once within the signature
+            // window (as sdrs-server does) must not take two distinct calls in one second for a replay.
+            ("x-request-id".to_owned(), uuid::Uuid::new_v4().simple().to_string()),
+        ];
+        match (admin, &inner.credential) {
+            (Some(token), _) => headers.push(("x-admin-token".to_owned(), token.to_owned())),
+            (None, Credential::Token(token)) => headers.push(("x-auth-token".to_owned(), token.clone())),
+            (None, Credential::AccessKey { access_key, secret_key }) => {
+                headers.push(("x-sdk-date".to_owned(), sdrs_auth::format_sdk_date((inner.clock)() / 1000)));
+                let parts = sdrs_auth::RequestParts {
+                    method: call.method.as_str(),
+                    path: uri.path(),
+                    query: uri.query(),
+                    headers: &headers,
+                    body: &body,
+                };
+                let authorization = sdrs_auth::sign(&parts, access_key, secret_key)
+                    .map_err(|e| ClientError::Unexpected { status: 0, detail: e.to_string() })?;
+                headers.push(("authorization".to_owned(), authorization));
+            }
+        }
+        let mut request = http::Request::builder().method(call.method).uri(uri);
+        for (name, value) in &headers {
+            request = request.header(name, value);
+        }
+        let request = request.body(Bytes::from(body)).map_err(|e| no_answer(e.to_string()))?;
+        let answer = inner.transport.send(request).await.map_err(no_answer)?;
+        let status = answer.status().as_u16();
+        let bytes = answer.into_body();
+        if (200..300).contains(&status) {
+            return Ok(bytes);
+        }
+        Err(api_error(status, &bytes))
+    }
+
+    fn path(&self, rest: &str) -> String {
+        format!("/v1/{}/{rest}", self.inner.project)
+    }
+
+    /// One page of groups, with the API's query string (`limit=…&status=…`), as the service filters it.
+    pub async fn list_groups(&self, query: Option<&str>) -> Result<ServerGroupList, ClientError> {
+        let path = self.path("server-groups");
+        self.call(Call { method: http::Method::GET, path: &path, query, body: None }).await
+    }
+
+    pub async fn group(&self, id: &str) -> Result<ServerGroup, ClientError> {
+        let path = self.path(&format!("server-groups/{id}"));
+        let answer: ServerGroupResponse =
+            self.call(Call { method: http::Method::GET, path: &path, query: None, body: None }).await?;
+        Ok(answer.server_group)
+    }
+
+    /// A group with its instances, pairs and drills, as the pre-checks read it. `servers` is filled from
+    /// sdrs-server's inventory when the client has its admin token; a real SDRS does not say, so they stay unknown.
+    pub async fn snapshot(&self, id: &str) -> Result<GroupSnapshot, ClientError> {
+        let server_group = self.group(id).await?;
+        let query = format!("server_group_id={id}&limit=1000");
+        let instances: ProtectedInstanceList = self.list("protected-instances", &query).await?;
+        let pairs: ReplicationList = self.list("replications", &query).await?;
+        let drills = self.drills_of(id).await?;
+        let protected_instances: Vec<ProtectedInstance> = instances.protected_instances;
+        let servers = match self.inventory().await? {
+            Some(inventory) => server_facts(&protected_instances, &inventory),
+            None => Vec::new(),
+        };
+        let replications: Vec<Replication> = pairs.replications;
+        Ok(GroupSnapshot { server_group, protected_instances, replications, disaster_recovery_drills: drills, servers })
+    }
+
+    async fn list<T: DeserializeOwned>(&self, what: &str, query: &str) -> Result<T, ClientError> {
+        let path = self.path(what);
+        self.call(Call { method: http::Method::GET, path: &path, query: Some(query), body: None }).await
+    }
+
+    pub async fn drills_of(&self, server_group_id: &str) -> Result<Vec<DisasterRecoveryDrill>, ClientError> {
+        let answer: DisasterRecoveryDrillList =
+            self.list("disaster-recovery-drills", &format!("server_group_id={server_group_id}&limit=1000")).await?;
+        Ok(answer.disaster_recovery_drills)
+    }
+
+    /// Asks for an action on a group; answers the job id.
+    pub async fn action(&self, id: &str, action: GroupAction) -> Result<String, ClientError> {
+        let path = self.path(&format!("server-groups/{id}/action"));
+        let body = serde_json::to_vec(&action.to_body()).expect("an action body serializes");
+        let answer: JobIdResponse =
+            self.call(Call { method: http::Method::POST, path: &path, query: None, body: Some(body) }).await?;
+        Ok(answer.job_id)
+    }
+
+    /// Creates a DR drill of a group; answers the job id.
+    pub async fn create_drill(
+        &self,
+        server_group_id: &str,
+        name: &str,
+        drill_vpc_id: Option<&str>,
+    ) -> Result<String, ClientError> {
+        let path = self.path("disaster-recovery-drills");
+        let request = CreateDrillRequest {
+            disaster_recovery_drill: CreateDrillParams {
+                server_group_id: server_group_id.to_owned(),
+                name: name.to_owned(),
+                drill_vpc_id: drill_vpc_id.map(str::to_owned),
+            },
+        };
+        let body = serde_json::to_vec(&request).expect("a drill request serializes");
+        let answer: JobIdResponse =
+            self.call(Call { method: http::Method::POST, path: &path, query: None, body: Some(body) }).await?;
+        Ok(answer.job_id)
+    }
+
+    /// Deletes a DR drill; answers the job id.
+    pub async fn delete_drill(&self, id: &str) -> Result<String, ClientError> {
+        let path = self.path(&format!("disaster-recovery-drills/{id}"));
+        let answer: JobIdResponse =
+            self.call(Call { method: http::Method::DELETE, path: &path, query: None, body: None }).await?;
+        Ok(answer.job_id)
+    }
+
+    pub async fn job(&self, id: &str) -> Result<Job, ClientError> {
+        let path = self.path(&format!("jobs/{id}"));
+        self.call(Call { method: http::Method::GET, path: &path, query: None, body: None }).await
+    }
+
+    /// sdrs-server's inventory of the project's servers (OS profiles, power states), when the client has the admin
+    /// token; `None` otherwise.
+    pub async fn inventory(&self) -> Result<Option<Vec<NativeServer>>, ClientError> {
+        let Some(token) = self.inner.admin_token.as_deref() else { return Ok(None) };
+        let path = format!("/admin/v1/{}/servers", self.inner.project);
+        let bytes =
+            self.send(Call { method: http::Method::GET, path: &path, query: None, body: None }, Some(token)).await?;
+        let list: ServerList = serde_json::from_slice(&bytes)
+            .map_err(|e| ClientError::Unexpected { status: 200, detail: e.to_string() })?;
+        Ok(Some(list.servers))
+    }
+}
+
+/// The facts of the servers of `instances` that the inventory knows.
+fn server_facts(instances: &[ProtectedInstance], inventory: &[NativeServer]) -> Vec<ServerFacts> {
+    instances
+        .iter()
+        .flat_map(|i| [&i.source_server, &i.target_server])
+        .filter_map(|id| inventory.iter().find(|s| &s.id == id).map(NativeServer::facts))
+        .collect()
+}
+
+/// The service's error from its answer: the SDRS envelope, the API gateway's form, or the raw text.
+pub fn api_error(status: u16, bytes: &[u8]) -> ClientError {
+    if let Ok(envelope) = serde_json::from_slice::<ErrorEnvelope>(bytes) {
+        let body = envelope.body();
+        return ClientError::Api { status, code: body.code.clone(), message: body.message.clone() };
+    }
+    if let Ok(gateway) = serde_json::from_slice::<GatewayError>(bytes) {
+        return ClientError::Api { status, code: gateway.error_code, message: gateway.error_msg };
+    }
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).into_owned();
+    ClientError::Unexpected { status, detail: text }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Answers every request with a fixed status and body, and keeps the last request.
+    struct Canned {
+        status: u16,
+        body: &'static str,
+        seen: Arc<std::sync::Mutex<Option<http::Request<Bytes>>>>,
+    }
+
+    impl Transport for Canned {
+        fn send(&self, request: http::Request<Bytes>) -> Sending<'_> {
+            *self.seen.lock().unwrap() = Some(request);
+            let response = http::Response::builder().status(self.status).body(Bytes::from_static(self.body.as_bytes()));
+            Box::pin(async move { response.map_err(|e| e.to_string()) })
+        }
+    }
+
+    fn block_on<F: Future>(future: F) -> F::Output {
+        // The canned transport never waits, so a no-op waker polls it to completion.
+        let mut future = std::pin::pin!(future);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        loop {
+            if let std::task::Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                return output;
+            }
+        }
+    }
+
+    #[test]
+    fn an_error_answer_is_the_services_code_and_message() {
+        let seen = Arc::new(std::sync::Mutex::new(None));
+        let body = r#"{"error":{"code":"SDRS.1002","message":"Operation not allowed"}}"#;
+        let client = Client::new(
+            "http://sdrs.example/",
+            "p1",
+            Credential::Token("t".into()),
+            Canned { status: 400, body, seen: seen.clone() },
+        );
+        let error = block_on(client.action("g1", GroupAction::Failover)).unwrap_err();
+        assert_eq!(
+            error,
+            ClientError::Api { status: 400, code: "SDRS.1002".into(), message: "Operation not allowed".into() }
+        );
+        let request = seen.lock().unwrap().take().unwrap();
+        assert_eq!(request.uri().to_string(), "http://sdrs.example/v1/p1/server-groups/g1/action");
+        assert_eq!(request.headers()["x-auth-token"], "t");
+        assert_eq!(&request.body()[..], br#"{"failover-server-group":{}}"#);
+    }
+
+    #[test]
+    fn access_key_requests_are_signed_so_that_the_verifier_accepts_them() {
+        let seen = Arc::new(std::sync::Mutex::new(None));
+        let credential = Credential::AccessKey { access_key: "AK1".into(), secret_key: "SK1".into() };
+        let client = Client::new(
+            "http://sdrs.example:8080",
+            "p1",
+            credential,
+            Canned { status: 200, body: r#"{"job_id":"j1"}"#, seen: seen.clone() },
+        );
+        assert_eq!(block_on(client.action("g1", GroupAction::Start)).unwrap(), "j1");
+        let request = seen.lock().unwrap().take().unwrap();
+        let headers: Vec<(String, String)> =
+            request.headers().iter().map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap().to_owned())).collect();
+        let parts = sdrs_auth::RequestParts {
+            method: "POST",
+            path: request.uri().path(),
+            query: request.uri().query(),
+            headers: &headers,
+            body: request.body(),
+        };
+        let now = system_clock() / 1000;
+        let verified = sdrs_auth::verify(&parts, |ak| (ak == "AK1").then(|| "SK1".to_owned()), now, Default::default());
+        assert_eq!(verified.unwrap(), "AK1");
+        let wrong = sdrs_auth::verify(&parts, |_| Some("other".to_owned()), now, Default::default());
+        assert!(wrong.is_err());
+    }
+
+    #[test]
+    fn no_answer_is_told_apart_from_a_refusal() {
+        struct Down;
+        impl Transport for Down {
+            fn send(&self, _: http::Request<Bytes>) -> Sending<'_> {
+                Box::pin(async { Err("connection refused".to_owned()) })
+            }
+        }
+        let client = Client::new("http://127.0.0.1:9", "p1", Credential::Token("t".into()), Down);
+        let error = block_on(client.job("j1")).unwrap_err();
+        assert!(
+            matches!(error, ClientError::NoAnswer { ref reason, .. } if reason == "connection refused"),
+            "{error:?}"
+        );
+        assert_eq!(error.code(), None);
+    }
+}
