@@ -90,6 +90,11 @@ impl HttpTransport {
             .map_err(|e| e.to_string())?;
         Ok(HttpTransport { client })
     }
+
+    /// Over a client configured elsewhere (its timeout and redirect policy are the caller's).
+    pub fn with_client(client: reqwest::Client) -> HttpTransport {
+        HttpTransport { client }
+    }
 }
 
 impl Transport for HttpTransport {

@@ -12,11 +12,12 @@ use axum::response::{IntoResponse, Response};
 use sdrs_auth::{AuthError, RequestParts, VerifyOptions};
 
 use crate::error::ApiError;
+use crate::plans::Caller;
 use crate::{limits, replay, AppState};
 
-/// The project id in `/v1/{project_id}/...` or `/admin/v1/{project_id}/...`.
-fn path_project(path: &str) -> Option<&str> {
-    let rest = path.strip_prefix("/admin").unwrap_or(path);
+/// The project id in `/v1/{project_id}/...`, `/admin/v1/{project_id}/...` or `/orchestration/v1/{project_id}/...`.
+pub fn path_project(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix("/admin").or_else(|| path.strip_prefix("/orchestration")).unwrap_or(path);
     let rest = rest.strip_prefix("/v1/")?;
     rest.split('/').next().filter(|p| !p.is_empty())
 }
@@ -30,6 +31,7 @@ enum Claimed {
     /// The signature, which is also the key the replay guard remembers it by.
     Signed {
         signature: String,
+        access_key: String,
     },
 }
 
@@ -47,7 +49,7 @@ fn claimed(state: &AppState, parts: &Parts, project: &str) -> Result<Claimed, Ap
         if config.secret_of(&parsed.access_key).is_none() {
             return Err(ApiError::unauthorized(SIGNATURE_REFUSED));
         }
-        return Ok(Claimed::Signed { signature: parsed.signature });
+        return Ok(Claimed::Signed { signature: parsed.signature, access_key: parsed.access_key });
     }
     let Some(token) = parts.headers.get("x-auth-token") else {
         return Err(ApiError::unauthorized("x-auth-token not found"));
@@ -116,12 +118,17 @@ pub async fn authenticate(State(state): State<AppState>, request: Request, next:
         Ok(bytes) => bytes,
         Err(error) => return error.into_response(),
     };
+    let mut parts = parts;
     match claimed {
-        Claimed::Token => next.run(Request::from_parts(parts, Body::from(bytes))).await,
-        Claimed::Signed { signature } => {
+        Claimed::Token => {
+            parts.extensions.insert(Caller(format!("a token of project {project}")));
+            next.run(Request::from_parts(parts, Body::from(bytes))).await
+        }
+        Claimed::Signed { signature, access_key } => {
             if let Err(error) = verify_signature(&state, &parts, &bytes, &project) {
                 return error.into_response();
             }
+            parts.extensions.insert(Caller(format!("access key {access_key}")));
             let guarded = replay::guards(&parts.method);
             let handle = next.run(Request::from_parts(parts, Body::from(bytes)));
             if guarded {
@@ -158,5 +165,6 @@ mod tests {
         assert_eq!(path_project("/v1"), None);
         assert_eq!(path_project("/v1//x"), None);
         assert_eq!(path_project("/other/v1/p1"), None);
+        assert_eq!(path_project("/orchestration/v1/p1/recovery-plans"), Some("p1"));
     }
 }

@@ -123,6 +123,23 @@ impl ApiError {
         }
     }
 
+    /// A recovery-plan refusal (this tool's own `PLAN.*` codes), in the SDRS envelope.
+    pub fn plan(error: &sdrs_core::plan::PlanError) -> ApiError {
+        let code = error.code();
+        ApiError::Sdrs {
+            status: StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::BAD_REQUEST),
+            body: ErrorBody { code: code.as_str().to_owned(), message: error.to_string() },
+        }
+    }
+
+    /// The SDRS service this server drives (the upstream in gateway mode) could not be read.
+    pub fn upstream(message: impl Into<String>) -> ApiError {
+        ApiError::Sdrs {
+            status: StatusCode::BAD_GATEWAY,
+            body: ErrorBody { code: "GATEWAY.0502".to_owned(), message: message.into() },
+        }
+    }
+
     /// The SDRS code, for logs and tests.
     pub fn sdrs_code(&self) -> Option<&str> {
         match self {

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
@@ -86,6 +87,11 @@ impl Gateway {
             sessions: Arc::new(Mutex::new(HashMap::new())),
             failures: Arc::new(Mutex::new(HashMap::new())),
         })
+    }
+
+    /// The HTTP client the gateway forwards with (its timeout, no redirects), for the recovery-plan executor.
+    pub fn http_client(&self) -> reqwest::Client {
+        self.client.clone()
     }
 
     /// How long `client` must still wait before its next login attempt, if at all.
@@ -278,6 +284,30 @@ fn allowed(method: &str, path: &str, project: &str) -> bool {
                 })
         }
     })
+}
+
+/// The middleware of the recovery-plan API in gateway mode: the console's session, same-origin JSON changes, the
+/// configured project only. Plans and runs live in the gateway's database; their actions go upstream (`plans`).
+pub async fn authenticate_session(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let Some(gateway) = state.gateway.clone() else { return ApiError::no_such_api().into_response() };
+    if !gateway.has_session(request.headers()) {
+        return ApiError::unauthorized("log in to the gateway first (POST /gateway/login)").into_response();
+    }
+    if let Err(refused) = refuse_cross_site(request.headers(), request.method(), true, &state.config.public_url) {
+        return refused.into_response();
+    }
+    if crate::auth::path_project(request.uri().path()) != Some(gateway.config.project_id.as_str()) {
+        return ApiError::unauthorized("the gateway serves its configured project only").into_response();
+    }
+    let limits = &state.config.limits;
+    let (mut parts, body) = request.into_parts();
+    match crate::limits::read_body(&parts.headers, body, state.config.max_body_bytes, limits.body_timeout).await {
+        Ok(bytes) => {
+            parts.extensions.insert(crate::plans::Caller("the gateway's console session".to_owned()));
+            next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await
+        }
+        Err(error) => error.into_response(),
+    }
 }
 
 /// Forwards an allow-listed SDRS call upstream, signed; answers with the upstream's status and body unchanged.

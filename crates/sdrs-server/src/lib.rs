@@ -9,6 +9,7 @@ pub mod jobs;
 mod limits;
 mod listener;
 pub mod openapi;
+pub mod plans;
 mod replay;
 pub mod resources;
 pub mod routes;
@@ -31,6 +32,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Wakes the job worker when a job is submitted.
     pub jobs_wake: Arc<Notify>,
+    /// Wakes the recovery-plan executor when a run is started or commanded.
+    pub plans_wake: Arc<Notify>,
     /// Set in gateway mode: the SDRS API is forwarded to a real endpoint instead of served from the database.
     pub gateway: Option<gateway::Gateway>,
     /// The signed changes answered within the signature window, so that none runs twice.
@@ -48,6 +51,7 @@ impl AppState {
             db,
             config: Arc::new(config),
             jobs_wake: Arc::new(Notify::new()),
+            plans_wake: Arc::new(Notify::new()),
             gateway: None,
             replay: Arc::new(replay::ReplayCache::new(REPLAY_CAPACITY)),
         })
@@ -79,13 +83,17 @@ pub async fn serve_on(
     shutdown: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let worker = tokio::spawn(jobs::worker(state.db.clone(), state.jobs_wake.clone(), stop_rx));
+    let worker = tokio::spawn(jobs::worker(state.db.clone(), state.jobs_wake.clone(), stop_rx.clone()));
+    let executor = tokio::spawn(plans::executor::worker(state.clone(), state.plans_wake.clone(), stop_rx));
     tracing::info!("listening on http://{}", listener.local_addr()?);
     let limits = state.config.limits.clone();
     listener::serve(listener, router(state), &limits, shutdown).await?;
     let _ = stop_tx.send(true);
     if tokio::time::timeout(limits.shutdown_grace, worker).await.is_err() {
         tracing::warn!("the job worker did not stop within {} s", limits.shutdown_grace.as_secs());
+    }
+    if tokio::time::timeout(limits.shutdown_grace, executor).await.is_err() {
+        tracing::warn!("the plan executor did not stop within {} s", limits.shutdown_grace.as_secs());
     }
     tracing::info!("stopped");
     Ok(())

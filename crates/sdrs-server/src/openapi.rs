@@ -18,6 +18,7 @@ pub struct Generated {
     pub public: Router<AppState>,
     pub sdrs: Router<AppState>,
     pub admin: Router<AppState>,
+    pub orchestration: Router<AppState>,
     pub document: Value,
 }
 
@@ -40,12 +41,19 @@ fn generate() -> Generated {
     aide::generate::in_context(|context| context.schema = response_schemas().into_generator());
     let routes = crate::routes::documented_routes();
     let mut api = OpenApi::default();
-    // The first `finish_api` takes every schema collected so far (and resets the context), so all three routers are
+    // The first `finish_api` takes every schema collected so far (and resets the context), so all four routers are
     // built before any is finished.
     let public = routes.public.finish_api(&mut api);
     let sdrs = routes.sdrs.finish_api(&mut api);
     let admin = routes.admin.finish_api(&mut api);
-    Generated { public, sdrs, admin, document: complete(serde_json::to_value(&api).expect("a document serializes")) }
+    let orchestration = routes.orchestration.finish_api(&mut api);
+    Generated {
+        public,
+        sdrs,
+        admin,
+        orchestration,
+        document: complete(serde_json::to_value(&api).expect("a document serializes")),
+    }
 }
 
 /// The document alone.

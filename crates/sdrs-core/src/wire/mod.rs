@@ -3,6 +3,7 @@
 mod admin;
 mod envelope;
 mod job;
+mod plans;
 mod requests;
 mod resources;
 mod service;
@@ -10,6 +11,7 @@ mod service;
 pub use admin::*;
 pub use envelope::{ErrorBody, ErrorEnvelope, GatewayError};
 pub use job::{Job, JobEntities, JobIdResponse, JobType};
+pub use plans::*;
 pub use requests::*;
 pub use resources::*;
 pub use service::*;

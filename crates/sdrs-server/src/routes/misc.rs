@@ -136,7 +136,7 @@ fn content_security_policy(index: &std::path::Path) -> String {
 /// Unknown paths: the console's files when it is built, else the gateway's "no such API".
 pub async fn fallback(State(state): State<AppState>, request: Request) -> Response {
     let path = request.uri().path();
-    let is_api = path.starts_with("/v1/") || path.starts_with("/admin/");
+    let is_api = path.starts_with("/v1/") || path.starts_with("/admin/") || path.starts_with("/orchestration/");
     if !is_api && matches!(*request.method(), axum::http::Method::GET | axum::http::Method::HEAD) {
         return console(&state, request).await;
     }

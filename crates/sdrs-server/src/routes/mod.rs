@@ -6,6 +6,7 @@ mod extract;
 mod groups;
 mod instances;
 mod misc;
+mod plans;
 mod replications;
 
 pub use extract::{Body, Created, FilterKeys, Filters, Ids, OptionalBody, QueryPairs, Stored};
@@ -44,6 +45,9 @@ pub struct DocumentedRoutes {
     pub sdrs: ApiRouter<AppState>,
     /// The admin API (`/admin/v1/...`): only with `--admin`, with its own token.
     pub admin: ApiRouter<AppState>,
+    /// Recovery plans (`/orchestration/v1/...`), this tool's extension: the SDRS API's credentials, or in gateway
+    /// mode the console's session.
+    pub orchestration: ApiRouter<AppState>,
 }
 
 /// `/` answers browsers with the console's page, everything else with the version list, so its handler returns a
@@ -205,7 +209,69 @@ pub fn documented_routes() -> DocumentedRoutes {
                 doc("AdminGroupSnapshot", "A group with members and server facts, for pre-checks"),
             ),
         );
-    DocumentedRoutes { public, sdrs, admin }
+    DocumentedRoutes { public, sdrs, admin, orchestration: orchestration_routes() }
+}
+
+/// The operationId and summary of a recovery-plan route, tagged as this tool's own.
+fn ours(id: &'static str, summary: &'static str) -> impl FnOnce(TransformOperation<'_>) -> TransformOperation<'_> {
+    move |operation| operation.id(id).summary(summary).tag("recovery plans (sdrs-server, not SDRS)")
+}
+
+/// The recovery-plan routes (`routes/plans.rs`), documented as this tool's own, not SDRS's.
+fn orchestration_routes() -> ApiRouter<AppState> {
+    const BASE: &str = "/orchestration/v1/{project_id}";
+    let path = |rest: &str| format!("{BASE}{rest}");
+    ApiRouter::new()
+        .api_route(
+            &path("/recovery-plans"),
+            get_with(plans::list, ours("ListRecoveryPlans", "List recovery plans"))
+                .post_with(plans::create, ours("CreateRecoveryPlan", "Create a recovery plan")),
+        )
+        .api_route(
+            &path("/recovery-plans/{plan_id}"),
+            get_with(plans::show, ours("ShowRecoveryPlan", "Show a recovery plan"))
+                .put_with(
+                    plans::replace,
+                    ours("UpdateRecoveryPlan", "Replace a recovery plan's name, description and stages"),
+                )
+                .delete_with(plans::remove, ours("DeleteRecoveryPlan", "Delete a recovery plan with no run under way")),
+        )
+        .api_route(
+            &path("/recovery-plans/{plan_id}/check"),
+            post_with(
+                plans::check,
+                ours("CheckRecoveryPlan", "The plan check for a run: every finding and the timeline"),
+            ),
+        )
+        .api_route(
+            &path("/recovery-plans/{plan_id}/runs"),
+            get_with(plans::runs, ours("ListPlanRuns", "List a plan's runs, newest first"))
+                .post_with(plans::start, ours("StartPlanRun", "Start a run (the plan's name typed in `confirm`)")),
+        )
+        .api_route(&path("/plan-runs/{run_id}"), get_with(plans::show_run, ours("ShowPlanRun", "Show a run")))
+        .api_route(
+            &path("/plan-runs/{run_id}/confirm-gate"),
+            post_with(plans::confirm_gate, ours("ConfirmPlanRunGate", "Confirm the gate the run waits at")),
+        )
+        .api_route(&path("/plan-runs/{run_id}/pause"), post_with(plans::pause, ours("PausePlanRun", "Pause a run")))
+        .api_route(&path("/plan-runs/{run_id}/resume"), post_with(plans::resume, ours("ResumePlanRun", "Resume a run")))
+        .api_route(&path("/plan-runs/{run_id}/cancel"), post_with(plans::cancel, ours("CancelPlanRun", "Cancel a run")))
+        .api_route(
+            &path("/plan-runs/{run_id}/groups/{server_group_id}/retry"),
+            post_with(plans::retry, ours("RetryPlanRunGroup", "Submit a failed group of the current stage again")),
+        )
+        .api_route(
+            &path("/plan-runs/{run_id}/groups/{server_group_id}/skip"),
+            post_with(plans::skip, ours("SkipPlanRunGroup", "Skip a failed group, or an optional one not started")),
+        )
+        .api_route(
+            &path("/plan-runs/{run_id}/report"),
+            get_with(plans::report, ours("ShowPlanRunReport", "The run's evidence report (JSON)")),
+        )
+        .api_route(
+            &path("/plan-runs/{run_id}/report.html"),
+            get_with(plans::report_html, ours("ShowPlanRunReportPage", "The run's evidence report (printable HTML)")),
+        )
 }
 
 pub fn router(state: AppState) -> Router {
@@ -214,6 +280,8 @@ pub fn router(state: AppState) -> Router {
     }
     let generated = openapi::GENERATED.clone();
     let api = generated.sdrs.route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate));
+    let orchestration =
+        generated.orchestration.route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate));
     // The admin API changes the inventory and injects faults: only with `--admin`, and only with its own token.
     let admin = match state.config.admin_token {
         Some(_) => generated.admin.route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate_admin)),
@@ -227,6 +295,7 @@ pub fn router(state: AppState) -> Router {
     let routes = public
         .route("/console/config", get(misc::console_config))
         .merge(api)
+        .merge(orchestration)
         .merge(admin)
         .fallback(misc::fallback)
         .method_not_allowed_fallback(misc::method_not_allowed);
@@ -247,6 +316,12 @@ fn gateway_router(state: AppState) -> Router {
         .route("/gateway/login", post(crate::gateway::login))
         .route("/gateway/logout", post(crate::gateway::logout))
         .route("/v1/{*rest}", axum::routing::any(crate::gateway::forward))
+        .merge(
+            openapi::GENERATED
+                .orchestration
+                .clone()
+                .route_layer(middleware::from_fn_with_state(state.clone(), crate::gateway::authenticate_session)),
+        )
         .fallback(misc::fallback);
     crate::limits::apply(routes, &state.config.limits)
         .layer(PropagateRequestIdLayer::new(request_id.clone()))

@@ -18,6 +18,8 @@ mod hardening;
 mod members;
 /// Versions, domains, quotas, task centre, unknown paths, OpenAPI.
 mod misc;
+/// Recovery plans and runs.
+mod plans;
 /// The hot read path: stored JSON as is, reads see answered writes.
 mod read_path;
 /// Tidy rules of the server's code.

@@ -1,0 +1,365 @@
+//! The executor: drives every active run through the SDRS API, one short write at a time, so that a process killed
+//! at any moment resumes each run where its last write left it.
+//!
+//! A round reads the run and lets the core `advance` it (which marks what to submit as `submitting`), stores it, and
+//! only then sends; the answers are stored in a second write. A group found `submitting` by a later round was cut
+//! off between the two: the executor looks at the group before anything is sent again (`resolve`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::stream::{self, StreamExt};
+use tokio::sync::Notify;
+
+use sdrs_client::{Client, ClientError};
+use sdrs_core::action::GroupAction;
+use sdrs_core::guidance::{drill_login_rows, login_rows};
+use sdrs_core::login::AfterOperation;
+use sdrs_core::plan::evidence::ServerLogin;
+use sdrs_core::plan::run::{GroupAt, GroupRunStatus, PlanRun, Resolution, RunStatus, SubmitOutcome};
+use sdrs_core::plan::RunMode;
+use sdrs_core::status::{DrillStatus, JobStatus, PriorityStation};
+use sdrs_core::wire::{DisasterRecoveryDrill, Job};
+
+use super::Orchestrator;
+use crate::error::ApiResult;
+use crate::store::{self, ListFilter};
+use crate::AppState;
+
+/// Requests to the service in flight at once, per run.
+const CONCURRENCY: usize = 16;
+/// Rounds per run and pass: enough to carry a run at time scale 0 through several stages in one pass.
+const ROUNDS_PER_PASS: usize = 32;
+/// The statuses in which a run has work: submitting, following jobs (paused ones still follow theirs).
+const ACTIVE: [RunStatus; 3] = [RunStatus::Running, RunStatus::Paused, RunStatus::PausedOnFailure];
+
+/// What a round learned from the service about one group.
+enum Learned {
+    Submitted(GroupAt, SubmitOutcome),
+    Resolved(GroupAt, Resolution),
+    Job(GroupAt, Box<Job>),
+    Status(GroupAt, Option<bool>),
+}
+
+/// One pass over every active run of every project served; returns how many runs changed.
+pub async fn run_due(state: &AppState, orchestrator: &Orchestrator) -> ApiResult<usize> {
+    let mut changed = 0;
+    for project in orchestrator.projects() {
+        let project = project.to_owned();
+        let filter = ListFilter {
+            statuses: Some(ACTIVE.iter().map(|s| s.as_str().to_owned()).collect()),
+            limit: 1000,
+            ..ListFilter::default()
+        };
+        let scan = project.clone();
+        let runs = state.db.call(move |store| store::list::<PlanRun>(store, &scan, &filter)).await?.0;
+        let client = orchestrator.client(&project).expect("a project served has a client");
+        for run in runs {
+            changed += usize::from(drive(state, client, orchestrator.is_local(), &project, &run.id).await?);
+        }
+    }
+    Ok(changed)
+}
+
+/// Carries one run as far as it goes now. Returns whether it changed.
+async fn drive(state: &AppState, client: &Client, local: bool, project: &str, run_id: &str) -> ApiResult<bool> {
+    let mut changed = false;
+    for _ in 0..ROUNDS_PER_PASS {
+        let now = crate::now_millis();
+        let (p, id) = (project.to_owned(), run_id.to_owned());
+        let advanced = state
+            .db
+            .write(move |tx| {
+                let Some(mut run) = store::get::<PlanRun>(tx, &p, &id)? else { return Ok(None) };
+                let work = run.advance(now);
+                if work.changed {
+                    store::update(tx, &p, &run)?;
+                }
+                Ok(Some((work, run)))
+            })
+            .await?;
+        let Some((work, run)) = advanced else { return Ok(changed) };
+        changed |= work.changed;
+        if run.status.is_final() {
+            if run.logins.is_empty() && run.logins_note.is_none() {
+                record_logins(state, client, project, &run).await?;
+            }
+            return Ok(true);
+        }
+        let run = Arc::new(run);
+        let mut learned = Vec::new();
+        for &at in &work.interrupted {
+            if let Some(resolution) = resolve(client, local, &run, at).await {
+                learned.push(Learned::Resolved(at, resolution));
+            }
+        }
+        let submissions = stream::iter(work.submit.iter().copied())
+            .map(|at| {
+                let run = run.clone();
+                async move { Learned::Submitted(at, submit(client, &run, at).await) }
+            })
+            .buffer_unordered(CONCURRENCY)
+            .collect::<Vec<_>>()
+            .await;
+        learned.extend(submissions);
+        let polls = stream::iter(work.poll.iter().cloned())
+            .map(|(at, job_id)| {
+                let run = run.clone();
+                async move { poll(client, &run, at, &job_id).await.map(|job| Learned::Job(at, Box::new(job))) }
+            })
+            .buffer_unordered(CONCURRENCY)
+            .filter_map(std::future::ready)
+            .collect::<Vec<_>>()
+            .await;
+        learned.extend(polls);
+        for &at in &work.observe {
+            if let Some(outcome) = observe(client, &run, at).await {
+                learned.push(Learned::Status(at, outcome));
+            }
+        }
+        if learned.is_empty() {
+            if !work.changed {
+                return Ok(changed);
+            }
+            continue;
+        }
+        let (p, id) = (project.to_owned(), run_id.to_owned());
+        let applied = state
+            .db
+            .write(move |tx| {
+                let Some(mut run) = store::get::<PlanRun>(tx, &p, &id)? else { return Ok(false) };
+                let now = crate::now_millis();
+                let mut changed = false;
+                for item in learned {
+                    match item {
+                        Learned::Submitted(at, outcome) => {
+                            run.submitted(at, outcome, now);
+                            changed = true;
+                        }
+                        Learned::Resolved(at, resolution) => {
+                            run.resolve_interrupted(at, resolution, now);
+                            changed = true;
+                        }
+                        Learned::Job(at, job) => changed |= run.job_seen(at, &job, now),
+                        Learned::Status(at, outcome) => changed |= run.status_seen(at, outcome, now),
+                    }
+                }
+                if changed {
+                    store::update(tx, &p, &run)?;
+                }
+                Ok(changed)
+            })
+            .await?;
+        changed |= applied;
+        if !applied && !work.changed {
+            return Ok(changed);
+        }
+    }
+    Ok(changed)
+}
+
+/// Sends one group's action, as the run's mode says.
+async fn submit(client: &Client, run: &PlanRun, at: GroupAt) -> SubmitOutcome {
+    let group = run.group(at);
+    let id = group.server_group_id.as_str();
+    let answer = match run.options.mode {
+        RunMode::Failover => client.action(id, GroupAction::Failover).await,
+        RunMode::PlannedFailover => {
+            let priority_station = run.options.priority_station.unwrap_or(PriorityStation::Target);
+            client.action(id, GroupAction::Reverse { priority_station }).await
+        }
+        RunMode::Drill => client.create_drill(id, &run.drill_name(at), group.drill_vpc_id.as_deref()).await,
+        RunMode::DrillCleanup => match &group.disaster_recovery_drill_id {
+            Some(drill) => client.delete_drill(drill).await,
+            None => return SubmitOutcome::Refused { code: "PLAN.0400".into(), message: "no drill to delete".into() },
+        },
+    };
+    match answer {
+        Ok(job_id) => SubmitOutcome::Accepted { job_id },
+        Err(ClientError::Api { code, message, .. }) => SubmitOutcome::Refused { code, message },
+        Err(other) => SubmitOutcome::NoAnswer { reason: other.to_string() },
+    }
+}
+
+/// Reads a job; a drill job that does not name its drill is completed with the drill found by the run's name for it.
+async fn poll(client: &Client, run: &PlanRun, at: GroupAt, job_id: &str) -> Option<Job> {
+    let mut job = match client.job(job_id).await {
+        Ok(job) => job,
+        Err(error) => {
+            tracing::warn!(run = run.id, job_id, error = %error, "could not read a plan run's job; retried next round");
+            return None;
+        }
+    };
+    if run.options.mode == RunMode::Drill
+        && job.status == JobStatus::Success
+        && job.entities.disaster_recovery_drill_id.is_none()
+    {
+        let drill = find_drill(client, run, at).await.ok().flatten();
+        job.entities.disaster_recovery_drill_id = drill.map(|d| d.id);
+    }
+    Some(job)
+}
+
+/// The DR drill this run made (or deletes) for a group, looked up at the service.
+async fn find_drill(client: &Client, run: &PlanRun, at: GroupAt) -> Result<Option<DisasterRecoveryDrill>, ClientError> {
+    let group = run.group(at);
+    let drills = client.drills_of(&group.server_group_id).await?;
+    let name = run.drill_name(at);
+    Ok(drills.into_iter().find(|d| match &group.disaster_recovery_drill_id {
+        Some(id) => &d.id == id,
+        None => d.name == name,
+    }))
+}
+
+/// Looks at a group whose submission was cut off: did the service get it? `None`: the service could not be read
+/// (asked again next round).
+async fn resolve(client: &Client, local: bool, run: &PlanRun, at: GroupAt) -> Option<Resolution> {
+    let group = run.group(at);
+    let not_there = |what: String| {
+        if local {
+            Resolution::NotAccepted
+        } else {
+            Resolution::Unknown { reason: what }
+        }
+    };
+    match run.options.mode {
+        RunMode::Failover | RunMode::PlannedFailover => {
+            let status = match client.group(&group.server_group_id).await {
+                Ok(found) => found.status,
+                Err(ClientError::Api { code, message, .. }) => {
+                    return Some(Resolution::Unknown { reason: format!("the group cannot be read: {code} {message}") })
+                }
+                Err(_) => return None,
+            };
+            let intent = sdrs_core::plan::check::intent_of(&run.options)?;
+            if intent.operation().transition().accepts(status) {
+                Some(not_there(format!("the group is still `{status}`, but the action may yet reach the service")))
+            } else {
+                Some(Resolution::Accepted { disaster_recovery_drill_id: None })
+            }
+        }
+        RunMode::Drill => match find_drill(client, run, at).await {
+            Ok(Some(drill)) => Some(Resolution::Accepted { disaster_recovery_drill_id: Some(drill.id) }),
+            Ok(None) => Some(not_there("no drill of this run's name exists yet".to_owned())),
+            Err(ClientError::NoAnswer { .. }) => None,
+            Err(error) => Some(Resolution::Unknown { reason: error.to_string() }),
+        },
+        RunMode::DrillCleanup => match find_drill(client, run, at).await {
+            Ok(None) => Some(Resolution::Accepted { disaster_recovery_drill_id: None }),
+            Ok(Some(drill)) if drill.status == DrillStatus::Deleting => {
+                Some(Resolution::Accepted { disaster_recovery_drill_id: None })
+            }
+            Ok(Some(drill)) => Some(not_there(format!("the drill is still `{}`", drill.status))),
+            Err(ClientError::NoAnswer { .. }) => None,
+            Err(error) => Some(Resolution::Unknown { reason: error.to_string() }),
+        },
+    }
+}
+
+/// For a group followed by its status: whether its operation ended (`Some(Some(true))` succeeded).
+async fn observe(client: &Client, run: &PlanRun, at: GroupAt) -> Option<Option<bool>> {
+    match run.options.mode {
+        RunMode::Failover | RunMode::PlannedFailover => {
+            let group = client.group(&run.group(at).server_group_id).await.ok()?;
+            Some(run.outcome_of_group_status(group.status))
+        }
+        RunMode::Drill => {
+            let drill = find_drill(client, run, at).await.ok()?;
+            Some(drill.and_then(|d| match d.status {
+                DrillStatus::Available => Some(true),
+                DrillStatus::Error => Some(false),
+                _ => None,
+            }))
+        }
+        RunMode::DrillCleanup => {
+            let drill = find_drill(client, run, at).await.ok()?;
+            Some(match drill {
+                None => Some(true),
+                Some(d) if d.status == DrillStatus::ErrorDeleting => Some(false),
+                Some(_) => None,
+            })
+        }
+    }
+}
+
+/// After the run: for every server of every group that succeeded, which credential logs in now (the core's engine,
+/// with the inventory's OS profiles where this server has them).
+async fn record_logins(state: &AppState, client: &Client, project: &str, run: &PlanRun) -> ApiResult<()> {
+    let mut logins = Vec::new();
+    let note = match (run.options.mode, client.inventory().await) {
+        (RunMode::DrillCleanup, _) => "A drill cleanup changes no server's login.".to_owned(),
+        (_, Ok(None)) => "The servers' operating systems and login methods are not known to this tool (the SDRS API \
+                         does not report them): ask the login rules for each server."
+            .to_owned(),
+        (_, Err(error)) => format!("The inventory could not be read: {error}"),
+        (mode, Ok(Some(inventory))) => {
+            for (at, group) in run.groups() {
+                if group.status != GroupRunStatus::Succeeded {
+                    continue;
+                }
+                let Ok(snapshot) = client.snapshot(&group.server_group_id).await else { continue };
+                let rows = match mode {
+                    RunMode::Drill => {
+                        let drill = snapshot
+                            .disaster_recovery_drills
+                            .iter()
+                            .find(|d| Some(&d.id) == run.group(at).disaster_recovery_drill_id.as_ref());
+                        drill.map(|d| drill_login_rows(&snapshot, d, &inventory)).unwrap_or_default()
+                    }
+                    _ => {
+                        let after = if mode == RunMode::Failover {
+                            AfterOperation::Failover
+                        } else {
+                            AfterOperation::PlannedFailover
+                        };
+                        let first = snapshot.server_group.priority_station == PriorityStation::Target;
+                        login_rows(&snapshot, &inventory, after, first)
+                    }
+                };
+                logins.extend(rows.iter().map(|row| ServerLogin::from_row(&group.server_group_id, row)));
+            }
+            match mode {
+                RunMode::Drill => "For the drill servers, from each group's server profiles.".to_owned(),
+                _ => "Assumed to be each group's first failover where production is now at `target` (as after every \
+                      first failover, Table 1), and a later one where it is back at `source`."
+                    .to_owned(),
+            }
+        }
+    };
+    let (p, id) = (project.to_owned(), run.id.clone());
+    state
+        .db
+        .write(move |tx| {
+            let Some(mut run) = store::get::<PlanRun>(tx, &p, &id)? else { return Ok(()) };
+            run.logins = logins;
+            run.logins_note = Some(note);
+            store::update(tx, &p, &run)
+        })
+        .await
+}
+
+/// How often the executor looks at running jobs: a third of a job step at the server's time scale, between 20 ms and
+/// 2 s; 2 s against a real SDRS, whose jobs take minutes.
+pub fn poll_interval(state: &AppState) -> Duration {
+    if state.gateway.is_some() {
+        return Duration::from_secs(2);
+    }
+    let millis = crate::jobs::STEP_MILLIS as f64 * state.config.time_scale / 3.0;
+    Duration::from_millis(millis.clamp(20.0, 2000.0) as u64)
+}
+
+/// The background executor: a pass, then a pause until the next poll or a wake-up (a run started or commanded).
+pub async fn worker(state: AppState, wake: Arc<Notify>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    let orchestrator = Orchestrator::for_state(&state);
+    let interval = poll_interval(&state);
+    loop {
+        if let Err(error) = run_due(&state, &orchestrator).await {
+            tracing::error!(error = %error, "the plan executor could not reach the database; retrying");
+        }
+        tokio::select! {
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(interval) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}

@@ -1,0 +1,359 @@
+//! Recovery plans and their runs: this tool's own extension of the API, under `/orchestration/v1/{project_id}`.
+//!
+//! Handlers parse with the core, take the groups' snapshots through the same client the executor uses, let the core
+//! decide (`check_plan`, the run's commands), and store the result in one write.
+
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::response::{Html, NoContent};
+use axum::Json;
+use futures_util::stream::{self, StreamExt};
+
+use sdrs_client::ClientError;
+use sdrs_core::plan::check::{check_plan, cleanup_targets, DrillRunRecord, PlanCheck};
+use sdrs_core::plan::evidence::{evidence, Evidence};
+use sdrs_core::plan::run::{CommandError, PlanRun};
+use sdrs_core::plan::{PlanError, RecoveryPlan, RunMode, RunOptions, StartRunRequest};
+use sdrs_core::snapshot::SnapshotFacts;
+use sdrs_core::timefmt::resource_time;
+use sdrs_core::wire::{
+    ConfirmGate, PlanBody, PlanList, PlanResource, PlanResponse, RunCommand, RunList, RunResponse, RunSummary,
+};
+
+use super::{Body, Created, FilterKeys, Filters, Ids, OptionalBody};
+use crate::error::{ApiError, ApiResult};
+use crate::plans::{client_of, Caller};
+use crate::store::{self, ListFilter, Store};
+use crate::AppState;
+
+/// Who is calling, for a gate's record (set by the authentication middleware).
+pub struct CallerOf(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for CallerOf {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let caller = parts.extensions.get::<Caller>().map_or_else(|| "unknown".to_owned(), |c| c.0.clone());
+        Ok(CallerOf(caller))
+    }
+}
+
+impl aide::OperationInput for CallerOf {}
+
+fn plan_or_404(store: &dyn Store, project: &str, id: &str) -> ApiResult<PlanResource> {
+    store::get(store, project, id)?.ok_or_else(|| ApiError::plan(&PlanError::PlanNotFound(id.to_owned())))
+}
+
+fn run_or_404(store: &dyn Store, project: &str, id: &str) -> ApiResult<PlanRun> {
+    store::get(store, project, id)?.ok_or_else(|| ApiError::plan(&PlanError::RunNotFound(id.to_owned())))
+}
+
+/// The query keys of the plan list.
+pub struct PlanFilters;
+
+impl FilterKeys for PlanFilters {
+    const KEYS: &'static [&'static str] = &["limit", "offset"];
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Ids(project): Ids<String>,
+    query: Filters<PlanFilters>,
+) -> ApiResult<Json<PlanList>> {
+    let paging = sdrs_core::request::parse_paging(query.borrowed()).map_err(super::refuse)?;
+    let filter = ListFilter { limit: paging.limit, offset: paging.offset, ..ListFilter::default() };
+    let (recovery_plans, count) =
+        state.db.call(move |store| store::list::<PlanResource>(store, &project, &filter)).await?;
+    Ok(Json(PlanList { recovery_plans, count }))
+}
+
+fn validated(plan: RecoveryPlan) -> ApiResult<RecoveryPlan> {
+    plan.validate().map_err(|e| ApiError::plan(&e))?;
+    Ok(plan)
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Ids(project): Ids<String>,
+    Body(body): Body<PlanBody>,
+) -> ApiResult<Created<PlanResponse>> {
+    let plan = validated(body.recovery_plan)?;
+    let stamp = resource_time(crate::now_millis());
+    let recovery_plan = PlanResource {
+        id: uuid::Uuid::new_v4().to_string(),
+        name: plan.name,
+        description: plan.description,
+        stages: plan.stages,
+        created_at: stamp.clone(),
+        updated_at: stamp,
+    };
+    let stored = recovery_plan.clone();
+    state.db.write(move |tx| store::insert(tx, &project, &stored)).await?;
+    Ok(Created(PlanResponse { recovery_plan }))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Ids((project, id)): Ids<(String, String)>,
+) -> ApiResult<Json<PlanResponse>> {
+    let recovery_plan = state.db.call(move |store| plan_or_404(store, &project, &id)).await?;
+    Ok(Json(PlanResponse { recovery_plan }))
+}
+
+/// Replaces a plan's name, description and stages. Runs keep the plan as it was when they started.
+pub async fn replace(
+    State(state): State<AppState>,
+    Ids((project, id)): Ids<(String, String)>,
+    Body(body): Body<PlanBody>,
+) -> ApiResult<Json<PlanResponse>> {
+    let plan = validated(body.recovery_plan)?;
+    let stamp = resource_time(crate::now_millis());
+    let recovery_plan = state
+        .db
+        .write(move |tx| {
+            let mut stored = plan_or_404(tx, &project, &id)?;
+            (stored.name, stored.description, stored.stages) = (plan.name, plan.description, plan.stages);
+            stored.updated_at = stamp;
+            store::update(tx, &project, &stored)?;
+            Ok(stored)
+        })
+        .await?;
+    Ok(Json(PlanResponse { recovery_plan }))
+}
+
+/// The run of a plan that has not ended, if any.
+fn active_run(store: &dyn Store, project: &str, plan_id: &str) -> ApiResult<Option<PlanRun>> {
+    let runs: Vec<PlanRun> = store::members(store, project, plan_id)?;
+    Ok(runs.into_iter().find(|r| !r.status.is_final()))
+}
+
+/// Deletes a plan that has no run under way. Its finished runs stay: they are the evidence.
+pub async fn remove(State(state): State<AppState>, Ids((project, id)): Ids<(String, String)>) -> ApiResult<NoContent> {
+    state
+        .db
+        .write(move |tx| {
+            plan_or_404(tx, &project, &id)?;
+            if let Some(run) = active_run(tx, &project, &id)? {
+                return Err(ApiError::plan(&PlanError::RunActive(run.id)));
+            }
+            store::remove::<PlanResource>(tx, &project, &id)
+        })
+        .await?;
+    Ok(NoContent)
+}
+
+/// The snapshots of the plan's groups, through the executor's client; a group that does not exist is left out.
+async fn snapshots(state: &AppState, project: &str, plan: &RecoveryPlan) -> ApiResult<Vec<SnapshotFacts>> {
+    let client = client_of(state, project).ok_or_else(|| {
+        ApiError::plan(&PlanError::Blocked {
+            count: 1,
+            reasons: "this server has no credential for the project".into(),
+        })
+    })?;
+    let mut ids: Vec<String> = plan.group_entries().map(|(_, g)| g.server_group_id.clone()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let answers = stream::iter(ids)
+        .map(|id| {
+            let client = client.clone();
+            async move {
+                let answer = client.snapshot(&id).await;
+                (id, answer)
+            }
+        })
+        .buffer_unordered(16)
+        .collect::<Vec<_>>()
+        .await;
+    let mut found = Vec::new();
+    for (id, answer) in answers {
+        match answer {
+            Ok(snapshot) => found.push(snapshot.facts()),
+            Err(ClientError::Api { code, .. }) if code == sdrs_core::member_rules::Missing::Group.code().as_str() => {}
+            Err(error) => return Err(ApiError::upstream(format!("group `{id}` could not be read: {error}"))),
+        }
+    }
+    Ok(found)
+}
+
+/// The plan's drill runs, for a cleanup.
+fn drill_runs(store: &dyn Store, project: &str, plan_id: &str) -> ApiResult<Vec<DrillRunRecord>> {
+    let runs: Vec<PlanRun> = store::members(store, project, plan_id)?;
+    Ok(runs
+        .iter()
+        .filter(|r| r.options.mode == RunMode::Drill)
+        .map(|r| DrillRunRecord { run_id: r.id.clone(), drills: r.drills_made() })
+        .collect())
+}
+
+/// Reads the plan and what its check needs.
+async fn gather_inputs(
+    state: &AppState,
+    project: &str,
+    plan_id: &str,
+) -> ApiResult<(PlanResource, Vec<SnapshotFacts>, Vec<DrillRunRecord>)> {
+    let (p, id) = (project.to_owned(), plan_id.to_owned());
+    let (plan, runs) =
+        state.db.call(move |store| Ok((plan_or_404(store, &p, &id)?, drill_runs(store, &p, &id)?))).await?;
+    let groups = snapshots(state, project, &plan.plan()).await?;
+    Ok((plan, groups, runs))
+}
+
+/// The plan check for a run with these options: every finding and the simulated timeline. Nothing is changed.
+pub async fn check(
+    State(state): State<AppState>,
+    Ids((project, id)): Ids<(String, String)>,
+    Body(options): Body<RunOptions>,
+) -> ApiResult<Json<PlanCheck>> {
+    options.validate().map_err(|e| ApiError::plan(&e))?;
+    let (plan, groups, runs) = gather_inputs(&state, &project, &id).await?;
+    Ok(Json(check_plan(&plan.plan(), &options, &groups, &runs)))
+}
+
+/// Starts a run once the operator typed the plan's name and the check finds nothing blocking.
+pub async fn start(
+    State(state): State<AppState>,
+    Ids((project, id)): Ids<(String, String)>,
+    Body(request): Body<StartRunRequest>,
+) -> ApiResult<Created<RunResponse>> {
+    let (stored, groups, runs) = gather_inputs(&state, &project, &id).await?;
+    let options = request.accept(&stored.name).map_err(|e| ApiError::plan(&e))?;
+    let plan = stored.plan();
+    let check = check_plan(&plan, &options, &groups, &runs);
+    if let Some(refusal) = check.refusal() {
+        return Err(ApiError::plan(&refusal));
+    }
+    let cleanup = match &options.drill_run_id {
+        Some(run_id) => runs.iter().find(|r| &r.run_id == run_id).map(|r| cleanup_targets(r, &groups)),
+        None => None,
+    }
+    .unwrap_or_default();
+    let now = crate::now_millis();
+    let run_id = uuid::Uuid::now_v7().simple().to_string();
+    let run = PlanRun::new(run_id, stored.id.clone(), plan, options, check, &cleanup, now);
+    let stored_run = run.clone();
+    state
+        .db
+        .write(move |tx| {
+            // Checked again in the write: the single writer makes check-then-insert atomic.
+            if let Some(active) = active_run(tx, &project, &id)? {
+                return Err(ApiError::plan(&PlanError::RunActive(active.id)));
+            }
+            store::insert(tx, &project, &stored_run)
+        })
+        .await?;
+    state.plans_wake.notify_one();
+    Ok(Created(RunResponse { run }))
+}
+
+/// The plan's runs, newest first.
+pub async fn runs(
+    State(state): State<AppState>,
+    Ids((project, id)): Ids<(String, String)>,
+) -> ApiResult<Json<RunList>> {
+    let runs = state
+        .db
+        .call(move |store| {
+            plan_or_404(store, &project, &id)?;
+            store::members::<PlanRun>(store, &project, &id)
+        })
+        .await?;
+    let mut runs: Vec<RunSummary> = runs.iter().map(RunSummary::from).collect();
+    runs.reverse();
+    Ok(Json(RunList { count: runs.len() as u64, runs }))
+}
+
+pub async fn show_run(
+    State(state): State<AppState>,
+    Ids((project, id)): Ids<(String, String)>,
+) -> ApiResult<Json<RunResponse>> {
+    let run = state.db.call(move |store| run_or_404(store, &project, &id)).await?;
+    Ok(Json(RunResponse { run }))
+}
+
+/// Applies an operator's command to a run in one write and wakes the executor.
+async fn command(
+    state: &AppState,
+    project: String,
+    id: String,
+    apply: impl FnOnce(&mut PlanRun, i64) -> Result<(), CommandError> + Send + 'static,
+) -> ApiResult<Json<RunResponse>> {
+    let now = crate::now_millis();
+    let run = state
+        .db
+        .write(move |tx| {
+            let mut run = run_or_404(tx, &project, &id)?;
+            apply(&mut run, now).map_err(|e| ApiError::plan(&PlanError::Command(e)))?;
+            store::update(tx, &project, &run)?;
+            Ok(run)
+        })
+        .await?;
+    state.plans_wake.notify_one();
+    Ok(Json(RunResponse { run }))
+}
+
+pub async fn confirm_gate(
+    State(state): State<AppState>,
+    CallerOf(caller): CallerOf,
+    Ids((project, id)): Ids<(String, String)>,
+    Body(body): Body<ConfirmGate>,
+) -> ApiResult<Json<RunResponse>> {
+    command(&state, project, id, move |run, now| run.confirm_gate(&body.confirmed_by, &caller, now)).await
+}
+
+pub async fn pause(
+    State(state): State<AppState>,
+    Ids((project, id)): Ids<(String, String)>,
+    OptionalBody(_): OptionalBody<RunCommand>,
+) -> ApiResult<Json<RunResponse>> {
+    command(&state, project, id, |run, now| run.pause(now)).await
+}
+
+pub async fn resume(
+    State(state): State<AppState>,
+    Ids((project, id)): Ids<(String, String)>,
+    OptionalBody(_): OptionalBody<RunCommand>,
+) -> ApiResult<Json<RunResponse>> {
+    command(&state, project, id, |run, now| run.resume(now)).await
+}
+
+pub async fn cancel(
+    State(state): State<AppState>,
+    Ids((project, id)): Ids<(String, String)>,
+    OptionalBody(_): OptionalBody<RunCommand>,
+) -> ApiResult<Json<RunResponse>> {
+    command(&state, project, id, |run, now| run.cancel(now)).await
+}
+
+pub async fn retry(
+    State(state): State<AppState>,
+    Ids((project, id, group)): Ids<(String, String, String)>,
+    OptionalBody(_): OptionalBody<RunCommand>,
+) -> ApiResult<Json<RunResponse>> {
+    command(&state, project, id, move |run, now| run.retry(&group, now)).await
+}
+
+pub async fn skip(
+    State(state): State<AppState>,
+    Ids((project, id, group)): Ids<(String, String, String)>,
+    OptionalBody(_): OptionalBody<RunCommand>,
+) -> ApiResult<Json<RunResponse>> {
+    command(&state, project, id, move |run, now| run.skip(&group, now)).await
+}
+
+/// The run's evidence as JSON.
+pub async fn report(
+    State(state): State<AppState>,
+    Ids((project, id)): Ids<(String, String)>,
+) -> ApiResult<Json<Evidence>> {
+    let run = state.db.call(move |store| run_or_404(store, &project, &id)).await?;
+    Ok(Json(evidence(&run, crate::now_millis())))
+}
+
+/// The run's evidence as one self-contained, printable HTML page.
+pub async fn report_html(
+    State(state): State<AppState>,
+    Ids((project, id)): Ids<(String, String)>,
+) -> ApiResult<Html<String>> {
+    let run = state.db.call(move |store| run_or_404(store, &project, &id)).await?;
+    Ok(Html(crate::plans::report::html(&evidence(&run, crate::now_millis()))))
+}
