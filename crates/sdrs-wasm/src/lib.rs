@@ -10,6 +10,8 @@ use wasm_bindgen::prelude::*;
 use sdrs_core::action::{parse_action_object, ActionError, GroupAction};
 use sdrs_core::catalogue::{ErrorCode, SdrsCoded};
 use sdrs_core::login::{explain_login as explain, LoginQuestion};
+use sdrs_core::plan::check::DrillRunRecord;
+use sdrs_core::plan::{PlanError, RecoveryPlan, RunOptions};
 use sdrs_core::request::{into_object, object_parsed_by};
 use sdrs_core::snapshot::{Intent, SnapshotFacts};
 use sdrs_core::state_machine::{self, TRANSITIONS};
@@ -105,6 +107,35 @@ pub fn explain_login(
 ) -> Result<JsValue, JsValue> {
     let question: LoginQuestion = input(question, "login question")?;
     output(&explain(&question).map_err(|e| coded(&e))?)
+}
+
+/// A JS `Error` for a recovery-plan refusal, with this tool's `PLAN.*` code.
+fn plan_error(refusal: &PlanError) -> JsValue {
+    let error = js_sys::Error::new(&refusal.to_string());
+    let code = refusal.code();
+    let _ = js_sys::Reflect::set(&error, &"code".into(), &code.as_str().into());
+    let _ = js_sys::Reflect::set(&error, &"httpStatus".into(), &JsValue::from(code.http_status()));
+    error.into()
+}
+
+/// The plan check of a recovery plan run offline: every finding (the groups' own and the plan's) and the simulated
+/// timeline. `snapshots` are the plan's groups (one missing is a group that no longer exists); `drillRuns` the
+/// plan's drill runs, for a `drill-cleanup`. Throws `PLAN.0400` for a malformed plan or options.
+#[wasm_bindgen(js_name = checkPlan, unchecked_return_type = "PlanCheck")]
+pub fn check_plan(
+    #[wasm_bindgen(unchecked_param_type = "RecoveryPlan")] plan: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "RunOptions")] options: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "GroupSnapshot[]")] snapshots: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "DrillRunRecord[] | undefined")] drill_runs: JsValue,
+) -> Result<JsValue, JsValue> {
+    let plan: RecoveryPlan = input(plan, "recovery plan")?;
+    plan.validate().map_err(|e| plan_error(&e))?;
+    let options: RunOptions = input(options, "run options")?;
+    options.validate().map_err(|e| plan_error(&e))?;
+    let snapshots: Vec<SnapshotFacts> = input(snapshots, "group snapshots")?;
+    let drill_runs: Vec<DrillRunRecord> =
+        if drill_runs.is_undefined() || drill_runs.is_null() { Vec::new() } else { input(drill_runs, "drill runs")? };
+    output(&sdrs_core::plan::check::check_plan(&plan, &options, &snapshots, &drill_runs))
 }
 
 /// The operations accepted from a group status.

@@ -24,6 +24,8 @@ export type Operation = "create" | "enable" | "re-protect" | "disable" | "planne
 export interface GroupFacts {
   id: string; name: string; status: GroupStatus; priority_station: PriorityStation;
   source_availability_zone: string; target_availability_zone: string;
+  /** The production VPC, which a DR drill may not use. */
+  source_vpc_id?: string;
   /** Counters stand in for lists left out of the snapshot; 0 when absent. */
   protected_instance_num?: number; replication_num?: number; disaster_recovery_drill_num?: number;
   [field: string]: unknown;
@@ -114,6 +116,33 @@ export interface Transition {
   members: { transient: InstanceStatus; success: InstanceStatus; failure: InstanceStatus } | null;
   failure_code: string; failure_status: string;
 }
+export type RunMode = "failover" | "planned-failover" | "drill" | "drill-cleanup";
+export type StageKind = "groups" | "wait" | "gate";
+/** A group in a stage; `critical` defaults to true. */
+export interface PlanGroup { server_group_id: string; critical?: boolean; drill_vpc_id?: string }
+export type Stage =
+  | { type: "groups"; groups: PlanGroup[] } | { type: "wait"; seconds: number } | { type: "gate"; text: string };
+export interface RecoveryPlan { name: string; description?: string; stages: Stage[] }
+/** How a plan is to be run: `priority_station` for a planned failover, `drill_run_id` for a drill cleanup. */
+export interface RunOptions {
+  mode: RunMode; priority_station?: PriorityStation; drill_vpc_id?: string; drill_run_id?: string;
+}
+export interface DrillMade { server_group_id: string; disaster_recovery_drill_id: string }
+export interface DrillRunRecord { run_id: string; drills: DrillMade[] }
+export type PlanFindingKind =
+  | "empty-plan" | "empty-stage" | "group-in-two-stages" | "group-not-found" | "mixed-production-sites"
+  | "unknown-drill-run" | "nothing-to-clean" | "group";
+export interface PlanFinding {
+  kind: PlanFindingKind; severity: "blocking" | "verify" | "info"; code: string; message: string; hint: string;
+  stage?: number; server_group_id?: string; precheck?: FindingKind; resource_id?: string;
+}
+export interface SimulatedGroup {
+  server_group_id: string; name: string; critical: boolean; statuses: GroupStatus[]; on_failure: GroupStatus;
+  production_before: PriorityStation; production_after: PriorityStation; drill_statuses?: DrillStatus[];
+}
+export interface TimelineStage { index: number; kind: StageKind; seconds?: number; text?: string; groups?: SimulatedGroup[] }
+export interface PlanCheck { mode: RunMode; allowed: boolean; findings: PlanFinding[]; timeline: TimelineStage[] }
+
 export interface ErrorInfo { code: string; httpStatus: number; message: string; description: string; handling: string }
 /** What every export throws. */
 export interface SdrsError extends Error { code: string; httpStatus: number }

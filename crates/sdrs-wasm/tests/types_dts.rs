@@ -139,6 +139,13 @@ fn string_unions_are_the_core_enums() {
         &field_type("ServerFacts", "power_state"),
         sdrs_core::snapshot::PowerState::ALL.iter().map(|s| s.as_str()),
     );
+    assert_union(&declaration("RunMode"), sdrs_core::plan::RunMode::ALL.iter().map(|s| s.as_str()));
+    assert_union(&declaration("StageKind"), sdrs_core::plan::StageKind::ALL.iter().map(|s| s.as_str()));
+    assert_union(
+        &declaration("PlanFindingKind"),
+        sdrs_core::plan::check::PlanFindingKind::ALL.iter().map(|s| s.as_str()),
+    );
+    assert_union(&field_type("PlanFinding", "severity"), sdrs_core::precheck::Severity::ALL.iter().map(|s| s.as_str()));
     // Intent: the operations its variants serialize with.
     use sdrs_core::snapshot::Intent;
     let intents = [
@@ -219,4 +226,29 @@ fn interfaces_are_what_the_core_sends() {
     }
     let server = serde_json::to_value(&facts.servers[0]).unwrap();
     assert_fields("ServerFacts", &server);
+
+    // A plan check with a finding of each shape: a group's own, and the plan's own.
+    let id = facts.server_group.id.clone();
+    let plan: sdrs_core::plan::RecoveryPlan = serde_json::from_value(json!({"name": "p", "stages": [
+        {"type": "groups", "groups": [{"server_group_id": id}, {"server_group_id": "gone"}]},
+        {"type": "wait", "seconds": 5}, {"type": "gate", "text": "go?"}]}))
+    .unwrap();
+    let drill = serde_json::from_value(json!({"mode": "drill"})).unwrap();
+    let check = serde_json::to_value(sdrs_core::plan::check::check_plan(&plan, &drill, &[facts.clone()], &[])).unwrap();
+    assert_fields("PlanCheck", &check);
+    for finding in check["findings"].as_array().unwrap() {
+        assert_fields("PlanFinding", finding);
+    }
+    for stage in check["timeline"].as_array().unwrap() {
+        assert_fields("TimelineStage", stage);
+    }
+    assert_fields("SimulatedGroup", &check["timeline"][0]["groups"][0]);
+    let station = facts.server_group.priority_station.as_str();
+    let failover = serde_json::from_value(json!({"mode": "planned-failover", "priority_station": station})).unwrap();
+    let check = serde_json::to_value(sdrs_core::plan::check::check_plan(&plan, &failover, &[facts], &[])).unwrap();
+    let group_finding = check["findings"].as_array().unwrap().iter().find(|f| f["precheck"].is_string()).unwrap();
+    assert_fields("PlanFinding", group_finding);
+    // The plan's own inputs round-trip through the declared shapes.
+    assert_fields("RecoveryPlan", &serde_json::to_value(&plan).unwrap());
+    assert_fields("PlanGroup", &serde_json::to_value(&plan.stages[0].groups()[0]).unwrap());
 }

@@ -168,3 +168,43 @@ test("state machine and error catalogue", () => {
   });
   throwsCode(() => sdrs.lookupError("SDRS.9999"), "SDRS.0201");
 });
+
+test("checkPlan returns every reason of the plan and its groups at once, with the timeline", () => {
+  const db = snapshot({ id: "db", name: "db" });
+  const web = snapshot({ id: "web", name: "web", status: "failed-over", priority_station: "target" });
+  const plan = {
+    name: "site-b",
+    stages: [
+      { type: "groups", groups: [{ server_group_id: "db" }, { server_group_id: "web", critical: false }] },
+      { type: "gate", text: "database up?" },
+      { type: "groups", groups: [] },
+      { type: "groups", groups: [{ server_group_id: "db" }, { server_group_id: "gone" }] },
+    ],
+  };
+  const check = sdrs.checkPlan(plan, { mode: "failover" }, [db, web]);
+  assert.equal(check.allowed, false);
+  const kinds = check.findings.filter((f) => f.severity === "blocking").map((f) => f.precheck ?? f.kind).sort();
+  assert.deepEqual(kinds, ["empty-stage", "group-in-two-stages", "group-not-found", "wrong-status"]);
+  assert.equal(check.findings.find((f) => f.kind === "group-not-found").code, "SDRS.1013");
+  assert.deepEqual(check.timeline.map((s) => s.kind), ["groups", "gate", "groups", "groups"]);
+  assert.deepEqual(check.timeline[0].groups[0].statuses, ["protected", "failing-over", "failed-over"]);
+  assert.equal(check.timeline[0].groups[1].critical, false);
+  assert.equal(check.timeline[1].text, "database up?");
+
+  // The same plan's groups as a good plan: nothing blocks a drill.
+  const good = { name: "ok", stages: [{ type: "groups", groups: [{ server_group_id: "db" }] }] };
+  assert.equal(sdrs.checkPlan(good, { mode: "drill" }, [db]).allowed, true);
+  // A planned failover over groups on both sides, and a cleanup of an unknown drill run.
+  const both = { name: "both", stages: [{ type: "groups", groups: [{ server_group_id: "db" }, { server_group_id: "web" }] }] };
+  const planned = sdrs.checkPlan(both, { mode: "planned-failover", priority_station: "target" }, [db, web]);
+  assert.ok(planned.findings.some((f) => f.kind === "mixed-production-sites"));
+  const cleanup = sdrs.checkPlan(good, { mode: "drill-cleanup", drill_run_id: "r9" }, [db], [{ run_id: "r1", drills: [] }]);
+  assert.deepEqual(cleanup.findings.map((f) => f.kind), ["unknown-drill-run"]);
+});
+
+test("checkPlan refuses a malformed plan or options with this tool's code", () => {
+  throwsCode(() => sdrs.checkPlan({ name: "has space", stages: [] }, { mode: "failover" }, []), "PLAN.0400");
+  throwsCode(() => sdrs.checkPlan({ name: "p", stages: [] }, { mode: "planned-failover" }, []), "PLAN.0400");
+  throwsCode(() => sdrs.checkPlan({ name: "p", stages: [{ type: "teleport" }] }, { mode: "failover" }, []), "SDRS.0201");
+  throwsCode(() => sdrs.checkPlan({ name: "p", stages: [] }, { mode: "failover" }, "not a list"), "SDRS.0201");
+});

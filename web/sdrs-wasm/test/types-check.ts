@@ -1,8 +1,8 @@
 // Uses every export and type of sdrs-wasm so that `tsc --noEmit` checks the declarations are usable and consistent.
 import init, {
-  allowedOperations, explainLogin, lookupError, precheck, previewRoleSwap, resolveAction, stateTable, validateAction,
+  allowedOperations, checkPlan, explainLogin, lookupError, precheck, previewRoleSwap, resolveAction, stateTable, validateAction,
   type Answer, type ErrorInfo, type GroupSnapshot, type Intent, type LoginExplanation, type LoginQuestion,
-  type Operation, type Precheck, type RoleSwap, type SdrsError, type Transition, type ValidatedAction,
+  type Operation, type PlanCheck, type Precheck, type RecoveryPlan, type RunOptions, type RoleSwap, type SdrsError, type Transition, type ValidatedAction,
 } from "../web/sdrs_wasm.js";
 
 declare const snapshot: GroupSnapshot;
@@ -35,6 +35,14 @@ async function main(): Promise<void> {
   const table: Transition[] = stateTable();
   const info: ErrorInfo = lookupError("SDRS.1030");
   console.log(ops, table[0].from, info.httpStatus);
+  const plan: RecoveryPlan = {
+    name: "site-b",
+    stages: [{ type: "groups", groups: [{ server_group_id: "g1", critical: false }] }, { type: "gate", text: "go?" }],
+  };
+  const options: RunOptions = { mode: "drill-cleanup", drill_run_id: "r1" };
+  const planCheck: PlanCheck = checkPlan(plan, options, [snapshot], [{ run_id: "r1", drills: [] }]);
+  for (const finding of planCheck.findings) console.log(finding.kind, finding.stage, finding.precheck);
+  for (const stage of planCheck.timeline) console.log(stage.kind, stage.groups?.map((g) => g.statuses.join(">")));
   try {
     validateAction({});
   } catch (caught) {
