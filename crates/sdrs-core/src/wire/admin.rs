@@ -174,6 +174,13 @@ pub struct FaultList {
     pub faults: Vec<Fault>,
 }
 
+/// `GET /admin/v1/{project_id}/server-groups/{id}/jobs`: a group's most recent jobs, newest first (for DR tests
+/// that must know how often a group was acted on; SDRS itself has no job list).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct JobList {
+    pub jobs: Vec<crate::wire::Job>,
+}
+
 /// `GET /console/config`: how the console served by sdrs-server connects. Offered only in demo mode (where every
 /// credential is public) and in gateway mode (where the console logs in with a session and holds no token).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]

@@ -353,3 +353,19 @@ pub async fn snapshot(
         .await?;
     Ok(Json(snapshot))
 }
+
+/// The group's most recent jobs (at most 100), newest first.
+pub async fn group_jobs(
+    State(state): State<AppState>,
+    Ids((project, id)): Ids<(String, String)>,
+) -> ApiResult<Json<sdrs_core::wire::JobList>> {
+    let jobs = state
+        .db
+        .call(move |conn| {
+            // The group must be the project's: job rows are found by group id alone.
+            group_or_404(conn, &project, &id)?;
+            crate::jobs::recent_for_group(conn, &id, 100)
+        })
+        .await?;
+    Ok(Json(sdrs_core::wire::JobList { jobs }))
+}

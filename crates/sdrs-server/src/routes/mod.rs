@@ -208,6 +208,10 @@ pub fn documented_routes() -> DocumentedRoutes {
                 admin::snapshot,
                 doc("AdminGroupSnapshot", "A group with members and server facts, for pre-checks"),
             ),
+        )
+        .api_route(
+            "/admin/v1/{project_id}/server-groups/{server_group_id}/jobs",
+            get_with(admin::group_jobs, doc("AdminGroupJobs", "A group's most recent jobs, newest first")),
         );
     DocumentedRoutes { public, sdrs, admin, orchestration: orchestration_routes() }
 }
