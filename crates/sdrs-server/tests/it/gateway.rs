@@ -226,3 +226,96 @@ async fn upstream_failures_say_which_side_failed() {
     let (status, body, _) = send(&gw, Method::GET, &v1("/server-groups"), None, Some(&cookie)).await;
     assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::GATEWAY_TIMEOUT, Some("GATEWAY.0504")));
 }
+
+/// A recovery plan in gateway mode: stored in the gateway's database, its actions sent upstream signed with AK/SK,
+/// the upstream's job status polled. One critical and one optional group fail at the upstream (fault injection).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recovery_plan_drives_the_upstream_through_the_gateway() {
+    use sdrs_server::plans::{executor, Orchestrator};
+
+    let upstream = crate::util::TestApp::new().await;
+    let (db, _, _) = upstream.protected_group("db").await;
+    let (cache, _, _) = upstream.protected_group("cache").await;
+    let (web, _, _) = upstream.protected_group("web").await;
+    for group in [&db, &cache] {
+        let fault =
+            json!({"server_group_id": group, "step": "failoverReplicationPairs", "fail_reason": "array offline"});
+        let (status, _) = upstream.post(&crate::util::admin("/faults"), fault).await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (_stop, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(jobs::worker(upstream.state.db.clone(), upstream.state.jobs_wake.clone(), stop_rx));
+    let served = upstream.state.clone();
+    tokio::spawn(async move { axum::serve(listener, router(served)).await.unwrap() });
+
+    let gw = gateway(&base, Duration::from_secs(10));
+    let plans = format!("/orchestration/v1/{}/recovery-plans", demo::PROJECT);
+    let plan = json!({"recovery_plan": {"name": "site-b", "stages": [
+        {"type": "groups", "groups": [{"server_group_id": db}, {"server_group_id": cache, "critical": false}]},
+        {"type": "groups", "groups": [{"server_group_id": web}]}]}});
+    let (status, _, _) = send(&gw, Method::POST, &plans, Some(plan.clone()), None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "plans need the console's session");
+    let cookie = login(&gw).await;
+    let (status, created, _) = send(&gw, Method::POST, &plans, Some(plan), Some(&cookie)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let plan_id = created["recovery_plan"]["id"].as_str().unwrap();
+    let (_, upstream_plans) = upstream.get(&format!("/orchestration/v1/{}/recovery-plans", demo::PROJECT)).await;
+    assert_eq!(upstream_plans["count"], 0, "plans live in the gateway's database, not upstream");
+
+    let (status, check, _) =
+        send(&gw, Method::POST, &format!("{plans}/{plan_id}/check"), Some(json!({"mode": "failover"})), Some(&cookie))
+            .await;
+    assert_eq!((status, &check["allowed"]), (StatusCode::OK, &json!(true)), "{check}");
+    let start = json!({"mode": "failover", "confirm": "site-b"});
+    let (status, started, _) =
+        send(&gw, Method::POST, &format!("{plans}/{plan_id}/runs"), Some(start), Some(&cookie)).await;
+    assert_eq!(status, StatusCode::CREATED, "{started}");
+    let run = started["run"]["id"].as_str().unwrap().to_owned();
+    let run_path = format!("/orchestration/v1/{}/plan-runs/{run}", demo::PROJECT);
+
+    let orchestrator = Orchestrator::for_state(&gw);
+    assert!(!orchestrator.is_local());
+    let settle = |want: &'static str| {
+        let (gw, orchestrator, run_path, cookie) = (gw.clone(), &orchestrator, run_path.clone(), cookie.clone());
+        async move {
+            for _ in 0..200 {
+                executor::run_due(&gw, orchestrator).await.unwrap();
+                let (_, body, _) = send(&gw, Method::GET, &run_path, None, Some(&cookie)).await;
+                if body["run"]["status"] == want {
+                    return body["run"].clone();
+                }
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+            panic!("the run never reached {want}");
+        }
+    };
+    let paused = settle("paused-on-failure").await;
+    let first = &paused["stages"][0]["groups"];
+    assert_eq!((&first[0]["status"], &first[1]["status"]), (&json!("failed"), &json!("failed")), "{paused}");
+    assert_eq!(first[0]["fail_reason"], "array offline");
+    assert_eq!(upstream.group_json(&web).await["status"], "protected", "stage 2 waits for the critical group");
+    // The job the run follows is the upstream's own.
+    let job_id = first[0]["job_id"].as_str().unwrap();
+    assert_eq!(upstream.get(&crate::util::v1(&format!("/jobs/{job_id}"))).await.1["status"], "FAIL");
+
+    let (status, _, _) =
+        send(&gw, Method::POST, &format!("{run_path}/groups/{db}/retry"), Some(json!({})), Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    let done = settle("finished-with-failures").await;
+    assert_eq!(done["stages"][0]["groups"][0]["status"], "succeeded");
+    assert_eq!(done["stages"][0]["groups"][1]["status"], "failed", "the optional failure stays recorded");
+    assert_eq!(upstream.group_json(&db).await["status"], "failed-over");
+    assert_eq!(upstream.group_json(&cache).await["status"], "error-failing-over");
+    assert_eq!(upstream.group_json(&web).await["status"], "failed-over");
+    assert!(done["logins_note"].as_str().unwrap().contains("not known"), "{}", done["logins_note"]);
+    let (status, report, _) = send(&gw, Method::GET, &format!("{run_path}/report"), None, Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(report["gates"], json!([]));
+    assert!(report["recovery_millis"].as_i64().is_some());
+    let gate = json!({"confirmed_by": "x"});
+    let (status, refused, _) =
+        send(&gw, Method::POST, &format!("{run_path}/confirm-gate"), Some(gate), Some(&cookie)).await;
+    assert_eq!((status, refused["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("PLAN.0409")));
+}
