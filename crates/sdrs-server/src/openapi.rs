@@ -112,6 +112,15 @@ fn complete(mut document: Value) -> Value {
                 // crate::replay
                 responses.insert("409".into(), reply("The same signed request is being processed", &envelope));
             }
+            if path.starts_with("/orchestration/") {
+                // routes/plans.rs: this tool's `PLAN.*` refusals, and the SDRS service it drives not answering.
+                responses.insert("404".into(), reply("No such recovery plan or run (`PLAN.0404`)", &envelope));
+                responses.insert(
+                    "409".into(),
+                    reply("The command does not apply to the run as it is (`PLAN.0409`), or a replay", &envelope),
+                );
+                responses.insert("502".into(), reply("The SDRS service could not be read (`GATEWAY.0502`)", &envelope));
+            }
             if public {
                 operation["security"] = json!([]);
             } else {
