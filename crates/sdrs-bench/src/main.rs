@@ -59,6 +59,14 @@ enum Command {
         #[arg(long, default_value_t = 10.0)]
         seconds: f64,
     },
+    /// A recovery plan over GROUPS protected groups in STAGES stages, run as a failover at time scale zero,
+    /// in-process (the executor and the job worker in turn); prints how long it took.
+    Plan {
+        #[arg(long, default_value_t = 1000)]
+        groups: usize,
+        #[arg(long, default_value_t = 10)]
+        stages: usize,
+    },
     /// Measure paging through N groups and M simultaneous failovers at time scale zero, in-process.
     Inproc {
         #[arg(long, default_value_t = 100_000)]
@@ -96,6 +104,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Ceiling { database, seconds } => ceiling(&database, seconds)?,
         Command::Rate { base, path, ids, rate, seconds } => fixed_rate(&base, &path, ids, rate, seconds).await?,
         Command::Inproc { groups, failovers } => inproc(groups, failovers).await?,
+        Command::Plan { groups, stages } => plan_run(groups, stages).await?,
     }
     Ok(())
 }
@@ -286,5 +295,51 @@ async fn fixed_rate(base: &str, path: &str, ids: Option<PathBuf>, rate: f64, sec
     let quantile = |q: f64| latencies[((latencies.len() - 1) as f64 * q) as usize];
     println!("rate={rate:.0} sent={total} failed={failed}");
     println!("p50_ms={:.2} p99_ms={:.2} max_ms={:.2}", quantile(0.5), quantile(0.99), quantile(1.0));
+    Ok(())
+}
+
+/// Runs a failover plan over `groups` groups in `stages` stages to its end; prints the wall time and the report's.
+async fn plan_run(groups: usize, stages: usize) -> anyhow::Result<()> {
+    let dir = std::env::temp_dir().join(format!("sdrs-bench-plan-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let state = open(dir.join("plan.db"), 0.0).await?;
+    let ids = demo::seed_bulk(&state, groups, true).await?;
+    let app = router(state.clone());
+    let per_stage = ids.len().div_ceil(stages.max(1));
+    let stage_list: Vec<serde_json::Value> = ids
+        .chunks(per_stage.max(1))
+        .map(|chunk| serde_json::json!({"type": "groups", "groups": chunk.iter().map(|id| serde_json::json!({"server_group_id": id})).collect::<Vec<_>>()}))
+        .collect();
+    let base = format!("/orchestration/v1/{}", demo::PROJECT);
+    let body = serde_json::json!({"recovery_plan": {"name": "bench-plan", "stages": stage_list}}).to_string();
+    let (status, created) = call(&app, "POST", &format!("{base}/recovery-plans"), &body).await?;
+    anyhow::ensure!(status == StatusCode::CREATED, "creating the plan answered {status}: {created}");
+    let plan = created["recovery_plan"]["id"].as_str().unwrap_or_default().to_owned();
+    let started = Instant::now();
+    let start = r#"{"mode": "failover", "confirm": "bench-plan"}"#;
+    let (status, run) = call(&app, "POST", &format!("{base}/recovery-plans/{plan}/runs"), start).await?;
+    anyhow::ensure!(status == StatusCode::CREATED, "starting the run answered {status}: {run}");
+    let checked = started.elapsed();
+    let run = run["run"]["id"].as_str().unwrap_or_default().to_owned();
+    let orchestrator = sdrs_server::plans::Orchestrator::for_state(&state);
+    let status = loop {
+        jobs::run_due(&state.db, sdrs_server::now_millis()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        sdrs_server::plans::executor::run_due(&state, &orchestrator).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let (_, body) = call(&app, "GET", &format!("{base}/plan-runs/{run}"), "").await?;
+        let status = body["run"]["status"].as_str().unwrap_or_default().to_owned();
+        if status != "running" {
+            break status;
+        }
+        anyhow::ensure!(started.elapsed().as_secs() < 600, "the plan run did not finish in 10 minutes");
+    };
+    let elapsed = started.elapsed();
+    let (_, report) = call(&app, "GET", &format!("{base}/plan-runs/{run}/report"), "").await?;
+    anyhow::ensure!(status == "succeeded", "the plan run ended `{status}`");
+    println!("plan_groups={groups}");
+    println!("plan_stages={stages}");
+    println!("plan_check_and_start_seconds={:.3}", checked.as_secs_f64());
+    println!("plan_run_seconds={:.3}", elapsed.as_secs_f64());
+    println!("plan_report_total_seconds={:.3}", report["total_millis"].as_f64().unwrap_or(0.0) / 1000.0);
+    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }

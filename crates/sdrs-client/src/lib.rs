@@ -271,8 +271,9 @@ impl Client {
         Ok(answer.server_group)
     }
 
-    /// A group with its instances, pairs and drills, as the pre-checks read it. `servers` is filled from
-    /// sdrs-server's inventory when the client has its admin token; a real SDRS does not say, so they stay unknown.
+    /// A group with its instances, pairs and drills, as the pre-checks read it. `servers` is left empty: fill it
+    /// with [`server_facts`] from one [`Client::inventory`] read for many groups (a real SDRS does not report them,
+    /// so they then stay unknown, which the pre-checks say).
     pub async fn snapshot(&self, id: &str) -> Result<GroupSnapshot, ClientError> {
         let server_group = self.group(id).await?;
         let query = format!("server_group_id={id}&limit=1000");
@@ -280,12 +281,14 @@ impl Client {
         let pairs: ReplicationList = self.list("replications", &query).await?;
         let drills = self.drills_of(id).await?;
         let protected_instances: Vec<ProtectedInstance> = instances.protected_instances;
-        let servers = match self.inventory().await? {
-            Some(inventory) => server_facts(&protected_instances, &inventory),
-            None => Vec::new(),
-        };
         let replications: Vec<Replication> = pairs.replications;
-        Ok(GroupSnapshot { server_group, protected_instances, replications, disaster_recovery_drills: drills, servers })
+        Ok(GroupSnapshot {
+            server_group,
+            protected_instances,
+            replications,
+            disaster_recovery_drills: drills,
+            servers: Vec::new(),
+        })
     }
 
     async fn list<T: DeserializeOwned>(&self, what: &str, query: &str) -> Result<T, ClientError> {
@@ -356,7 +359,7 @@ impl Client {
 }
 
 /// The facts of the servers of `instances` that the inventory knows.
-fn server_facts(instances: &[ProtectedInstance], inventory: &[NativeServer]) -> Vec<ServerFacts> {
+pub fn server_facts(instances: &[ProtectedInstance], inventory: &[NativeServer]) -> Vec<ServerFacts> {
     instances
         .iter()
         .flat_map(|i| [&i.source_server, &i.target_server])

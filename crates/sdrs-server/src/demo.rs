@@ -248,6 +248,19 @@ pub async fn seed(state: &AppState) -> anyhow::Result<bool> {
 
     // Empty and available: can be deleted.
     s.group("sandbox", "Empty group").await?;
+
+    // A recovery plan over the tiers, ready to run as a drill (a failover would be refused: the database tier is
+    // already failed over and the kube tier's replication link is down, which its check says).
+    let plan = json!({"recovery_plan": {
+    "name": "site-b-recovery",
+    "description": "Databases first, then a check, then the web and container tiers",
+    "stages": [
+        {"type": "groups", "groups": [{"server_group_id": db, "critical": true}]},
+        {"type": "gate", "text": "Check that the databases answer at the DR site before the web tier follows."},
+        {"type": "groups", "groups": [{"server_group_id": web, "critical": true},
+                                      {"server_group_id": kube, "critical": false}]}
+    ]}});
+    s.call(Method::POST, &format!("/orchestration/v1/{PROJECT}/recovery-plans"), Some(plan)).await?;
     Ok(true)
 }
 

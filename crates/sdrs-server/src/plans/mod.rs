@@ -57,8 +57,9 @@ impl Resource for PlanRun {
 pub struct Caller(pub String);
 
 /// This server's own router as a transport: the embedded executor's requests run in-process, through every layer.
+/// Built once per client: building a router clones the generated routes and the OpenAPI document.
 struct RouterTransport {
-    state: AppState,
+    router: axum::Router,
 }
 
 impl Transport for RouterTransport {
@@ -66,7 +67,7 @@ impl Transport for RouterTransport {
         Box::pin(async move {
             let (parts, body) = request.into_parts();
             let request = axum::http::Request::from_parts(parts, Body::from(body));
-            let response = crate::router(self.state.clone()).oneshot(request).await.map_err(|e| e.to_string())?;
+            let response = self.router.clone().oneshot(request).await.map_err(|e| e.to_string())?;
             let (parts, body) = response.into_parts();
             let limited = http_body_util::Limited::new(body, sdrs_client::MAX_ANSWER_BYTES);
             let bytes = limited.collect().await.map_err(|e| e.to_string())?.to_bytes();
@@ -97,7 +98,7 @@ pub fn client_of(state: &AppState, project: &str) -> Option<Client> {
         }
         (None, None) => return None,
     };
-    let transport = RouterTransport { state: state.clone() };
+    let transport = RouterTransport { router: crate::router(state.clone()) };
     Some(
         Client::new("http://sdrs-server.local", project, credential, transport)
             .with_admin_token(state.config.admin_token.clone()),

@@ -150,6 +150,7 @@ async fn snapshots(state: &AppState, project: &str, plan: &RecoveryPlan) -> ApiR
             reasons: "this server has no credential for the project".into(),
         })
     })?;
+    let inventory = client.inventory().await.map_err(|e| ApiError::upstream(format!("the inventory: {e}")))?;
     let mut ids: Vec<String> = plan.group_entries().map(|(_, g)| g.server_group_id.clone()).collect();
     ids.sort_unstable();
     ids.dedup();
@@ -167,7 +168,12 @@ async fn snapshots(state: &AppState, project: &str, plan: &RecoveryPlan) -> ApiR
     let mut found = Vec::new();
     for (id, answer) in answers {
         match answer {
-            Ok(snapshot) => found.push(snapshot.facts()),
+            Ok(mut snapshot) => {
+                if let Some(inventory) = &inventory {
+                    snapshot.servers = sdrs_client::server_facts(&snapshot.protected_instances, inventory);
+                }
+                found.push(snapshot.facts());
+            }
             Err(ClientError::Api { code, .. }) if code == sdrs_core::member_rules::Missing::Group.code().as_str() => {}
             Err(error) => return Err(ApiError::upstream(format!("group `{id}` could not be read: {error}"))),
         }

@@ -344,3 +344,27 @@ async fn an_interrupted_submission_is_sent_once() {
     let (_, failures) = app.get(&crate::util::v1("/task-center/failure-jobs")).await;
     assert_eq!(failures["count"], 0, "no second action was refused or failed");
 }
+
+#[tokio::test]
+async fn the_demo_plan_runs_as_a_drill_and_says_why_a_failover_would_not() {
+    let app = TestApp::new().await;
+    assert!(sdrs_server::demo::seed(&app.state).await.unwrap());
+    let (_, plans) = app.get(&orch("/recovery-plans")).await;
+    assert_eq!(plans["count"], 1);
+    let plan = plans["recovery_plans"][0]["id"].as_str().unwrap().to_owned();
+    let (_, failover) = app.post(&orch(&format!("/recovery-plans/{plan}/check")), json!({"mode": "failover"})).await;
+    assert_eq!(failover["allowed"], false);
+    let blocking: Vec<&str> = failover["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "blocking")
+        .map(|f| f["precheck"].as_str().unwrap_or_default())
+        .collect();
+    assert!(blocking.contains(&"wrong-status") && blocking.contains(&"replication-link-broken"), "{blocking:?}");
+    let (_, started) = start(&app, &plan, json!({"mode": "drill", "confirm": "site-b-recovery"})).await;
+    let run = started["run"]["id"].as_str().expect("the drill starts").to_owned();
+    assert_eq!(drive(&app, &run).await["status"], "waiting-for-gate");
+    command(&app, &run, "confirm-gate", json!({"confirmed_by": "demo"})).await;
+    assert_eq!(drive(&app, &run).await["status"], "succeeded");
+}
