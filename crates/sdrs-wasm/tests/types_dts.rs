@@ -234,7 +234,9 @@ fn interfaces_are_what_the_core_sends() {
         {"type": "wait", "seconds": 5}, {"type": "gate", "text": "go?"}]}))
     .unwrap();
     let drill = serde_json::from_value(json!({"mode": "drill"})).unwrap();
-    let check = serde_json::to_value(sdrs_core::plan::check::check_plan(&plan, &drill, &[facts.clone()], &[])).unwrap();
+    let check =
+        serde_json::to_value(sdrs_core::plan::check::check_plan(&plan, &drill, std::slice::from_ref(&facts), &[]))
+            .unwrap();
     assert_fields("PlanCheck", &check);
     for finding in check["findings"].as_array().unwrap() {
         assert_fields("PlanFinding", finding);
