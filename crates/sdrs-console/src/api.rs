@@ -36,6 +36,11 @@ impl Connection {
         format!("{}/admin/v1/{}{path}", self.base.trim_end_matches('/'), self.project_id)
     }
 
+    /// The URL of a recovery-plan path below `/orchestration/v1/{project_id}` (sdrs-server's own extension).
+    pub fn orchestration(&self, path: &str) -> String {
+        format!("{}/orchestration/v1/{}{path}", self.base.trim_end_matches('/'), self.project_id)
+    }
+
     /// Whether the console may read sdrs-server's admin API (it has its token).
     pub fn has_admin(&self) -> bool {
         !self.admin_token.is_empty()
@@ -184,6 +189,11 @@ async fn send(
     }
 }
 
+/// GET a text answer as it is (an HTML page).
+pub async fn get_text(connection: &Connection, url: &str) -> Result<String, ApiError> {
+    send(connection, Method::Get, url, None).await
+}
+
 /// GET and decode.
 pub async fn get<T: DeserializeOwned>(connection: &Connection, url: &str) -> Result<T, ApiError> {
     request(connection, Method::Get, url, None).await
@@ -227,6 +237,7 @@ mod tests {
         };
         assert_eq!(connection.v1("/jobs/j"), "http://x:1/v1/p/jobs/j");
         assert_eq!(connection.admin("/servers"), "http://x:1/admin/v1/p/servers");
+        assert_eq!(connection.orchestration("/plan-runs/r"), "http://x:1/orchestration/v1/p/plan-runs/r");
         assert!(connection.is_complete());
         assert!(!Connection::default().is_complete());
         let gateway = Connection { project_id: "p".into(), gateway: true, ..Connection::default() };

@@ -21,6 +21,12 @@ pub enum Route {
     Group { id: String },
     #[at("/groups/:id/do/:operation")]
     Operation { id: String, operation: view::ConsoleOperation },
+    #[at("/plans")]
+    Plans,
+    #[at("/plans/:id")]
+    Plan { id: String },
+    #[at("/runs/:id")]
+    Run { id: String },
     #[at("/rules")]
     Rules,
     #[at("/settings")]
@@ -35,6 +41,9 @@ fn switch(route: Route) -> Html {
         Route::Groups => html! { <pages::groups::GroupsPage /> },
         Route::Group { id } => html! { <pages::group::GroupPage {id} /> },
         Route::Operation { id, operation } => html! { <pages::operation::OperationPage {id} {operation} /> },
+        Route::Plans => html! { <pages::plans::PlansPage /> },
+        Route::Plan { id } => html! { <pages::plans::PlanPage {id} /> },
+        Route::Run { id } => html! { <pages::plans::RunPage {id} /> },
         Route::Rules => html! { <pages::rules::RulesPage /> },
         Route::Settings => html! { <pages::settings::SettingsPage /> },
         Route::NotFound => {
@@ -99,6 +108,7 @@ pub fn App() -> Html {
                     <span class="brand">{ "SDRS failover console" }</span>
                     <nav aria-label="Main">
                         <Link<Route> to={Route::Groups}>{ "Protection groups" }</Link<Route>>
+                        <Link<Route> to={Route::Plans}>{ "Recovery plans" }</Link<Route>>
                         <Link<Route> to={Route::Rules}>{ "Login rules & state chart" }</Link<Route>>
                         <Link<Route> to={Route::Settings}>{ "Connection" }</Link<Route>>
                     </nav>

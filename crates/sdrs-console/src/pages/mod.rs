@@ -4,5 +4,6 @@ pub mod data;
 pub mod group;
 pub mod groups;
 pub mod operation;
+pub mod plans;
 pub mod rules;
 pub mod settings;

@@ -1,5 +1,7 @@
 //! Page state as reducers: the groups list, and the operation flow (pre-check, confirm, submit once, follow the job).
 
+pub mod plan_editor;
+
 use std::rc::Rc;
 
 use yew::Reducible;

@@ -1,0 +1,125 @@
+// Headless Chromium against the real sdrs-server (demo data): build a 3-stage plan with a gate in the console, check
+// it, run it as a drill after typing its name, confirm the gate, see it finish, open the evidence report; then run
+// the drill cleanup for it. Saves screenshots in test-results/.
+import { test, after, before } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { launch } from "./lib.mjs";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const results = path.join(root, "web", "test-results");
+const serverBin = process.env.SDRS_SERVER_BIN ?? path.join(root, "target", "debug", "sdrs-server");
+fs.mkdirSync(results, { recursive: true });
+
+let server, base, browser;
+
+async function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+before(async () => {
+  const port = await freePort();
+  const database = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sdrs-plans-")), "demo.db");
+  server = spawn(serverBin, ["--demo", "--time-scale", "0.1", "--listen", `127.0.0.1:${port}`, "--database", database,
+    "--console-dir", path.join(root, "dist")], { stdio: "ignore", env: { ...process.env, RUST_LOG: "warn" } });
+  base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i++) {
+    try { if ((await fetch(`${base}/`)).ok) break; } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill("SIGKILL");
+});
+
+/** Waits until the run page shows `status`. */
+async function runStatus(page, status) {
+  await page.waitForFunction((want) => document.querySelector("#run-status")?.textContent === want, status,
+    { timeout: 60_000 });
+}
+
+test("build a plan with a gate, run it as a drill, confirm, finish, read the evidence, clean up", async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.on("pageerror", (error) => { throw error; });
+  await page.goto(`${base}/#/plans`);
+  await page.waitForSelector("table.plans");
+  assert.match(await page.textContent("table.plans"), /site-b-recovery/, "the demo's ready plan is listed");
+  await page.click("text=New plan");
+  await page.fill("#plan-name", "browser-drill");
+  await page.press("#plan-name", "Tab");
+  await page.click("text=Add groups stage");
+  await page.waitForSelector("#stage-0-add option:nth-child(2)", { state: "attached" });
+  await page.selectOption("#stage-0-add", { label: "db-tier (failed-over)" });
+  await page.click("text=Add gate");
+  await page.fill("#stage-1-gate", "Databases answer at the DR site?");
+  await page.press("#stage-1-gate", "Tab");
+  await page.click("text=Add groups stage");
+  await page.selectOption("#stage-2-add", { label: "web-tier (protected)" });
+  await page.selectOption("#stage-2-add", { label: "kube-tier (protected)" });
+  // kube-tier optional.
+  await page.locator("fieldset.stage").nth(2).locator("input[type=checkbox]").nth(1).uncheck();
+  await page.click("text=Save plan");
+  await page.waitForSelector("#check-plan");
+  assert.match(await page.textContent("h1"), /browser-drill/);
+
+  // The check: a drill of these groups is allowed; the timeline names every stage.
+  await page.selectOption("#run-mode", "drill");
+  await page.click("#check-plan");
+  await page.waitForSelector(".plan-check");
+  assert.match(await page.textContent(".plan-check"), /Nothing blocks this run/);
+  assert.match(await page.textContent(".timeline"), /kube-tier \(optional\)/);
+  await page.screenshot({ path: path.join(results, "plan-check.png"), fullPage: true });
+  // Starting needs the plan's name typed.
+  assert.equal(await page.isDisabled("#start-run"), true);
+  await page.fill("#confirm-plan", "browser-dril");
+  assert.equal(await page.isDisabled("#start-run"), true);
+  await page.fill("#confirm-plan", "browser-drill");
+  await page.click("#start-run");
+
+  await page.waitForSelector("#run-status");
+  await runStatus(page, "waiting-for-gate");
+  assert.match(await page.textContent(".gate"), /Databases answer at the DR site\?/);
+  assert.equal(await page.isDisabled("#confirm-gate"), true, "a gate needs the confirmer's name");
+  await page.fill("#confirmed-by", "Browser Operator");
+  await page.click("#confirm-gate");
+  await runStatus(page, "succeeded");
+  assert.match(await page.textContent("section.run"), /confirmed by Browser Operator/);
+  await page.screenshot({ path: path.join(results, "plan-run.png"), fullPage: true });
+  await page.click("#open-report");
+  const report = page.frameLocator("iframe.report");
+  await report.locator("h1").waitFor();
+  assert.match(await report.locator("body").textContent(), /browser-drill.*Browser Operator/s);
+  assert.match(await report.locator("body").textContent(), /Who logs in where after the run/);
+
+  // The cleanup of that drill run, from the plan page.
+  await page.click("text=← Plan browser-drill");
+  await page.waitForSelector("#run-mode");
+  await page.selectOption("#run-mode", "drill-cleanup");
+  await page.waitForSelector("#drill-run option:nth-child(2)", { state: "attached" });
+  await page.selectOption("#drill-run", { index: 1 });
+  await page.click("#check-plan");
+  await page.waitForSelector(".plan-check");
+  assert.match(await page.textContent(".plan-check"), /Nothing blocks this run/);
+  await page.fill("#confirm-plan", "browser-drill");
+  await page.click("#start-run");
+  await runStatus(page, "waiting-for-gate");
+  await page.fill("#confirmed-by", "Browser Operator");
+  await page.click("#confirm-gate");
+  await runStatus(page, "succeeded");
+  // Every drill the drill run made is gone (web-tier keeps the demo's own earlier drill).
+  const drills = await (await fetch(`${base}/v1/5a1f0c3e2b7d4e6f8a9b0c1d2e3f4a5b/disaster-recovery-drills?limit=100`,
+    { headers: { "X-Auth-Token": "demo-token" } })).json();
+  assert.deepEqual(drills.disaster_recovery_drills.map((d) => d.name).filter((n) => n.startsWith("drill-")), []);
+  assert.equal(drills.disaster_recovery_drills.length, 1, JSON.stringify(drills));
+  await page.close();
+});
