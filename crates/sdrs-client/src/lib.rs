@@ -345,6 +345,30 @@ impl Client {
         self.call(Call { method: http::Method::GET, path: &path, query: None, body: None }).await
     }
 
+    /// GET a path of sdrs-server's recovery-plan API (`/orchestration/v1/{project}{rest}`).
+    pub async fn orchestration_get<T: DeserializeOwned>(&self, rest: &str) -> Result<T, ClientError> {
+        let path = format!("/orchestration/v1/{}{rest}", self.inner.project);
+        self.call(Call { method: http::Method::GET, path: &path, query: None, body: None }).await
+    }
+
+    /// The same path as text (the evidence page).
+    pub async fn orchestration_text(&self, rest: &str) -> Result<String, ClientError> {
+        let path = format!("/orchestration/v1/{}{rest}", self.inner.project);
+        let bytes = self.send(Call { method: http::Method::GET, path: &path, query: None, body: None }, None).await?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// POST a JSON body to a path of sdrs-server's recovery-plan API.
+    pub async fn orchestration_post<T: DeserializeOwned>(
+        &self,
+        rest: &str,
+        body: &serde_json::Value,
+    ) -> Result<T, ClientError> {
+        let path = format!("/orchestration/v1/{}{rest}", self.inner.project);
+        let body = serde_json::to_vec(body).expect("a JSON value serializes");
+        self.call(Call { method: http::Method::POST, path: &path, query: None, body: Some(body) }).await
+    }
+
     /// sdrs-server's inventory of the project's servers (OS profiles, power states), when the client has the admin
     /// token; `None` otherwise.
     pub async fn inventory(&self) -> Result<Option<Vec<NativeServer>>, ClientError> {
