@@ -395,6 +395,7 @@ async fn act_on(client: &Client, act: &ActArgs, intent: Intent, json: bool) -> R
     let group = find_group(client, &act.group).await?;
     let (snapshot, inventory) = snapshot_of(client, &group.id).await?;
     let action = intent.action().expect("the action commands are actions");
+    let before = roles_at(&snapshot.facts(), group.priority_station);
     // The core decides, as the server will: a request it refuses is not sent.
     let decided = decide(Some(action), &snapshot.facts());
     let decided = match decided {
@@ -468,13 +469,15 @@ async fn act_on(client: &Client, act: &ActArgs, intent: Intent, json: bool) -> R
         }
         _ => Vec::new(),
     };
+    document["roles_before"] = serde_json::to_value(&before).unwrap_or_default();
     document["roles"] = serde_json::to_value(&roles).unwrap_or_default();
     document["logins"] = login_json(&rows);
     if json {
         print_json(&document);
         return Ok(0);
     }
-    println!("\nroles now\n{}", roles_table(&roles));
+    println!("\nroles before\n{}", roles_table(&before));
+    println!("roles now\n{}", roles_table(&roles));
     match (after_operation, inventory.is_some()) {
         (None, _) => {}
         (Some(_), false) => println!(

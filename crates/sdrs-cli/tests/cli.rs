@@ -118,7 +118,11 @@ fn a_failover_with_wait_reaches_success_and_says_who_logs_in_where() {
     assert_eq!(code, 0, "{out}\n{err}");
     let document: Value = serde_json::from_str(&out).expect("--output json is one JSON document");
     assert_eq!(document["job"]["status"], "SUCCESS");
+    assert_eq!(document["roles_before"]["priority_station"], "source");
     assert_eq!(document["roles"]["priority_station"], "target");
+    let before = &document["roles_before"]["instances"][0];
+    let after = &document["roles"]["instances"][0];
+    assert_eq!(before["production_server"]["id"], after["dr_server"]["id"], "the roles swapped");
     let logins = document["logins"].as_array().unwrap();
     assert_eq!(logins.len(), 4, "two instances, production and DR server each: {logins:?}");
     assert!(logins.iter().all(|l| l["explanation"]["citations"].as_array().is_some_and(|c| !c.is_empty())));
@@ -133,7 +137,7 @@ fn a_failover_with_wait_reaches_success_and_says_who_logs_in_where() {
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(out.contains("accepted: re-protect of db-tier, job "), "{out}");
     assert!(out.contains("SUCCESS"), "{out}");
-    assert!(out.contains("roles now"), "{out}");
+    assert!(out.contains("roles before") && out.contains("roles now"), "{out}");
 }
 
 #[test]
