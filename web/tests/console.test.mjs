@@ -152,3 +152,65 @@ test("connection settings point a statically hosted console at another endpoint;
   await page.close();
   await statics.close();
 });
+
+const PROJECT = "5a1f0c3e2b7d4e6f8a9b0c1d2e3f4a5b";
+const api = (path, init = {}) =>
+  fetch(`${base}/v1/${PROJECT}${path}`, { ...init, headers: { "X-Auth-Token": "demo-token", "Content-Type": "application/json" } })
+    .then((r) => r.json());
+
+test("every page works opened directly by its URL: no request for an empty project, no stale error", async () => {
+  const groups = (await api("/server-groups?limit=100")).server_groups;
+  const db = groups.find((g) => g.name === "db-tier").id;
+  const plans = await (await fetch(`${base}/orchestration/v1/${PROJECT}/recovery-plans`, { headers: { "X-Auth-Token": "demo-token" } })).json();
+  const pages = [`#/groups/${db}`, `#/groups/${db}/do/reprotect`, "#/rules", "#/settings", "#/plans",
+    `#/plans/${plans.recovery_plans[0].id}`, "#/"];
+  for (const hash of pages) {
+    // A fresh context each time: no session storage, as a link pasted into the incident channel opens.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const bad = [];
+    page.on("request", (request) => {
+      const { pathname } = new URL(request.url());
+      if (pathname.includes("//")) bad.push(request.url());
+    });
+    page.on("pageerror", (error) => { throw error; });
+    await page.goto(`${base}/${hash}`);
+    await page.waitForSelector("main h1", { timeout: 15_000 });
+    await page.waitForLoadState("networkidle");
+    await page.waitForTimeout(300);
+    assert.deepEqual(bad, [], `${hash}: requests with an empty path segment`);
+    assert.equal(await page.locator(".error-box").count(), 0, `${hash}: an error box after a successful load: ${await page.locator(".error-box").allTextContents()}`);
+    await context.close();
+  }
+});
+
+test("a group's recent jobs show jobs started elsewhere, each linked to its steps", async () => {
+  const groups = (await api("/server-groups?limit=100")).server_groups;
+  const db = groups.find((g) => g.name === "db-tier");
+  // Started by someone else (another console, a script): not in this browser's storage.
+  const started = await api(`/server-groups/${db.id}/action`, { method: "POST", body: JSON.stringify({ "start-server-group": {} }) });
+  assert.ok(started.job_id, JSON.stringify(started));
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(`${base}/#/groups/${db.id}`);
+  await page.waitForSelector(".recent-jobs li a");
+  assert.match(await page.textContent("main"), /Every job of this group on this server, whoever started it/);
+  assert.match(await page.textContent(".recent-jobs"), /reprotectProtectionGroupNoCG|startProtectionGroupNoCG/);
+  await page.locator(".recent-jobs li a").first().click();
+  await page.waitForSelector("section.job table");
+  assert.match(await page.textContent("main h1"), new RegExp(`Job ${started.job_id}`));
+  await context.close();
+});
+
+test("the console is served compressed: brotli for the wasm, hashed assets cached for good", async () => {
+  const index = await (await fetch(`${base}/`, { headers: { accept: "text/html" } })).text();
+  const wasm = index.match(/[\w-]+_bg\.wasm/)[0];
+  const response = await fetch(`${base}/${wasm}`, { headers: { "accept-encoding": "br, gzip" } });
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get("content-encoding"), "br");
+  assert.match(response.headers.get("cache-control"), /immutable/);
+  const raw = fs.statSync(path.join(root, "dist", wasm)).size;
+  const sent = fs.statSync(path.join(root, "dist", `${wasm}.br`)).size;
+  console.log(`console wasm: ${raw} bytes raw, ${sent} bytes sent with brotli`);
+  assert.ok(sent < raw / 2, `${sent} of ${raw}`);
+});

@@ -21,6 +21,8 @@ pub enum Route {
     Group { id: String },
     #[at("/groups/:id/do/:operation")]
     Operation { id: String, operation: view::ConsoleOperation },
+    #[at("/jobs/:id")]
+    Job { id: String },
     #[at("/plans")]
     Plans,
     #[at("/plans/:id")]
@@ -41,6 +43,7 @@ fn switch(route: Route) -> Html {
         Route::Groups => html! { <pages::groups::GroupsPage /> },
         Route::Group { id } => html! { <pages::group::GroupPage {id} /> },
         Route::Operation { id, operation } => html! { <pages::operation::OperationPage {id} {operation} /> },
+        Route::Job { id } => html! { <pages::group::JobPage {id} /> },
         Route::Plans => html! { <pages::plans::PlansPage /> },
         Route::Plan { id } => html! { <pages::plans::PlanPage {id} /> },
         Route::Run { id } => html! { <pages::plans::RunPage {id} /> },
@@ -79,8 +82,12 @@ pub fn save_connection(connection: &Connection) {
 #[component]
 pub fn App() -> Html {
     let connection = use_state(load_connection);
+    // Pages start only once the connection is known, so a link opened directly (a reload, a link pasted into the
+    // incident channel) never sends a request for an empty project (`/v1//…`).
+    let resolved = use_state(|| load_connection().is_complete());
     {
         let connection = connection.clone();
+        let resolved = resolved.clone();
         use_effect_with((), move |_| {
             if !connection.is_complete() {
                 wasm_bindgen_futures::spawn_local(async move {
@@ -97,10 +104,25 @@ pub fn App() -> Html {
                             connection.set(demo);
                         }
                     }
+                    resolved.set(true);
                 });
             }
         });
     }
+    let ready = *resolved;
+    let complete = connection.is_complete();
+    let render = move |route: Route| {
+        let needs_connection = !matches!(route, Route::Rules | Route::Settings | Route::NotFound);
+        if !ready {
+            html! { <p aria-live="polite">{ "Connecting…" }</p> }
+        } else if needs_connection && !complete {
+            html! { <section><h1>{ "Not connected" }</h1>
+            <p>{ "This console does not know which SDRS endpoint and project to use yet. " }
+            <Link<Route> to={Route::Settings}>{ "Set the connection" }</Link<Route>>{ ", then open the link again." }</p></section> }
+        } else {
+            switch(route)
+        }
+    };
     html! {
         <ContextProvider<ConnectionContext> context={connection}>
             <HashRouter>
@@ -114,7 +136,7 @@ pub fn App() -> Html {
                     </nav>
                 </header>
                 <main id="main">
-                    <Switch<Route> render={switch} />
+                    <Switch<Route> {render} />
                 </main>
             </HashRouter>
         </ContextProvider<ConnectionContext>>

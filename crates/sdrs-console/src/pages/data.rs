@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use sdrs_core::snapshot::GroupSnapshot;
-use sdrs_core::wire::{DisasterRecoveryDrillList, ProtectedInstanceList, ReplicationList, ServerGroupResponse};
+use sdrs_core::wire::{DisasterRecoveryDrillList, Job, ProtectedInstanceList, ReplicationList, ServerGroupResponse};
 
 use crate::api::{get, ApiError, Connection};
 use sdrs_core::wire::{NativeServer, ServerList};
@@ -51,11 +51,12 @@ pub struct StartedJob {
 
 const JOBS_KEY: &str = "sdrs.jobs";
 
+/// Local storage: shared by every tab and window of this browser, and kept across reloads.
 fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.session_storage().ok().flatten()
+    web_sys::window()?.local_storage().ok().flatten()
 }
 
-/// Jobs started in this tab, newest first.
+/// Jobs started from this browser, newest first.
 pub fn started_jobs() -> Vec<StartedJob> {
     storage()
         .and_then(|s| s.get_item(JOBS_KEY).ok().flatten())
@@ -71,4 +72,35 @@ pub fn remember_job(job: StartedJob) {
     if let (Some(storage), Ok(text)) = (storage(), serde_json::to_string(&jobs)) {
         let _ = storage.set_item(JOBS_KEY, &text);
     }
+}
+
+/// A group's recent jobs, newest first, and what the list covers, in words.
+///
+/// sdrs-server (with its admin token) lists every job of the group, whoever started it. SDRS has no job list, so
+/// against a real endpoint the list is the jobs started from this browser (kept across tabs and reloads).
+pub async fn recent_jobs(connection: &Connection, group_id: &str) -> (Vec<Job>, &'static str) {
+    if connection.has_admin() {
+        let url = connection.admin(&format!("/server-groups/{group_id}/jobs"));
+        match get::<sdrs_core::wire::JobList>(connection, &url).await {
+            Ok(list) => {
+                return (
+                    list.jobs.into_iter().take(10).collect(),
+                    "Every job of this group on this server, whoever started it (newest first, at most 10).",
+                )
+            }
+            Err(error) if error.is_missing_api() => {}
+            Err(_) => {}
+        }
+    }
+    let mut jobs = Vec::new();
+    for started in started_jobs().into_iter().filter(|j| j.group_id == group_id).take(10) {
+        if let Ok(job) = get::<Job>(connection, &connection.v1(&format!("/jobs/{}", started.job_id))).await {
+            jobs.push(job);
+        }
+    }
+    (
+        jobs,
+        "Jobs started from this browser (SDRS lists no jobs, so other consoles' jobs are not shown); failed jobs \
+         of everyone come from the task centre below.",
+    )
 }

@@ -8,7 +8,7 @@ use sdrs_core::snapshot::{GroupSnapshot, ServerFacts};
 use sdrs_core::status::FaultLevel;
 use sdrs_core::wire::{FailureJobList, Job};
 
-use super::data::{load_inventory, load_snapshot, started_jobs};
+use super::data::{load_inventory, load_snapshot, recent_jobs};
 use crate::api::{get, ApiError};
 use crate::components::error_box::ErrorBox;
 use crate::components::login_guidance::{DrillGuidance, LoginGuidance};
@@ -27,7 +27,8 @@ pub struct GroupPageProps {
 struct Loaded {
     snapshot: Option<GroupSnapshot>,
     inventory: Vec<NativeServer>,
-    jobs: Vec<(String, Job)>,
+    jobs: Vec<Job>,
+    jobs_cover: &'static str,
     failures: Option<FailureJobList>,
     error: Option<ApiError>,
 }
@@ -54,13 +55,7 @@ pub fn GroupPage(props: &GroupPageProps) -> Html {
             spawn_until_dropped(async move {
                 let snapshot = load_snapshot(&connection, &id).await;
                 let inventory = load_inventory(&connection).await;
-                let mut jobs = Vec::new();
-                for started in started_jobs().into_iter().filter(|j| j.group_id == id).take(5) {
-                    if let Ok(job) = get::<Job>(&connection, &connection.v1(&format!("/jobs/{}", started.job_id))).await
-                    {
-                        jobs.push((started.label, job));
-                    }
-                }
+                let (jobs, jobs_cover) = recent_jobs(&connection, &id).await;
                 let failures = get::<FailureJobList>(
                     &connection,
                     &connection.v1(&format!("/task-center/failure-jobs?server_group_id={id}&limit=5")),
@@ -71,7 +66,7 @@ pub fn GroupPage(props: &GroupPageProps) -> Html {
                     Ok(s) => (Some(s), None),
                     Err(e) => (None, Some(e)),
                 };
-                loaded.set(Loaded { snapshot, inventory, jobs, failures, error });
+                loaded.set(Loaded { snapshot, inventory, jobs, jobs_cover, failures, error });
             })
         });
     }
@@ -127,8 +122,12 @@ pub fn GroupPage(props: &GroupPageProps) -> Html {
                 <DrillItem snapshot={snapshot.clone()} drill={d.clone()} inventory={loaded.inventory.clone()} />
             }) }
             <h2>{ "Recent jobs" }</h2>
+            <p class="muted">{ loaded.jobs_cover }</p>
             <ul class="recent-jobs">
-                { for loaded.jobs.iter().map(|(label, job)| html! { <li>{ format!("{label}: {} {}", job.job_type, job.status) }</li> }) }
+                { for loaded.jobs.iter().map(|job| html! { <li>
+                    <Link<Route> to={Route::Job { id: job.job_id.clone() }}>{ format!("{} — {}", job.job_type, job.status) }</Link<Route>>
+                    { format!(" {}", job.begin_time.clone().unwrap_or_default()) }
+                </li> }) }
                 { for loaded.failures.iter().flat_map(|f| f.failure_jobs.iter()).map(|f| html! {
                     <li>{ format!("{} failed ({}): {} {}", f.job_type, f.failure_status, f.error_code.clone().unwrap_or_default(), f.fail_reason.clone().unwrap_or_default()) }</li>
                 }) }
@@ -203,5 +202,32 @@ fn DrillItem(props: &DrillItemProps) -> Html {
                 </details>
             }
         </article>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct JobPageProps {
+    pub id: String,
+}
+
+/// One job and its steps, followed while it runs (a link from a group's recent jobs, or pasted).
+#[component]
+pub fn JobPage(props: &JobPageProps) -> Html {
+    let followed = crate::hooks::use_job(Some(props.id.clone()));
+    html! {
+        <section>
+            <h1>{ format!("Job {}", props.id) }</h1>
+            if let Some(error) = &followed.error { <ErrorBox error={error.clone()} /> }
+            { match &followed.job {
+                Some(job) => html! { <>
+                    if let Some(group) = &job.entities.server_group_id {
+                        <p><Link<Route> to={Route::Group { id: group.clone() }}>{ "← The protection group" }</Link<Route>></p>
+                    }
+                    <crate::components::job_view::JobView job={job.clone()} />
+                </> },
+                None if followed.error.is_none() => html! { <p aria-live="polite">{ "Loading…" }</p> },
+                None => html! {},
+            } }
+        </section>
     }
 }

@@ -162,7 +162,7 @@ fn Flow(props: &FlowProps) -> Html {
         <section class="operation">
             <p><Link<Route> to={Route::Group { id: props.id.clone() }}>{ format!("← {group_name}") }</Link<Route>></p>
             <h1>{ format!("{label}: {group_name}") }</h1>
-            if let Phase::Refused(error) = &flow.phase { <ErrorBox error={error.clone()} /> }
+            if let Phase::Refused(error) | Phase::LoadFailed(error) = &flow.phase { <ErrorBox error={error.clone()} /> }
             if let Some(precheck) = &flow.precheck { <PrecheckPanel precheck={precheck.clone()} /> }
             if let Some(preview) = &flow.preview { <RoleSwapView swap={preview.clone()} /> }
             if flow.snapshot.is_some() {

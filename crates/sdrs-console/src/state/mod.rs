@@ -170,6 +170,8 @@ pub enum Phase {
     Finished {
         job: Box<Job>,
     },
+    /// The group could not be loaded; a later load that succeeds replaces this (the error leaves the screen).
+    LoadFailed(ApiError),
     Refused(ApiError),
 }
 
@@ -231,6 +233,7 @@ impl FlowState {
             Phase::Loading => return Some("Loading the group…".to_owned()),
             Phase::Submitting | Phase::Running { .. } => return Some("Submitted; following the job.".to_owned()),
             Phase::Finished { .. } => return Some("This operation has finished.".to_owned()),
+            Phase::LoadFailed(_) => return Some("The group could not be loaded.".to_owned()),
             Phase::Refused(_) | Phase::Ready => {}
         }
         match &self.precheck {
@@ -264,11 +267,16 @@ impl Reducible for FlowState {
         match action {
             FlowAction::Loaded(snapshot) => {
                 next.evaluate(snapshot);
-                if matches!(next.phase, Phase::Loading) {
+                if matches!(next.phase, Phase::Loading | Phase::LoadFailed(_)) {
                     next.phase = Phase::Ready;
                 }
             }
-            FlowAction::LoadFailed(error) => next.phase = Phase::Refused(error),
+            FlowAction::LoadFailed(error) => {
+                // Only a load that has not succeeded yet: a failed refresh must not hide a snapshot on screen.
+                if matches!(next.phase, Phase::Loading | Phase::LoadFailed(_)) {
+                    next.phase = Phase::LoadFailed(error);
+                }
+            }
             FlowAction::Typed(text) => next.confirmation = text,
             FlowAction::Submit => {
                 if !self.can_submit() {

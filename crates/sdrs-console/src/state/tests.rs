@@ -146,3 +146,19 @@ fn a_group_the_console_cannot_read_does_not_hide_the_others() {
     let state = Rc::new(GroupsState::default()).reduce(GroupsAction::Loaded { groups: rows, count });
     assert_eq!(state.range_label(), "1–3 of 3", "unreadable rows still count");
 }
+
+#[test]
+fn a_load_error_is_replaced_by_a_later_successful_load_but_a_refusal_stays() {
+    let refused = ApiError::Gateway { status: 404, code: "APIG.0101".into(), message: "no such API".into() };
+    let flow = Rc::new(FlowState::new(Intent::Failover)).reduce(FlowAction::LoadFailed(refused.clone()));
+    assert_eq!(flow.phase, Phase::LoadFailed(refused.clone()));
+    let flow = flow.reduce(FlowAction::Loaded(snapshot(GroupStatus::Protected, 1)));
+    assert_eq!(flow.phase, Phase::Ready, "the superseded error leaves the screen");
+    // A failed refresh does not hide the snapshot on screen.
+    let flow = flow.reduce(FlowAction::LoadFailed(refused.clone()));
+    assert_eq!(flow.phase, Phase::Ready);
+    // A submission's refusal is the operator's to read: a reload does not clear it.
+    let flow = flow.reduce(FlowAction::SubmitFailed(refused.clone()));
+    let flow = flow.reduce(FlowAction::Loaded(snapshot(GroupStatus::Protected, 1)));
+    assert_eq!(flow.phase, Phase::Refused(refused));
+}

@@ -82,7 +82,11 @@ async fn console(state: &AppState, request: Request) -> Response {
     let immutable = relative.rsplit('/').next().is_some_and(is_hashed_asset);
     // Client-side routes all load index.html.
     let index = root.join("index.html");
-    let service = tower_http::services::ServeDir::new(&root).fallback(tower_http::services::ServeFile::new(&index));
+    // `scripts/build-console` writes a brotli and a gzip copy of every file; they are sent by `Accept-Encoding`.
+    let service = tower_http::services::ServeDir::new(&root)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(tower_http::services::ServeFile::new(&index).precompressed_br().precompressed_gzip());
     let mut response = match service.oneshot(request).await {
         Ok(response) => response.map(Body::new),
         Err(error) => return ApiError::Internal(anyhow::anyhow!("serving the console: {error}")).into_response(),

@@ -304,6 +304,8 @@ pub fn router(state: AppState) -> Router {
         .fallback(misc::fallback)
         .method_not_allowed_fallback(misc::method_not_allowed);
     crate::limits::apply(routes, &state.config.limits)
+        // API answers compressed when the client asks (the console's precompressed files pass through as they are).
+        .layer(tower_http::compression::CompressionLayer::new().br(true).gzip(true))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
@@ -328,6 +330,7 @@ fn gateway_router(state: AppState) -> Router {
         )
         .fallback(misc::fallback);
     crate::limits::apply(routes, &state.config.limits)
+        .layer(tower_http::compression::CompressionLayer::new().br(true).gzip(true))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))

@@ -3,15 +3,18 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::http::{Method, StatusCode};
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use sha2::Digest;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tower::ServiceExt;
 
 use crate::auth::{send, signed};
 use crate::util::{admin, v1, TestApp, OTHER, P};
-use sdrs_server::{demo, jobs, now_millis, AppState, Config};
+use sdrs_server::{demo, jobs, now_millis, router, AppState, Config};
 
 fn now_date() -> String {
     sdrs_auth::format_sdk_date(now_millis() / 1000)
@@ -704,6 +707,50 @@ async fn item11_console_serving() {
     assert!(headers.contains_key("content-security-policy"));
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_file(&secret);
+}
+
+/// Issue 16: the console's precompressed copies are sent by `Accept-Encoding`, and API answers are compressed when asked.
+#[tokio::test]
+async fn console_files_and_api_answers_are_compressed_when_asked() {
+    let dir = std::env::temp_dir().join(format!("sdrs-console-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("index.html"), "<html></html>").unwrap();
+    let wasm = "sdrs-console-0123456789abcdef_bg.wasm";
+    std::fs::write(dir.join(wasm), b"\0asm raw").unwrap();
+    std::fs::write(dir.join(format!("{wasm}.br")), b"brotli bytes").unwrap();
+    std::fs::write(dir.join(format!("{wasm}.gz")), b"gzip bytes").unwrap();
+    let app = TestApp::new().await;
+    let mut config = (*app.state.config).clone();
+    config.console_dir = Some(dir.clone());
+    let state = AppState { config: Arc::new(config), ..app.state.clone() };
+    let path = format!("/{wasm}");
+    for (accept, encoding, body) in [
+        ("br, gzip", Some("br"), "brotli bytes"),
+        ("gzip", Some("gzip"), "gzip bytes"),
+        ("identity", None, "\0asm raw"),
+    ] {
+        let request = Request::builder().uri(&path).header("accept-encoding", accept).body(Body::empty()).unwrap();
+        let response = router(state.clone()).oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let headers = response.headers().clone();
+        assert_eq!(headers.get("content-encoding").map(|v| v.to_str().unwrap()), encoding, "{accept}");
+        assert!(headers["cache-control"].to_str().unwrap().contains("immutable"));
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        assert_eq!(&bytes[..], body.as_bytes(), "{accept}: the stored copy as it is");
+    }
+    // A list of groups, gzip-compressed on request and whole once decompressed.
+    app.protected_group("zipped").await;
+    let request = Request::builder()
+        .uri(v1("/server-groups"))
+        .header("x-auth-token", demo::TOKEN)
+        .header("accept-encoding", "gzip")
+        .body(Body::empty())
+        .unwrap();
+    let response = router(state.clone()).oneshot(request).await.unwrap();
+    assert_eq!(response.headers()["content-encoding"], "gzip");
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(&bytes[..2], [0x1f, 0x8b], "a gzip stream");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Item 12: the links of `GET /v1` name the configured public URL, whatever `Host` says.
