@@ -51,7 +51,7 @@ async function newPage() {
 test("groups list, detail, pre-check, failover, job, role swap and login guidance", async () => {
   const page = await newPage();
   const started = Date.now();
-  await page.goto(`${base}/`);
+  await page.goto(`${base}/#/groups`);
   await page.waitForSelector("table.groups tbody tr");
   const listMs = Date.now() - started;
   fs.writeFileSync(path.join(results, "metrics.json"), JSON.stringify({ navigation_to_groups_list_ms: listMs }, null, 2));
@@ -102,7 +102,7 @@ test("groups list, detail, pre-check, failover, job, role swap and login guidanc
 
 test("a blocked failover lists every reason and cannot be submitted", async () => {
   const page = await newPage();
-  await page.goto(`${base}/#/`);
+  await page.goto(`${base}/#/groups`);
   await page.click("text=kube-tier");
   await page.waitForSelector("h1:has-text('kube-tier')");
   await page.click(".actions a:text-is('Failover')");
@@ -163,7 +163,7 @@ test("every page works opened directly by its URL: no request for an empty proje
   const db = groups.find((g) => g.name === "db-tier").id;
   const plans = await (await fetch(`${base}/orchestration/v1/${PROJECT}/recovery-plans`, { headers: { "X-Auth-Token": "demo-token" } })).json();
   const pages = [`#/groups/${db}`, `#/groups/${db}/do/reprotect`, "#/rules", "#/settings", "#/plans",
-    `#/plans/${plans.recovery_plans[0].id}`, "#/"];
+    `#/plans/${plans.recovery_plans[0].id}`, "#/", "#/groups"];
   for (const hash of pages) {
     // A fresh context each time: no session storage, as a link pasted into the incident channel opens.
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });

@@ -50,7 +50,7 @@ after(async () => {
 
 test("the console logs in to the gateway and fails over a group on the upstream", async () => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  await page.goto(`${gatewayUrl}/#/`);
+  await page.goto(`${gatewayUrl}/#/groups`);
   await page.waitForSelector(".error-box");
   assert.match(await page.textContent(".error-box"), /APIG\.0301.*log in to the gateway/s, "nothing is forwarded before the login");
 
@@ -74,7 +74,7 @@ test("the console logs in to the gateway and fails over a group on the upstream"
   await page.fill("#confirm-name", "db-tier");
   await page.click("form.confirm button[type=submit]");
   await page.waitForSelector("text=Re-protect finished successfully.", { timeout: 30000 });
-  await page.goto(`${gatewayUrl}/#/`);
+  await page.goto(`${gatewayUrl}/#/groups`);
   await page.click("text=db-tier");
   await page.waitForSelector("h1:has-text('db-tier')");
   await page.click(".actions a:text-is('Failover')");

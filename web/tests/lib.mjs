@@ -3,6 +3,7 @@ import http from "node:http";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { chromium } from "playwright-core";
+import { fileURLToPath } from "node:url";
 
 const TYPES = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm",
   ".css": "text/css", ".json": "application/json", ".png": "image/png" };
@@ -31,3 +32,15 @@ export function launch() {
       "--disable-component-update", "--disable-sync", "--no-first-run"],
   });
 }
+
+const AXE = new URL("../node_modules/axe-core/axe.min.js", import.meta.url);
+
+/** Runs axe-core on the page; returns its serious and critical violations as "rule: target" strings. */
+export async function axeViolations(page) {
+  await page.addScriptTag({ path: fileURLToPath(AXE) });
+  const result = await page.evaluate(async () => await globalThis.axe.run(document, { resultTypes: ["violations"] }));
+  return result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(" ")} — ${v.help}`));
+}
+

@@ -16,6 +16,8 @@ use api::Connection;
 #[derive(Debug, Clone, PartialEq, Routable)]
 pub enum Route {
     #[at("/")]
+    Overview,
+    #[at("/groups")]
     Groups,
     #[at("/groups/:id")]
     Group { id: String },
@@ -40,6 +42,7 @@ pub enum Route {
 
 fn switch(route: Route) -> Html {
     match route {
+        Route::Overview => html! { <pages::overview::OverviewPage /> },
         Route::Groups => html! { <pages::groups::GroupsPage /> },
         Route::Group { id } => html! { <pages::group::GroupPage {id} /> },
         Route::Operation { id, operation } => html! { <pages::operation::OperationPage {id} {operation} /> },
@@ -77,6 +80,40 @@ pub fn save_connection(connection: &Connection) {
     if let (Some(storage), Ok(text)) = (session_storage(), serde_json::to_string(connection)) {
         let _ = storage.set_item(STORAGE_KEY, &text);
     }
+}
+
+/// Moves the keyboard focus to the new page's heading after a navigation, so that a screen reader reads where the
+/// operator is and the next Tab starts from the page, not from the link that was activated.
+#[component]
+fn FocusOnNavigate() -> Html {
+    let location = use_location().map(|l| l.path().to_owned());
+    let first = use_mut_ref(|| true);
+    use_effect_with(location, move |_| {
+        // Not on the first page of a visit: the browser starts at the top anyway.
+        let skip = std::mem::replace(&mut *first.borrow_mut(), false);
+        // Pages load their data first: look for the heading for up to two seconds. The interval is dropped by the
+        // next navigation (dropping it from its own callback is not allowed); once done it does nothing.
+        let attempts = std::rc::Rc::new(std::cell::Cell::new(0u32));
+        let interval = (!skip).then(|| {
+            gloo_timers::callback::Interval::new(50, move || {
+                if attempts.get() >= 40 {
+                    return;
+                }
+                attempts.set(attempts.get() + 1);
+                let heading = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.query_selector("main h1").ok().flatten())
+                    .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok());
+                if let Some(heading) = heading {
+                    let _ = heading.set_attribute("tabindex", "-1");
+                    let _ = heading.focus();
+                    attempts.set(40);
+                }
+            })
+        });
+        move || drop(interval)
+    });
+    html! {}
 }
 
 #[component]
@@ -129,6 +166,7 @@ pub fn App() -> Html {
                 <header class="top">
                     <span class="brand">{ "SDRS failover console" }</span>
                     <nav aria-label="Main">
+                        <Link<Route> to={Route::Overview}>{ "Overview" }</Link<Route>>
                         <Link<Route> to={Route::Groups}>{ "Protection groups" }</Link<Route>>
                         <Link<Route> to={Route::Plans}>{ "Recovery plans" }</Link<Route>>
                         <Link<Route> to={Route::Rules}>{ "Login rules & state chart" }</Link<Route>>
@@ -136,6 +174,7 @@ pub fn App() -> Html {
                     </nav>
                 </header>
                 <main id="main">
+                    <FocusOnNavigate />
                     <Switch<Route> {render} />
                 </main>
             </HashRouter>

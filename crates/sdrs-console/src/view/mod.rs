@@ -180,3 +180,83 @@ pub fn guidance_note(station: PriorityStation, first_time: bool) -> Option<&'sta
 
 #[cfg(test)]
 mod tests;
+
+/// Something about a group that an operator should look at first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attention {
+    pub group_id: String,
+    pub name: String,
+    pub reason: String,
+    /// The action that deals with it, when there is one the group allows now.
+    pub action: Option<ConsoleOperation>,
+}
+
+/// The overview's figures: groups by status, what needs attention, what is running now.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OverviewFacts {
+    pub counts: Vec<(GroupStatus, usize)>,
+    pub attention: Vec<Attention>,
+    /// Groups whose status says a job runs on them now.
+    pub running: Vec<(String, String, GroupStatus)>,
+}
+
+/// Computes the overview from the lists (and the inventory, where there is one: natively deleted servers).
+pub fn overview(
+    groups: &[sdrs_core::wire::ServerGroup],
+    pairs: &[sdrs_core::wire::Replication],
+    instances: &[sdrs_core::wire::ProtectedInstance],
+    inventory: Option<&[sdrs_core::wire::NativeServer]>,
+) -> OverviewFacts {
+    use sdrs_core::status::FaultLevel;
+    let mut facts = OverviewFacts::default();
+    for status in GroupStatus::ALL {
+        let count = groups.iter().filter(|g| g.status == *status).count();
+        if count > 0 {
+            facts.counts.push((*status, count));
+        }
+    }
+    for group in groups {
+        let first_action = || {
+            action_buttons(group.status, group.priority_station).into_iter().find(|b| {
+                b.disabled_because.is_none()
+                    && !matches!(b.operation, ConsoleOperation::Drill | ConsoleOperation::Group(Intent::Delete))
+            })
+        };
+        let mut note = |reason: String, action: Option<ConsoleOperation>| {
+            facts.attention.push(Attention { group_id: group.id.clone(), name: group.name.clone(), reason, action })
+        };
+        if group.status.is_error() {
+            note(format!("`{}`: its last operation failed", group.status), first_action().map(|b| b.operation));
+        }
+        for pair in pairs.iter().filter(|p| p.server_group_id == group.id) {
+            match pair.fault_level.parse::<FaultLevel>() {
+                Ok(FaultLevel::ReplicationLinkBroken) => note(
+                    format!("replication link of pair `{}` broken (fault level 5): failover refused", pair.name),
+                    None,
+                ),
+                Ok(FaultLevel::ProductionDiskFault) => note(
+                    format!("production disk of pair `{}` lost (fault level 2): failover advised", pair.name),
+                    Some(ConsoleOperation::Group(Intent::Failover)),
+                ),
+                _ => {}
+            }
+        }
+        if let Some(inventory) = inventory {
+            for instance in instances.iter().filter(|i| i.server_group_id == group.id) {
+                for server in [&instance.source_server, &instance.target_server] {
+                    let deleted = inventory
+                        .iter()
+                        .find(|s| &s.id == server)
+                        .is_none_or(|s| s.power_state == sdrs_core::snapshot::PowerState::Deleted);
+                    if deleted {
+                        note(format!("server `{server}` of `{}` was deleted through the native interface", instance.name), None);
+                    }
+                }
+            }
+        }
+        if group.status.is_transient() {
+            facts.running.push((group.id.clone(), group.name.clone(), group.status));
+        }
+    }
+    facts
+}

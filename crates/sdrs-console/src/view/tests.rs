@@ -165,3 +165,42 @@ fn server() -> NativeServer {
         protected_instance_id: None,
     }
 }
+
+#[test]
+fn the_overview_counts_and_says_what_needs_attention_with_its_action() {
+    use sdrs_core::wire::{ProtectedInstanceResponse, ReplicationResponse, ServerGroupResponse};
+    let group = |id: &str, status: GroupStatus| {
+        let text = include_str!("../../../sdrs-core/tests/data/examples/reference/server-group-show.json");
+        let mut g = serde_json::from_str::<ServerGroupResponse>(text).unwrap().server_group;
+        (g.id, g.name, g.status) = (id.to_owned(), format!("pg-{id}"), status);
+        g
+    };
+    let groups = vec![
+        group("ok", GroupStatus::Protected),
+        group("bad", GroupStatus::ErrorFailingOver),
+        group("busy", GroupStatus::FailingOver),
+        group("link", GroupStatus::Protected),
+    ];
+    let pair_text = include_str!("../../../sdrs-core/tests/data/examples/constructed/replication-show.json");
+    let mut pair = serde_json::from_str::<ReplicationResponse>(pair_text).unwrap().replication;
+    (pair.server_group_id, pair.fault_level, pair.name) = ("link".into(), "5".into(), "rp-1".into());
+    let instance_text = include_str!("../../../sdrs-core/tests/data/examples/constructed/protected-instance-show.json");
+    let mut instance = serde_json::from_str::<ProtectedInstanceResponse>(instance_text).unwrap().protected_instance;
+    (instance.server_group_id, instance.source_server, instance.target_server) = ("ok".into(), "a".into(), "b".into());
+    let inventory = vec![NativeServer { id: "a".into(), ..server() }];
+    let facts = overview(&groups, &[pair], &[instance], Some(&inventory));
+    assert_eq!(
+        facts.counts,
+        [(GroupStatus::Protected, 2), (GroupStatus::FailingOver, 1), (GroupStatus::ErrorFailingOver, 1)]
+    );
+    let reasons: Vec<(&str, &str, Option<ConsoleOperation>)> =
+        facts.attention.iter().map(|a| (a.group_id.as_str(), a.reason.as_str(), a.action)).collect();
+    assert_eq!(reasons.len(), 3, "{reasons:?}");
+    assert_eq!(reasons[0].0, "ok");
+    assert!(reasons[0].1.contains("`b`") && reasons[0].1.contains("native interface"), "{reasons:?}");
+    assert_eq!((reasons[1].0, reasons[1].2), ("bad", Some(ConsoleOperation::Group(Intent::Failover))), "retry the failover");
+    assert!(reasons[2].1.contains("fault level 5") && reasons[2].2.is_none());
+    assert_eq!(facts.running, [("busy".to_owned(), "pg-busy".to_owned(), GroupStatus::FailingOver)]);
+    // Without an inventory nothing is said about servers.
+    assert_eq!(overview(&groups, &[], &[], None).attention.len(), 1);
+}

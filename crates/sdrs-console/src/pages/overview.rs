@@ -1,0 +1,128 @@
+//! The overview, the console's first page: groups by status, what needs attention (each one click from its action),
+//! the jobs running now, and each group's last failover.
+
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+use sdrs_core::wire::{Job, JobList, ProtectedInstanceList, ReplicationList, ServerGroupList};
+
+use super::data::load_inventory;
+use crate::api::{get, ApiError};
+use crate::components::error_box::ErrorBox;
+use crate::components::status_badge::StatusBadge;
+use crate::hooks::spawn_until_dropped;
+use crate::view::{overview, OverviewFacts};
+use crate::{ConnectionContext, Route};
+
+/// Groups whose last failover is looked up (one request each, sdrs-server's admin API only).
+const LAST_FAILOVER_GROUPS: usize = 50;
+
+#[derive(Clone, PartialEq, Default)]
+struct Loaded {
+    facts: OverviewFacts,
+    total: u64,
+    /// (group id, group name, the last failover job), where known.
+    last_failovers: Option<Vec<(String, String, Option<Job>)>>,
+    error: Option<ApiError>,
+}
+
+#[component]
+pub fn OverviewPage() -> Html {
+    let connection = use_context::<ConnectionContext>().expect("the app provides the connection");
+    let loaded = use_state(|| None::<Loaded>);
+    let tick = use_state(|| 0u32);
+    {
+        let (loaded, connection) = (loaded.clone(), (*connection).clone());
+        use_effect_with((connection.clone(), *tick), move |_| {
+            spawn_until_dropped(async move {
+                let groups = get::<ServerGroupList>(&connection, &connection.v1("/server-groups?limit=1000")).await;
+                let groups = match groups {
+                    Ok(groups) => groups,
+                    Err(error) => {
+                        loaded.set(Some(Loaded { error: Some(error), ..Loaded::default() }));
+                        return;
+                    }
+                };
+                let pairs = get::<ReplicationList>(&connection, &connection.v1("/replications?limit=1000"))
+                    .await
+                    .map(|l| l.replications)
+                    .unwrap_or_default();
+                let instances = get::<ProtectedInstanceList>(&connection, &connection.v1("/protected-instances?limit=1000"))
+                    .await
+                    .map(|l| l.protected_instances)
+                    .unwrap_or_default();
+                let inventory = connection.has_admin().then_some(load_inventory(&connection).await);
+                let facts = overview(&groups.server_groups, &pairs, &instances, inventory.as_deref());
+                let last_failovers = if connection.has_admin() {
+                    let mut found = Vec::new();
+                    for group in groups.server_groups.iter().take(LAST_FAILOVER_GROUPS) {
+                        let url = connection.admin(&format!("/server-groups/{}/jobs", group.id));
+                        let last = get::<JobList>(&connection, &url).await.ok().and_then(|list| {
+                            list.jobs.into_iter().find(|j| j.job_type == "failoverProtectionGroupNoCG")
+                        });
+                        found.push((group.id.clone(), group.name.clone(), last));
+                    }
+                    Some(found)
+                } else {
+                    None
+                };
+                loaded.set(Some(Loaded { facts, total: groups.count, last_failovers, error: None }));
+            })
+        });
+    }
+    {
+        let tick = tick.clone();
+        use_effect_with((), move |_| {
+            let interval = gloo_timers::callback::Interval::new(10_000, move || tick.set(*tick + 1));
+            move || drop(interval)
+        });
+    }
+    let Some(loaded) = &*loaded else {
+        return html! { <section><h1>{ "Overview" }</h1><p aria-live="polite">{ "Loading…" }</p></section> };
+    };
+    if let Some(error) = &loaded.error {
+        return html! { <section><h1>{ "Overview" }</h1><ErrorBox error={error.clone()} /></section> };
+    }
+    let facts = &loaded.facts;
+    html! {
+        <section class="overview">
+            <h1>{ "Overview" }</h1>
+            <p>{ format!("{} protection group(s). ", loaded.total) }<Link<Route> to={Route::Groups}>{ "All groups" }</Link<Route>></p>
+            <h2>{ "By status" }</h2>
+            <ul class="counts">{ for facts.counts.iter().map(|(status, count)| html! {
+                <li><StatusBadge status={*status} />{ format!(" {count}") }</li>
+            }) }</ul>
+            <h2>{ format!("Needs attention ({})", facts.attention.len()) }</h2>
+            if facts.attention.is_empty() { <p>{ "Nothing." }</p> }
+            <ul class="attention">{ for facts.attention.iter().map(|a| html! {
+                <li>
+                    <Link<Route> to={Route::Group { id: a.group_id.clone() }}>{ &a.name }</Link<Route>>{ format!(": {} ", a.reason) }
+                    if let Some(operation) = a.action {
+                        <Link<Route> classes="button" to={Route::Operation { id: a.group_id.clone(), operation }}>{ format!("{} {}", operation.label(), a.name) }</Link<Route>>
+                    }
+                </li>
+            }) }</ul>
+            <h2>{ format!("Running now ({})", facts.running.len()) }</h2>
+            if facts.running.is_empty() { <p>{ "No group has a job running." }</p> }
+            <ul class="running">{ for facts.running.iter().map(|(id, name, status)| html! {
+                <li><Link<Route> to={Route::Group { id: id.clone() }}>{ name }</Link<Route>>{ " " }<StatusBadge status={*status} /></li>
+            }) }</ul>
+            <h2>{ "Last failover of each group" }</h2>
+            { match &loaded.last_failovers {
+                None => html! { <p class="muted">{ "SDRS keeps no job history; this server's admin API is needed to list each group's last failover. Failed jobs are in the task centre." }</p> },
+                Some(rows) => html! {
+                    <table class="last-failovers">
+                        <thead><tr><th scope="col">{ "Group" }</th><th scope="col">{ "Last failover" }</th></tr></thead>
+                        <tbody>{ for rows.iter().map(|(id, name, job)| html! {
+                            <tr><td><Link<Route> to={Route::Group { id: id.clone() }}>{ name }</Link<Route>></td>
+                                <td>{ match job {
+                                    Some(job) => html! { <Link<Route> to={Route::Job { id: job.job_id.clone() }}>{ format!("{} {}", job.status, job.end_time.clone().or(job.begin_time.clone()).unwrap_or_default()) }</Link<Route>> },
+                                    None => html! { { "never (as far as this server knows)" } },
+                                } }</td></tr>
+                        }) }</tbody>
+                    </table>
+                },
+            } }
+        </section>
+    }
+}
