@@ -3,13 +3,10 @@
 // added through the browser's debugging protocol (bypassCSP), as an extension would.
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { axeViolations, launch } from "./lib.mjs";
+import { axeViolations, launch, startDemoServer } from "./lib.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const results = path.join(root, "web", "test-results");
@@ -17,28 +14,13 @@ const results = path.join(root, "web", "test-results");
 const screenshots = path.join(root, "docs", "screenshots");
 fs.mkdirSync(screenshots, { recursive: true });
 const SHOTS = { "#/": "overview", "#/groups": "groups", "group": "group", "failover": "failover", "blocked": "failover-blocked", "plan": "plan" };
-const serverBin = process.env.SDRS_SERVER_BIN ?? path.join(root, "target", "debug", "sdrs-server");
 const PROJECT = "5a1f0c3e2b7d4e6f8a9b0c1d2e3f4a5b";
 fs.mkdirSync(results, { recursive: true });
 
 let server, base, browser;
 
-async function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => resolve(port)); });
-  });
-}
-
 before(async () => {
-  const port = await freePort();
-  const database = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sdrs-a11y-")), "demo.db");
-  server = spawn(serverBin, ["--demo", "--time-scale", "0.1", "--listen", `127.0.0.1:${port}`, "--database", database,
-    "--console-dir", path.join(root, "dist")], { stdio: "ignore", env: { ...process.env, RUST_LOG: "warn" } });
-  base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
-    try { if ((await fetch(`${base}/`)).ok) break; } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  ({ base, server } = await startDemoServer(root, { prefix: "sdrs-a11y-" }));
   browser = await launch();
 });
 

@@ -44,3 +44,33 @@ export async function axeViolations(page) {
     .flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(" ")} — ${v.help}`));
 }
 
+
+/** A free loopback port. */
+export async function freePort() {
+  const net = await import("node:net");
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+/**
+ * Starts the real sdrs-server (SDRS_SERVER_BIN or target/debug) with the demo data and the built console on a fresh
+ * database; resolves to {base, server} once it answers.
+ */
+export async function startDemoServer(root, { timeScale = "0.1", extraArgs = [], prefix = "sdrs-web-" } = {}) {
+  const { spawn } = await import("node:child_process");
+  const fs = await import("node:fs");
+  const os = await import("node:os");
+  const path = await import("node:path");
+  const serverBin = process.env.SDRS_SERVER_BIN ?? path.join(root, "target", "debug", "sdrs-server");
+  const port = await freePort();
+  const database = path.join(fs.mkdtempSync(path.join(os.tmpdir(), prefix)), "demo.db");
+  const server = spawn(serverBin, ["--demo", "--time-scale", timeScale, "--listen", `127.0.0.1:${port}`, "--database",
+    database, "--console-dir", path.join(root, "dist"), ...extraArgs], { stdio: "ignore", env: { ...process.env, RUST_LOG: "warn" } });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i++) {
+    try { if ((await fetch(`${base}/`)).ok) break; } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { base, server };
+}
