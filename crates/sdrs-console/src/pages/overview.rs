@@ -47,10 +47,11 @@ pub fn OverviewPage() -> Html {
                     .await
                     .map(|l| l.replications)
                     .unwrap_or_default();
-                let instances = get::<ProtectedInstanceList>(&connection, &connection.v1("/protected-instances?limit=1000"))
-                    .await
-                    .map(|l| l.protected_instances)
-                    .unwrap_or_default();
+                let instances =
+                    get::<ProtectedInstanceList>(&connection, &connection.v1("/protected-instances?limit=1000"))
+                        .await
+                        .map(|l| l.protected_instances)
+                        .unwrap_or_default();
                 let inventory = connection.has_admin().then_some(load_inventory(&connection).await);
                 let facts = overview(&groups.server_groups, &pairs, &instances, inventory.as_deref());
                 let last_failovers = if connection.has_admin() {

@@ -249,7 +249,13 @@ pub fn overview(
                         .find(|s| &s.id == server)
                         .is_none_or(|s| s.power_state == sdrs_core::snapshot::PowerState::Deleted);
                     if deleted {
-                        note(format!("server `{server}` of `{}` was deleted through the native interface", instance.name), None);
+                        note(
+                            format!(
+                                "server `{server}` of `{}` was deleted through the native interface",
+                                instance.name
+                            ),
+                            None,
+                        );
                     }
                 }
             }

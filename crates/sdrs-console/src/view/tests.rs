@@ -198,7 +198,11 @@ fn the_overview_counts_and_says_what_needs_attention_with_its_action() {
     assert_eq!(reasons.len(), 3, "{reasons:?}");
     assert_eq!(reasons[0].0, "ok");
     assert!(reasons[0].1.contains("`b`") && reasons[0].1.contains("native interface"), "{reasons:?}");
-    assert_eq!((reasons[1].0, reasons[1].2), ("bad", Some(ConsoleOperation::Group(Intent::Failover))), "retry the failover");
+    assert_eq!(
+        (reasons[1].0, reasons[1].2),
+        ("bad", Some(ConsoleOperation::Group(Intent::Failover))),
+        "retry the failover"
+    );
     assert!(reasons[2].1.contains("fault level 5") && reasons[2].2.is_none());
     assert_eq!(facts.running, [("busy".to_owned(), "pg-busy".to_owned(), GroupStatus::FailingOver)]);
     // Without an inventory nothing is said about servers.
