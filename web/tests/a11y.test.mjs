@@ -92,3 +92,22 @@ test("the whole failover flow by keyboard alone, focus moved to each new page, p
   await page.screenshot({ path: path.join(screenshots, "failover-done.png") });
   await context.close();
 });
+
+test("readable at 200 % zoom of a 1280×720 laptop: no page scrolls sideways", async () => {
+  const groups = (await get(`/v1/${PROJECT}/server-groups?limit=100`)).server_groups;
+  const web = groups.find((g) => g.name === "db-tier").id;
+  // 200 % zoom of 1280×720 leaves 640×360 CSS pixels.
+  const context = await browser.newContext({ viewport: { width: 640, height: 360 } });
+  const wide = [];
+  for (const hash of ["#/", "#/groups", `#/groups/${web}`, `#/groups/${web}/do/reprotect`, "#/rules", "#/settings", "#/plans"]) {
+    const page = await context.newPage();
+    await page.goto(`${base}/${hash}`);
+    await page.waitForSelector("main h1");
+    await page.waitForLoadState("networkidle");
+    const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: innerWidth }));
+    if (scroll > width + 1) wide.push(`${hash}: ${scroll} px wide in ${width}`);
+    await page.close();
+  }
+  await context.close();
+  assert.deepEqual(wide, []);
+});
