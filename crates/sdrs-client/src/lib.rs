@@ -16,9 +16,9 @@ use serde::de::DeserializeOwned;
 use sdrs_core::action::GroupAction;
 use sdrs_core::snapshot::{GroupSnapshot, ServerFacts};
 use sdrs_core::wire::{
-    CreateDrillParams, CreateDrillRequest, DisasterRecoveryDrill, DisasterRecoveryDrillList, ErrorEnvelope,
-    GatewayError, Job, JobIdResponse, NativeServer, ProtectedInstance, ProtectedInstanceList, Replication,
-    ReplicationList, ServerGroup, ServerGroupList, ServerGroupResponse, ServerList,
+    CreateDrillParams, CreateDrillRequest, DisasterRecoveryDrill, DisasterRecoveryDrillList, ErrorReply, Job,
+    JobIdResponse, NativeServer, ProtectedInstance, ProtectedInstanceList, Replication, ReplicationList, ServerGroup,
+    ServerGroupList, ServerGroupResponse, ServerList,
 };
 
 /// The largest answer read (a page of 1,000 groups is about 1.5 MB).
@@ -393,12 +393,12 @@ pub fn server_facts(instances: &[ProtectedInstance], inventory: &[NativeServer])
 
 /// The service's error from its answer: the SDRS envelope, the API gateway's form, or the raw text.
 pub fn api_error(status: u16, bytes: &[u8]) -> ClientError {
-    if let Ok(envelope) = serde_json::from_slice::<ErrorEnvelope>(bytes) {
-        let body = envelope.body();
-        return ClientError::Api { status, code: body.code.clone(), message: body.message.clone() };
-    }
-    if let Ok(gateway) = serde_json::from_slice::<GatewayError>(bytes) {
-        return ClientError::Api { status, code: gateway.error_code, message: gateway.error_msg };
+    match ErrorReply::parse(bytes) {
+        Some(ErrorReply::Sdrs(body)) => return ClientError::Api { status, code: body.code, message: body.message },
+        Some(ErrorReply::Gateway(gateway)) => {
+            return ClientError::Api { status, code: gateway.error_code, message: gateway.error_msg }
+        }
+        None => {}
     }
     let text = String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).into_owned();
     ClientError::Unexpected { status, detail: text }

@@ -3,7 +3,7 @@
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use sdrs_core::wire::{ErrorEnvelope, GatewayError};
+use sdrs_core::wire::ErrorReply;
 
 /// Where the console sends its calls. Kept in session storage; the token is never logged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -63,12 +63,12 @@ pub enum ApiError {
 impl ApiError {
     /// Decodes an error response with the core's envelope types.
     pub fn from_response(status: u16, body: &str) -> ApiError {
-        if let Ok(envelope) = serde_json::from_str::<ErrorEnvelope>(body) {
-            let body = envelope.body();
-            return ApiError::Sdrs { status, code: body.code.clone(), message: body.message.clone() };
-        }
-        if let Ok(gateway) = serde_json::from_str::<GatewayError>(body) {
-            return ApiError::Gateway { status, code: gateway.error_code, message: gateway.error_msg };
+        match ErrorReply::parse(body.as_bytes()) {
+            Some(ErrorReply::Sdrs(body)) => return ApiError::Sdrs { status, code: body.code, message: body.message },
+            Some(ErrorReply::Gateway(gateway)) => {
+                return ApiError::Gateway { status, code: gateway.error_code, message: gateway.error_msg }
+            }
+            None => {}
         }
         let detail: String = body.chars().take(200).collect();
         ApiError::Unexpected { status, detail: if detail.is_empty() { "empty body".to_owned() } else { detail } }

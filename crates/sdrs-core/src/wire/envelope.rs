@@ -40,3 +40,22 @@ pub struct GatewayError {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
+
+/// An error answer, in whichever of the two forms it came.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErrorReply {
+    /// SDRS's envelope (any of its wrappers).
+    Sdrs(ErrorBody),
+    /// The API gateway's form (authentication, unknown paths).
+    Gateway(GatewayError),
+}
+
+impl ErrorReply {
+    /// Reads an error answer's body; `None` when it is neither form (an HTML page, an empty body).
+    pub fn parse(body: &[u8]) -> Option<ErrorReply> {
+        if let Ok(envelope) = serde_json::from_slice::<ErrorEnvelope>(body) {
+            return Some(ErrorReply::Sdrs(envelope.body().clone()));
+        }
+        serde_json::from_slice::<GatewayError>(body).ok().map(ErrorReply::Gateway)
+    }
+}

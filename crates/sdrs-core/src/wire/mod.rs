@@ -9,7 +9,7 @@ mod resources;
 mod service;
 
 pub use admin::*;
-pub use envelope::{ErrorBody, ErrorEnvelope, GatewayError};
+pub use envelope::{ErrorBody, ErrorEnvelope, ErrorReply, GatewayError};
 pub use job::{Job, JobEntities, JobIdResponse, JobType};
 pub use plans::*;
 pub use requests::*;
