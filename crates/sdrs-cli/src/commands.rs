@@ -6,9 +6,8 @@ use std::time::{Duration, Instant};
 use clap::{ArgMatches, CommandFactory};
 use serde_json::{json, Value};
 
-use sdrs_client::{server_facts, Client, ClientError};
-use sdrs_core::action::GroupAction;
-use sdrs_core::guidance::{login_rows, LoginRow};
+use sdrs_client::{Client, ClientError};
+use sdrs_core::guidance::{assumed_first_time, login_rows_after, LoginRow};
 use sdrs_core::login::{
     explain_login, AfterOperation, CloudbaseInitState, LoginExplanation, LoginMethod, LoginQuestion, OsProfile,
     ServerNames, ServerRole,
@@ -172,7 +171,7 @@ async fn snapshot_of(client: &Client, id: &str) -> Result<(GroupSnapshot, Option
     let mut snapshot = client.snapshot(id).await?;
     let inventory = client.inventory().await.ok().flatten();
     if let Some(inventory) = &inventory {
-        snapshot.servers = server_facts(&snapshot.protected_instances, inventory);
+        snapshot.set_servers_from(inventory);
     }
     Ok((snapshot, inventory))
 }
@@ -397,29 +396,26 @@ async fn act_on(client: &Client, act: &ActArgs, intent: Intent, json: bool) -> R
     let action = intent.action().expect("the action commands are actions");
     let before = roles_at(&snapshot.facts(), group.priority_station);
     // The core decides, as the server will: a request it refuses is not sent.
-    let decided = decide(Some(action), &snapshot.facts());
-    let decided = match decided {
-        Ok(decided) => decided,
-        Err(refused) => {
-            let reasons = match &refused {
-                ActionRefused::State(error) => vec![error.to_string()],
-                ActionRefused::Blocked(found) => finding_lines(
-                    &found.findings.iter().filter(|f| f.severity == Severity::Blocking).cloned().collect::<Vec<_>>(),
-                ),
-            };
-            return Err(CliError::Blocked(format!(
-                "{} of `{}` would be refused ({}); nothing was sent:\n  {}",
-                intent.operation(),
-                group.name,
-                sdrs_core::SdrsCoded::code(&refused),
-                reasons.join("\n  ")
-            )));
-        }
-    };
+    // (Start is enable or re-protect by status; the body sent is the same either way.)
+    if let Err(refused) = decide(Some(action), &snapshot.facts()) {
+        let reasons = match &refused {
+            ActionRefused::State(error) => vec![error.to_string()],
+            ActionRefused::Blocked(found) => finding_lines(
+                &found.findings.iter().filter(|f| f.severity == Severity::Blocking).cloned().collect::<Vec<_>>(),
+            ),
+        };
+        return Err(CliError::Blocked(format!(
+            "{} of `{}` would be refused ({}); nothing was sent:\n  {}",
+            intent.operation(),
+            group.name,
+            sdrs_core::SdrsCoded::code(&refused),
+            reasons.join("\n  ")
+        )));
+    }
     if !act.yes {
         confirm("group", &group.name)?;
     }
-    let job_id = match client.action(&group.id, action_of(decided, action)).await {
+    let job_id = match client.action(&group.id, action).await {
         Ok(job_id) => job_id,
         Err(ClientError::NoAnswer { reason, .. }) => {
             return Err(CliError::NoAnswer(format!(
@@ -464,9 +460,7 @@ async fn act_on(client: &Client, act: &ActArgs, intent: Intent, json: bool) -> R
         _ => None,
     };
     let rows = match (&inventory, after_operation) {
-        (Some(inventory), Some(after_operation)) => {
-            login_rows(&after, inventory, after_operation, station == PriorityStation::Target)
-        }
+        (Some(inventory), Some(after_operation)) => login_rows_after(&after, inventory, after_operation),
         _ => Vec::new(),
     };
     document["roles_before"] = serde_json::to_value(&before).unwrap_or_default();
@@ -487,7 +481,7 @@ async fn act_on(client: &Client, act: &ActArgs, intent: Intent, json: bool) -> R
         (Some(_), true) => {
             println!(
                 "\nwho logs in where (assumed {} failover of the group: production is now at `{station}`):",
-                if station == PriorityStation::Target { "the first" } else { "a later" }
+                if assumed_first_time(station) { "the first" } else { "a later" }
             );
             for row in &rows {
                 println!("- {} {} server {}:", row.instance, row.role, row.server_name);
@@ -499,11 +493,6 @@ async fn act_on(client: &Client, act: &ActArgs, intent: Intent, json: bool) -> R
         }
     }
     Ok(0)
-}
-
-/// The action to send for what the core decided (start is enable or re-protect by status; the body is the same).
-fn action_of(_decided: Intent, action: GroupAction) -> GroupAction {
-    action
 }
 
 /// Follows a job to its end: a progress bar on a terminal, a line per step change otherwise, nothing with JSON. A

@@ -14,7 +14,7 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
 use sdrs_core::action::GroupAction;
-use sdrs_core::snapshot::{GroupSnapshot, ServerFacts};
+use sdrs_core::snapshot::GroupSnapshot;
 use sdrs_core::wire::{
     CreateDrillParams, CreateDrillRequest, DisasterRecoveryDrill, DisasterRecoveryDrillList, ErrorReply, Job,
     JobIdResponse, NativeServer, ProtectedInstance, ProtectedInstanceList, Replication, ReplicationList, ServerGroup,
@@ -140,6 +140,8 @@ fn describe(error: &reqwest::Error) -> String {
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
+    /// The admin API's token, for sdrs-server's inventory (server profiles for login guidance); none for a real SDRS.
+    admin_token: Option<Arc<str>>,
 }
 
 struct Inner {
@@ -147,8 +149,6 @@ struct Inner {
     project: String,
     credential: Credential,
     transport: Box<dyn Transport>,
-    /// The admin API's token, for sdrs-server's inventory (server profiles for login guidance); none for a real SDRS.
-    admin_token: Option<String>,
     /// Milliseconds since the epoch, for `X-Sdk-Date`; the clock is the caller's.
     clock: fn() -> i64,
 }
@@ -174,9 +174,9 @@ impl Client {
                 project: project.to_owned(),
                 credential,
                 transport: Box::new(transport),
-                admin_token: None,
                 clock: system_clock,
             }),
+            admin_token: None,
         }
     }
 
@@ -187,8 +187,7 @@ impl Client {
 
     /// Also reads sdrs-server's inventory with this admin token (for login guidance).
     pub fn with_admin_token(self, token: Option<String>) -> Client {
-        let inner = Arc::try_unwrap(self.inner).unwrap_or_else(|_| panic!("with_admin_token before the first clone"));
-        Client { inner: Arc::new(Inner { admin_token: token, ..inner }) }
+        Client { admin_token: token.map(Arc::from), ..self }
     }
 
     pub fn endpoint(&self) -> &str {
@@ -258,6 +257,10 @@ impl Client {
         format!("/v1/{}/{rest}", self.inner.project)
     }
 
+    fn orchestration_path(&self, rest: &str) -> String {
+        format!("/orchestration/v1/{}{rest}", self.inner.project)
+    }
+
     /// One page of groups, with the API's query string (`limit=…&status=…`), as the service filters it.
     pub async fn list_groups(&self, query: Option<&str>) -> Result<ServerGroupList, ClientError> {
         let path = self.path("server-groups");
@@ -272,7 +275,7 @@ impl Client {
     }
 
     /// A group with its instances, pairs and drills, as the pre-checks read it. `servers` is left empty: fill it
-    /// with [`server_facts`] from one [`Client::inventory`] read for many groups (a real SDRS does not report them,
+    /// with `GroupSnapshot::set_servers_from` from one [`Client::inventory`] read for many groups (a real SDRS does not report them,
     /// so they then stay unknown, which the pre-checks say).
     pub async fn snapshot(&self, id: &str) -> Result<GroupSnapshot, ClientError> {
         let server_group = self.group(id).await?;
@@ -347,13 +350,13 @@ impl Client {
 
     /// GET a path of sdrs-server's recovery-plan API (`/orchestration/v1/{project}{rest}`).
     pub async fn orchestration_get<T: DeserializeOwned>(&self, rest: &str) -> Result<T, ClientError> {
-        let path = format!("/orchestration/v1/{}{rest}", self.inner.project);
+        let path = self.orchestration_path(rest);
         self.call(Call { method: http::Method::GET, path: &path, query: None, body: None }).await
     }
 
     /// The same path as text (the evidence page).
     pub async fn orchestration_text(&self, rest: &str) -> Result<String, ClientError> {
-        let path = format!("/orchestration/v1/{}{rest}", self.inner.project);
+        let path = self.orchestration_path(rest);
         let bytes = self.send(Call { method: http::Method::GET, path: &path, query: None, body: None }, None).await?;
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
@@ -364,7 +367,7 @@ impl Client {
         rest: &str,
         body: &serde_json::Value,
     ) -> Result<T, ClientError> {
-        let path = format!("/orchestration/v1/{}{rest}", self.inner.project);
+        let path = self.orchestration_path(rest);
         let body = serde_json::to_vec(body).expect("a JSON value serializes");
         self.call(Call { method: http::Method::POST, path: &path, query: None, body: Some(body) }).await
     }
@@ -372,7 +375,7 @@ impl Client {
     /// sdrs-server's inventory of the project's servers (OS profiles, power states), when the client has the admin
     /// token; `None` otherwise.
     pub async fn inventory(&self) -> Result<Option<Vec<NativeServer>>, ClientError> {
-        let Some(token) = self.inner.admin_token.as_deref() else { return Ok(None) };
+        let Some(token) = self.admin_token.as_deref() else { return Ok(None) };
         let path = format!("/admin/v1/{}/servers", self.inner.project);
         let bytes =
             self.send(Call { method: http::Method::GET, path: &path, query: None, body: None }, Some(token)).await?;
@@ -380,15 +383,6 @@ impl Client {
             .map_err(|e| ClientError::Unexpected { status: 200, detail: e.to_string() })?;
         Ok(Some(list.servers))
     }
-}
-
-/// The facts of the servers of `instances` that the inventory knows.
-pub fn server_facts(instances: &[ProtectedInstance], inventory: &[NativeServer]) -> Vec<ServerFacts> {
-    instances
-        .iter()
-        .flat_map(|i| [&i.source_server, &i.target_server])
-        .filter_map(|id| inventory.iter().find(|s| &s.id == id).map(NativeServer::facts))
-        .collect()
 }
 
 /// The service's error from its answer: the SDRS envelope, the API gateway's form, or the raw text.

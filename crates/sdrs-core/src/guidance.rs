@@ -63,6 +63,18 @@ pub fn login_rows(
     rows
 }
 
+/// Whether to take an operation that left production at `station` as the group's first planned failover or failover:
+/// the first one always moves production to server B (`target`, Table 1), so production back at `source` means a
+/// later one. An assumption where the history is not known (a group failed over twice is at `target` again).
+pub fn assumed_first_time(station: crate::status::PriorityStation) -> bool {
+    station == crate::status::PriorityStation::Target
+}
+
+/// [`login_rows`] after an operation whose history is not known, with [`assumed_first_time`].
+pub fn login_rows_after(snapshot: &GroupSnapshot, inventory: &[NativeServer], after: AfterOperation) -> Vec<LoginRow> {
+    login_rows(snapshot, inventory, after, assumed_first_time(snapshot.server_group.priority_station))
+}
+
 /// Guidance for every drill server of a drill: the seed treats them like the DR site server after a first failover.
 pub fn drill_login_rows(
     snapshot: &GroupSnapshot,

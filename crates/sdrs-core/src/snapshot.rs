@@ -178,6 +178,17 @@ pub struct GroupSnapshot {
 }
 
 impl GroupSnapshot {
+    /// Sets `servers` to what `inventory` knows of the instances' servers (sdrs-server's inventory, read once for
+    /// many groups); a server it does not know stays unknown.
+    pub fn set_servers_from(&mut self, inventory: &[crate::wire::NativeServer]) {
+        self.servers = self
+            .protected_instances
+            .iter()
+            .flat_map(|i| [&i.source_server, &i.target_server])
+            .filter_map(|id| inventory.iter().find(|s| &s.id == id).map(crate::wire::NativeServer::facts))
+            .collect();
+    }
+
     /// What the rules read of this snapshot.
     pub fn facts(&self) -> SnapshotFacts {
         SnapshotFacts {

@@ -13,7 +13,7 @@ use tokio::sync::Notify;
 
 use sdrs_client::{Client, ClientError};
 use sdrs_core::action::GroupAction;
-use sdrs_core::guidance::{drill_login_rows, login_rows};
+use sdrs_core::guidance::{drill_login_rows, login_rows_after};
 use sdrs_core::login::AfterOperation;
 use sdrs_core::plan::evidence::ServerLogin;
 use sdrs_core::plan::run::{GroupAt, GroupRunStatus, PlanRun, Resolution, RunStatus, SubmitOutcome};
@@ -312,8 +312,7 @@ async fn record_logins(state: &AppState, client: &Client, project: &str, run: &P
                         } else {
                             AfterOperation::PlannedFailover
                         };
-                        let first = snapshot.server_group.priority_station == PriorityStation::Target;
-                        login_rows(&snapshot, &inventory, after, first)
+                        login_rows_after(&snapshot, &inventory, after)
                     }
                 };
                 logins.extend(rows.iter().map(|row| ServerLogin::from_row(&group.server_group_id, row)));

@@ -170,7 +170,7 @@ async fn snapshots(state: &AppState, project: &str, plan: &RecoveryPlan) -> ApiR
         match answer {
             Ok(mut snapshot) => {
                 if let Some(inventory) = &inventory {
-                    snapshot.servers = sdrs_client::server_facts(&snapshot.protected_instances, inventory);
+                    snapshot.set_servers_from(inventory);
                 }
                 found.push(snapshot.facts());
             }
