@@ -426,9 +426,11 @@ pub fn RunPage(props: &RunPageProps) -> Html {
     let confirmer = use_state(String::new);
     {
         let (run, error, connection, id) = (run.clone(), error.clone(), (*connection).clone(), props.id.clone());
+        // A run that has ended changes no more: it is not read again every second.
+        let ended = run.as_ref().is_some_and(|r| r.id == id && r.status.is_final());
         use_effect_with((id.clone(), connection.clone(), *tick), move |_| {
             spawn_until_dropped(async move {
-                if !connection.is_complete() {
+                if !connection.is_complete() || ended {
                     return;
                 }
                 match get::<RunResponse>(&connection, &connection.orchestration(&format!("/plan-runs/{id}"))).await {
