@@ -223,14 +223,8 @@ pub fn check_plan(
         timeline.push(TimelineStage {
             index,
             kind: stage.kind(),
-            seconds: match stage {
-                Stage::Wait { seconds } => Some(*seconds),
-                _ => None,
-            },
-            text: match stage {
-                Stage::Gate { text } => Some(text.clone()),
-                _ => None,
-            },
+            seconds: stage.wait_seconds(),
+            text: stage.gate_text().map(str::to_owned),
             groups: simulated,
         });
     }

@@ -64,6 +64,22 @@ impl Stage {
         }
     }
 
+    /// A wait's length.
+    pub fn wait_seconds(&self) -> Option<u64> {
+        match self {
+            Stage::Wait { seconds } => Some(*seconds),
+            _ => None,
+        }
+    }
+
+    /// A gate's text.
+    pub fn gate_text(&self) -> Option<&str> {
+        match self {
+            Stage::Gate { text } => Some(text),
+            _ => None,
+        }
+    }
+
     /// The groups of a groups stage; none for the others.
     pub fn groups(&self) -> &[PlanGroup] {
         match self {

@@ -13,7 +13,7 @@ use crate::wire::Job;
 
 use super::check::{DrillMade, PlanCheck};
 use super::evidence::ServerLogin;
-use super::{RecoveryPlan, RunMode, RunOptions, Stage, StageKind};
+use super::{RecoveryPlan, RunMode, RunOptions, StageKind};
 
 wire_enum! {
     /// Where a run is.
@@ -284,14 +284,8 @@ impl PlanRun {
                 status: StageStatus::Pending,
                 started_at: None,
                 finished_at: None,
-                seconds: match stage {
-                    Stage::Wait { seconds } => Some(*seconds),
-                    _ => None,
-                },
-                text: match stage {
-                    Stage::Gate { text } => Some(text.clone()),
-                    _ => None,
-                },
+                seconds: stage.wait_seconds(),
+                text: stage.gate_text().map(str::to_owned),
                 groups: stage
                     .groups()
                     .iter()
