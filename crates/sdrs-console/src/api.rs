@@ -143,12 +143,20 @@ pub async fn request<T: DeserializeOwned>(
             }
             Err(error) => return Err(error),
             Ok(text) => {
-                let text = if text.is_empty() { "null".to_owned() } else { text };
-                return serde_json::from_str(&text)
-                    .map_err(|e| ApiError::Unexpected { status: 200, detail: e.to_string() });
+                return decode(&text);
             }
         }
     }
+}
+
+/// Decodes a success answer (an empty body reads as `null`). The browser's `JSON.parse` does the parsing and
+/// serde-wasm-bindgen walks its result: serde_json's parser, inlined into every wire type's deserializer, cost about
+/// 46 KB of the module (8.5 KB gzipped), measured with twiggy.
+fn decode<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
+    let text = if text.is_empty() { "null" } else { text };
+    let value = js_sys::JSON::parse(text)
+        .map_err(|_| ApiError::Unexpected { status: 200, detail: "the answer is not JSON".into() })?;
+    serde_wasm_bindgen::from_value(value).map_err(|e| ApiError::Unexpected { status: 200, detail: e.to_string() })
 }
 
 async fn send(
