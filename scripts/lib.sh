@@ -98,6 +98,42 @@ free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# start_test_postgres: installs Debian's PostgreSQL where it is missing and starts a throwaway server (initdb into a
+# temp dir, trust authentication, loopback only, a free port), stopped and removed when the calling script exits.
+# PostgreSQL refuses to run as root, so as root it runs as the package's `postgres` user. Exports
+# SDRS_TEST_POSTGRES=postgres://postgres@127.0.0.1:PORT (no database: each test makes its own).
+start_test_postgres() {
+    apt_ensure postgresql
+    local bin dir port
+    bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+    [ -x "$bin/initdb" ] || die "no PostgreSQL binaries under /usr/lib/postgresql"
+    dir=$(mktemp -d /tmp/sdrs-postgres.XXXXXX)
+    port=$(free_port)
+    if [ "$(id -u)" -eq 0 ]; then
+        chown postgres "$dir"
+        PG_AS=(runuser -u postgres --)
+    else
+        PG_AS=()
+    fi
+    PG_DIR=$dir PG_BIN=$bin
+    "${PG_AS[@]}" "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-sync >"$dir/initdb.log" 2>&1 \
+        || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
+    "${PG_AS[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300" start >/dev/null \
+        || { cat "$dir/server.log" >&2; die "PostgreSQL did not start"; }
+    trap stop_test_postgres EXIT
+    export SDRS_TEST_POSTGRES="postgres://postgres@127.0.0.1:$port"
+    say "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') for the tests at 127.0.0.1:$port ($dir)"
+}
+
+# stop_test_postgres: stops the server start_test_postgres started, and removes its files.
+stop_test_postgres() {
+    [ -n "${PG_DIR:-}" ] || return 0
+    "${PG_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$PG_DIR"
+    PG_DIR=
+}
+
 # wait_for_http URL: waits up to 60 s for the URL to answer.
 wait_for_http() {
     for _ in $(seq 1 600); do

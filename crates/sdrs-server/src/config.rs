@@ -15,10 +15,50 @@ pub struct Credentials {
     pub access_keys: Vec<(String, String)>,
 }
 
+/// Where the data lives: one SQLite file (the embedded default, one process), or a PostgreSQL database that several
+/// replicas share.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Database {
+    Sqlite(PathBuf),
+    /// A libpq-style connection string or `postgres://` URL; it may hold a password, so it is never printed whole.
+    Postgres(String),
+}
+
+impl Database {
+    /// `postgres://…` or `postgresql://…` is PostgreSQL; `sqlite:PATH`, `sqlite://PATH` or a plain path is a SQLite
+    /// file.
+    pub fn parse(text: &str) -> Database {
+        if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+            return Database::Postgres(text.to_owned());
+        }
+        let path = text.strip_prefix("sqlite://").or_else(|| text.strip_prefix("sqlite:")).unwrap_or(text);
+        Database::Sqlite(PathBuf::from(path))
+    }
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Database::Sqlite(path) => write!(f, "sqlite:{}", path.display()),
+            // Host, port and database only: never the password.
+            Database::Postgres(url) => {
+                let shown = url.rsplit_once('@').map_or(url.as_str(), |(_, rest)| rest);
+                write!(f, "postgres://…@{shown}")
+            }
+        }
+    }
+}
+
+impl From<PathBuf> for Database {
+    fn from(path: PathBuf) -> Database {
+        Database::Sqlite(path)
+    }
+}
+
 /// Everything the server is told at start.
 #[derive(Debug, Clone)]
 pub struct Config {
-    pub database: PathBuf,
+    pub database: Database,
     /// Multiplies every job step's nominal 3 s; 0 runs jobs as fast as the database allows.
     pub time_scale: f64,
     /// Project id → credentials.
@@ -73,9 +113,9 @@ impl Default for Limits {
 
 impl Config {
     /// A configuration for one database with no projects yet.
-    pub fn new(database: PathBuf) -> Config {
+    pub fn new(database: impl Into<Database>) -> Config {
         Config {
-            database,
+            database: database.into(),
             time_scale: 1.0,
             projects: HashMap::new(),
             console_dir: None,

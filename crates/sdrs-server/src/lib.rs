@@ -21,7 +21,7 @@ use std::sync::Arc;
 use axum::Router;
 use tokio::sync::Notify;
 
-pub use config::{Config, Credentials, Limits};
+pub use config::{Config, Credentials, Database, Limits};
 pub use error::{ApiError, ApiResult, ServerCode};
 use store::Db;
 

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::Parser;
-use sdrs_server::{demo, AppState, Config};
+use sdrs_server::{demo, AppState, Config, Database};
 
 /// An SDRS-compatible API server.
 #[derive(Debug, Parser)]
@@ -13,9 +13,10 @@ struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080", env = "SDRS_LISTEN")]
     listen: SocketAddr,
-    /// SQLite database file (created if missing).
-    #[arg(long, default_value = "sdrs.db", env = "SDRS_DATABASE")]
-    database: PathBuf,
+    /// Where the data lives: a SQLite file (created if missing; `sqlite:PATH` or a plain path), or a PostgreSQL
+    /// database that several replicas share (`postgres://USER:PASSWORD@HOST:PORT/DB`).
+    #[arg(long, default_value = "sdrs.db", env = "SDRS_DATABASE", value_parser = parse_database)]
+    database: Database,
     /// Multiplies each job step's nominal 3 s (0 = as fast as possible).
     #[arg(long, default_value_t = 1.0, env = "SDRS_TIME_SCALE")]
     time_scale: f64,
@@ -185,4 +186,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
         );
     }
     sdrs_server::serve(state, args.listen).await
+}
+
+fn parse_database(text: &str) -> Result<Database, std::convert::Infallible> {
+    Ok(Database::parse(text))
 }

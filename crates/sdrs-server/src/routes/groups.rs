@@ -120,10 +120,14 @@ pub async fn show(
     Ids((project, id)): Ids<(String, String)>,
 ) -> ApiResult<Stored<ServerGroupResponse>> {
     const KIND: &str = <ServerGroup as store::Resource>::KIND;
-    let response = state.db.hot_read(KIND, &project, &id, |store| {
-        let stored = store.resource_body(&project, KIND, &id)?;
-        Ok(stored.map(|body| Stored::<ServerGroupResponse>::wrapped("server_group", &body).into_bytes()))
-    })?;
+    let (read_project, read_id) = (project.clone(), id.clone());
+    let response = state
+        .db
+        .hot_read(KIND, &project, &id, move |store| {
+            let stored = store.resource_body(&read_project, KIND, &read_id)?;
+            Ok(stored.map(|body| Stored::<ServerGroupResponse>::wrapped("server_group", &body).into_bytes()))
+        })
+        .await?;
     response.map(Stored::from_bytes).ok_or_else(|| ApiError::missing(Missing::Group, &id))
 }
 

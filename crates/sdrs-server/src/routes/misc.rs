@@ -32,9 +32,13 @@ pub async fn job(
     State(state): State<AppState>,
     Ids((project, job_id)): Ids<(String, String)>,
 ) -> ApiResult<Stored<Job>> {
+    let (read_project, read_id) = (project.clone(), job_id.clone());
     let response = state
         .db
-        .hot_read(JOB_KIND, &project, &job_id, |store| Ok(store.job_body(&project, &job_id)?.map(Into::into)))?;
+        .hot_read(JOB_KIND, &project, &job_id, move |store| {
+            Ok(store.job_body(&read_project, &read_id)?.map(Into::into))
+        })
+        .await?;
     response.map(Stored::from_bytes).ok_or_else(|| jobs::not_found(&job_id))
 }
 

@@ -1,13 +1,18 @@
 //! The store interface: what handlers and the job runner may do to the database (`Store`), typed on top of it, and
 //! the database handle (`Db`) that runs their reads and writes.
 //!
-//! Handlers and jobs never see SQL or a driver type: they get a `&dyn Store` inside `Db::call`, `Db::read_now` or
-//! `Db::write`. All SQL is in `sqlite.rs`, the one backend so far; a second one (PostgreSQL, for several replicas)
-//! implements `Store` and is chosen inside `Db`, without a handler changing (`tidy::only_the_store_knows_sql`).
+//! Handlers and jobs never see SQL or a driver type: they get a `&dyn Store` inside `Db::call`, `Db::hot_read` or
+//! `Db::write`. All SQL is in the backends, `sqlite.rs` (one process, the embedded default) and `postgres.rs`
+//! (several replicas on one database); `Db` chooses one at open, and no handler knows which
+//! (`tidy::only_the_store_knows_sql`).
 
 mod hot;
+mod migrations;
+mod postgres;
 mod sqlite;
 mod writer;
+
+use axum::body::Bytes;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -17,8 +22,139 @@ use sdrs_core::wire::Fault;
 use crate::error::ApiResult;
 
 pub use hot::JOB_KIND;
-pub use sqlite::{is_database_failure, Db};
+pub use postgres::PgDb;
+pub use sqlite::SqliteDb;
 pub use writer::NotCommitted;
+
+use crate::config::Database;
+use crate::error::ApiError;
+
+/// The database: SQLite or PostgreSQL, chosen by the configuration. Cloned into every request (one reference count).
+#[derive(Clone)]
+pub enum Db {
+    Sqlite(SqliteDb),
+    Postgres(PgDb),
+}
+
+impl Db {
+    /// Opens the database (creating a SQLite file if needed) and applies pending migrations.
+    pub fn open(database: &Database) -> anyhow::Result<Db> {
+        Ok(match database {
+            Database::Sqlite(path) => Db::Sqlite(SqliteDb::open(path)?),
+            Database::Postgres(url) => Db::Postgres(PgDb::open(url)?),
+        })
+    }
+
+    /// Runs a read (lists and scans; a read-only transaction on PostgreSQL).
+    pub async fn call<R, F>(&self, f: F) -> ApiResult<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&dyn Store) -> ApiResult<R> + Send + 'static,
+    {
+        match self {
+            Db::Sqlite(db) => db.call(f).await,
+            Db::Postgres(db) => db.call(f).await,
+        }
+    }
+
+    /// Runs `f` as one atomic write: check-then-change holds against every other write, of this process or (on
+    /// PostgreSQL) of any replica. Answers once committed; an error from `f` rolls back `f`'s changes only.
+    pub async fn write<R, F>(&self, f: F) -> ApiResult<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&dyn Store) -> ApiResult<R> + Send + 'static,
+    {
+        match self {
+            Db::Sqlite(db) => db.write(f).await,
+            Db::Postgres(db) => db.write(f).await,
+        }
+    }
+
+    /// One page of a kind's resources as stored wire JSON, and the number matching the filter.
+    pub async fn list_page(
+        &self,
+        project_id: String,
+        kind: &'static str,
+        filter: ListFilter,
+    ) -> ApiResult<(Vec<String>, u64)> {
+        match self {
+            Db::Sqlite(db) => db.list_page(project_id, kind, filter).await,
+            Db::Postgres(db) => db.call(move |store| store.list_bodies(&project_id, kind, &filter)).await,
+        }
+    }
+
+    /// A hot read of one document (a group, a job). On SQLite it may come from this process's memory, which its
+    /// single writer keeps current; on PostgreSQL another replica may have written it, so it is read from the
+    /// database every time.
+    pub async fn hot_read<F>(&self, kind: &'static str, project: &str, id: &str, read: F) -> ApiResult<Option<Bytes>>
+    where
+        F: FnOnce(&dyn Store) -> ApiResult<Option<Bytes>> + Send + 'static,
+    {
+        match self {
+            Db::Sqlite(db) => db.hot_read(kind, project, id, read),
+            Db::Postgres(db) => db.call(read).await,
+        }
+    }
+
+    /// How durable an answered commit is, in SQLite's `synchronous` numbers (2: FULL, on disk).
+    pub async fn synchronous(&self) -> ApiResult<i64> {
+        match self {
+            Db::Sqlite(db) => db.synchronous().await,
+            Db::Postgres(db) => db.synchronous().await,
+        }
+    }
+
+    /// Makes the next `count` commits fail as a full disk or a failed fsync would (the durability tests' fault).
+    pub fn fail_next_commits(&self, count: u32) {
+        match self {
+            Db::Sqlite(db) => db.fail_next_commits(count),
+            Db::Postgres(db) => db.fail_next_commits(count),
+        }
+    }
+
+    /// Writes waiting for SQLite's writer (PostgreSQL has no queue of its own: 0).
+    pub fn queued_writes(&self) -> usize {
+        match self {
+            Db::Sqlite(db) => db.queued_writes(),
+            Db::Postgres(_) => 0,
+        }
+    }
+
+    /// Write batches committed since the database was opened (each one fsync; on PostgreSQL, this replica's write
+    /// transactions).
+    pub fn write_batches(&self) -> u32 {
+        match self {
+            Db::Sqlite(db) => db.write_batches(),
+            Db::Postgres(db) => db.commits(),
+        }
+    }
+
+    /// The SQLite backend, for its own tests (SQL of their own inside the writer's batches); `None` on PostgreSQL.
+    #[doc(hidden)]
+    pub fn sqlite(&self) -> Option<&SqliteDb> {
+        match self {
+            Db::Sqlite(db) => Some(db),
+            Db::Postgres(_) => None,
+        }
+    }
+
+    /// Which backend this is, for logs and reports.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+}
+
+/// Whether an error is the database's own (retry later) rather than the operation's (fail the job).
+pub fn is_database_failure(error: &ApiError) -> bool {
+    let ApiError::Internal(error) = error else { return false };
+    error.downcast_ref::<r2d2::Error>().is_some()
+        || error.downcast_ref::<NotCommitted>().is_some()
+        || sqlite::is_sqlite_failure(error)
+        || postgres::is_database_failure(error)
+}
 
 /// One operation's access to the database: a read (`Db::call`, `Db::read_now`) or a write inside the writer's
 /// transaction (`Db::write`), whose changes commit together or not at all. Object-safe, so that handlers take

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use axum::body::Bytes;
-use r2d2_sqlite::rusqlite::{self, params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use r2d2_sqlite::rusqlite::{self, params, Connection, OptionalExtension, Transaction};
 use r2d2_sqlite::SqliteConnectionManager;
 
 use sdrs_core::wire::Fault;
@@ -15,21 +15,14 @@ use super::hot::{HotCache, HotKey, KeyRef, Lookup, JOB_KIND};
 use super::{FailureJobs, InUse, ListFilter, NewJob, ResourceRow, Store, StoredJob};
 use crate::error::{ApiError, ApiResult};
 
-const MIGRATIONS: &[&str] = &[
-    include_str!("../../migrations/001_init.sql"),
-    include_str!("../../migrations/002_unique_per_kind.sql"),
-    include_str!("../../migrations/003_resource_counts.sql"),
-    include_str!("../../migrations/004_ids_per_project.sql"),
-];
-
 /// One SQLite database file in WAL mode: a pool of reading connections, and the single writer (`writer.rs`) that
 /// commits every change, in batches that share one fsync. Readers never wait for the writer (WAL).
 ///
 /// Cloned into every request and every database closure: one reference count, whatever it holds.
 #[derive(Clone)]
-pub struct Db(std::sync::Arc<DbInner>);
+pub struct SqliteDb(std::sync::Arc<DbInner>);
 
-impl std::ops::Deref for Db {
+impl std::ops::Deref for SqliteDb {
     type Target = DbInner;
 
     fn deref(&self) -> &DbInner {
@@ -130,18 +123,18 @@ pub(super) const CONNECTION_PRAGMAS: &str =
 /// writer, which commits it durably and invalidates the hot-read cache (a write in `Db::call` fails loudly).
 const READER_PRAGMAS: &str = "PRAGMA mmap_size = 1073741824; PRAGMA query_only = ON;";
 
-impl Db {
+impl SqliteDb {
     /// Opens (creating if needed) the database at `path` and applies pending migrations. A database that cannot be
     /// opened or written fails here at once, with the reason, rather than after the pool's 30 s of retries.
-    pub fn open(path: &Path) -> anyhow::Result<Db> {
+    pub fn open(path: &Path) -> anyhow::Result<SqliteDb> {
         let exclusive = lock_exclusively(path)?;
-        let probe = rusqlite::Connection::open(path)
+        let mut probe = rusqlite::Connection::open(path)
             .map_err(|error| anyhow::anyhow!("cannot open the database {}: {error}", path.display()))?;
         probe
             .execute_batch("PRAGMA journal_mode = WAL; BEGIN IMMEDIATE; COMMIT;")
             .map_err(|error| anyhow::anyhow!("cannot write to the database {}: {error}", path.display()))?;
         probe.execute_batch(CONNECTION_PRAGMAS)?;
-        migrate(probe)?;
+        super::migrations::migrate_sqlite(&mut probe)?;
         let manager = SqliteConnectionManager::file(path).with_init(|conn| {
             conn.execute_batch(CONNECTION_PRAGMAS)?;
             conn.execute_batch(READER_PRAGMAS)
@@ -149,7 +142,7 @@ impl Db {
         let pool = r2d2::Pool::builder().max_size(8).connection_timeout(Duration::from_secs(30)).build(manager)?;
         let membership = super::writer::Membership::default();
         let hot = std::sync::Arc::new(HotCache::new(HOT_CACHE_BYTES));
-        Ok(Db(std::sync::Arc::new(DbInner {
+        Ok(SqliteDb(std::sync::Arc::new(DbInner {
             pool,
             writer: super::writer::Writer::start(path, membership.clone(), hot.clone())?,
             path: std::sync::Arc::new(path.to_owned()),
@@ -338,30 +331,15 @@ fn lock_exclusively(path: &Path) -> anyhow::Result<std::fs::File> {
     }
 }
 
-fn migrate(mut conn: Connection) -> anyhow::Result<()> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let version: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-        tx.execute_batch(sql)?;
-        tx.execute_batch(&format!("PRAGMA user_version = {}", index + 1))?;
-    }
-    tx.commit()?;
-    Ok(())
-}
-
 impl From<rusqlite::Error> for ApiError {
     fn from(error: rusqlite::Error) -> Self {
         ApiError::Internal(error.into())
     }
 }
 
-/// Whether an error is the database's own (retry later) rather than the operation's (fail the job).
-pub fn is_database_failure(error: &ApiError) -> bool {
+/// Whether an error is SQLite's own (busy, I/O, a full disk, …) rather than the operation's.
+pub(super) fn is_sqlite_failure(error: &anyhow::Error) -> bool {
     use rusqlite::{Error, ErrorCode as Sqlite};
-    let ApiError::Internal(error) = error else { return false };
-    if error.downcast_ref::<r2d2::Error>().is_some() || error.downcast_ref::<super::NotCommitted>().is_some() {
-        return true;
-    }
     matches!(
         error.downcast_ref::<Error>(),
         Some(Error::SqliteFailure(failure, _)) if matches!(

@@ -167,9 +167,10 @@ fn kill_dash_nine_mid_failover_loses_nothing() {
 
 /// **An answered commit survives power loss**: the writer and every pooled connection run `synchronous = FULL` (2),
 /// not NORMAL, which in WAL mode may lose the last commits when the machine, not only the process, goes down.
+// SQLite only: the `synchronous` pragma of each SQLite connection.
 #[tokio::test(flavor = "multi_thread")]
 async fn every_connection_commits_with_synchronous_full() {
-    let app = TestApp::new().await;
+    let app = TestApp::sqlite().await;
     let mut seen = Vec::new();
     // Ask more times than the pool has connections, all at once, so that more than one connection answers.
     let asks: Vec<_> = (0..16)
@@ -181,8 +182,12 @@ async fn every_connection_commits_with_synchronous_full() {
     for ask in asks {
         seen.push(ask.await.unwrap().unwrap());
     }
-    let writer =
-        app.state.db.write_sqlite(|tx| Ok(tx.query_row("PRAGMA synchronous", [], |row| row.get::<_, i64>(0))?));
+    let writer = app
+        .state
+        .db
+        .sqlite()
+        .expect("a SQLite test")
+        .write_sqlite(|tx| Ok(tx.query_row("PRAGMA synchronous", [], |row| row.get::<_, i64>(0))?));
     seen.push(writer.await.unwrap());
     assert!(seen.iter().all(|level| *level == 2), "{seen:?}");
 }

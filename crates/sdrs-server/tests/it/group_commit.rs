@@ -38,37 +38,44 @@ async fn wait_until_queued(db: &Db, count: usize) {
 }
 
 async fn scratch_table(db: &Db) {
-    db.write_sqlite(|tx| Ok(tx.execute_batch("CREATE TABLE IF NOT EXISTS scratch (n INTEGER PRIMARY KEY)")?))
+    db.sqlite()
+        .expect("a SQLite test")
+        .write_sqlite(|tx| Ok(tx.execute_batch("CREATE TABLE IF NOT EXISTS scratch (n INTEGER PRIMARY KEY)")?))
         .await
         .unwrap();
 }
 
 async fn scratch_rows(db: &Db) -> Vec<i64> {
-    db.call_sqlite(|conn| {
-        let mut statement = conn.prepare("SELECT n FROM scratch ORDER BY n")?;
-        let rows = statement.query_map([], |row| row.get(0))?.collect::<Result<Vec<i64>, _>>()?;
-        Ok(rows)
-    })
-    .await
-    .unwrap()
+    db.sqlite()
+        .expect("a SQLite test")
+        .call_sqlite(|conn| {
+            let mut statement = conn.prepare("SELECT n FROM scratch ORDER BY n")?;
+            let rows = statement.query_map([], |row| row.get(0))?.collect::<Result<Vec<i64>, _>>()?;
+            Ok(rows)
+        })
+        .await
+        .unwrap()
 }
 
 fn insert(db: &Db, n: i64) -> tokio::task::JoinHandle<Result<(), ApiError>> {
     let db = db.clone();
     tokio::spawn(async move {
-        db.write_sqlite(move |tx| {
-            tx.execute("INSERT INTO scratch (n) VALUES (?1)", [n])?;
-            Ok(())
-        })
-        .await
+        db.sqlite()
+            .expect("a SQLite test")
+            .write_sqlite(move |tx| {
+                tx.execute("INSERT INTO scratch (n) VALUES (?1)", [n])?;
+                Ok(())
+            })
+            .await
     })
 }
 
 /// **Group commit**: 50 writes queued while the writer is busy commit as one batch (one fsync), and each caller hears
 /// only once that batch has committed.
+// SQLite only: the single writer's batches.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writes_queued_together_commit_as_one_batch() {
-    let app = TestApp::new().await;
+    let app = TestApp::sqlite().await;
     let db = &app.state.db;
     scratch_table(db).await;
     let (release, holder) = hold_the_writer(db).await;
@@ -87,9 +94,10 @@ async fn writes_queued_together_commit_as_one_batch() {
 
 /// **An operation's failure is its own**: in one batch, a write that returns an error and a write that panics leave
 /// no change behind, their callers hear an error, and the others in the batch commit.
+// SQLite only: savepoints inside the single writer's batch.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_or_panicking_write_rolls_back_only_itself() {
-    let app = TestApp::new().await;
+    let app = TestApp::sqlite().await;
     let db = &app.state.db;
     scratch_table(db).await;
     let (release, holder) = hold_the_writer(db).await;
@@ -97,21 +105,25 @@ async fn a_failing_or_panicking_write_rolls_back_only_itself() {
     let refused = {
         let db = db.clone();
         tokio::spawn(async move {
-            db.write_sqlite(|tx| -> Result<(), ApiError> {
-                tx.execute("INSERT INTO scratch (n) VALUES (2)", [])?;
-                Err(ApiError::code(sdrs_core::ErrorCode::SDRS_1002, "refused after a change"))
-            })
-            .await
+            db.sqlite()
+                .expect("a SQLite test")
+                .write_sqlite(|tx| -> Result<(), ApiError> {
+                    tx.execute("INSERT INTO scratch (n) VALUES (2)", [])?;
+                    Err(ApiError::code(sdrs_core::ErrorCode::SDRS_1002, "refused after a change"))
+                })
+                .await
         })
     };
     let panicking = {
         let db = db.clone();
         tokio::spawn(async move {
-            db.write_sqlite(|tx| -> Result<(), ApiError> {
-                tx.execute("INSERT INTO scratch (n) VALUES (3)", [])?;
-                panic!("a bug in one operation")
-            })
-            .await
+            db.sqlite()
+                .expect("a SQLite test")
+                .write_sqlite(|tx| -> Result<(), ApiError> {
+                    tx.execute("INSERT INTO scratch (n) VALUES (3)", [])?;
+                    panic!("a bug in one operation")
+                })
+                .await
         })
     };
     let last = insert(db, 4);
@@ -129,9 +141,10 @@ async fn a_failing_or_panicking_write_rolls_back_only_itself() {
 /// **No caller is told "accepted" for a batch whose commit failed** (a full disk or a failed fsync, injected with
 /// SQLite's commit hook): every write of the batch gets an error and none of them is in the database; the writer
 /// goes on with the next batch.
+// SQLite only: the single writer's batches.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_commit_fails_every_write_of_its_batch() {
-    let app = TestApp::new().await;
+    let app = TestApp::sqlite().await;
     let db = &app.state.db;
     scratch_table(db).await;
     let (release, holder) = hold_the_writer(db).await;

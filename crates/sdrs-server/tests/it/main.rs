@@ -1,4 +1,5 @@
-//! In-process tests of sdrs-server: every endpoint and error path against a fresh SQLite file per test.
+//! In-process tests of sdrs-server: every endpoint and error path against a fresh database per test, a SQLite file or
+//! (`SDRS_TEST_POSTGRES`, the second pass of `scripts/test`) a PostgreSQL database.
 
 /// The action endpoint, jobs, fault injection and the state machine as the API enforces it.
 mod actions;
@@ -22,6 +23,8 @@ mod misc;
 mod plans;
 /// The hot read path: stored JSON as is, reads see answered writes.
 mod read_path;
+/// Two replicas on one PostgreSQL database.
+mod replicas;
 /// Tidy rules of the server's code.
 mod tidy;
 /// The test application and fixtures.

@@ -73,9 +73,10 @@ async fn reads_racing_writes_never_see_a_replaced_document() {
 
 /// One process per database file: a second state on an open file is refused with the reason, so two processes can
 /// never serve each other's stale cache or race two writers.
+// SQLite only: one process per database file (replicas share a PostgreSQL database).
 #[tokio::test]
 async fn a_database_in_use_is_refused() {
-    let app = TestApp::new().await;
+    let app = TestApp::sqlite().await;
     let second = sdrs_server::AppState::open((*app.state.config).clone()).err().expect("refused while open");
     assert!(format!("{second:#}").contains("in use by another sdrs-server"), "{second:#}");
     let _reopened = app.restart(|_| {});

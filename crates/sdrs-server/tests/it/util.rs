@@ -8,22 +8,79 @@ use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
-use sdrs_server::{demo, jobs, now_millis, router, AppState, Config, Credentials};
+use sdrs_server::{demo, jobs, now_millis, router, AppState, Config, Credentials, Database};
 
 pub const P: &str = demo::PROJECT;
 pub const OTHER: &str = "0000000000000000000000000000beef";
 
 pub struct TestApp {
     pub state: AppState,
-    /// The database file this app owns and removes when dropped; `None` for a view made by `with_config`.
-    path: Option<PathBuf>,
+    /// The database this app owns and removes when dropped; `None` for a view made by `with_config`.
+    path: Option<Owned>,
 }
 
-impl Drop for TestApp {
+/// A test's own database: a SQLite file, or a PostgreSQL database made for it.
+pub enum Owned {
+    Sqlite(PathBuf),
+    Postgres { server: String, name: String },
+}
+
+/// The PostgreSQL server the suite runs against instead of SQLite (`postgres://USER@HOST:PORT`, no database), as
+/// `scripts/test` sets it for the suite's second pass; unset, every test app is a SQLite file.
+pub fn test_postgres() -> Option<String> {
+    std::env::var("SDRS_TEST_POSTGRES").ok().filter(|url| !url.is_empty())
+}
+
+/// Runs SQL on the test server's `postgres` database, on a thread of its own (tests call this from async code).
+fn admin_sql(server: &str, sql: String) {
+    let url = format!("{server}/postgres");
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async move {
+            let (client, connection) =
+                tokio_postgres::connect(&url, tokio_postgres::NoTls).await.expect("the test PostgreSQL");
+            let connection = tokio::spawn(connection);
+            client.batch_execute(&sql).await.unwrap_or_else(|error| panic!("{sql}: {error}"));
+            drop(client);
+            let _ = connection.await;
+        });
+    })
+    .join()
+    .unwrap();
+}
+
+impl Owned {
+    /// A new, empty database of the suite's backend; `label` names SQLite files (`sqlite` forces SQLite).
+    pub fn fresh(label: &str, sqlite: bool) -> Owned {
+        match test_postgres() {
+            Some(server) if !sqlite => {
+                let name = format!("sdrs_test_{}", uuid::Uuid::new_v4().simple());
+                admin_sql(&server, format!("CREATE DATABASE {name}"));
+                Owned::Postgres { server, name }
+            }
+            _ => Owned::Sqlite(std::env::temp_dir().join(format!("sdrs-{label}-{}.db", uuid::Uuid::new_v4()))),
+        }
+    }
+
+    pub fn database(&self) -> Database {
+        match self {
+            Owned::Sqlite(path) => Database::Sqlite(path.clone()),
+            Owned::Postgres { server, name } => Database::Postgres(format!("{server}/{name}")),
+        }
+    }
+}
+
+impl Drop for Owned {
     fn drop(&mut self) {
-        let Some(path) = &self.path else { return };
-        for suffix in ["", "-wal", "-shm", "-lock"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        match self {
+            Owned::Sqlite(path) => {
+                for suffix in ["", "-wal", "-shm", "-lock"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Owned::Postgres { server, name } => {
+                admin_sql(server, format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            }
         }
     }
 }
@@ -37,9 +94,19 @@ pub fn admin(path: &str) -> String {
 }
 
 impl TestApp {
+    /// A fresh server on the suite's backend (SQLite, or PostgreSQL on the second pass).
     pub async fn new() -> TestApp {
-        let path = std::env::temp_dir().join(format!("sdrs-test-{}.db", uuid::Uuid::new_v4()));
-        let mut config = Config::new(path.clone());
+        TestApp::on(Owned::fresh("test", false)).await
+    }
+
+    /// A fresh server on SQLite whichever the suite's backend: for what only SQLite has (its file, its single
+    /// writer's batches, its lock, its in-process read cache).
+    pub async fn sqlite() -> TestApp {
+        TestApp::on(Owned::fresh("test", true)).await
+    }
+
+    async fn on(path: Owned) -> TestApp {
+        let mut config = Config::new(path.database());
         config.time_scale = 0.0;
         demo::add_credentials(&mut config);
         config
@@ -52,12 +119,17 @@ impl TestApp {
 
     /// The process "restarts": this state is closed (its lock on the file too), and a new one opens the same file,
     /// under a configuration `adjust` may change.
-    pub fn restart(mut self, adjust: impl FnOnce(&mut Config)) -> TestApp {
+    pub fn restart(self, adjust: impl FnOnce(&mut Config)) -> TestApp {
         let mut config = (*self.state.config).clone();
         adjust(&mut config);
-        let path = self.path.take();
-        drop(self);
+        let TestApp { state, path } = self;
+        drop(state);
         TestApp { state: AppState::open(config).unwrap(), path }
+    }
+
+    /// A second replica: another server state opened on this app's PostgreSQL database (it owns nothing).
+    pub fn replica(&self) -> TestApp {
+        TestApp { state: AppState::open((*self.state.config).clone()).unwrap(), path: None }
     }
 
     /// The same database and caches under a changed configuration (the original keeps the file).

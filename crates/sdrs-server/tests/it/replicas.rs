@@ -1,0 +1,166 @@
+//! Two replicas on one PostgreSQL database, in one process: one winner per group across them, read-your-writes, and
+//! jobs accepted by one replica run by either worker, each step once.
+//!
+//! Ignored in the plain `cargo test` (there is no PostgreSQL there); `scripts/test` starts a throwaway PostgreSQL and
+//! runs the suite again against it with `--include-ignored`, so these run every time, in CI too.
+
+use axum::http::StatusCode;
+use serde_json::{json, Value};
+
+use crate::util::{admin, test_postgres, v1, TestApp};
+use sdrs_server::{demo, jobs, now_millis, AppState, Database};
+
+const NEEDS: &str = "these tests need PostgreSQL: set SDRS_TEST_POSTGRES (scripts/test does)";
+
+async fn two_replicas() -> (TestApp, TestApp) {
+    assert!(test_postgres().is_some(), "{NEEDS}");
+    let first = TestApp::new().await;
+    let second = first.replica();
+    (first, second)
+}
+
+async fn failover(state: &AppState, group: &str) -> (StatusCode, Value) {
+    use tower::ServiceExt;
+    let request = axum::http::Request::post(format!("/v1/{}/server-groups/{group}/action", demo::PROJECT))
+        .header("x-auth-token", demo::TOKEN)
+        .body(axum::body::Body::from(r#"{"failover-server-group": {}}"#))
+        .unwrap();
+    let response = sdrs_server::router(state.clone()).oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs PostgreSQL (SDRS_TEST_POSTGRES); scripts/test runs it"]
+async fn two_hundred_actions_on_one_group_over_two_replicas_yield_one_job() {
+    let (first, second) = two_replicas().await;
+    let groups = demo::seed_bulk(&first.state, 1, true).await.unwrap();
+    let mut handles = Vec::new();
+    for n in 0..200 {
+        let state = if n % 2 == 0 { first.state.clone() } else { second.state.clone() };
+        let group = groups[0].clone();
+        handles.push(tokio::spawn(async move { failover(&state, &group).await }));
+    }
+    let mut accepted = 0;
+    for handle in handles {
+        let (status, body) = handle.await.unwrap();
+        if status == StatusCode::OK {
+            accepted += 1;
+        } else {
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+            assert_eq!(body["error"]["code"], "SDRS.1002", "the losers get the state error: {body}");
+        }
+    }
+    assert_eq!(accepted, 1, "exactly one of 200 simultaneous failovers over two replicas is accepted");
+    let (status, listed) = second.get(&admin(&format!("/server-groups/{}/jobs", groups[0]))).await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    assert_eq!(listed["jobs"].as_array().unwrap().len(), 1, "one job in the database: {listed}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (SDRS_TEST_POSTGRES); scripts/test runs it"]
+async fn what_one_replica_accepted_the_other_shows_at_once_and_runs() {
+    let (first, second) = two_replicas().await;
+    let group = first.group("replicated").await;
+    first.protect(&group, "replicated-srv").await;
+    // Accepted by the first replica...
+    let (status, body) =
+        first.post(&v1(&format!("/server-groups/{group}/action")), json!({"start-server-group": {}})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let job_id = body["job_id"].as_str().unwrap().to_owned();
+    // ...is read by the second at once: the job, and the group's new status.
+    let (status, job) = second.get(&v1(&format!("/jobs/{job_id}"))).await;
+    assert_eq!(status, StatusCode::OK, "read-your-writes across replicas: {job}");
+    assert_eq!(second.group_json(&group).await["status"], "starting");
+    // The second replica's worker runs it; the first sees the end.
+    second.run_jobs().await;
+    let (_, job) = first.get(&v1(&format!("/jobs/{job_id}"))).await;
+    assert_eq!(job["status"], "SUCCESS", "{job}");
+    assert_eq!(first.group_json(&group).await["status"], "protected");
+    assert_eq!(first.state.db.synchronous().await.unwrap(), 2, "commits are durable (synchronous_commit on)");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs PostgreSQL (SDRS_TEST_POSTGRES); scripts/test runs it"]
+async fn two_workers_on_the_same_jobs_finish_each_once() {
+    let (first, second) = two_replicas().await;
+    let groups = demo::seed_bulk(&first.state, 40, true).await.unwrap();
+    for (n, group) in groups.iter().enumerate() {
+        let state = if n % 2 == 0 { &first.state } else { &second.state };
+        let (status, body) = failover(state, group).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    // Both workers race over the same due jobs until none is left.
+    let race = |state: AppState| {
+        tokio::spawn(async move {
+            let mut advanced = 0;
+            for _ in 0..200 {
+                advanced += jobs::run_due(&state.db, now_millis()).await.unwrap();
+                if state.db.call(|store| store.next_due()).await.unwrap().is_none() {
+                    break;
+                }
+            }
+            advanced
+        })
+    };
+    let (a, b) = (race(first.state.clone()), race(second.state.clone()));
+    let (a, b) = (a.await.unwrap(), b.await.unwrap());
+    assert!(a + b > 0);
+    for group in &groups {
+        assert_eq!(first.group_json(group).await["status"], "failed-over", "group {group}");
+        let (_, listed) = second.get(&admin(&format!("/server-groups/{group}/jobs"))).await;
+        let jobs = listed["jobs"].as_array().unwrap();
+        assert_eq!(jobs.len(), 1, "{listed}");
+        // A step run twice would meet a group already past it, and the state machine would fail the job.
+        assert_eq!(jobs[0]["status"], "SUCCESS", "{listed}");
+    }
+}
+
+/// The tables and columns a database has, by name.
+fn columns_of(pairs: impl IntoIterator<Item = (String, String)>) -> std::collections::BTreeSet<(String, String)> {
+    pairs.into_iter().collect()
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL (SDRS_TEST_POSTGRES); scripts/test runs it"]
+async fn both_backends_migrate_to_the_same_tables() {
+    let (postgres, _) = two_replicas().await;
+    let sqlite = TestApp::sqlite().await;
+    let sqlite_columns = sqlite
+        .state
+        .db
+        .sqlite()
+        .unwrap()
+        .call_sqlite(|conn| {
+            let mut statement = conn.prepare(
+                "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table'",
+            )?;
+            let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+            Ok(rows.collect::<Result<Vec<(String, String)>, _>>()?)
+        })
+        .await
+        .unwrap();
+    let Database::Postgres(url) = &postgres.state.config.database else { panic!("{NEEDS}") };
+    let url = url.clone();
+    let postgres_columns = tokio::spawn(async move {
+        let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
+        tokio::spawn(connection);
+        let rows = client
+            .query("SELECT table_name::text, column_name::text FROM information_schema.columns WHERE table_schema = 'public'", &[])
+            .await
+            .unwrap();
+        rows.iter().map(|row| (row.get(0), row.get(1))).collect::<Vec<(String, String)>>()
+    })
+    .await
+    .unwrap();
+    // What only one backend needs: SQLite's trigger-kept counts; PostgreSQL's version table and the jobs' insertion
+    // order (SQLite's rowid).
+    let sqlite_columns = columns_of(sqlite_columns.into_iter().filter(|(table, _)| table != "resource_counts"));
+    let postgres_columns = columns_of(
+        postgres_columns
+            .into_iter()
+            .filter(|(table, column)| table != "schema_version" && !(table == "jobs" && column == "seq")),
+    );
+    assert_eq!(sqlite_columns, postgres_columns);
+}
