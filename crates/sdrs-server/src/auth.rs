@@ -132,7 +132,7 @@ pub async fn authenticate(State(state): State<AppState>, request: Request, next:
             let guarded = replay::guards(&parts.method);
             let handle = next.run(Request::from_parts(parts, Body::from(bytes)));
             if guarded {
-                state.replay.once(&signature, handle).await
+                replay::once(&state.db, &signature, state.config.limits.request_timeout * 2, handle).await
             } else {
                 handle.await
             }

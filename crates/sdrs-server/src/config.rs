@@ -79,6 +79,11 @@ pub struct Config {
     /// The URL clients reach this server at, for the links of `GET /` and `GET /v1` (never taken from `Host`).
     pub public_url: String,
     pub limits: Limits,
+    /// This replica's name among those sharing a PostgreSQL database: unique per replica and the same across its
+    /// restarts, so a restarted replica resumes the work it leased at once. `None`: a random name on PostgreSQL
+    /// (a restart then waits for its old leases to expire), and one fixed name on SQLite, where one process holds
+    /// the file.
+    pub replica: Option<String>,
 }
 
 /// Bounds on what one client can hold: connections, requests in flight, and time.
@@ -126,6 +131,7 @@ impl Config {
             allow_unsigned_payload: false,
             public_url: "http://127.0.0.1:8080".to_owned(),
             limits: Limits::default(),
+            replica: None,
         }
     }
 

@@ -6,10 +6,9 @@
 //! session cookie), and only same-origin: a change must be JSON and come from no other origin or site, which a
 //! page on another port or a sibling subdomain (same-site for the cookie) cannot fake.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -17,7 +16,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use crate::error::{ApiError, ServerCode};
+use crate::error::{ApiError, ApiResult, ServerCode};
+use crate::store::Db;
 use crate::AppState;
 
 /// How long a console session lasts.
@@ -55,20 +55,26 @@ impl std::fmt::Debug for GatewayConfig {
     }
 }
 
-/// Failed logins of one client: how many in a row, and until when it must wait.
-#[derive(Debug, Clone, Copy)]
-struct Failures {
-    count: u32,
-    locked_until: Instant,
-}
-
-/// The gateway's running state: the HTTP client, the console sessions and failed logins per client address.
+/// The gateway's running state: its configuration and HTTP client. Console sessions and failed logins are rows of the
+/// database, so every replica knows them and a restart logs no console out.
 #[derive(Clone)]
 pub struct Gateway {
     pub config: Arc<GatewayConfig>,
     client: reqwest::Client,
-    sessions: Arc<Mutex<HashMap<String, Instant>>>,
-    failures: Arc<Mutex<HashMap<IpAddr, Failures>>>,
+}
+
+/// A session token as the database keeps it: its SHA-256, so a copy of the database holds no usable cookie.
+fn token_digest(token: &str) -> String {
+    use sha2::Digest;
+    use std::fmt::Write as _;
+    sha2::Sha256::digest(token.as_bytes()).iter().fold(String::with_capacity(64), |mut hex, byte| {
+        let _ = write!(hex, "{byte:02x}");
+        hex
+    })
+}
+
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
 
 impl Gateway {
@@ -81,62 +87,84 @@ impl Gateway {
         );
         let client =
             reqwest::Client::builder().timeout(config.timeout).redirect(reqwest::redirect::Policy::none()).build()?;
-        Ok(Gateway {
-            config: Arc::new(config),
-            client,
-            sessions: Arc::new(Mutex::new(HashMap::new())),
-            failures: Arc::new(Mutex::new(HashMap::new())),
-        })
+        Ok(Gateway { config: Arc::new(config), client })
     }
 
     /// The HTTP client the gateway forwards with (its timeout, no redirects), for the recovery-plan executor.
     pub fn http_client(&self) -> reqwest::Client {
         self.client.clone()
     }
+}
 
-    /// How long `client` must still wait before its next login attempt, if at all.
-    fn lockout(&self, client: IpAddr) -> Option<Duration> {
-        let failures = self.failures.lock().expect("the failure map is never poisoned");
-        let wait = failures.get(&client)?.locked_until.checked_duration_since(Instant::now())?;
-        (!wait.is_zero()).then_some(wait)
-    }
+/// How long `client` must still wait before its next login attempt, if at all.
+async fn lockout(db: &Db, client: IpAddr) -> ApiResult<Option<Duration>> {
+    let key = client.to_string();
+    let failures = db.call(move |store| store.login_failures(&key)).await?;
+    let wait = failures.map_or(0, |(_, locked_until)| locked_until - crate::now_millis());
+    Ok((wait > 0).then(|| Duration::from_millis(wait as u64)))
+}
 
-    fn record_login(&self, client: IpAddr, succeeded: bool) {
-        let mut failures = self.failures.lock().expect("the failure map is never poisoned");
+/// Counts a failed login of `client` (after `FREE_FAILURES` in a row each one more doubles the wait), or forgets its
+/// failures after a success. One write, so that replicas counting at once lose no failure.
+async fn record_login(db: &Db, client: IpAddr, succeeded: bool) -> ApiResult<()> {
+    let key = client.to_string();
+    db.write(move |store| {
         if succeeded {
-            failures.remove(&client);
-            return;
+            return store.clear_login_failures(&key);
         }
-        let now = Instant::now();
-        // Forget clients that have not failed for a while, so the map stays small.
-        failures.retain(|_, f| now.saturating_duration_since(f.locked_until) < MAX_LOCKOUT);
-        let entry = failures.entry(client).or_insert(Failures { count: 0, locked_until: now });
-        entry.count += 1;
-        if entry.count >= FREE_FAILURES {
-            let doublings = (entry.count - FREE_FAILURES).min(10);
-            entry.locked_until = now + Duration::from_secs(1 << doublings).min(MAX_LOCKOUT);
+        let now = crate::now_millis();
+        let count = store.login_failures(&key)?.map_or(0, |(count, _)| count).saturating_add(1);
+        let locked_until = if count >= FREE_FAILURES {
+            let doublings = (count - FREE_FAILURES).min(10);
+            now + millis(Duration::from_secs(1 << doublings).min(MAX_LOCKOUT))
+        } else {
+            now
+        };
+        // Clients that have not failed for a while are forgotten, so the table stays small.
+        store.put_login_failures(&key, count, locked_until, now - millis(MAX_LOCKOUT))
+    })
+    .await
+}
+
+/// A new console session's token (the cookie's value).
+async fn new_session(db: &Db) -> ApiResult<String> {
+    let token = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+    let digest = token_digest(&token);
+    let now = crate::now_millis();
+    db.write(move |store| store.put_session(&digest, now + millis(SESSION_LIFETIME), now)).await?;
+    Ok(token)
+}
+
+/// Whether a cookie of the request names a live session.
+async fn has_session(db: &Db, headers: &HeaderMap) -> ApiResult<bool> {
+    let digests: Vec<String> = session_tokens(headers).map(token_digest).collect();
+    if digests.is_empty() {
+        return Ok(false);
+    }
+    let now = crate::now_millis();
+    db.call(move |store| {
+        for digest in &digests {
+            if store.session_valid(digest, now)? {
+                return Ok(true);
+            }
         }
-    }
+        Ok(false)
+    })
+    .await
+}
 
-    fn new_session(&self) -> String {
-        let token = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
-        let mut sessions = self.sessions.lock().expect("the session map is never poisoned");
-        sessions.retain(|_, expires| *expires > Instant::now());
-        sessions.insert(token.clone(), Instant::now() + SESSION_LIFETIME);
-        token
-    }
+/// Ends the sessions the request's cookies name.
+async fn end_sessions(db: &Db, headers: &HeaderMap) -> ApiResult<()> {
+    let digests: Vec<String> = session_tokens(headers).map(token_digest).collect();
+    db.write(move |store| digests.iter().try_for_each(|digest| store.delete_session(digest))).await
+}
 
-    fn has_session(&self, headers: &HeaderMap) -> bool {
-        let sessions = self.sessions.lock().expect("the session map is never poisoned");
-        session_tokens(headers).any(|token| sessions.get(token).is_some_and(|expires| *expires > Instant::now()))
-    }
-
-    /// Ends the sessions the request's cookies name.
-    fn end_sessions(&self, headers: &HeaderMap) {
-        let mut sessions = self.sessions.lock().expect("the session map is never poisoned");
-        for token in session_tokens(headers) {
-            sessions.remove(token);
-        }
+/// Refuses a request without a live console session.
+async fn require_session(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
+    match has_session(&state.db, headers).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(ApiError::unauthorized("log in to the gateway first (POST /gateway/login)").into_response()),
+        Err(error) => Err(error.into_response()),
     }
 }
 
@@ -223,7 +251,11 @@ pub async fn login(State(state): State<AppState>, request: Request) -> Response 
         return refused.into_response();
     }
     let client = client_address(&request);
-    if let Some(wait) = gateway.lockout(client) {
+    let wait = match lockout(&state.db, client).await {
+        Ok(wait) => wait,
+        Err(error) => return error.into_response(),
+    };
+    if let Some(wait) = wait {
         let mut response = ApiError::server(
             ServerCode::LoginThrottled,
             format!("too many wrong secrets from this address; try again in {} s", wait.as_secs().max(1)),
@@ -245,11 +277,16 @@ pub async fn login(State(state): State<AppState>, request: Request) -> Response 
     };
     use subtle::ConstantTimeEq;
     let right = bool::from(login.secret.as_bytes().ct_eq(gateway.config.console_secret.as_bytes()));
-    gateway.record_login(client, right);
+    if let Err(error) = record_login(&state.db, client, right).await {
+        return error.into_response();
+    }
     if !right {
         return ApiError::unauthorized("the gateway secret is wrong").into_response();
     }
-    let token = gateway.new_session();
+    let token = match new_session(&state.db).await {
+        Ok(token) => token,
+        Err(error) => return error.into_response(),
+    };
     let cookie = format!("{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/{secure}");
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).expect("an ASCII cookie"));
@@ -258,11 +295,15 @@ pub async fn login(State(state): State<AppState>, request: Request) -> Response 
 
 /// `POST /gateway/logout`: ends the console's session and clears its cookie. Always 204, logged in or not.
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let Some(gateway) = &state.gateway else { return ApiError::no_such_api().into_response() };
+    if state.gateway.is_none() {
+        return ApiError::no_such_api().into_response();
+    }
     if let Err(refused) = refuse_cross_site(&headers, &axum::http::Method::POST, false, &state.config.public_url) {
         return refused.into_response();
     }
-    gateway.end_sessions(&headers);
+    if let Err(error) = end_sessions(&state.db, &headers).await {
+        return error.into_response();
+    }
     let cookie = format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).expect("an ASCII cookie"));
@@ -290,8 +331,8 @@ fn allowed(method: &str, path: &str, project: &str) -> bool {
 /// configured project only. Plans and runs live in the gateway's database; their actions go upstream (`plans`).
 pub async fn authenticate_session(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let Some(gateway) = state.gateway.clone() else { return ApiError::no_such_api().into_response() };
-    if !gateway.has_session(request.headers()) {
-        return ApiError::unauthorized("log in to the gateway first (POST /gateway/login)").into_response();
+    if let Err(refused) = require_session(&state, request.headers()).await {
+        return refused;
     }
     if let Err(refused) = refuse_cross_site(request.headers(), request.method(), true, &state.config.public_url) {
         return refused.into_response();
@@ -313,8 +354,8 @@ pub async fn authenticate_session(State(state): State<AppState>, request: Reques
 /// Forwards an allow-listed SDRS call upstream, signed; answers with the upstream's status and body unchanged.
 pub async fn forward(State(state): State<AppState>, request: Request) -> Response {
     let Some(gateway) = state.gateway.clone() else { return ApiError::no_such_api().into_response() };
-    if !gateway.has_session(request.headers()) {
-        return ApiError::unauthorized("log in to the gateway first (POST /gateway/login)").into_response();
+    if let Err(refused) = require_session(&state, request.headers()).await {
+        return refused;
     }
     if let Err(refused) = refuse_cross_site(request.headers(), request.method(), true, &state.config.public_url) {
         return refused.into_response();

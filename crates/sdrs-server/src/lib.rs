@@ -36,25 +36,33 @@ pub struct AppState {
     pub plans_wake: Arc<Notify>,
     /// Set in gateway mode: the SDRS API is forwarded to a real endpoint instead of served from the database.
     pub gateway: Option<gateway::Gateway>,
-    /// The signed changes answered within the signature window, so that none runs twice.
-    pub replay: Arc<replay::ReplayCache>,
+    /// This process's name among the replicas of one database (random at each start), for the leases it holds.
+    pub replica: Arc<str>,
 }
-
-/// Signatures remembered at most (one entry is a few hundred bytes).
-const REPLAY_CAPACITY: usize = 200_000;
 
 impl AppState {
     /// Opens the database named in the configuration.
     pub fn open(config: Config) -> anyhow::Result<AppState> {
         let db = Db::open(&config.database)?;
+        let replica = replica_name(&config).into();
         Ok(AppState {
             db,
             config: Arc::new(config),
             jobs_wake: Arc::new(Notify::new()),
             plans_wake: Arc::new(Notify::new()),
             gateway: None,
-            replay: Arc::new(replay::ReplayCache::new(REPLAY_CAPACITY)),
+            replica,
         })
+    }
+}
+
+/// The replica's name for its leases: the configured one; on SQLite, whose file one process holds, a fixed one; on
+/// PostgreSQL, a random one.
+fn replica_name(config: &Config) -> String {
+    match (&config.replica, &config.database) {
+        (Some(name), _) => name.clone(),
+        (None, Database::Sqlite(_)) => "the-sqlite-process".to_owned(),
+        (None, Database::Postgres(_)) => uuid::Uuid::new_v4().simple().to_string(),
     }
 }
 

@@ -17,6 +17,10 @@ struct Args {
     /// database that several replicas share (`postgres://USER:PASSWORD@HOST:PORT/DB`).
     #[arg(long, default_value = "sdrs.db", env = "SDRS_DATABASE", value_parser = parse_database)]
     database: Database,
+    /// This replica's name, unique among the replicas of one PostgreSQL database and kept across its restarts (a
+    /// restarted replica then resumes its recovery-plan runs at once) [default: random].
+    #[arg(long, env = "SDRS_REPLICA")]
+    replica: Option<String>,
     /// Multiplies each job step's nominal 3 s (0 = as fast as possible).
     #[arg(long, default_value_t = 1.0, env = "SDRS_TIME_SCALE")]
     time_scale: f64,
@@ -124,6 +128,7 @@ fn main() -> anyhow::Result<()> {
 
 async fn run(args: Args) -> anyhow::Result<()> {
     let mut config = Config::new(args.database);
+    config.replica = args.replica;
     config.time_scale = args.time_scale;
     config.console_dir = args.console_dir.filter(|dir| dir.join("index.html").exists());
     config.allowed_origins = args.allowed_origins;

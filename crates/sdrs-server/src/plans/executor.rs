@@ -4,6 +4,10 @@
 //! A round reads the run and lets the core `advance` it (which marks what to submit as `submitting`), stores it, and
 //! only then sends; the answers are stored in a second write. A group found `submitting` by a later round was cut
 //! off between the two: the executor looks at the group before anything is sent again (`resolve`).
+//!
+//! With several replicas on one database, one executor works at a time: the holder of the `plan-executor` lease.
+//! Every write of a round renews it and is fenced by it (`fence`): a replica that lost the lease (paused past its
+//! expiry, cut off from the database) writes nothing more, and another takes over once the lease expired.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,9 +26,33 @@ use sdrs_core::status::{DrillStatus, JobStatus, PriorityStation};
 use sdrs_core::wire::{DisasterRecoveryDrill, Job};
 
 use super::Orchestrator;
-use crate::error::ApiResult;
-use crate::store::{self, ListFilter};
+use crate::error::{ApiError, ApiResult};
+use crate::store::{self, ListFilter, Store};
 use crate::AppState;
+
+/// The lease of the one executor that drives runs.
+const LEASE: &str = "plan-executor";
+/// How long the lease lasts without a renewal: longer than a round's sends and polls (the gateway's upstream timeout
+/// is 30 s by default), so a live holder keeps it; after a holder dies, runs wait this long for another replica.
+const LEASE_MILLIS: i64 = 60_000;
+
+/// This replica no longer holds the executor's lease: its round stops, writing nothing.
+#[derive(Debug, thiserror::Error)]
+#[error("the plan executor's lease is held by another replica")]
+pub struct LeaseLost;
+
+/// Renews the lease inside a write, or refuses the write if this replica lost it.
+fn fence(tx: &dyn Store, holder: &str, token: i64) -> ApiResult<()> {
+    let now = crate::now_millis();
+    match tx.take_lease(LEASE, holder, now, now + LEASE_MILLIS)? {
+        Some(held) if held == token => Ok(()),
+        _ => Err(ApiError::Internal(LeaseLost.into())),
+    }
+}
+
+fn is_lease_lost(error: &ApiError) -> bool {
+    matches!(error, ApiError::Internal(error) if error.downcast_ref::<LeaseLost>().is_some())
+}
 
 /// Requests to the service in flight at once, per run.
 const CONCURRENCY: usize = 16;
@@ -41,8 +69,23 @@ enum Learned {
     Status(GroupAt, Option<bool>),
 }
 
-/// One pass over every active run of every project served; returns how many runs changed.
+/// One pass over every active run of every project served, if this replica holds (or can take) the executor's
+/// lease; returns how many runs changed.
 pub async fn run_due(state: &AppState, orchestrator: &Orchestrator) -> ApiResult<usize> {
+    let holder = state.replica.clone();
+    let now = crate::now_millis();
+    let taken = state.db.write(move |tx| tx.take_lease(LEASE, &holder, now, now + LEASE_MILLIS)).await?;
+    let Some(token) = taken else { return Ok(0) };
+    match drive_all(state, orchestrator, token).await {
+        Err(error) if is_lease_lost(&error) => {
+            tracing::info!("another replica took over the plan executor");
+            Ok(0)
+        }
+        other => other,
+    }
+}
+
+async fn drive_all(state: &AppState, orchestrator: &Orchestrator, token: i64) -> ApiResult<usize> {
     let mut changed = 0;
     for project in orchestrator.projects() {
         let project = project.to_owned();
@@ -55,21 +98,29 @@ pub async fn run_due(state: &AppState, orchestrator: &Orchestrator) -> ApiResult
         let runs = state.db.call(move |store| store::list::<PlanRun>(store, &scan, &filter)).await?.0;
         let client = orchestrator.client(&project).expect("a project served has a client");
         for run in runs {
-            changed += usize::from(drive(state, client, orchestrator.is_local(), &project, &run.id).await?);
+            changed += usize::from(drive(state, client, orchestrator.is_local(), &project, &run.id, token).await?);
         }
     }
     Ok(changed)
 }
 
 /// Carries one run as far as it goes now. Returns whether it changed.
-async fn drive(state: &AppState, client: &Client, local: bool, project: &str, run_id: &str) -> ApiResult<bool> {
+async fn drive(
+    state: &AppState,
+    client: &Client,
+    local: bool,
+    project: &str,
+    run_id: &str,
+    token: i64,
+) -> ApiResult<bool> {
     let mut changed = false;
     for _ in 0..ROUNDS_PER_PASS {
         let now = crate::now_millis();
-        let (p, id) = (project.to_owned(), run_id.to_owned());
+        let (p, id, holder) = (project.to_owned(), run_id.to_owned(), state.replica.clone());
         let advanced = state
             .db
             .write(move |tx| {
+                fence(tx, &holder, token)?;
                 let Some(mut run) = store::get::<PlanRun>(tx, &p, &id)? else { return Ok(None) };
                 let work = run.advance(now);
                 if work.changed {
@@ -123,10 +174,11 @@ async fn drive(state: &AppState, client: &Client, local: bool, project: &str, ru
             }
             continue;
         }
-        let (p, id) = (project.to_owned(), run_id.to_owned());
+        let (p, id, holder) = (project.to_owned(), run_id.to_owned(), state.replica.clone());
         let applied = state
             .db
             .write(move |tx| {
+                fence(tx, &holder, token)?;
                 let Some(mut run) = store::get::<PlanRun>(tx, &p, &id)? else { return Ok(false) };
                 let now = crate::now_millis();
                 let mut changed = false;

@@ -10,10 +10,14 @@ pub(super) const SQLITE: &[&str] = &[
     include_str!("../../migrations/002_unique_per_kind.sql"),
     include_str!("../../migrations/003_resource_counts.sql"),
     include_str!("../../migrations/004_ids_per_project.sql"),
+    include_str!("../../migrations/005_shared_state.sql"),
 ];
 
 /// PostgreSQL's migrations, oldest first.
-pub(super) const POSTGRES: &[&str] = &[include_str!("../../migrations/postgres/001_init.sql")];
+pub(super) const POSTGRES: &[&str] = &[
+    include_str!("../../migrations/postgres/001_init.sql"),
+    include_str!("../../migrations/postgres/002_shared_state.sql"),
+];
 
 /// Applies SQLite's pending migrations in one transaction.
 pub(super) fn migrate_sqlite(conn: &mut rusqlite::Connection) -> anyhow::Result<()> {

@@ -229,6 +229,29 @@ pub trait Store {
     fn domain_bodies(&self) -> ApiResult<Vec<String>>;
     fn put_domain(&self, id: &str, body: &str) -> ApiResult<()>;
 
+    /// Records a gateway console session, by its token's SHA-256, until `expires`; forgets sessions expired at `now`.
+    fn put_session(&self, token_sha256: &str, expires: i64, now: i64) -> ApiResult<()>;
+    /// Whether a session is recorded and not expired at `now`.
+    fn session_valid(&self, token_sha256: &str, now: i64) -> ApiResult<bool>;
+    fn delete_session(&self, token_sha256: &str) -> ApiResult<()>;
+    /// A client address's failed gateway logins and until when it is locked out.
+    fn login_failures(&self, client: &str) -> ApiResult<Option<(u32, i64)>>;
+    /// Records a client's failed logins; forgets clients whose lockout ended before `forget_before`.
+    fn put_login_failures(&self, client: &str, failures: u32, locked_until: i64, forget_before: i64) -> ApiResult<()>;
+    fn clear_login_failures(&self, client: &str) -> ApiResult<()>;
+
+    /// Claims a signed change's signature for its one run, or says what became of the first. A claim still in flight
+    /// since before `stale_before` was abandoned (its replica died) and is claimed again. Forgets expired ones.
+    fn claim_replay(&self, signature: &str, now: i64, expires: i64, stale_before: i64) -> ApiResult<ReplayClaim>;
+    /// Records the first run's answer; `None` forgets the signature (a refusal that must not use it up).
+    fn record_replay(&self, signature: &str, answer: Option<&ReplayAnswer>) -> ApiResult<()>;
+
+    /// Takes or renews the lease `name` for `holder` until `expires`: its fencing token if `holder` holds it now (a
+    /// new, larger token when it changed hands), `None` if another holder's lease has not expired at `now`.
+    fn take_lease(&self, name: &str, holder: &str, now: i64, expires: i64) -> ApiResult<Option<i64>>;
+    /// Whether `holder` still holds the lease with this token at `now` (the fence of the holder's writes).
+    fn holds_lease(&self, name: &str, holder: &str, token: i64, now: i64) -> ApiResult<bool>;
+
     /// Opens a savepoint: changes after it can be undone alone (`rollback_to`) while the transaction goes on.
     fn savepoint(&self, name: &'static str) -> ApiResult<()>;
     /// Keeps the changes since the savepoint and closes it.
@@ -272,6 +295,25 @@ pub struct StoredJob {
     pub body: String,
     pub plan: String,
     pub run_after: i64,
+}
+
+/// What `claim_replay` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplayClaim {
+    /// This request runs: the signature is new (or its first run was abandoned).
+    Claimed,
+    /// The first request with this signature is still being handled.
+    InFlight,
+    /// The first request's answer.
+    Answered(ReplayAnswer),
+}
+
+/// A remembered answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplayAnswer {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
 }
 
 /// Which of a project's task-centre entries to delete.

@@ -20,7 +20,7 @@ use tokio_postgres::{NoTls, Row};
 use sdrs_core::wire::Fault;
 use sdrs_core::ErrorCode;
 
-use super::{FailureJobs, InUse, ListFilter, NewJob, ResourceRow, Store, StoredJob};
+use super::{FailureJobs, InUse, ListFilter, NewJob, ReplayAnswer, ReplayClaim, ResourceRow, Store, StoredJob};
 use crate::error::{ApiError, ApiResult};
 
 /// The advisory lock every write transaction takes first, on every replica: writes are serialised as SQLite's single
@@ -551,6 +551,106 @@ impl Store for PgStore<'_> {
             &[&id, &body],
         )?;
         Ok(())
+    }
+
+    fn put_session(&self, token_sha256: &str, expires: i64, now: i64) -> ApiResult<()> {
+        self.execute("DELETE FROM sessions WHERE expires <= $1", &[&now])?;
+        self.execute(
+            "INSERT INTO sessions (token_sha256, expires) VALUES ($1, $2)
+             ON CONFLICT (token_sha256) DO UPDATE SET expires = EXCLUDED.expires",
+            &[&token_sha256, &expires],
+        )?;
+        Ok(())
+    }
+
+    fn session_valid(&self, token_sha256: &str, now: i64) -> ApiResult<bool> {
+        self.exists("SELECT 1 FROM sessions WHERE token_sha256 = $1 AND expires > $2", &[&token_sha256, &now])
+    }
+
+    fn delete_session(&self, token_sha256: &str) -> ApiResult<()> {
+        self.execute("DELETE FROM sessions WHERE token_sha256 = $1", &[&token_sha256])?;
+        Ok(())
+    }
+
+    fn login_failures(&self, client: &str) -> ApiResult<Option<(u32, i64)>> {
+        let row = self.query_opt("SELECT failures, locked_until FROM login_failures WHERE client = $1", &[&client])?;
+        Ok(row.map(|row| (u32::try_from(row.get::<_, i64>(0)).unwrap_or(u32::MAX), row.get(1))))
+    }
+
+    fn put_login_failures(&self, client: &str, failures: u32, locked_until: i64, forget_before: i64) -> ApiResult<()> {
+        self.execute("DELETE FROM login_failures WHERE locked_until < $1", &[&forget_before])?;
+        self.execute(
+            "INSERT INTO login_failures (client, failures, locked_until) VALUES ($1, $2, $3)
+             ON CONFLICT (client) DO UPDATE SET failures = EXCLUDED.failures, locked_until = EXCLUDED.locked_until",
+            &[&client, &i64::from(failures), &locked_until],
+        )?;
+        Ok(())
+    }
+
+    fn clear_login_failures(&self, client: &str) -> ApiResult<()> {
+        self.execute("DELETE FROM login_failures WHERE client = $1", &[&client])?;
+        Ok(())
+    }
+
+    fn claim_replay(&self, signature: &str, now: i64, expires: i64, stale_before: i64) -> ApiResult<ReplayClaim> {
+        self.execute("DELETE FROM replays WHERE expires <= $1", &[&now])?;
+        let found = self
+            .query_opt("SELECT claimed, status, content_type, body FROM replays WHERE signature = $1", &[&signature])?;
+        if let Some(row) = found {
+            let (claimed, status): (i64, Option<i32>) = (row.get(0), row.get(1));
+            match status {
+                Some(status) => {
+                    return Ok(ReplayClaim::Answered(ReplayAnswer {
+                        status: u16::try_from(status).unwrap_or(500),
+                        content_type: row.get(2),
+                        body: row.get::<_, Option<Vec<u8>>>(3).unwrap_or_default(),
+                    }))
+                }
+                None if claimed >= stale_before => return Ok(ReplayClaim::InFlight),
+                None => {}
+            }
+        }
+        self.execute(
+            "INSERT INTO replays (signature, expires, claimed) VALUES ($1, $2, $3)
+             ON CONFLICT (signature) DO UPDATE SET expires = EXCLUDED.expires, claimed = EXCLUDED.claimed,
+                 status = NULL, content_type = NULL, body = NULL",
+            &[&signature, &expires, &now],
+        )?;
+        Ok(ReplayClaim::Claimed)
+    }
+
+    fn record_replay(&self, signature: &str, answer: Option<&ReplayAnswer>) -> ApiResult<()> {
+        match answer {
+            None => self.execute("DELETE FROM replays WHERE signature = $1", &[&signature])?,
+            Some(answer) => self.execute(
+                "UPDATE replays SET status = $2, content_type = $3, body = $4 WHERE signature = $1",
+                &[&signature, &i32::from(answer.status), &answer.content_type, &answer.body],
+            )?,
+        };
+        Ok(())
+    }
+
+    fn take_lease(&self, name: &str, holder: &str, now: i64, expires: i64) -> ApiResult<Option<i64>> {
+        let found = self.query_opt("SELECT holder, token, expires FROM leases WHERE name = $1", &[&name])?;
+        let token = match found.map(|row| (row.get::<_, String>(0), row.get::<_, i64>(1), row.get::<_, i64>(2))) {
+            None => 1,
+            Some((current, token, _)) if current == holder => token,
+            Some((_, token, until)) if until < now => token + 1,
+            Some(_) => return Ok(None),
+        };
+        self.execute(
+            "INSERT INTO leases (name, holder, token, expires) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, token = EXCLUDED.token, expires = EXCLUDED.expires",
+            &[&name, &holder, &token, &expires],
+        )?;
+        Ok(Some(token))
+    }
+
+    fn holds_lease(&self, name: &str, holder: &str, token: i64, now: i64) -> ApiResult<bool> {
+        self.exists(
+            "SELECT 1 FROM leases WHERE name = $1 AND holder = $2 AND token = $3 AND expires >= $4",
+            &[&name, &holder, &token, &now],
+        )
     }
 
     fn savepoint(&self, name: &'static str) -> ApiResult<()> {

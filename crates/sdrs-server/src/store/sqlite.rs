@@ -12,7 +12,7 @@ use sdrs_core::wire::Fault;
 use sdrs_core::ErrorCode;
 
 use super::hot::{HotCache, HotKey, KeyRef, Lookup, JOB_KIND};
-use super::{FailureJobs, InUse, ListFilter, NewJob, ResourceRow, Store, StoredJob};
+use super::{FailureJobs, InUse, ListFilter, NewJob, ReplayAnswer, ReplayClaim, ResourceRow, Store, StoredJob};
 use crate::error::{ApiError, ApiResult};
 
 /// One SQLite database file in WAL mode: a pool of reading connections, and the single writer (`writer.rs`) that
@@ -612,6 +612,103 @@ impl Store for Connection {
     fn put_domain(&self, id: &str, body: &str) -> ApiResult<()> {
         self.prepare_cached("INSERT OR REPLACE INTO domains (id, body) VALUES (?1, ?2)")?.execute(params![id, body])?;
         Ok(())
+    }
+
+    fn put_session(&self, token_sha256: &str, expires: i64, now: i64) -> ApiResult<()> {
+        self.prepare_cached("DELETE FROM sessions WHERE expires <= ?1")?.execute([now])?;
+        self.prepare_cached("INSERT OR REPLACE INTO sessions (token_sha256, expires) VALUES (?1, ?2)")?
+            .execute(params![token_sha256, expires])?;
+        Ok(())
+    }
+
+    fn session_valid(&self, token_sha256: &str, now: i64) -> ApiResult<bool> {
+        let mut statement = self.prepare_cached("SELECT 1 FROM sessions WHERE token_sha256 = ?1 AND expires > ?2")?;
+        Ok(statement.query_row(params![token_sha256, now], |_| Ok(())).optional()?.is_some())
+    }
+
+    fn delete_session(&self, token_sha256: &str) -> ApiResult<()> {
+        self.prepare_cached("DELETE FROM sessions WHERE token_sha256 = ?1")?.execute([token_sha256])?;
+        Ok(())
+    }
+
+    fn login_failures(&self, client: &str) -> ApiResult<Option<(u32, i64)>> {
+        let mut statement =
+            self.prepare_cached("SELECT failures, locked_until FROM login_failures WHERE client = ?1")?;
+        Ok(statement.query_row([client], |row| Ok((row.get(0)?, row.get(1)?))).optional()?)
+    }
+
+    fn put_login_failures(&self, client: &str, failures: u32, locked_until: i64, forget_before: i64) -> ApiResult<()> {
+        self.prepare_cached("DELETE FROM login_failures WHERE locked_until < ?1")?.execute([forget_before])?;
+        self.prepare_cached(
+            "INSERT OR REPLACE INTO login_failures (client, failures, locked_until) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![client, failures, locked_until])?;
+        Ok(())
+    }
+
+    fn clear_login_failures(&self, client: &str) -> ApiResult<()> {
+        self.prepare_cached("DELETE FROM login_failures WHERE client = ?1")?.execute([client])?;
+        Ok(())
+    }
+
+    fn claim_replay(&self, signature: &str, now: i64, expires: i64, stale_before: i64) -> ApiResult<ReplayClaim> {
+        self.prepare_cached("DELETE FROM replays WHERE expires <= ?1")?.execute([now])?;
+        let found = self
+            .prepare_cached("SELECT claimed, status, content_type, body FROM replays WHERE signature = ?1")?
+            .query_row([signature], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, Option<u16>>(1)?,
+                    row.get(2)?,
+                    row.get::<_, Option<Vec<u8>>>(3)?,
+                ))
+            })
+            .optional()?;
+        match found {
+            Some((_, Some(status), content_type, body)) => {
+                return Ok(ReplayClaim::Answered(ReplayAnswer { status, content_type, body: body.unwrap_or_default() }))
+            }
+            Some((claimed, None, _, _)) if claimed >= stale_before => return Ok(ReplayClaim::InFlight),
+            _ => {}
+        }
+        self.prepare_cached(
+            "INSERT OR REPLACE INTO replays (signature, expires, claimed, status, content_type, body)
+             VALUES (?1, ?2, ?3, NULL, NULL, NULL)",
+        )?
+        .execute(params![signature, expires, now])?;
+        Ok(ReplayClaim::Claimed)
+    }
+
+    fn record_replay(&self, signature: &str, answer: Option<&ReplayAnswer>) -> ApiResult<()> {
+        match answer {
+            None => self.prepare_cached("DELETE FROM replays WHERE signature = ?1")?.execute([signature])?,
+            Some(answer) => self
+                .prepare_cached("UPDATE replays SET status = ?2, content_type = ?3, body = ?4 WHERE signature = ?1")?
+                .execute(params![signature, answer.status, answer.content_type, answer.body])?,
+        };
+        Ok(())
+    }
+
+    fn take_lease(&self, name: &str, holder: &str, now: i64, expires: i64) -> ApiResult<Option<i64>> {
+        let found = self
+            .prepare_cached("SELECT holder, token, expires FROM leases WHERE name = ?1")?
+            .query_row([name], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get::<_, i64>(2)?)))
+            .optional()?;
+        let token = match found {
+            None => 1,
+            Some((current, token, _)) if current == holder => token,
+            Some((_, token, until)) if until < now => token + 1,
+            Some(_) => return Ok(None),
+        };
+        self.prepare_cached("INSERT OR REPLACE INTO leases (name, holder, token, expires) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![name, holder, token, expires])?;
+        Ok(Some(token))
+    }
+
+    fn holds_lease(&self, name: &str, holder: &str, token: i64, now: i64) -> ApiResult<bool> {
+        let mut statement = self
+            .prepare_cached("SELECT 1 FROM leases WHERE name = ?1 AND holder = ?2 AND token = ?3 AND expires >= ?4")?;
+        Ok(statement.query_row(params![name, holder, token, now], |_| Ok(())).optional()?.is_some())
     }
 
     fn savepoint(&self, name: &'static str) -> ApiResult<()> {

@@ -319,3 +319,20 @@ async fn a_recovery_plan_drives_the_upstream_through_the_gateway() {
         send(&gw, Method::POST, &format!("{run_path}/confirm-gate"), Some(gate), Some(&cookie)).await;
     assert_eq!((status, refused["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("PLAN.0409")));
 }
+
+/// Console sessions are rows of the database: a restart of the gateway logs no console out (both backends).
+#[tokio::test]
+async fn a_console_session_survives_a_restart() {
+    let with_gateway = |app: &crate::util::TestApp| {
+        let mut state = app.state.clone();
+        state.gateway = gateway("http://127.0.0.1:9", Duration::from_secs(1)).gateway;
+        state
+    };
+    let app = crate::util::TestApp::new().await;
+    let cookie = login(&with_gateway(&app)).await;
+    let plans = format!("/orchestration/v1/{}/recovery-plans", demo::PROJECT);
+    let app = app.restart(|_| {});
+    let state = with_gateway(&app);
+    assert_eq!(send(&state, Method::GET, &plans, None, Some(&cookie)).await.0, StatusCode::OK);
+    assert_eq!(send(&state, Method::GET, &plans, None, Some("sdrs_gateway=forged")).await.0, StatusCode::UNAUTHORIZED);
+}

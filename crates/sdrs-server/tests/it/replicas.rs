@@ -7,7 +7,10 @@
 use axum::http::StatusCode;
 use serde_json::{json, Value};
 
+use crate::auth::{send, signed};
 use crate::util::{admin, test_postgres, v1, TestApp};
+use sdrs_server::gateway::{Gateway, GatewayConfig};
+use sdrs_server::plans::{executor, Orchestrator};
 use sdrs_server::{demo, jobs, now_millis, AppState, Database};
 
 const NEEDS: &str = "these tests need PostgreSQL: set SDRS_TEST_POSTGRES (scripts/test does)";
@@ -163,4 +166,106 @@ async fn both_backends_migrate_to_the_same_tables() {
             .filter(|(table, column)| table != "schema_version" && !(table == "jobs" && column == "seq")),
     );
     assert_eq!(sqlite_columns, postgres_columns);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (SDRS_TEST_POSTGRES); scripts/test runs it"]
+async fn a_signed_change_repeated_to_the_other_replica_is_not_run_again() {
+    let (first, second) = two_replicas().await;
+    let path = format!("/v1/{}/server-groups", demo::PROJECT);
+    let body = json!({"server_group": {"name": "replayed", "source_availability_zone": demo::SOURCE_AZ,
+        "target_availability_zone": demo::TARGET_AZ, "domain_id": demo::DOMAIN_ID, "source_vpc_id": demo::VPC_ID}})
+    .to_string();
+    let headers = signed("POST", &path, None, &body, &sdrs_auth::format_sdk_date(now_millis() / 1000), demo::PROJECT);
+    let (status, answer) = send(&first, axum::http::Method::POST, &path, &body, &headers).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let (status, again) = send(&second, axum::http::Method::POST, &path, &body, &headers).await;
+    assert_eq!((status, &again), (StatusCode::OK, &answer), "the first answer, from the other replica");
+    second.run_jobs().await;
+    let (_, list) = first.get(&v1("/server-groups?name=replayed")).await;
+    assert_eq!(list["count"], 1, "one group, not two");
+}
+
+/// Both replicas in gateway mode (the upstream is never reached: logins and plans are the gateway's own).
+fn as_gateway(app: &TestApp) -> AppState {
+    let mut state = app.state.clone();
+    state.gateway = Some(
+        Gateway::new(GatewayConfig {
+            upstream: "http://127.0.0.1:9".to_owned(),
+            project_id: demo::PROJECT.to_owned(),
+            access_key: demo::ACCESS_KEY.to_owned(),
+            secret_key: demo::SECRET_KEY.to_owned(),
+            console_secret: "console-secret-of-some-length".to_owned(),
+            timeout: std::time::Duration::from_secs(1),
+        })
+        .unwrap(),
+    );
+    state
+}
+
+async fn gateway_call(
+    state: &AppState,
+    path: &str,
+    body: Option<Value>,
+    cookie: Option<&str>,
+) -> (StatusCode, Option<String>) {
+    use tower::ServiceExt;
+    let mut builder = axum::http::Request::builder()
+        .method(if body.is_some() { "POST" } else { "GET" })
+        .uri(path)
+        .header("content-type", "application/json");
+    if let Some(cookie) = cookie {
+        builder = builder.header("cookie", cookie);
+    }
+    let request = builder.body(body.map(|b| axum::body::Body::from(b.to_string())).unwrap_or_default()).unwrap();
+    let response = sdrs_server::router(state.clone()).oneshot(request).await.unwrap();
+    let cookie =
+        response.headers().get("set-cookie").map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned());
+    (response.status(), cookie)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (SDRS_TEST_POSTGRES); scripts/test runs it"]
+async fn console_sessions_and_failed_logins_are_shared_by_the_replicas() {
+    let (first, second) = two_replicas().await;
+    let (a, b) = (as_gateway(&first), as_gateway(&second));
+    let login = json!({"secret": "console-secret-of-some-length"});
+    let (status, cookie) = gateway_call(&a, "/gateway/login", Some(login.clone()), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let cookie = cookie.expect("a session cookie");
+    let plans = format!("/orchestration/v1/{}/recovery-plans", demo::PROJECT);
+    assert_eq!(gateway_call(&b, &plans, None, None).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(gateway_call(&b, &plans, None, Some(&cookie)).await.0, StatusCode::OK, "the other replica knows it");
+    // Logged out on the second replica: the first refuses the cookie too.
+    assert_eq!(gateway_call(&b, "/gateway/logout", Some(json!({})), Some(&cookie)).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(gateway_call(&a, &plans, None, Some(&cookie)).await.0, StatusCode::UNAUTHORIZED);
+    // Five wrong secrets on the first replica lock the address out on the second as well.
+    for _ in 0..5 {
+        let (status, _) = gateway_call(&a, "/gateway/login", Some(json!({"secret": "guess"})), None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(gateway_call(&b, "/gateway/login", Some(login), None).await.0, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (SDRS_TEST_POSTGRES); scripts/test runs it"]
+async fn one_replica_drives_plan_runs_and_a_replica_that_lost_the_lease_writes_nothing() {
+    let (first, second) = two_replicas().await;
+    let orchestrator = Orchestrator::for_state(&first.state);
+    // Nothing to drive yet, but the first pass takes the lease.
+    executor::run_due(&first.state, &orchestrator).await.unwrap();
+    let holder = |state: &AppState| state.replica.to_string();
+    let now = now_millis();
+    let (name_a, name_b) = (holder(&first.state), holder(&second.state));
+    let taken = second.state.db.write(move |tx| tx.take_lease("plan-executor", &name_b, now, now + 60_000)).await;
+    assert_eq!(taken.unwrap(), None, "the first replica holds the lease");
+    // The first replica's lease runs out (as if it had stalled for a minute): the second takes it, with a new token.
+    let later = now + 61_000;
+    let name_b = holder(&second.state);
+    let taken = second.state.db.write(move |tx| tx.take_lease("plan-executor", &name_b, later, later + 60_000)).await;
+    let token = taken.unwrap().expect("an expired lease changes hands");
+    assert_eq!(token, 2, "the fencing token grows");
+    let fenced = first.state.db.call(move |store| store.holds_lease("plan-executor", &name_a, 1, later)).await;
+    assert!(!fenced.unwrap(), "the first replica's token no longer holds");
+    assert_eq!(executor::run_due(&first.state, &orchestrator).await.unwrap(), 0, "and its executor does nothing");
 }

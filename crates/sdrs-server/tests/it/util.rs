@@ -107,6 +107,8 @@ impl TestApp {
 
     async fn on(path: Owned) -> TestApp {
         let mut config = Config::new(path.database());
+        // A fixed name, so that a `restart` resumes the leases of the state it replaces, as a restarted replica does.
+        config.replica = Some("test-replica-1".to_owned());
         config.time_scale = 0.0;
         demo::add_credentials(&mut config);
         config
@@ -129,7 +131,9 @@ impl TestApp {
 
     /// A second replica: another server state opened on this app's PostgreSQL database (it owns nothing).
     pub fn replica(&self) -> TestApp {
-        TestApp { state: AppState::open((*self.state.config).clone()).unwrap(), path: None }
+        let mut config = (*self.state.config).clone();
+        config.replica = Some("test-replica-2".to_owned());
+        TestApp { state: AppState::open(config).unwrap(), path: None }
     }
 
     /// The same database and caches under a changed configuration (the original keeps the file).
