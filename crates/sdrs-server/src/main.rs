@@ -10,6 +10,8 @@ use sdrs_server::{demo, AppState, Config, Database};
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080", env = "SDRS_LISTEN")]
     listen: SocketAddr,
@@ -71,6 +73,20 @@ struct Args {
     max_in_flight: usize,
 }
 
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Copies every row of one database into another, empty one, in one transaction (moving an existing SQLite file
+    /// to PostgreSQL, say), then exits. Stop the servers of both first.
+    CopyDatabase {
+        /// The database to read (a SQLite path or `postgres://…`).
+        #[arg(long, value_parser = parse_database)]
+        from: Database,
+        /// The new, empty database to fill (migrated first).
+        #[arg(long, value_parser = parse_database)]
+        to: Database,
+    },
+}
+
 /// The shortest admin token or gateway secret accepted: long enough that guessing it is hopeless.
 const MIN_SECRET_CHARS: usize = 16;
 
@@ -127,6 +143,15 @@ fn main() -> anyhow::Result<()> {
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
+    if let Some(Command::CopyDatabase { from, to }) = args.command {
+        let (source, target) = (sdrs_server::store::Db::open(&from)?, sdrs_server::store::Db::open(&to)?);
+        let copied = sdrs_server::store::copy_database(&source, &target).await?;
+        println!(
+            "copied {from:?} to {to:?}: {} resources, {} jobs, {} task-centre entries, {} faults, {} domains, {} console sessions",
+            copied.resources, copied.jobs, copied.failure_jobs, copied.faults, copied.domains, copied.sessions
+        );
+        return Ok(());
+    }
     let mut config = Config::new(args.database);
     config.replica = args.replica;
     config.time_scale = args.time_scale;

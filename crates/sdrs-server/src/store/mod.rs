@@ -252,6 +252,13 @@ pub trait Store {
     /// Whether `holder` still holds the lease with this token at `now` (the fence of the holder's writes).
     fn holds_lease(&self, name: &str, holder: &str, token: i64, now: i64) -> ApiResult<bool>;
 
+    /// Whether the database holds no resource, job, task-centre entry or domain (what `copy_database` may fill).
+    fn is_empty(&self) -> ApiResult<bool>;
+    /// Every row worth moving to another database, each table in its insertion order.
+    fn dump(&self) -> ApiResult<Dump>;
+    /// Inserts a dump's rows as they are (statuses, due times and insertion order included).
+    fn load(&self, dump: &Dump) -> ApiResult<()>;
+
     /// Opens a savepoint: changes after it can be undone alone (`rollback_to`) while the transaction goes on.
     fn savepoint(&self, name: &'static str) -> ApiResult<()>;
     /// Keeps the changes since the savepoint and closes it.
@@ -295,6 +302,84 @@ pub struct StoredJob {
     pub body: String,
     pub plan: String,
     pub run_after: i64,
+}
+
+/// The rows `copy_database` moves: what the API and the jobs hold, and the console sessions. Replayed signatures,
+/// failed logins and leases are left behind: they only matter for minutes, and a move is done with the server
+/// stopped.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Dump {
+    pub resources: Vec<DumpedResource>,
+    pub jobs: Vec<DumpedJob>,
+    /// `(id, project_id, server_group_id, body)`.
+    pub failure_jobs: Vec<(String, String, Option<String>, String)>,
+    /// `(project_id, fault)`, the armed ones.
+    pub faults: Vec<(String, Fault)>,
+    /// `(id, body)`.
+    pub domains: Vec<(String, String)>,
+    /// `(token_sha256, expires)`.
+    pub sessions: Vec<(String, i64)>,
+}
+
+/// A resource row as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DumpedResource {
+    pub project_id: String,
+    pub kind: String,
+    pub id: String,
+    pub server_group_id: Option<String>,
+    pub name: String,
+    pub status: String,
+    pub az: Option<String>,
+    pub body: String,
+}
+
+/// A job row as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DumpedJob {
+    pub job_id: String,
+    pub project_id: String,
+    pub server_group_id: Option<String>,
+    pub status: String,
+    pub run_after: i64,
+    pub created: i64,
+    pub body: String,
+    pub plan: String,
+}
+
+/// How many rows `copy_database` moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Copied {
+    pub resources: usize,
+    pub jobs: usize,
+    pub failure_jobs: usize,
+    pub faults: usize,
+    pub domains: usize,
+    pub sessions: usize,
+}
+
+/// Copies everything from one database to another, empty one (an existing SQLite file to a new PostgreSQL
+/// database, say), in one transaction on the target: it has all of it or none. Both servers must be stopped.
+pub async fn copy_database(from: &Db, to: &Db) -> anyhow::Result<Copied> {
+    let dump = from.call(|store| store.dump()).await?;
+    let copied = Copied {
+        resources: dump.resources.len(),
+        jobs: dump.jobs.len(),
+        failure_jobs: dump.failure_jobs.len(),
+        faults: dump.faults.len(),
+        domains: dump.domains.len(),
+        sessions: dump.sessions.len(),
+    };
+    to.write(move |store| {
+        if !store.is_empty()? {
+            return Err(ApiError::Internal(anyhow::anyhow!(
+                "the target database is not empty: copy into a new database only"
+            )));
+        }
+        store.load(&dump)
+    })
+    .await?;
+    Ok(copied)
 }
 
 /// What `claim_replay` found.

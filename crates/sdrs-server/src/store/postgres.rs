@@ -20,7 +20,10 @@ use tokio_postgres::{NoTls, Row};
 use sdrs_core::wire::Fault;
 use sdrs_core::ErrorCode;
 
-use super::{FailureJobs, InUse, ListFilter, NewJob, ReplayAnswer, ReplayClaim, ResourceRow, Store, StoredJob};
+use super::{
+    Dump, DumpedJob, DumpedResource, FailureJobs, InUse, ListFilter, NewJob, ReplayAnswer, ReplayClaim, ResourceRow,
+    Store, StoredJob,
+};
 use crate::error::{ApiError, ApiResult};
 
 /// The advisory lock every write transaction takes first, on every replica: writes are serialised as SQLite's single
@@ -651,6 +654,105 @@ impl Store for PgStore<'_> {
             "SELECT 1 FROM leases WHERE name = $1 AND holder = $2 AND token = $3 AND expires >= $4",
             &[&name, &holder, &token, &now],
         )
+    }
+
+    fn is_empty(&self) -> ApiResult<bool> {
+        Ok(self
+            .query_one(
+                "SELECT NOT EXISTS (SELECT 1 FROM resources) AND NOT EXISTS (SELECT 1 FROM jobs)
+                     AND NOT EXISTS (SELECT 1 FROM failure_jobs) AND NOT EXISTS (SELECT 1 FROM domains)",
+                &[],
+            )?
+            .get(0))
+    }
+
+    fn dump(&self) -> ApiResult<Dump> {
+        let resources = self.query(
+            "SELECT project_id, kind, id, server_group_id, name, status, az, body FROM resources ORDER BY seq",
+            &[],
+        )?;
+        let jobs = self.query(
+            "SELECT job_id, project_id, server_group_id, status, run_after, created, body, plan FROM jobs
+             ORDER BY created, seq",
+            &[],
+        )?;
+        let failure_jobs =
+            self.query("SELECT id, project_id, server_group_id, body FROM failure_jobs ORDER BY seq", &[])?;
+        let faults = self.query(
+            "SELECT server_group_id, step, error_code, fail_reason, remaining, raise_error, project_id FROM faults
+             WHERE remaining > 0 ORDER BY id",
+            &[],
+        )?;
+        Ok(Dump {
+            resources: resources
+                .iter()
+                .map(|row| DumpedResource {
+                    project_id: row.get(0),
+                    kind: row.get(1),
+                    id: row.get(2),
+                    server_group_id: row.get(3),
+                    name: row.get(4),
+                    status: row.get(5),
+                    az: row.get(6),
+                    body: row.get(7),
+                })
+                .collect(),
+            jobs: jobs
+                .iter()
+                .map(|row| DumpedJob {
+                    job_id: row.get(0),
+                    project_id: row.get(1),
+                    server_group_id: row.get(2),
+                    status: row.get(3),
+                    run_after: row.get(4),
+                    created: row.get(5),
+                    body: row.get(6),
+                    plan: row.get(7),
+                })
+                .collect(),
+            failure_jobs: failure_jobs.iter().map(|row| (row.get(0), row.get(1), row.get(2), row.get(3))).collect(),
+            faults: faults.iter().map(|row| (row.get(6), fault_of(row))).collect(),
+            domains: self
+                .query("SELECT id, body FROM domains ORDER BY id", &[])?
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect(),
+            sessions: self
+                .query("SELECT token_sha256, expires FROM sessions ORDER BY token_sha256", &[])?
+                .iter()
+                .map(|row| (row.get(0), row.get(1)))
+                .collect(),
+        })
+    }
+
+    fn load(&self, dump: &Dump) -> ApiResult<()> {
+        for r in &dump.resources {
+            self.execute(
+                "INSERT INTO resources (project_id, kind, id, server_group_id, name, status, az, body)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                &[&r.project_id, &r.kind, &r.id, &r.server_group_id, &r.name, &r.status, &r.az, &r.body],
+            )?;
+        }
+        for j in &dump.jobs {
+            self.execute(
+                "INSERT INTO jobs (job_id, project_id, server_group_id, status, run_after, created, body, plan)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                &[&j.job_id, &j.project_id, &j.server_group_id, &j.status, &j.run_after, &j.created, &j.body, &j.plan],
+            )?;
+        }
+        for (id, project, group, body) in &dump.failure_jobs {
+            self.insert_failure_job(id, project, group.as_deref(), body)?;
+        }
+        for (project, fault) in &dump.faults {
+            self.insert_fault(project, fault)?;
+        }
+        for (id, body) in &dump.domains {
+            self.put_domain(id, body)?;
+        }
+        for (digest, expires) in &dump.sessions {
+            self.execute("INSERT INTO sessions (token_sha256, expires) VALUES ($1, $2)", &[digest, expires])?;
+        }
+        Ok(())
     }
 
     fn savepoint(&self, name: &'static str) -> ApiResult<()> {

@@ -12,7 +12,10 @@ use sdrs_core::wire::Fault;
 use sdrs_core::ErrorCode;
 
 use super::hot::{HotCache, HotKey, KeyRef, Lookup, JOB_KIND};
-use super::{FailureJobs, InUse, ListFilter, NewJob, ReplayAnswer, ReplayClaim, ResourceRow, Store, StoredJob};
+use super::{
+    Dump, DumpedJob, DumpedResource, FailureJobs, InUse, ListFilter, NewJob, ReplayAnswer, ReplayClaim, ResourceRow,
+    Store, StoredJob,
+};
 use crate::error::{ApiError, ApiResult};
 
 /// One SQLite database file in WAL mode: a pool of reading connections, and the single writer (`writer.rs`) that
@@ -709,6 +712,118 @@ impl Store for Connection {
         let mut statement = self
             .prepare_cached("SELECT 1 FROM leases WHERE name = ?1 AND holder = ?2 AND token = ?3 AND expires >= ?4")?;
         Ok(statement.query_row(params![name, holder, token, now], |_| Ok(())).optional()?.is_some())
+    }
+
+    fn is_empty(&self) -> ApiResult<bool> {
+        let mut statement = self.prepare_cached(
+            "SELECT NOT EXISTS (SELECT 1 FROM resources) AND NOT EXISTS (SELECT 1 FROM jobs)
+                 AND NOT EXISTS (SELECT 1 FROM failure_jobs) AND NOT EXISTS (SELECT 1 FROM domains)",
+        )?;
+        Ok(statement.query_row([], |row| row.get(0))?)
+    }
+
+    fn dump(&self) -> ApiResult<Dump> {
+        let mut dump = Dump::default();
+        let mut statement = self.prepare(
+            "SELECT project_id, kind, id, server_group_id, name, status, az, body FROM resources ORDER BY seq",
+        )?;
+        dump.resources = statement
+            .query_map([], |row| {
+                Ok(DumpedResource {
+                    project_id: row.get(0)?,
+                    kind: row.get(1)?,
+                    id: row.get(2)?,
+                    server_group_id: row.get(3)?,
+                    name: row.get(4)?,
+                    status: row.get(5)?,
+                    az: row.get(6)?,
+                    body: row.get(7)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut statement = self.prepare(
+            "SELECT job_id, project_id, server_group_id, status, run_after, created, body, plan FROM jobs
+             ORDER BY created, rowid",
+        )?;
+        dump.jobs = statement
+            .query_map([], |row| {
+                Ok(DumpedJob {
+                    job_id: row.get(0)?,
+                    project_id: row.get(1)?,
+                    server_group_id: row.get(2)?,
+                    status: row.get(3)?,
+                    run_after: row.get(4)?,
+                    created: row.get(5)?,
+                    body: row.get(6)?,
+                    plan: row.get(7)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut statement =
+            self.prepare("SELECT id, project_id, server_group_id, body FROM failure_jobs ORDER BY seq")?;
+        dump.failure_jobs = statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))?
+            .collect::<Result<_, _>>()?;
+        let mut statement = self.prepare(
+            "SELECT server_group_id, step, error_code, fail_reason, remaining, raise_error, project_id FROM faults
+             WHERE remaining > 0 ORDER BY id",
+        )?;
+        dump.faults = statement.query_map([], |row| Ok((row.get(6)?, fault_of(row)?)))?.collect::<Result<_, _>>()?;
+        let mut statement = self.prepare("SELECT id, body FROM domains ORDER BY id")?;
+        dump.domains = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<Result<_, _>>()?;
+        let mut statement = self.prepare("SELECT token_sha256, expires FROM sessions ORDER BY token_sha256")?;
+        dump.sessions = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<Result<_, _>>()?;
+        Ok(dump)
+    }
+
+    fn load(&self, dump: &Dump) -> ApiResult<()> {
+        let mut statement = self.prepare(
+            "INSERT INTO resources (project_id, kind, id, server_group_id, name, status, az, body)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?;
+        for r in &dump.resources {
+            // Not noted for the hot-read cache: the target was empty, so nothing of it can be cached.
+            statement.execute(params![
+                r.project_id,
+                r.kind,
+                r.id,
+                r.server_group_id,
+                r.name,
+                r.status,
+                r.az,
+                r.body
+            ])?;
+        }
+        let mut statement = self.prepare(
+            "INSERT INTO jobs (job_id, project_id, server_group_id, status, run_after, created, body, plan)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?;
+        for j in &dump.jobs {
+            statement.execute(params![
+                j.job_id,
+                j.project_id,
+                j.server_group_id,
+                j.status,
+                j.run_after,
+                j.created,
+                j.body,
+                j.plan
+            ])?;
+        }
+        for (id, project, group, body) in &dump.failure_jobs {
+            self.insert_failure_job(id, project, group.as_deref(), body)?;
+        }
+        for (project, fault) in &dump.faults {
+            self.insert_fault(project, fault)?;
+        }
+        for (id, body) in &dump.domains {
+            self.put_domain(id, body)?;
+        }
+        for (digest, expires) in &dump.sessions {
+            self.prepare_cached("INSERT INTO sessions (token_sha256, expires) VALUES (?1, ?2)")?
+                .execute(params![digest, expires])?;
+        }
+        Ok(())
     }
 
     fn savepoint(&self, name: &'static str) -> ApiResult<()> {

@@ -5,6 +5,8 @@
 mod actions;
 /// Tokens, AK/SK signatures, project isolation, body limits.
 mod auth;
+/// `sdrs-server copy-database`, SQLite to the suite's backend.
+mod copy;
 /// Concurrency, restart recovery and a kill -9 of the real binary.
 mod durability;
 /// Gateway mode in front of a second sdrs-server.

@@ -129,6 +129,16 @@ impl TestApp {
         TestApp { state: AppState::open(config).unwrap(), path }
     }
 
+    /// The state and the database it owns, apart (to close the state and keep the database).
+    pub fn into_parts(self) -> (AppState, Option<Owned>) {
+        (self.state, self.path)
+    }
+
+    /// A test app over a state opened on a database the test made.
+    pub fn adopt(state: AppState, database: Owned) -> TestApp {
+        TestApp { state, path: Some(database) }
+    }
+
     /// A second replica: another server state opened on this app's PostgreSQL database (it owns nothing).
     pub fn replica(&self) -> TestApp {
         let mut config = (*self.state.config).clone();
