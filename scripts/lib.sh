@@ -98,10 +98,25 @@ free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# on_exit COMMAND...: runs the command when the script exits, after those registered before it (one EXIT trap).
+ON_EXIT=()
+on_exit() {
+    ON_EXIT+=("$*")
+    trap 'for command in "${ON_EXIT[@]}"; do eval "$command"; done' EXIT
+}
+
+# ensure_test_postgres: the PostgreSQL the caller was given (SDRS_TEST_POSTGRES), or a throwaway one started now.
+ensure_test_postgres() {
+    if [ -z "${SDRS_TEST_POSTGRES:-}" ] || [ -z "${SDRS_TEST_POSTGRES_RESTART:-}" ]; then
+        start_test_postgres
+    fi
+}
+
 # start_test_postgres: installs Debian's PostgreSQL where it is missing and starts a throwaway server (initdb into a
 # temp dir, trust authentication, loopback only, a free port), stopped and removed when the calling script exits.
 # PostgreSQL refuses to run as root, so as root it runs as the package's `postgres` user. Exports
-# SDRS_TEST_POSTGRES=postgres://postgres@127.0.0.1:PORT (no database: each test makes its own).
+# SDRS_TEST_POSTGRES=postgres://postgres@127.0.0.1:PORT (no database: each test makes its own) and
+# SDRS_TEST_POSTGRES_RESTART, a command that restarts it.
 start_test_postgres() {
     apt_ensure postgresql
     local bin dir port
@@ -121,8 +136,10 @@ start_test_postgres() {
     "${PG_AS[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
         -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300" start >/dev/null \
         || { cat "$dir/server.log" >&2; die "PostgreSQL did not start"; }
-    trap stop_test_postgres EXIT
+    on_exit stop_test_postgres
     export SDRS_TEST_POSTGRES="postgres://postgres@127.0.0.1:$port"
+    # How the crash test restarts it under running replicas: an immediate shutdown, then crash recovery.
+    export SDRS_TEST_POSTGRES_RESTART="${PG_AS[*]} $bin/pg_ctl -D $dir/data -l $dir/server.log -m immediate -w -t 60 restart -o '-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300'"
     say "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') for the tests at 127.0.0.1:$port ($dir)"
 }
 

@@ -25,10 +25,11 @@ enum Command {
         #[arg(long)]
         listen: std::net::SocketAddr,
     },
-    /// Add N protected groups (one instance, one pair each) to a database; print their ids one per line.
+    /// Add N protected groups (one instance, one pair each) to a database (a SQLite path or `postgres://…`); print
+    /// their ids one per line.
     Seed {
         #[arg(long)]
-        database: PathBuf,
+        database: String,
         #[arg(long)]
         groups: usize,
     },
@@ -89,7 +90,7 @@ async fn main() -> anyhow::Result<()> {
             axum::serve(tokio::net::TcpListener::bind(listen).await?, app).await?;
         }
         Command::Seed { database, groups } => {
-            let state = open(database, 1.0).await?;
+            let state = open(sdrs_server::Database::parse(&database), 1.0).await?;
             for id in demo::seed_bulk(&state, groups, true).await? {
                 println!("{id}");
             }
@@ -109,7 +110,7 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn open(database: PathBuf, time_scale: f64) -> anyhow::Result<AppState> {
+async fn open(database: impl Into<sdrs_server::Database>, time_scale: f64) -> anyhow::Result<AppState> {
     let mut config = Config::new(database);
     config.time_scale = time_scale;
     demo::add_credentials(&mut config);
