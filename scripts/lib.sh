@@ -113,7 +113,8 @@ ensure_test_postgres() {
 }
 
 # start_test_postgres: installs Debian's PostgreSQL where it is missing and starts a throwaway server (initdb into a
-# temp dir, trust authentication, loopback only, a free port), stopped and removed when the calling script exits.
+# temp dir under PG_PARENT, default /tmp; trust authentication, loopback only, a free port), stopped and removed when
+# the calling script exits.
 # PostgreSQL refuses to run as root, so as root it runs as the package's `postgres` user. Exports
 # SDRS_TEST_POSTGRES=postgres://postgres@127.0.0.1:PORT (no database: each test makes its own) and
 # SDRS_TEST_POSTGRES_RESTART, a command that restarts it.
@@ -122,7 +123,7 @@ start_test_postgres() {
     local bin dir port
     bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
     [ -x "$bin/initdb" ] || die "no PostgreSQL binaries under /usr/lib/postgresql"
-    dir=$(mktemp -d /tmp/sdrs-postgres.XXXXXX)
+    dir=$(mktemp -d "${PG_PARENT:-/tmp}/sdrs-postgres.XXXXXX")
     port=$(free_port)
     if [ "$(id -u)" -eq 0 ]; then
         chown postgres "$dir"

@@ -10,7 +10,7 @@ use http_body_util::BodyExt;
 use tower::ServiceExt;
 
 use sdrs_server::store::ListFilter;
-use sdrs_server::{demo, jobs, now_millis, router, AppState, Config};
+use sdrs_server::{demo, jobs, now_millis, router, AppState, Config, Database};
 
 #[derive(Parser)]
 struct Args {
@@ -67,6 +67,10 @@ enum Command {
         groups: usize,
         #[arg(long, default_value_t = 10)]
         stages: usize,
+        /// A PostgreSQL server (`postgres://USER@HOST:PORT`, no database) to run on instead of a SQLite file; a
+        /// new database is made there.
+        #[arg(long)]
+        postgres: Option<String>,
     },
     /// Measure paging through N groups and M simultaneous failovers at time scale zero, in-process.
     Inproc {
@@ -74,6 +78,9 @@ enum Command {
         groups: usize,
         #[arg(long, default_value_t = 10_000)]
         failovers: usize,
+        /// As for `plan`.
+        #[arg(long)]
+        postgres: Option<String>,
     },
 }
 
@@ -90,7 +97,7 @@ async fn main() -> anyhow::Result<()> {
             axum::serve(tokio::net::TcpListener::bind(listen).await?, app).await?;
         }
         Command::Seed { database, groups } => {
-            let state = open(sdrs_server::Database::parse(&database), 1.0).await?;
+            let state = open(Database::parse(&database), 1.0).await?;
             for id in demo::seed_bulk(&state, groups, true).await? {
                 println!("{id}");
             }
@@ -104,13 +111,13 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Ceiling { database, seconds } => ceiling(&database, seconds)?,
         Command::Rate { base, path, ids, rate, seconds } => fixed_rate(&base, &path, ids, rate, seconds).await?,
-        Command::Inproc { groups, failovers } => inproc(groups, failovers).await?,
-        Command::Plan { groups, stages } => plan_run(groups, stages).await?,
+        Command::Inproc { groups, failovers, postgres } => inproc(groups, failovers, postgres.as_deref()).await?,
+        Command::Plan { groups, stages, postgres } => plan_run(groups, stages, postgres.as_deref()).await?,
     }
     Ok(())
 }
 
-async fn open(database: impl Into<sdrs_server::Database>, time_scale: f64) -> anyhow::Result<AppState> {
+async fn open(database: impl Into<Database>, time_scale: f64) -> anyhow::Result<AppState> {
     let mut config = Config::new(database);
     config.time_scale = time_scale;
     demo::add_credentials(&mut config);
@@ -151,12 +158,24 @@ async fn call_bytes(
     Ok((status, response.into_body().collect().await?.to_bytes()))
 }
 
-async fn inproc(groups: usize, failovers: usize) -> anyhow::Result<()> {
+/// A new database for one measurement: a file in `dir`, or a database made on the PostgreSQL server `postgres`.
+async fn new_database(dir: &std::path::Path, label: &str, postgres: Option<&str>) -> anyhow::Result<Database> {
+    let Some(server) = postgres else { return Ok(Database::Sqlite(dir.join(format!("{label}.db")))) };
+    let name = format!("sdrs_bench_{label}_{}", std::process::id());
+    let (client, connection) = tokio_postgres::connect(&format!("{server}/postgres"), tokio_postgres::NoTls).await?;
+    let connection = tokio::spawn(connection);
+    client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE); CREATE DATABASE {name}")).await?;
+    drop(client);
+    connection.await??;
+    Ok(Database::Postgres(format!("{server}/{name}")))
+}
+
+async fn inproc(groups: usize, failovers: usize, postgres: Option<&str>) -> anyhow::Result<()> {
     let dir = std::env::temp_dir().join(format!("sdrs-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
 
     // Paging through `groups` groups, 1,000 per page, as a client would.
-    let state = open(dir.join("paging.db"), 0.0).await?;
+    let state = open(new_database(&dir, "paging", postgres).await?, 0.0).await?;
     let started = Instant::now();
     demo::seed_bulk(&state, groups, false).await?;
     let seeded = started.elapsed();
@@ -191,7 +210,7 @@ async fn inproc(groups: usize, failovers: usize) -> anyhow::Result<()> {
     println!("paging_seed_seconds={:.3}", seeded.as_secs_f64());
 
     // `failovers` simultaneous failovers at time scale zero.
-    let state = open(dir.join("failover.db"), 0.0).await?;
+    let state = open(new_database(&dir, "failover", postgres).await?, 0.0).await?;
     let ids = demo::seed_bulk(&state, failovers, true).await?;
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
@@ -300,10 +319,10 @@ async fn fixed_rate(base: &str, path: &str, ids: Option<PathBuf>, rate: f64, sec
 }
 
 /// Runs a failover plan over `groups` groups in `stages` stages to its end; prints the wall time and the report's.
-async fn plan_run(groups: usize, stages: usize) -> anyhow::Result<()> {
+async fn plan_run(groups: usize, stages: usize, postgres: Option<&str>) -> anyhow::Result<()> {
     let dir = std::env::temp_dir().join(format!("sdrs-bench-plan-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    let state = open(dir.join("plan.db"), 0.0).await?;
+    let state = open(new_database(&dir, "plan", postgres).await?, 0.0).await?;
     let ids = demo::seed_bulk(&state, groups, true).await?;
     let app = router(state.clone());
     let per_stage = ids.len().div_ceil(stages.max(1));
