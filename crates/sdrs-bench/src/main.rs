@@ -164,7 +164,9 @@ async fn new_database(dir: &std::path::Path, label: &str, postgres: Option<&str>
     let name = format!("sdrs_bench_{label}_{}", std::process::id());
     let (client, connection) = tokio_postgres::connect(&format!("{server}/postgres"), tokio_postgres::NoTls).await?;
     let connection = tokio::spawn(connection);
-    client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE); CREATE DATABASE {name}")).await?;
+    // Two statements, not one batch: CREATE DATABASE refuses to run inside the batch's implicit transaction.
+    client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await?;
+    client.batch_execute(&format!("CREATE DATABASE {name}")).await?;
     drop(client);
     connection.await??;
     Ok(Database::Postgres(format!("{server}/{name}")))

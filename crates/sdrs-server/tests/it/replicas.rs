@@ -269,3 +269,55 @@ async fn one_replica_drives_plan_runs_and_a_replica_that_lost_the_lease_writes_n
     assert!(!fenced.unwrap(), "the first replica's token no longer holds");
     assert_eq!(executor::run_due(&first.state, &orchestrator).await.unwrap(), 0, "and its executor does nothing");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (SDRS_TEST_POSTGRES); scripts/test runs it"]
+async fn a_plan_run_one_replica_started_is_finished_by_the_other_once_the_lease_passes() {
+    let (first, second) = two_replicas().await;
+    let (db, _, _) = first.protected_group("db").await;
+    let (web, _, _) = first.protected_group("web").await;
+    let orch = |path: &str| format!("/orchestration/v1/{}{path}", demo::PROJECT);
+    let stage = |id: &str| json!({"type": "groups", "groups": [{"server_group_id": id, "critical": true}]});
+    let (status, plan) = first
+        .post(
+            &orch("/recovery-plans"),
+            json!({"recovery_plan": {"name": "moving", "stages": [stage(&db), stage(&web)]}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{plan}");
+    let plan_id = plan["recovery_plan"]["id"].as_str().unwrap();
+    let (status, started) = first
+        .post(&orch(&format!("/recovery-plans/{plan_id}/runs")), json!({"mode": "failover", "confirm": "moving"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{started}");
+    let run = started["run"]["id"].as_str().unwrap().to_owned();
+    // The first replica's executor submits stage 1, then the replica "dies": its lease lapses (a minute on).
+    executor::run_due(&first.state, &Orchestrator::for_state(&first.state)).await.unwrap();
+    let (_, current) = second.get(&orch(&format!("/plan-runs/{run}"))).await;
+    assert_eq!(current["run"]["stages"][0]["groups"][0]["status"], "running", "{current}");
+    let later = now_millis() + 61_000;
+    let name = second.state.replica.to_string();
+    let taken = second.state.db.write(move |tx| tx.take_lease("plan-executor", &name, later, later + 60_000)).await;
+    assert_eq!(taken.unwrap(), Some(2));
+    // The second replica's worker and executor carry the run to its end; the first one's does nothing.
+    let orchestrator = Orchestrator::for_state(&second.state);
+    let mut status = String::new();
+    for _ in 0..100 {
+        second.run_jobs().await;
+        executor::run_due(&second.state, &orchestrator).await.unwrap();
+        let (_, current) = second.get(&orch(&format!("/plan-runs/{run}"))).await;
+        status = current["run"]["status"].as_str().unwrap().to_owned();
+        if status != "running" {
+            break;
+        }
+    }
+    assert_eq!(status, "succeeded");
+    assert_eq!(executor::run_due(&first.state, &Orchestrator::for_state(&first.state)).await.unwrap(), 0);
+    for group in [&db, &web] {
+        assert_eq!(first.group_json(group).await["status"], "failed-over");
+        let (_, listed) = first.get(&admin(&format!("/server-groups/{group}/jobs"))).await;
+        let failovers =
+            listed["jobs"].as_array().unwrap().iter().filter(|j| j["job_type"] == "failoverProtectionGroupNoCG");
+        assert_eq!(failovers.count(), 1, "each group failed over by one job: {listed}");
+    }
+}
