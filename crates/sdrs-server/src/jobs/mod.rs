@@ -350,20 +350,32 @@ fn take_fault(tx: &dyn Store, plan: &Plan, step: Step) -> ApiResult<Option<Injec
 /// Jobs advanced per write transaction: small, so API writes waiting for the lock are not held up for long.
 const JOBS_PER_TRANSACTION: u32 = 64;
 
-/// Runs every step that is due now, a few jobs per transaction. A job's own error fails that job only (see
+/// How long a claim on due jobs lasts: their advance follows at once, so this only bounds how long the jobs a
+/// worker claimed just before it died wait for another worker.
+const CLAIM_MILLIS: i64 = 5_000;
+
+/// Runs every step that is due now, a few jobs per transaction. Each batch is claimed first (`Db::claim_due_jobs`),
+/// so the workers of several replicas take different jobs, and each job is advanced only while its claim holds: a
+/// worker that stalled past its claim writes nothing for that job. A job's own error fails that job only (see
 /// `advance`); an error of the database aborts the batch and is returned.
 pub async fn run_due(db: &Db, now: UnixMillis) -> ApiResult<usize> {
     let mut advanced = 0;
     loop {
-        let batch = db.call(move |store| store.due_jobs(now, JOBS_PER_TRANSACTION)).await?;
+        let batch = db.claim_due_jobs(now, crate::now_millis().max(now) + CLAIM_MILLIS, JOBS_PER_TRANSACTION).await?;
         if batch.is_empty() {
             return Ok(advanced);
         }
+        let worker = db.worker().to_owned();
         let count = db
             .write(move |tx| {
                 let mut count = 0;
-                for job_id in &batch {
+                for (job_id, token) in &batch {
+                    // The claim is checked at the time the claim was made for (`now` may be a test's later time).
+                    if !tx.holds_job_claim(job_id, &worker, *token, now)? {
+                        continue;
+                    }
                     count += usize::from(advance(tx, job_id, now)?);
+                    tx.end_job_claim(job_id, *token)?;
                 }
                 Ok(count)
             })

@@ -11,12 +11,14 @@ pub(super) const SQLITE: &[&str] = &[
     include_str!("../../migrations/003_resource_counts.sql"),
     include_str!("../../migrations/004_ids_per_project.sql"),
     include_str!("../../migrations/005_shared_state.sql"),
+    include_str!("../../migrations/006_job_claims.sql"),
 ];
 
 /// PostgreSQL's migrations, oldest first.
 pub(super) const POSTGRES: &[&str] = &[
     include_str!("../../migrations/postgres/001_init.sql"),
     include_str!("../../migrations/postgres/002_shared_state.sql"),
+    include_str!("../../migrations/postgres/003_job_claims.sql"),
 ];
 
 /// Applies SQLite's pending migrations in one transaction.

@@ -96,6 +96,26 @@ impl Db {
         }
     }
 
+    /// The name this process claims jobs under: fixed on SQLite, whose file one process holds (a restart takes its
+    /// predecessor's claims back at once); random per open on PostgreSQL.
+    pub fn worker(&self) -> &str {
+        match self {
+            Db::Sqlite(_) => "the-sqlite-process",
+            Db::Postgres(db) => db.worker(),
+        }
+    }
+
+    /// Claims up to `limit` due jobs for this process until `until` (`Store::claim_due_jobs`). On PostgreSQL in a
+    /// transaction of its own, outside the write lock; on SQLite through the writer.
+    pub async fn claim_due_jobs(&self, now: i64, until: i64, limit: u32) -> ApiResult<Vec<(String, i64)>> {
+        match self {
+            Db::Sqlite(db) => {
+                db.write(move |store| store.claim_due_jobs("the-sqlite-process", now, until, limit)).await
+            }
+            Db::Postgres(db) => db.claim_due_jobs(now, until, limit).await,
+        }
+    }
+
     /// How durable an answered commit is, in SQLite's `synchronous` numbers (2: FULL, on disk).
     pub async fn synchronous(&self) -> ApiResult<i64> {
         match self {
@@ -204,9 +224,16 @@ pub trait Store {
     ) -> ApiResult<()>;
     /// The most recent jobs of a group, newest first.
     fn recent_job_bodies(&self, server_group_id: &str, limit: u32) -> ApiResult<Vec<String>>;
-    /// Unfinished jobs due at `now`, oldest first.
-    fn due_jobs(&self, now: i64, limit: u32) -> ApiResult<Vec<String>>;
-    /// When the next step of any unfinished job is due.
+    /// Claims up to `limit` unfinished jobs due at `now` for `holder` until `until`, oldest first, skipping those
+    /// another holder's claim still covers (and, on PostgreSQL, rows another transaction has locked: `SKIP LOCKED`).
+    /// Returns each job with its claim's token, which grows with every claim.
+    fn claim_due_jobs(&self, holder: &str, now: i64, until: i64, limit: u32) -> ApiResult<Vec<(String, i64)>>;
+    /// Whether `holder`'s claim with `token` on a job still stands at `now`: the fence of the advance it covers.
+    fn holds_job_claim(&self, job_id: &str, holder: &str, token: i64, now: i64) -> ApiResult<bool>;
+    /// Ends a claim, once the advance it covered is written (in the same transaction).
+    fn end_job_claim(&self, job_id: &str, token: i64) -> ApiResult<()>;
+    /// When the next step of any unfinished job is due, or its claim lapses if another worker claimed it (so that a
+    /// worker does not spin on jobs another one holds).
     fn next_due(&self) -> ApiResult<Option<i64>>;
 
     /// Adds the task centre's entry for a failed job (addressed by the job's id).

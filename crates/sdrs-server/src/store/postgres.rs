@@ -40,6 +40,9 @@ pub struct PgDb {
     /// Commits still to be refused (`fail_next_commits`): the durability tests' fault, as on SQLite.
     failing_commits: Arc<AtomicU32>,
     commits: Arc<AtomicU32>,
+    /// This handle's name on the jobs it claims: random at each open, so a restarted process never mistakes an
+    /// earlier one's claims for its own (they lapse within the claim's few seconds).
+    worker: Arc<str>,
 }
 
 impl PgDb {
@@ -76,7 +79,8 @@ impl PgDb {
             .wait_timeout(Some(Duration::from_secs(10)))
             .create_timeout(Some(Duration::from_secs(10)))
             .build()?;
-        Ok(PgDb { pool, failing_commits: Arc::default(), commits: Arc::default() })
+        let worker = uuid::Uuid::new_v4().simple().to_string().into();
+        Ok(PgDb { pool, failing_commits: Arc::default(), commits: Arc::default(), worker })
     }
 
     /// Runs a read in a read-only transaction on a pooled connection. It sees every commit answered before it began,
@@ -123,6 +127,20 @@ impl PgDb {
         .await
     }
 
+    /// Claims due jobs in a transaction of its own that does not take the write lock: it touches only the claim
+    /// columns, which no handler reads, and `SKIP LOCKED` passes over rows another replica is claiming or advancing,
+    /// so the replicas' workers share the due jobs without waiting for each other.
+    pub async fn claim_due_jobs(&self, now: i64, until: i64, limit: u32) -> ApiResult<Vec<(String, i64)>> {
+        let (pool, holder) = (self.pool.clone(), self.worker.clone());
+        blocking(move |handle| {
+            let mut session = Session::begin(&pool, handle, "BEGIN")?;
+            let claimed = session.store().claim_due_jobs(&holder, now, until, limit)?;
+            session.end("COMMIT")?;
+            Ok(claimed)
+        })
+        .await
+    }
+
     /// `synchronous_commit`, in SQLite's `synchronous` numbers: 2 (FULL) when an answered commit is durable.
     pub async fn synchronous(&self) -> ApiResult<i64> {
         let pool = self.pool.clone();
@@ -138,6 +156,11 @@ impl PgDb {
 
     pub fn fail_next_commits(&self, count: u32) {
         self.failing_commits.store(count, Ordering::SeqCst);
+    }
+
+    /// The name this handle claims jobs under.
+    pub fn worker(&self) -> &str {
+        &self.worker
     }
 
     /// Write transactions committed by this replica.
@@ -455,15 +478,37 @@ impl Store for PgStore<'_> {
         )
     }
 
-    fn due_jobs(&self, now: i64, limit: u32) -> ApiResult<Vec<String>> {
-        self.texts(
-            "SELECT job_id FROM jobs WHERE status IN ('INIT', 'RUNNING') AND run_after <= $1 ORDER BY run_after LIMIT $2",
-            &[&now, &i64::from(limit)],
+    fn claim_due_jobs(&self, holder: &str, now: i64, until: i64, limit: u32) -> ApiResult<Vec<(String, i64)>> {
+        let rows = self.query(
+            "UPDATE jobs SET claim_holder = $1, claim_token = jobs.claim_token + 1, claim_until = $3
+             FROM (SELECT job_id FROM jobs WHERE status IN ('INIT', 'RUNNING') AND run_after <= $2
+                   AND (claim_until < $2 OR claim_holder = $1) ORDER BY run_after LIMIT $4
+                   FOR UPDATE SKIP LOCKED) AS due
+             WHERE jobs.job_id = due.job_id RETURNING jobs.job_id, jobs.claim_token",
+            &[&holder, &now, &until, &i64::from(limit)],
+        )?;
+        Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
+    }
+
+    fn holds_job_claim(&self, job_id: &str, holder: &str, token: i64, now: i64) -> ApiResult<bool> {
+        self.exists(
+            "SELECT 1 FROM jobs WHERE job_id = $1 AND claim_holder = $2 AND claim_token = $3 AND claim_until >= $4",
+            &[&job_id, &holder, &token, &now],
         )
     }
 
+    fn end_job_claim(&self, job_id: &str, token: i64) -> ApiResult<()> {
+        self.execute("UPDATE jobs SET claim_until = 0 WHERE job_id = $1 AND claim_token = $2", &[&job_id, &token])?;
+        Ok(())
+    }
+
     fn next_due(&self) -> ApiResult<Option<i64>> {
-        Ok(self.query_one("SELECT min(run_after) FROM jobs WHERE status IN ('INIT', 'RUNNING')", &[])?.get(0))
+        Ok(self
+            .query_one(
+                "SELECT min(GREATEST(run_after, claim_until)) FROM jobs WHERE status IN ('INIT', 'RUNNING')",
+                &[],
+            )?
+            .get(0))
     }
 
     fn insert_failure_job(&self, id: &str, project: &str, server_group_id: Option<&str>, body: &str) -> ApiResult<()> {

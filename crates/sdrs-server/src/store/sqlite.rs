@@ -513,17 +513,33 @@ impl Store for Connection {
         )
     }
 
-    fn due_jobs(&self, now: i64, limit: u32) -> ApiResult<Vec<String>> {
-        texts(
-            self,
-            "SELECT job_id FROM jobs WHERE status IN ('INIT', 'RUNNING') AND run_after <= ?1 ORDER BY run_after LIMIT ?2",
-            params![now, limit],
-        )
+    fn claim_due_jobs(&self, holder: &str, now: i64, until: i64, limit: u32) -> ApiResult<Vec<(String, i64)>> {
+        let mut statement = self.prepare_cached(
+            "UPDATE jobs SET claim_holder = ?1, claim_token = claim_token + 1, claim_until = ?3
+             WHERE job_id IN (SELECT job_id FROM jobs WHERE status IN ('INIT', 'RUNNING') AND run_after <= ?2
+                              AND (claim_until < ?2 OR claim_holder = ?1) ORDER BY run_after LIMIT ?4)
+             RETURNING job_id, claim_token",
+        )?;
+        let rows = statement.query_map(params![holder, now, until, limit], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn holds_job_claim(&self, job_id: &str, holder: &str, token: i64, now: i64) -> ApiResult<bool> {
+        let mut statement = self.prepare_cached(
+            "SELECT 1 FROM jobs WHERE job_id = ?1 AND claim_holder = ?2 AND claim_token = ?3 AND claim_until >= ?4",
+        )?;
+        Ok(statement.query_row(params![job_id, holder, token, now], |_| Ok(())).optional()?.is_some())
+    }
+
+    fn end_job_claim(&self, job_id: &str, token: i64) -> ApiResult<()> {
+        self.prepare_cached("UPDATE jobs SET claim_until = 0 WHERE job_id = ?1 AND claim_token = ?2")?
+            .execute(params![job_id, token])?;
+        Ok(())
     }
 
     fn next_due(&self) -> ApiResult<Option<i64>> {
         Ok(self
-            .prepare_cached("SELECT min(run_after) FROM jobs WHERE status IN ('INIT', 'RUNNING')")?
+            .prepare_cached("SELECT min(max(run_after, claim_until)) FROM jobs WHERE status IN ('INIT', 'RUNNING')")?
             .query_row([], |row| row.get(0))?)
     }
 

@@ -25,21 +25,28 @@ def free_port():
         return s.getsockname()[1]
 
 
-def call(port, method, path, body=None):
+def call(port, method, path, body=None, admin=False):
+    """One request with the demo token (and the demo admin token); `(None, None)` when nothing answered."""
+    headers = {"X-Auth-Token": "demo-token", "Content-Type": "application/json"}
+    if admin:
+        headers["X-Admin-Token"] = "demo-admin-token-0000"
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}{path}", method=method,
-        data=json.dumps(body).encode() if body is not None else None,
-        headers={"X-Auth-Token": "demo-token", "Content-Type": "application/json"})
+        data=json.dumps(body).encode() if body is not None else None, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, json.loads(response.read() or b"null")
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read() or b"null")
+    except OSError:
+        return None, None
 
 
-def start(server, database, port):
+def start(server, database, port, *extra):
+    """Starts the server with the demo credentials at time scale 0.5 and waits until it answers."""
     process = subprocess.Popen([server, "--demo", "--time-scale", "0.5", "--database", database,
-                                "--listen", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                "--listen", f"127.0.0.1:{port}", *extra],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 60
     while time.time() < deadline:
         try:

@@ -14,51 +14,14 @@ where POSTGRES_URL has no database (postgres://user@host:port), and each SCENARI
 `postgres:SECONDS`.
 """
 
-import json
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-PROJECT = "5a1f0c3e2b7d4e6f8a9b0c1d2e3f4a5b"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def call(port, method, path, body=None, admin=False):
-    headers = {"X-Auth-Token": "demo-token", "Content-Type": "application/json"}
-    if admin:
-        headers["X-Admin-Token"] = "demo-admin-token-0000"
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method,
-                                     data=json.dumps(body).encode() if body is not None else None, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
-    except OSError:
-        return None, None
-
-
-def start(server, database, port, name):
-    process = subprocess.Popen([server, "--demo", "--time-scale", "0.5", "--database", database, "--replica", name,
-                                "--listen", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
-            return process
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("the server did not start")
+from crash_test import PROJECT, call, free_port, start
 
 
 def psql(base, sql):
@@ -74,7 +37,7 @@ def run(server, bench, base, groups, restart_postgres, scenario):
     ids = subprocess.run([bench, "seed", "--database", database, "--groups", str(groups)],
                          check=True, capture_output=True, text=True).stdout.split()
     ports = [free_port(), free_port()]
-    replicas = [start(server, database, ports[0], "replica-a"), start(server, database, ports[1], "replica-b")]
+    replicas = [start(server, database, port, "--replica", name) for port, name in zip(ports, ("replica-a", "replica-b"))]
     accepted = {}
     problems = []
 
@@ -121,7 +84,7 @@ def run(server, bench, base, groups, restart_postgres, scenario):
             time.sleep(0.2)
         problems += [f"job {job_id} of group {g} never finished" for g, job_id in pending.items()]
         if kind == "kill":
-            replicas[0] = start(server, database, ports[0], "replica-a")
+            replicas[0] = start(server, database, ports[0], "--replica", "replica-a")
         for n, (group, outcome) in enumerate(finished.items()):
             port = ports[n % 2]
             if outcome != "SUCCESS":

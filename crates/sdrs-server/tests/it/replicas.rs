@@ -321,3 +321,34 @@ async fn a_plan_run_one_replica_started_is_finished_by_the_other_once_the_lease_
         assert_eq!(failovers.count(), 1, "each group failed over by one job: {listed}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (SDRS_TEST_POSTGRES); scripts/test runs it"]
+async fn a_claim_keeps_the_other_worker_off_its_jobs_until_it_lapses() {
+    let (first, second) = two_replicas().await;
+    let groups = demo::seed_bulk(&first.state, 4, true).await.unwrap();
+    for group in &groups {
+        assert_eq!(failover(&first.state, group).await.0, StatusCode::OK);
+    }
+    let now = now_millis();
+    // The first replica's worker claims two of the four due jobs, then stalls.
+    let claimed = first.state.db.claim_due_jobs(now, now + 5_000, 2).await.unwrap();
+    assert_eq!(claimed.len(), 2);
+    // The second replica's worker takes the other two and leaves the claimed ones alone.
+    assert_eq!(jobs::run_due(&second.state.db, now).await.unwrap(), 2);
+    let mut done = 0;
+    for group in &groups {
+        done += usize::from(first.group_json(group).await["status"] == "failed-over");
+    }
+    assert_eq!(done, 2, "the claimed jobs waited");
+    // Past the claims' five seconds, the second worker finishes them; the stalled claims no longer hold.
+    let later = now + 6_000;
+    assert_eq!(jobs::run_due(&second.state.db, later).await.unwrap(), 2);
+    for group in &groups {
+        assert_eq!(second.group_json(group).await["status"], "failed-over");
+    }
+    let worker = first.state.db.worker().to_owned();
+    let (job, token) = claimed[0].clone();
+    let holds = first.state.db.call(move |store| store.holds_job_claim(&job, &worker, token, later)).await.unwrap();
+    assert!(!holds, "the first worker's late advance would be refused");
+}
