@@ -98,11 +98,12 @@ free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# on_exit COMMAND...: runs the command when the script exits, after those registered before it (one EXIT trap).
+# on_exit COMMAND...: runs the command when the script exits, after those registered before it (one EXIT trap). A
+# clean-up command's own status (a `wait` on a killed server is 143) never becomes the script's.
 ON_EXIT=()
 on_exit() {
     ON_EXIT+=("$*")
-    trap 'for command in "${ON_EXIT[@]}"; do eval "$command"; done' EXIT
+    trap 'status=$?; for command in "${ON_EXIT[@]}"; do eval "$command" || true; done; exit $status' EXIT
 }
 
 # ensure_test_postgres: the PostgreSQL the caller was given (SDRS_TEST_POSTGRES), or a throwaway one started now.
