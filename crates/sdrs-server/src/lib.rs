@@ -36,7 +36,8 @@ pub struct AppState {
     pub plans_wake: Arc<Notify>,
     /// Set in gateway mode: the SDRS API is forwarded to a real endpoint instead of served from the database.
     pub gateway: Option<gateway::Gateway>,
-    /// This process's name among the replicas of one database (random at each start), for the leases it holds.
+    /// This process's name among the replicas of one database, for the leases it holds: `--replica`, else
+    /// `Db::worker` (fixed on SQLite, random at each start on PostgreSQL).
     pub replica: Arc<str>,
 }
 
@@ -44,7 +45,8 @@ impl AppState {
     /// Opens the database named in the configuration.
     pub fn open(config: Config) -> anyhow::Result<AppState> {
         let db = Db::open(&config.database)?;
-        let replica = replica_name(&config).into();
+        // Unnamed, a replica holds its leases under the name its database handle claims jobs under.
+        let replica = config.replica.as_deref().unwrap_or(db.worker()).into();
         Ok(AppState {
             db,
             config: Arc::new(config),
@@ -53,16 +55,6 @@ impl AppState {
             gateway: None,
             replica,
         })
-    }
-}
-
-/// The replica's name for its leases: the configured one; on SQLite, whose file one process holds, a fixed one; on
-/// PostgreSQL, a random one.
-fn replica_name(config: &Config) -> String {
-    match (&config.replica, &config.database) {
-        (Some(name), _) => name.clone(),
-        (None, Database::Sqlite(_)) => "the-sqlite-process".to_owned(),
-        (None, Database::Postgres(_)) => uuid::Uuid::new_v4().simple().to_string(),
     }
 }
 

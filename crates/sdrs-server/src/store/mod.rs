@@ -29,6 +29,10 @@ pub use writer::NotCommitted;
 use crate::config::Database;
 use crate::error::ApiError;
 
+/// The name the one process on a SQLite file claims jobs and holds leases under: only one process can hold the file,
+/// so a restart takes its predecessor's claims and leases back at once.
+const SQLITE_WORKER: &str = "the-sqlite-process";
+
 /// The database: SQLite or PostgreSQL, chosen by the configuration. Cloned into every request (one reference count).
 #[derive(Clone)]
 pub enum Db {
@@ -100,7 +104,7 @@ impl Db {
     /// predecessor's claims back at once); random per open on PostgreSQL.
     pub fn worker(&self) -> &str {
         match self {
-            Db::Sqlite(_) => "the-sqlite-process",
+            Db::Sqlite(_) => SQLITE_WORKER,
             Db::Postgres(db) => db.worker(),
         }
     }
@@ -109,9 +113,7 @@ impl Db {
     /// transaction of its own, outside the write lock; on SQLite through the writer.
     pub async fn claim_due_jobs(&self, now: i64, until: i64, limit: u32) -> ApiResult<Vec<(String, i64)>> {
         match self {
-            Db::Sqlite(db) => {
-                db.write(move |store| store.claim_due_jobs("the-sqlite-process", now, until, limit)).await
-            }
+            Db::Sqlite(db) => db.write(move |store| store.claim_due_jobs(SQLITE_WORKER, now, until, limit)).await,
             Db::Postgres(db) => db.claim_due_jobs(now, until, limit).await,
         }
     }
@@ -157,14 +159,6 @@ impl Db {
             Db::Postgres(_) => None,
         }
     }
-
-    /// Which backend this is, for logs and reports.
-    pub fn backend(&self) -> &'static str {
-        match self {
-            Db::Sqlite(_) => "sqlite",
-            Db::Postgres(_) => "postgres",
-        }
-    }
 }
 
 /// Whether an error is the database's own (retry later) rather than the operation's (fail the job).
@@ -176,7 +170,7 @@ pub fn is_database_failure(error: &ApiError) -> bool {
         || postgres::is_database_failure(error)
 }
 
-/// One operation's access to the database: a read (`Db::call`, `Db::read_now`) or a write inside the writer's
+/// One operation's access to the database: a read (`Db::call`, `Db::hot_read`) or a write inside the writer's
 /// transaction (`Db::write`), whose changes commit together or not at all. Object-safe, so that handlers take
 /// `&dyn Store`; the generic helpers below (`get`, `insert`, `list`, …) add the wire types.
 ///
@@ -276,8 +270,6 @@ pub trait Store {
     /// Takes or renews the lease `name` for `holder` until `expires`: its fencing token if `holder` holds it now (a
     /// new, larger token when it changed hands), `None` if another holder's lease has not expired at `now`.
     fn take_lease(&self, name: &str, holder: &str, now: i64, expires: i64) -> ApiResult<Option<i64>>;
-    /// Whether `holder` still holds the lease with this token at `now` (the fence of the holder's writes).
-    fn holds_lease(&self, name: &str, holder: &str, token: i64, now: i64) -> ApiResult<bool>;
 
     /// Whether the database holds no resource, job, task-centre entry or domain (what `copy_database` may fill).
     fn is_empty(&self) -> ApiResult<bool>;

@@ -90,9 +90,18 @@ impl PgDb {
         R: Send + 'static,
         F: FnOnce(&dyn Store) -> ApiResult<R> + Send + 'static,
     {
+        self.transaction("BEGIN READ ONLY", move |store| f(store)).await
+    }
+
+    /// Runs `f` in a transaction begun with `begin`, on a pooled connection on the blocking pool, and commits.
+    async fn transaction<R, F>(&self, begin: &'static str, f: F) -> ApiResult<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&PgStore<'_>) -> ApiResult<R> + Send + 'static,
+    {
         let pool = self.pool.clone();
         blocking(move |handle| {
-            let mut session = Session::begin(&pool, handle, "BEGIN READ ONLY")?;
+            let mut session = Session::begin(&pool, handle, begin)?;
             let result = f(&session.store());
             session.end("COMMIT")?;
             result
@@ -131,26 +140,13 @@ impl PgDb {
     /// columns, which no handler reads, and `SKIP LOCKED` passes over rows another replica is claiming or advancing,
     /// so the replicas' workers share the due jobs without waiting for each other.
     pub async fn claim_due_jobs(&self, now: i64, until: i64, limit: u32) -> ApiResult<Vec<(String, i64)>> {
-        let (pool, holder) = (self.pool.clone(), self.worker.clone());
-        blocking(move |handle| {
-            let mut session = Session::begin(&pool, handle, "BEGIN")?;
-            let claimed = session.store().claim_due_jobs(&holder, now, until, limit)?;
-            session.end("COMMIT")?;
-            Ok(claimed)
-        })
-        .await
+        let holder = self.worker.clone();
+        self.transaction("BEGIN", move |store| store.claim_due_jobs(&holder, now, until, limit)).await
     }
 
     /// `synchronous_commit`, in SQLite's `synchronous` numbers: 2 (FULL) when an answered commit is durable.
     pub async fn synchronous(&self) -> ApiResult<i64> {
-        let pool = self.pool.clone();
-        let setting = blocking(move |handle| {
-            let mut session = Session::begin(&pool, handle, "BEGIN READ ONLY")?;
-            let setting = session.store().setting("synchronous_commit");
-            session.end("COMMIT")?;
-            setting
-        })
-        .await?;
+        let setting = self.transaction("BEGIN READ ONLY", |store| store.setting("synchronous_commit")).await?;
         Ok(if setting == "off" { 0 } else { 2 })
     }
 
@@ -692,13 +688,6 @@ impl Store for PgStore<'_> {
             &[&name, &holder, &token, &expires],
         )?;
         Ok(Some(token))
-    }
-
-    fn holds_lease(&self, name: &str, holder: &str, token: i64, now: i64) -> ApiResult<bool> {
-        self.exists(
-            "SELECT 1 FROM leases WHERE name = $1 AND holder = $2 AND token = $3 AND expires >= $4",
-            &[&name, &holder, &token, &now],
-        )
     }
 
     fn is_empty(&self) -> ApiResult<bool> {

@@ -222,7 +222,7 @@ impl SqliteDb {
     /// Runs a short read (a lookup by key, with cached statements) right here on this thread's own connection: no hop
     /// to the blocking pool and no pool lock, for the hot reads (a group, a job). In WAL mode it sees every commit
     /// answered before it started. Lists and scans go through `call`.
-    pub fn read_now<R>(&self, f: impl FnOnce(&dyn Store) -> ApiResult<R>) -> ApiResult<R> {
+    fn read_now<R>(&self, f: impl FnOnce(&dyn Store) -> ApiResult<R>) -> ApiResult<R> {
         READERS.with(|readers| {
             let mut readers = readers.borrow_mut();
             readers.retain(|(owner, _)| owner.strong_count() > 0);
@@ -722,12 +722,6 @@ impl Store for Connection {
         self.prepare_cached("INSERT OR REPLACE INTO leases (name, holder, token, expires) VALUES (?1, ?2, ?3, ?4)")?
             .execute(params![name, holder, token, expires])?;
         Ok(Some(token))
-    }
-
-    fn holds_lease(&self, name: &str, holder: &str, token: i64, now: i64) -> ApiResult<bool> {
-        let mut statement = self
-            .prepare_cached("SELECT 1 FROM leases WHERE name = ?1 AND holder = ?2 AND token = ?3 AND expires >= ?4")?;
-        Ok(statement.query_row(params![name, holder, token, now], |_| Ok(())).optional()?.is_some())
     }
 
     fn is_empty(&self) -> ApiResult<bool> {

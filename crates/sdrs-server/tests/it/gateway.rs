@@ -11,7 +11,7 @@ use tower::ServiceExt;
 use sdrs_server::gateway::{Gateway, GatewayConfig};
 use sdrs_server::{demo, jobs, router, AppState, Config};
 
-const SECRET: &str = "console-secret-of-some-length";
+pub(crate) const SECRET: &str = "console-secret-of-some-length";
 
 fn temp_db(name: &str) -> std::path::PathBuf {
     std::env::temp_dir().join(format!("sdrs-gw-{name}-{}.db", uuid::Uuid::new_v4()))
@@ -33,19 +33,22 @@ async fn upstream() -> String {
     base
 }
 
+/// The gateway of the demo project in front of `upstream`, with the console secret `SECRET`.
+pub(crate) fn demo_gateway(upstream: &str, timeout: Duration) -> Gateway {
+    Gateway::new(GatewayConfig {
+        upstream: upstream.to_owned(),
+        project_id: demo::PROJECT.to_owned(),
+        access_key: demo::ACCESS_KEY.to_owned(),
+        secret_key: demo::SECRET_KEY.to_owned(),
+        console_secret: SECRET.to_owned(),
+        timeout,
+    })
+    .unwrap()
+}
+
 fn gateway(upstream: &str, timeout: Duration) -> AppState {
     let mut state = AppState::open(Config::new(temp_db("gateway"))).unwrap();
-    state.gateway = Some(
-        Gateway::new(GatewayConfig {
-            upstream: upstream.to_owned(),
-            project_id: demo::PROJECT.to_owned(),
-            access_key: demo::ACCESS_KEY.to_owned(),
-            secret_key: demo::SECRET_KEY.to_owned(),
-            console_secret: SECRET.to_owned(),
-            timeout,
-        })
-        .unwrap(),
-    );
+    state.gateway = Some(demo_gateway(upstream, timeout));
     state
 }
 
@@ -325,7 +328,7 @@ async fn a_recovery_plan_drives_the_upstream_through_the_gateway() {
 async fn a_console_session_survives_a_restart() {
     let with_gateway = |app: &crate::util::TestApp| {
         let mut state = app.state.clone();
-        state.gateway = gateway("http://127.0.0.1:9", Duration::from_secs(1)).gateway;
+        state.gateway = Some(demo_gateway("http://127.0.0.1:9", Duration::from_secs(1)));
         state
     };
     let app = crate::util::TestApp::new().await;

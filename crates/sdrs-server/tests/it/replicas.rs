@@ -8,8 +8,8 @@ use axum::http::StatusCode;
 use serde_json::{json, Value};
 
 use crate::auth::{send, signed};
+use crate::gateway::{demo_gateway, SECRET};
 use crate::util::{admin, test_postgres, v1, TestApp};
-use sdrs_server::gateway::{Gateway, GatewayConfig};
 use sdrs_server::plans::{executor, Orchestrator};
 use sdrs_server::{demo, jobs, now_millis, AppState, Database};
 
@@ -189,17 +189,7 @@ async fn a_signed_change_repeated_to_the_other_replica_is_not_run_again() {
 /// Both replicas in gateway mode (the upstream is never reached: logins and plans are the gateway's own).
 fn as_gateway(app: &TestApp) -> AppState {
     let mut state = app.state.clone();
-    state.gateway = Some(
-        Gateway::new(GatewayConfig {
-            upstream: "http://127.0.0.1:9".to_owned(),
-            project_id: demo::PROJECT.to_owned(),
-            access_key: demo::ACCESS_KEY.to_owned(),
-            secret_key: demo::SECRET_KEY.to_owned(),
-            console_secret: "console-secret-of-some-length".to_owned(),
-            timeout: std::time::Duration::from_secs(1),
-        })
-        .unwrap(),
-    );
+    state.gateway = Some(demo_gateway("http://127.0.0.1:9", std::time::Duration::from_secs(1)));
     state
 }
 
@@ -229,7 +219,7 @@ async fn gateway_call(
 async fn console_sessions_and_failed_logins_are_shared_by_the_replicas() {
     let (first, second) = two_replicas().await;
     let (a, b) = (as_gateway(&first), as_gateway(&second));
-    let login = json!({"secret": "console-secret-of-some-length"});
+    let login = json!({"secret": SECRET});
     let (status, cookie) = gateway_call(&a, "/gateway/login", Some(login.clone()), None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let cookie = cookie.expect("a session cookie");
@@ -265,8 +255,9 @@ async fn one_replica_drives_plan_runs_and_a_replica_that_lost_the_lease_writes_n
     let taken = second.state.db.write(move |tx| tx.take_lease("plan-executor", &name_b, later, later + 60_000)).await;
     let token = taken.unwrap().expect("an expired lease changes hands");
     assert_eq!(token, 2, "the fencing token grows");
-    let fenced = first.state.db.call(move |store| store.holds_lease("plan-executor", &name_a, 1, later)).await;
-    assert!(!fenced.unwrap(), "the first replica's token no longer holds");
+    // The executor's fence on each write: the first replica can no longer take (renew) the lease its token named.
+    let fenced = first.state.db.write(move |tx| tx.take_lease("plan-executor", &name_a, later, later + 60_000)).await;
+    assert_eq!(fenced.unwrap(), None, "the first replica's token no longer holds");
     assert_eq!(executor::run_due(&first.state, &orchestrator).await.unwrap(), 0, "and its executor does nothing");
 }
 
