@@ -214,3 +214,25 @@ test("the console is served compressed: brotli for the wasm, hashed assets cache
   console.log(`console wasm: ${raw} bytes raw, ${sent} bytes sent with brotli`);
   assert.ok(sent < raw / 2, `${sent} of ${raw}`);
 });
+
+test("an incident page loads the incident module alone; a planning page opens the planning module", async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const modules = [];
+  page.on("request", (request) => { if (request.url().endsWith(".wasm")) modules.push(new URL(request.url()).pathname); });
+  await page.goto(`${base}/#/groups`);
+  await page.waitForSelector("table.groups");
+  assert.equal(modules.length, 1, modules.join());
+  assert.match(modules[0], /^\/sdrs-console-[0-9a-f]{16}_bg\.wasm$/);
+  // The header's link to the plans opens the planning module's page at the same route.
+  await page.click("nav >> text=Recovery plans");
+  await page.waitForSelector("table.plans");
+  assert.match(page.url(), /\/plans\/index\.html#\/plans$/);
+  assert.match(modules.at(-1), /^\/plans\/sdrs-console-planning-[0-9a-f]{16}_bg\.wasm$/);
+  // And a group linked from there opens the incident module again, with the connection this tab already has.
+  await page.click("nav >> text=Protection groups");
+  await page.waitForSelector("table.groups");
+  assert.match(page.url(), /\/index\.html#\/groups$/);
+  assert.equal(await page.locator(".error-box").count(), 0);
+  await context.close();
+});

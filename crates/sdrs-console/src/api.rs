@@ -5,6 +5,58 @@ use serde::{Deserialize, Serialize};
 
 use sdrs_core::wire::ErrorReply;
 
+/// Parses JSON text into a type. In the browser, `JSON.parse` parses and serde-wasm-bindgen walks its result:
+/// serde_json's parser, inlined into every wire type's deserializer, cost about 46 KB of the module (8.5 KB gzipped),
+/// measured with twiggy. Natively (the unit tests) serde_json reads the same text into the same types.
+pub fn parse_json<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let value = js_sys::JSON::parse(text).map_err(|_| "the answer is not JSON".to_owned())?;
+        serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        serde_json::from_str(text).map_err(|e| e.to_string())
+    }
+}
+
+/// One JSON value kept as it came, decoded later, so that one bad item of a list does not fail the whole list: the
+/// browser's value in the module, serde_json's natively (the unit tests). The only other place the target matters.
+#[derive(Deserialize)]
+#[serde(transparent)]
+pub struct RawJson(
+    #[cfg(target_arch = "wasm32")]
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    wasm_bindgen::JsValue,
+    #[cfg(not(target_arch = "wasm32"))] serde_json::Value,
+);
+
+impl RawJson {
+    /// The value as a type.
+    pub fn decode<T: DeserializeOwned>(&self) -> Result<T, String> {
+        #[cfg(target_arch = "wasm32")]
+        {
+            serde_wasm_bindgen::from_value(self.0.clone()).map_err(|e| e.to_string())
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            T::deserialize(&self.0).map_err(|e| e.to_string())
+        }
+    }
+
+    /// A string member of an object, if there is one.
+    pub fn text(&self, key: &str) -> Option<String> {
+        #[cfg(target_arch = "wasm32")]
+        {
+            js_sys::Reflect::get(&self.0, &key.into()).ok()?.as_string()
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            self.0.get(key)?.as_str().map(str::to_owned)
+        }
+    }
+}
+
 /// Where the console sends its calls. Kept in session storage; the token is never logged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Connection {
@@ -63,7 +115,7 @@ pub enum ApiError {
 impl ApiError {
     /// Decodes an error response with the core's envelope types.
     pub fn from_response(status: u16, body: &str) -> ApiError {
-        match ErrorReply::parse(body.as_bytes()) {
+        match ErrorReply::read_with(|| parse_json(body).ok(), || parse_json(body).ok()) {
             Some(ErrorReply::Sdrs(body)) => return ApiError::Sdrs { status, code: body.code, message: body.message },
             Some(ErrorReply::Gateway(gateway)) => {
                 return ApiError::Gateway { status, code: gateway.error_code, message: gateway.error_msg }
@@ -126,37 +178,37 @@ pub enum Method {
 /// Backoff before each retry of a read that found no server.
 pub const RETRY_DELAYS_MS: [u32; 3] = [300, 1000, 3000];
 
-/// Sends one request; reads are retried with backoff when the network fails.
+/// Sends one request and decodes its answer; reads are retried with backoff when the network fails.
 pub async fn request<T: DeserializeOwned>(
     connection: &Connection,
     method: Method,
     url: &str,
     body: Option<serde_json::Value>,
 ) -> Result<T, ApiError> {
-    let mut attempt = 0;
-    loop {
-        match send(connection, method, url, body.as_ref()).await {
-            Err(ApiError::Network(detail)) if method == Method::Get && attempt < RETRY_DELAYS_MS.len() => {
-                gloo_timers::future::TimeoutFuture::new(RETRY_DELAYS_MS[attempt]).await;
-                attempt += 1;
-                let _ = detail;
-            }
-            Err(error) => return Err(error),
-            Ok(text) => {
-                return decode(&text);
-            }
-        }
-    }
+    let text = exchange(connection, method, url, body.as_ref()).await?;
+    // An empty body (204) reads as `null`.
+    parse_json(if text.is_empty() { "null" } else { &text })
+        .map_err(|detail| ApiError::Unexpected { status: 200, detail })
 }
 
-/// Decodes a success answer (an empty body reads as `null`). The browser's `JSON.parse` does the parsing and
-/// serde-wasm-bindgen walks its result: serde_json's parser, inlined into every wire type's deserializer, cost about
-/// 46 KB of the module (8.5 KB gzipped), measured with twiggy.
-fn decode<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
-    let text = if text.is_empty() { "null" } else { text };
-    let value = js_sys::JSON::parse(text)
-        .map_err(|_| ApiError::Unexpected { status: 200, detail: "the answer is not JSON".into() })?;
-    serde_wasm_bindgen::from_value(value).map_err(|e| ApiError::Unexpected { status: 200, detail: e.to_string() })
+/// The request and its retries, without the answer's type: one copy of this future in the module, not one per
+/// answer type (each generic copy of the whole exchange cost several KB, measured with twiggy).
+async fn exchange(
+    connection: &Connection,
+    method: Method,
+    url: &str,
+    body: Option<&serde_json::Value>,
+) -> Result<String, ApiError> {
+    let mut attempt = 0;
+    loop {
+        match send(connection, method, url, body).await {
+            Err(ApiError::Network(_)) if method == Method::Get && attempt < RETRY_DELAYS_MS.len() => {
+                gloo_timers::future::TimeoutFuture::new(RETRY_DELAYS_MS[attempt]).await;
+                attempt += 1;
+            }
+            answer => return answer,
+        }
+    }
 }
 
 async fn send(
@@ -197,9 +249,9 @@ async fn send(
     }
 }
 
-/// GET a text answer as it is (an HTML page).
+/// GET an answer's text as it is (an HTML page, or JSON read item by item), with the retries of every read.
 pub async fn get_text(connection: &Connection, url: &str) -> Result<String, ApiError> {
-    send(connection, Method::Get, url, None).await
+    exchange(connection, Method::Get, url, None).await
 }
 
 /// GET and decode.

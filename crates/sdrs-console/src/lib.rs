@@ -40,22 +40,104 @@ pub enum Route {
     NotFound,
 }
 
-fn switch(route: Route) -> Html {
+/// The console is built as two wasm modules, so that the pages an incident needs load first and alone: the
+/// incident module (`index.html`: overview, groups, a group, its operations and jobs) and the planning module
+/// (`plans/index.html`: recovery plans, their runs, the rule explorer). Each holds only its own pages; a route of the
+/// other one opens the other page. The split and its sizes are in ARCHITECTURE.md and `scripts/size-check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Module {
+    Incident,
+    Planning,
+}
+
+impl Module {
+    /// Whether this module shows the route. The connection settings and the not-found page are in both.
+    pub fn shows(self, route: &Route) -> bool {
+        match route {
+            Route::Plans | Route::Plan { .. } | Route::Run { .. } | Route::Rules => self == Module::Planning,
+            Route::Settings | Route::NotFound => true,
+            Route::Overview | Route::Groups | Route::Group { .. } | Route::Operation { .. } | Route::Job { .. } => {
+                self == Module::Incident
+            }
+        }
+    }
+
+    /// Where a route of the other module opens from this module's page. Relative, with the file named, so that a
+    /// static file host without directory indexes serves it too.
+    pub fn link_to_other(self, route: &Route) -> String {
+        let page = match self {
+            Module::Incident => "plans/index.html",
+            Module::Planning => "../index.html",
+        };
+        format!("{page}#{}", route.to_path())
+    }
+}
+
+/// The pages of one module.
+pub trait ModulePages: 'static {
+    const MODULE: Module;
+    /// The page of a route this module shows.
+    fn page(route: Route) -> Html;
+}
+
+/// The incident module's pages.
+pub struct IncidentPages;
+
+impl ModulePages for IncidentPages {
+    const MODULE: Module = Module::Incident;
+    fn page(route: Route) -> Html {
+        match route {
+            Route::Overview => html! { <pages::overview::OverviewPage /> },
+            Route::Groups => html! { <pages::groups::GroupsPage /> },
+            Route::Group { id } => html! { <pages::group::GroupPage {id} /> },
+            Route::Operation { id, operation } => html! { <pages::operation::OperationPage {id} {operation} /> },
+            Route::Job { id } => html! { <pages::group::JobPage {id} /> },
+            other => shared_page(other),
+        }
+    }
+}
+
+/// The planning module's pages.
+pub struct PlanningPages;
+
+impl ModulePages for PlanningPages {
+    const MODULE: Module = Module::Planning;
+    fn page(route: Route) -> Html {
+        match route {
+            Route::Plans => html! { <pages::plans::PlansPage /> },
+            Route::Plan { id } => html! { <pages::plans::PlanPage {id} /> },
+            Route::Run { id } => html! { <pages::plans::RunPage {id} /> },
+            Route::Rules => html! { <pages::rules::RulesPage /> },
+            other => shared_page(other),
+        }
+    }
+}
+
+/// The pages both modules hold.
+fn shared_page(route: Route) -> Html {
     match route {
-        Route::Overview => html! { <pages::overview::OverviewPage /> },
-        Route::Groups => html! { <pages::groups::GroupsPage /> },
-        Route::Group { id } => html! { <pages::group::GroupPage {id} /> },
-        Route::Operation { id, operation } => html! { <pages::operation::OperationPage {id} {operation} /> },
-        Route::Job { id } => html! { <pages::group::JobPage {id} /> },
-        Route::Plans => html! { <pages::plans::PlansPage /> },
-        Route::Plan { id } => html! { <pages::plans::PlanPage {id} /> },
-        Route::Run { id } => html! { <pages::plans::RunPage {id} /> },
-        Route::Rules => html! { <pages::rules::RulesPage /> },
         Route::Settings => html! { <pages::settings::SettingsPage /> },
-        Route::NotFound => {
+        _ => {
             html! { <section><h1>{ "Not found" }</h1><Link<Route> to={Route::Groups}>{ "Protection groups" }</Link<Route>></section> }
         }
     }
+}
+
+#[derive(Properties, PartialEq)]
+struct OpenOtherModuleProps {
+    href: String,
+}
+
+/// A route of the other module: its page is opened in place of this one (the back button returns here).
+#[component]
+fn OpenOtherModule(props: &OpenOtherModuleProps) -> Html {
+    let href = props.href.clone();
+    use_effect_with(href.clone(), |href| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.location().replace(href);
+        }
+    });
+    html! { <p aria-live="polite">{ "Opening " }<a {href}>{ "the page" }</a>{ "…" }</p> }
 }
 
 /// The shared connection: read by every page, changed on the settings page.
@@ -71,7 +153,7 @@ fn session_storage() -> Option<web_sys::Storage> {
 pub fn load_connection() -> Connection {
     session_storage()
         .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
-        .and_then(|text| serde_json::from_str(&text).ok())
+        .and_then(|text| crate::api::parse_json(&text).ok())
         .unwrap_or_default()
 }
 
@@ -116,8 +198,9 @@ fn FocusOnNavigate() -> Html {
     html! {}
 }
 
+/// The console's shell, the same in both modules: the connection, the navigation, the page of the route.
 #[component]
-pub fn App() -> Html {
+pub fn App<P: ModulePages>() -> Html {
     let connection = use_state(load_connection);
     // Pages start only once the connection is known, so a link opened directly (a reload, a link pasted into the
     // incident channel) never sends a request for an empty project (`/v1//…`).
@@ -129,7 +212,8 @@ pub fn App() -> Html {
             if !connection.is_complete() {
                 wasm_bindgen_futures::spawn_local(async move {
                     if let Ok(response) = gloo_net::http::Request::get("/console/config").send().await {
-                        if let Ok(config) = response.json::<sdrs_core::wire::ConsoleConfig>().await {
+                        let text = response.text().await.unwrap_or_default();
+                        if let Ok(config) = api::parse_json::<sdrs_core::wire::ConsoleConfig>(&text) {
                             let demo = Connection {
                                 base: String::new(),
                                 project_id: config.project_id,
@@ -156,8 +240,10 @@ pub fn App() -> Html {
             html! { <section><h1>{ "Not connected" }</h1>
             <p>{ "This console does not know which SDRS endpoint and project to use yet. " }
             <Link<Route> to={Route::Settings}>{ "Set the connection" }</Link<Route>>{ ", then open the link again." }</p></section> }
+        } else if P::MODULE.shows(&route) {
+            P::page(route)
         } else {
-            switch(route)
+            html! { <OpenOtherModule href={P::MODULE.link_to_other(&route)} /> }
         }
     };
     html! {
@@ -179,5 +265,50 @@ pub fn App() -> Html {
                 </main>
             </HashRouter>
         </ContextProvider<ConnectionContext>>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn every_route() -> Vec<Route> {
+        let id = || "g1".to_owned();
+        vec![
+            Route::Overview,
+            Route::Groups,
+            Route::Group { id: id() },
+            Route::Operation { id: id(), operation: view::ConsoleOperation::Drill },
+            Route::Job { id: id() },
+            Route::Plans,
+            Route::Plan { id: id() },
+            Route::Run { id: id() },
+            Route::Rules,
+            Route::Settings,
+            Route::NotFound,
+        ]
+    }
+
+    #[test]
+    fn every_route_has_a_module_and_the_incident_pages_are_in_the_first_one() {
+        for route in every_route() {
+            assert!(Module::Incident.shows(&route) || Module::Planning.shows(&route), "{route:?} is in neither module");
+        }
+        for route in [Route::Overview, Route::Groups, Route::Group { id: "g".into() }, Route::Job { id: "j".into() }] {
+            assert!(Module::Incident.shows(&route) && !Module::Planning.shows(&route), "{route:?}");
+        }
+        for route in [Route::Plans, Route::Run { id: "r".into() }, Route::Rules] {
+            assert!(Module::Planning.shows(&route) && !Module::Incident.shows(&route), "{route:?}");
+        }
+        assert!(Module::Incident.shows(&Route::Settings) && Module::Planning.shows(&Route::Settings));
+    }
+
+    #[test]
+    fn a_route_of_the_other_module_opens_its_page_at_the_same_route() {
+        assert_eq!(Module::Incident.link_to_other(&Route::Run { id: "r1".into() }), "plans/index.html#/runs/r1");
+        assert_eq!(Module::Planning.link_to_other(&Route::Group { id: "g1".into() }), "../index.html#/groups/g1");
+        let operation = Route::Operation { id: "g1".into(), operation: view::ConsoleOperation::Drill };
+        let link = Module::Planning.link_to_other(&operation);
+        assert_eq!(Route::recognize(link.split_once('#').unwrap().1), Some(operation), "{link}");
     }
 }

@@ -1,5 +1,5 @@
-//! The console's entry point in the browser: render the app into the page.
+//! The console's incident module in the browser (`index.html`): render the app with the incident pages.
 
 fn main() {
-    yew::Renderer::<sdrs_console::App>::new().render();
+    yew::Renderer::<sdrs_console::App<sdrs_console::IncidentPages>>::new().render();
 }

@@ -60,7 +60,7 @@ fn storage() -> Option<web_sys::Storage> {
 pub fn started_jobs() -> Vec<StartedJob> {
     storage()
         .and_then(|s| s.get_item(JOBS_KEY).ok().flatten())
-        .and_then(|text| serde_json::from_str(&text).ok())
+        .and_then(|text| crate::api::parse_json(&text).ok())
         .unwrap_or_default()
 }
 

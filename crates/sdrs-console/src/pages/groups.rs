@@ -3,7 +3,7 @@
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::api::{get, ApiError};
+use crate::api::{get_text, ApiError};
 use crate::components::error_box::ErrorBox;
 use crate::components::status_badge::StatusBadge;
 use crate::hooks::spawn_until_dropped;
@@ -22,8 +22,8 @@ pub fn GroupsPage() -> Html {
             let loading = connection.is_complete().then(|| {
                 let url = connection.v1(&format!("/server-groups{}", state.query()));
                 spawn_until_dropped(async move {
-                    let read = get::<serde_json::Value>(&connection, &url).await.and_then(|body| {
-                        read_group_list(body).map_err(|detail| ApiError::Unexpected { status: 200, detail })
+                    let read = get_text(&connection, &url).await.and_then(|text| {
+                        read_group_list(&text).map_err(|detail| ApiError::Unexpected { status: 200, detail })
                     });
                     match read {
                         Ok((groups, count)) => state.dispatch(GroupsAction::Loaded { groups, count }),

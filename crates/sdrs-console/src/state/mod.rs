@@ -13,7 +13,9 @@ use sdrs_core::state_machine::Operation;
 use sdrs_core::status::{GroupStatus, JobStatus};
 use sdrs_core::wire::{Job, ServerGroup};
 
-use crate::api::ApiError;
+use serde::Deserialize;
+
+use crate::api::{parse_json, ApiError, RawJson};
 
 /// Rows per page of the groups list.
 pub const PAGE_SIZE: u64 = 20;
@@ -79,24 +81,28 @@ pub enum GroupRow {
     Unreadable { id: String, name: String, reason: String },
 }
 
+/// A `GET /server-groups` answer with its items not yet read.
+#[derive(Deserialize)]
+struct GroupListAnswer {
+    server_groups: Vec<RawJson>,
+    count: u64,
+}
+
 /// Reads a `GET /server-groups` answer item by item; fails only when the list itself is not the documented shape.
-pub fn read_group_list(mut body: serde_json::Value) -> Result<(Vec<GroupRow>, u64), String> {
-    let count = body.get("count").and_then(serde_json::Value::as_u64).ok_or("the answer has no numeric `count`")?;
-    let serde_json::Value::Array(items) = body["server_groups"].take() else {
-        return Err("the answer has no `server_groups` list".to_owned());
-    };
-    let rows = items
-        .into_iter()
-        .map(|item| {
-            let text = |key: &str| item.get(key).and_then(serde_json::Value::as_str).unwrap_or("?").to_owned();
-            let (id, name) = (text("id"), text("name"));
-            match serde_json::from_value::<ServerGroup>(item) {
-                Ok(group) => GroupRow::Group(Box::new(group)),
-                Err(error) => GroupRow::Unreadable { id, name, reason: error.to_string() },
+pub fn read_group_list(text: &str) -> Result<(Vec<GroupRow>, u64), String> {
+    let answer: GroupListAnswer = parse_json(text)?;
+    let rows = answer
+        .server_groups
+        .iter()
+        .map(|item| match item.decode::<ServerGroup>() {
+            Ok(group) => GroupRow::Group(Box::new(group)),
+            Err(reason) => {
+                let text = |key: &str| item.text(key).unwrap_or_else(|| "?".to_owned());
+                GroupRow::Unreadable { id: text("id"), name: text("name"), reason }
             }
         })
         .collect();
-    Ok((rows, count))
+    Ok((rows, answer.count))
 }
 
 /// Percent-encodes a query value (everything but unreserved characters).

@@ -53,9 +53,18 @@ pub enum ErrorReply {
 impl ErrorReply {
     /// Reads an error answer's body; `None` when it is neither form (an HTML page, an empty body).
     pub fn parse(body: &[u8]) -> Option<ErrorReply> {
-        if let Ok(envelope) = serde_json::from_slice::<ErrorEnvelope>(body) {
+        Self::read_with(|| serde_json::from_slice(body).ok(), || serde_json::from_slice(body).ok())
+    }
+
+    /// The same rule with the caller's JSON reader: SDRS's envelope first, then the gateway's form. The console reads
+    /// with the browser's parser instead of serde_json's, which would add its parser to the wasm module.
+    pub fn read_with(
+        envelope: impl FnOnce() -> Option<ErrorEnvelope>,
+        gateway: impl FnOnce() -> Option<GatewayError>,
+    ) -> Option<ErrorReply> {
+        if let Some(envelope) = envelope() {
             return Some(ErrorReply::Sdrs(envelope.body().clone()));
         }
-        serde_json::from_slice::<GatewayError>(body).ok().map(ErrorReply::Gateway)
+        gateway().map(ErrorReply::Gateway)
     }
 }

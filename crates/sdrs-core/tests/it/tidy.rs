@@ -51,8 +51,8 @@ fn core_has_no_io_dependencies() {
     }
 }
 
-/// **Only sdrs-wasm knows wasm-bindgen's JS values**: the other crates speak Rust and JSON, so the JS boundary stays
-/// one thin crate.
+/// **Only sdrs-wasm knows wasm-bindgen's JS values** (and, in the console, the request helper that reads the browser's
+/// parsed answers): the other crates speak Rust and JSON, so the JS boundary stays thin.
 #[test]
 fn only_sdrs_wasm_knows_js_values() {
     let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -63,6 +63,8 @@ fn only_sdrs_wasm_knows_js_values() {
     let offenders: Vec<String> = files
         .iter()
         .filter(|path| !path.components().any(|c| c.as_os_str() == "sdrs-wasm"))
+        // The console reads the browser's parsed answers in its request helper, and nowhere else.
+        .filter(|path| !path.ends_with("sdrs-console/src/api.rs"))
         .filter(|path| std::fs::read_to_string(path).unwrap().contains(needle))
         .map(|path| path.display().to_string())
         .collect();

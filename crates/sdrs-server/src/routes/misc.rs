@@ -84,8 +84,13 @@ async fn console(state: &AppState, request: Request) -> Response {
         }
     }
     let immutable = relative.rsplit('/').next().is_some_and(is_hashed_asset);
-    // Client-side routes all load index.html.
-    let index = root.join("index.html");
+    // The console is two modules, each with its own page and inline loader (`index.html`, `plans/index.html`): a
+    // path inside a module's folder is answered by that module's page, and its CSP hashes that page's loader.
+    let index = relative
+        .split_once('/')
+        .map(|(folder, _)| root.join(folder).join("index.html"))
+        .filter(|page| page.is_file())
+        .unwrap_or_else(|| root.join("index.html"));
     // `scripts/build-console` writes a brotli and a gzip copy of every file; they are sent by `Accept-Encoding`.
     let service = tower_http::services::ServeDir::new(&root)
         .precompressed_br()

@@ -705,6 +705,19 @@ async fn item11_console_serving() {
     let (status, _, headers) = gateway_call(&state, Method::HEAD, "/", None, &[("accept", "text/html")]).await;
     assert_eq!(status, StatusCode::OK);
     assert!(headers.contains_key("content-security-policy"));
+    // The planning module's page has its own loader: its CSP hashes that one, not the incident page's.
+    std::fs::create_dir_all(dir.join("plans")).unwrap();
+    std::fs::write(
+        dir.join("plans/index.html"),
+        "<html><script type=\"module\">import init from './y.js';</script></html>",
+    )
+    .unwrap();
+    let (status, _, headers) = gateway_call(&state, Method::GET, "/plans/", None, &[("accept", "text/html")]).await;
+    assert_eq!(status, StatusCode::OK);
+    let planning_csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(planning_csp.contains("'sha256-") && planning_csp != csp, "{planning_csp}");
+    let (_, _, headers) = gateway_call(&state, Method::GET, "/groups/x", None, &[("accept", "text/html")]).await;
+    assert_eq!(headers["content-security-policy"].to_str().unwrap(), csp, "the incident page keeps its own");
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_file(&secret);
 }
