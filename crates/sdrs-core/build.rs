@@ -3,6 +3,9 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+/// A generated column: its static's name, its element type, and how a row fills it.
+type Column = (&'static str, &'static str, fn(&Row) -> String);
+
 struct Row {
     http_status: u16,
     code: String,
@@ -39,17 +42,23 @@ fn main() {
     }
 
     let mut out = String::new();
-    writeln!(out, "/// Every documented SDRS error code, sorted by code.").unwrap();
-    writeln!(out, "pub(crate) static ENTRIES: [Entry; {}] = [", rows.len()).unwrap();
-    for row in &rows {
-        writeln!(
-            out,
-            "    Entry {{ code: {:?}, http_status: {}, message: {:?}, description: {:?}, handling: {:?} }},",
-            row.code, row.http_status, row.message, row.description, row.handling
-        )
-        .unwrap();
+    // One array per column, not one array of rows: a program that reads only some columns (the console reads the
+    // codes and messages) links only those, and the longer texts it never shows stay out of its wasm module.
+    let columns: [Column; 5] = [
+        ("CODES", "&str", |row| format!("{:?}", row.code)),
+        ("HTTP_STATUSES", "u16", |row| row.http_status.to_string()),
+        ("MESSAGES", "&str", |row| format!("{:?}", row.message)),
+        ("DESCRIPTIONS", "&str", |row| format!("{:?}", row.description)),
+        ("HANDLINGS", "&str", |row| format!("{:?}", row.handling)),
+    ];
+    for (name, kind, cell) in columns {
+        writeln!(out, "/// A column of the documented error table, in code order.").unwrap();
+        writeln!(out, "pub(crate) static {name}: [{kind}; {}] = [", rows.len()).unwrap();
+        for row in &rows {
+            writeln!(out, "    {},", cell(row)).unwrap();
+        }
+        writeln!(out, "];\n").unwrap();
     }
-    writeln!(out, "];\n").unwrap();
     writeln!(out, "impl ErrorCode {{").unwrap();
     for (index, row) in rows.iter().enumerate() {
         let ident = row.code.replace('.', "_");

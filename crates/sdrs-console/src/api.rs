@@ -178,14 +178,15 @@ pub enum Method {
 /// Backoff before each retry of a read that found no server.
 pub const RETRY_DELAYS_MS: [u32; 3] = [300, 1000, 3000];
 
-/// Sends one request and decodes its answer; reads are retried with backoff when the network fails.
+/// Sends one request and decodes its answer; reads are retried with backoff when the network fails. The body is
+/// JSON text (`json_body` makes it from a core type).
 pub async fn request<T: DeserializeOwned>(
     connection: &Connection,
     method: Method,
     url: &str,
-    body: Option<serde_json::Value>,
+    body: Option<String>,
 ) -> Result<T, ApiError> {
-    let text = exchange(connection, method, url, body.as_ref()).await?;
+    let text = exchange(connection, method, url, body.as_deref()).await?;
     // An empty body (204) reads as `null`.
     parse_json(if text.is_empty() { "null" } else { &text })
         .map_err(|detail| ApiError::Unexpected { status: 200, detail })
@@ -193,12 +194,7 @@ pub async fn request<T: DeserializeOwned>(
 
 /// The request and its retries, without the answer's type: one copy of this future in the module, not one per
 /// answer type (each generic copy of the whole exchange cost several KB, measured with twiggy).
-async fn exchange(
-    connection: &Connection,
-    method: Method,
-    url: &str,
-    body: Option<&serde_json::Value>,
-) -> Result<String, ApiError> {
+async fn exchange(connection: &Connection, method: Method, url: &str, body: Option<&str>) -> Result<String, ApiError> {
     let mut attempt = 0;
     loop {
         match send(connection, method, url, body).await {
@@ -211,12 +207,7 @@ async fn exchange(
     }
 }
 
-async fn send(
-    connection: &Connection,
-    method: Method,
-    url: &str,
-    body: Option<&serde_json::Value>,
-) -> Result<String, ApiError> {
+async fn send(connection: &Connection, method: Method, url: &str, body: Option<&str>) -> Result<String, ApiError> {
     use gloo_net::http::RequestBuilder;
     let builder = match method {
         Method::Get => RequestBuilder::new(url).method(gloo_net::http::Method::GET),
@@ -235,7 +226,7 @@ async fn send(
         builder
     };
     let request = match body {
-        Some(body) => builder.body(body.to_string()),
+        Some(body) => builder.body(body),
         None => builder.build(),
     }
     .map_err(|e| ApiError::Network(e.to_string()))?;
@@ -247,6 +238,12 @@ async fn send(
     } else {
         Err(ApiError::from_response(status, &text))
     }
+}
+
+/// A request body: a core type as JSON text. Typed bodies are serialized straight to text, without serde_json's
+/// value tree, which the console then does not link.
+pub fn json_body<T: Serialize>(body: &T) -> Option<String> {
+    serde_json::to_string(body).ok()
 }
 
 /// GET an answer's text as it is (an HTML page, or JSON read item by item), with the retries of every read.

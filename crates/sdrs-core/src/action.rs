@@ -43,16 +43,33 @@ impl GroupAction {
     }
 
     /// The body a client sends for this action.
-    pub fn to_body(self) -> Value {
-        let inner = match self {
+    pub fn to_body(self) -> ActionRequest {
+        ActionRequest(self)
+    }
+}
+
+/// An action's request body, `{"<action key>": {...}}`, as a client sends it; serialized without building a JSON
+/// tree, which keeps serde_json's value type out of the console.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActionRequest(pub GroupAction);
+
+impl serde::Serialize for ActionRequest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        #[derive(serde::Serialize)]
+        struct Reverse {
+            priority_station: PriorityStation,
+        }
+        #[derive(serde::Serialize)]
+        struct NoParameters {}
+        let mut body = serializer.serialize_map(Some(1))?;
+        match self.0 {
             GroupAction::Reverse { priority_station } => {
-                serde_json::json!({ "priority_station": priority_station.as_str() })
+                body.serialize_entry(self.0.key(), &Reverse { priority_station })?
             }
-            _ => serde_json::json!({}),
-        };
-        let mut body = Map::new();
-        body.insert(self.key().to_owned(), inner);
-        Value::Object(body)
+            _ => body.serialize_entry(self.0.key(), &NoParameters {})?,
+        }
+        body.end()
     }
 }
 

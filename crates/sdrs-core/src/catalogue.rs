@@ -6,16 +6,6 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::wire::ErrorBody;
 
-/// One row of the documented error table.
-#[derive(Debug)]
-pub(crate) struct Entry {
-    code: &'static str,
-    http_status: u16,
-    message: &'static str,
-    description: &'static str,
-    handling: &'static str,
-}
-
 /// A documented SDRS error code such as `SDRS.1013`.
 ///
 /// Only codes that exist in the published table can be constructed, so every code the product emits
@@ -28,41 +18,37 @@ include!(concat!(env!("OUT_DIR"), "/catalogue.rs"));
 impl ErrorCode {
     /// Looks a code up by its text, e.g. `"SDRS.1013"`.
     pub fn parse(code: &str) -> Option<ErrorCode> {
-        ENTRIES.binary_search_by(|entry| entry.code.cmp(code)).ok().map(ErrorCode)
+        CODES.binary_search(&code).ok().map(ErrorCode)
     }
 
     /// All documented codes, in code order.
     pub fn all() -> impl ExactSizeIterator<Item = ErrorCode> {
-        (0..ENTRIES.len()).map(ErrorCode)
-    }
-
-    fn entry(self) -> &'static Entry {
-        &ENTRIES[self.0]
+        (0..CODES.len()).map(ErrorCode)
     }
 
     /// The code as the API sends it, e.g. `"SDRS.1013"`.
     pub fn as_str(self) -> &'static str {
-        self.entry().code
+        CODES[self.0]
     }
 
     /// The HTTP status the service answers with for this code.
     pub fn http_status(self) -> u16 {
-        self.entry().http_status
+        HTTP_STATUSES[self.0]
     }
 
     /// The documented error message.
     pub fn message(self) -> &'static str {
-        self.entry().message
+        MESSAGES[self.0]
     }
 
     /// The documented longer description.
     pub fn description(self) -> &'static str {
-        self.entry().description
+        DESCRIPTIONS[self.0]
     }
 
     /// The documented handling measure: what the operator should do.
     pub fn handling(self) -> &'static str {
-        self.entry().handling
+        HANDLINGS[self.0]
     }
 
     /// The error envelope body with the documented message and an optional detail appended.

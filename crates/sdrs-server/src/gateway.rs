@@ -14,7 +14,6 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
 
 use crate::error::{ApiError, ApiResult, ServerCode};
 use crate::store::Db;
@@ -182,11 +181,6 @@ fn gateway_error(status: StatusCode, code: &'static str, message: String) -> Res
     ApiError::Sdrs { status, body: sdrs_core::wire::ErrorBody { code: code.to_owned(), message } }.into_response()
 }
 
-#[derive(Deserialize)]
-pub struct Login {
-    secret: String,
-}
-
 /// The client's address (the TCP peer); in-process tests have none and share one.
 fn client_address(request: &Request) -> IpAddr {
     request
@@ -272,7 +266,7 @@ pub async fn login(State(state): State<AppState>, request: Request) -> Response 
         Ok(bytes) => bytes,
         Err(error) => return error.into_response(),
     };
-    let Ok(login) = serde_json::from_slice::<Login>(&bytes) else {
+    let Ok(login) = serde_json::from_slice::<sdrs_core::wire::GatewayLogin>(&bytes) else {
         return gateway_error(StatusCode::BAD_REQUEST, "GATEWAY.0400", "expected {\"secret\": \"...\"}".to_owned());
     };
     use subtle::ConstantTimeEq;

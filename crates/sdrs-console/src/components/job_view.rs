@@ -28,7 +28,7 @@ pub fn JobView(props: &JobViewProps) -> Html {
                 <thead><tr><th scope="col">{ "Step" }</th><th scope="col">{ "Status" }</th><th scope="col">{ "Elapsed" }</th></tr></thead>
                 <tbody>
                     { for rows.iter().map(|r| html! {
-                        <tr class={format!("step {}", r.status.to_lowercase())}>
+                        <tr class={format!("step {}", r.status.to_ascii_lowercase())}>
                             <td>{ &r.name }</td><td>{ &r.status }</td><td>{ r.elapsed.clone().unwrap_or_default() }</td>
                         </tr>
                     }) }

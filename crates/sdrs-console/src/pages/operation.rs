@@ -8,10 +8,10 @@ use sdrs_core::login::AfterOperation;
 use sdrs_core::snapshot::Intent;
 use sdrs_core::state_machine::Operation;
 use sdrs_core::status::JobStatus;
-use sdrs_core::wire::JobIdResponse;
+use sdrs_core::wire::{CreateDrillParams, CreateDrillRequest, JobIdResponse};
 
 use super::data::{load_inventory, load_snapshot, remember_job, StartedJob};
-use crate::api::{request, Method};
+use crate::api::{json_body, request, Method};
 use crate::components::error_box::ErrorBox;
 use crate::components::job_view::JobView;
 use crate::components::login_guidance::{DrillGuidance, LoginGuidance};
@@ -47,9 +47,9 @@ struct FlowProps {
 }
 
 /// The request that starts the intent.
-fn submission(intent: Intent) -> (Method, Option<serde_json::Value>) {
+fn submission(intent: Intent) -> (Method, Option<String>) {
     match intent.action() {
-        Some(action) => (Method::Post, Some(action.to_body())),
+        Some(action) => (Method::Post, json_body(&action.to_body())),
         None => (Method::Delete, None),
     }
 }
@@ -169,7 +169,7 @@ fn Flow(props: &FlowProps) -> Html {
                 <form class="confirm" onsubmit={on_submit}>
                     <label for="confirm-name">{ format!("Type the group's name, {group_name}, to confirm") }</label>
                     <input id="confirm-name" autocomplete="off" value={flow.confirmation.clone()} oninput={on_type} disabled={locked} />
-                    <button type="submit" class="danger" disabled={!flow.can_submit()}>{ format!("Run {}", label.to_lowercase()) }</button>
+                    <button type="submit" class="danger" disabled={!flow.can_submit()}>{ format!("Run {}", label.to_ascii_lowercase()) }</button>
                     if let Some(reason) = flow.submit_blocked_because() { <p class="muted" id="submit-reason">{ reason }</p> }
                 </form>
             }
@@ -257,12 +257,18 @@ fn DrillPage(props: &DrillPageProps) -> Html {
             let (name, job_id, error, connection, id) =
                 (name.clone(), job_id.clone(), error.clone(), connection.clone(), id.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                let body = serde_json::json!({"disaster_recovery_drill": {"server_group_id": id, "name": *name}});
+                let body = CreateDrillRequest {
+                    disaster_recovery_drill: CreateDrillParams {
+                        server_group_id: id,
+                        name: (*name).clone(),
+                        drill_vpc_id: None,
+                    },
+                };
                 match request::<JobIdResponse>(
                     &connection,
                     Method::Post,
                     &connection.v1("/disaster-recovery-drills"),
-                    Some(body),
+                    json_body(&body),
                 )
                 .await
                 {

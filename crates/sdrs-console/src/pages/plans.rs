@@ -10,7 +10,7 @@ use sdrs_core::plan::{RecoveryPlan, RunMode, RunOptions, Stage};
 use sdrs_core::status::PriorityStation;
 use sdrs_core::wire::{PlanList, PlanResponse, RunList, RunResponse, ServerGroup, ServerGroupList};
 
-use crate::api::{get, get_text, request, ApiError, Connection, Method};
+use crate::api::{get, get_text, json_body, request, ApiError, Connection, Method};
 use crate::components::error_box::ErrorBox;
 use crate::hooks::spawn_until_dropped;
 use crate::state::plan_editor::{EditAction, PlanEditor};
@@ -135,10 +135,16 @@ pub fn PlanPage(props: &PlanPageProps) -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 let body = serde_json::json!({ "recovery_plan": editor.plan });
                 let answer: Result<PlanResponse, ApiError> = if id == "new" {
-                    request(&connection, Method::Post, &connection.orchestration("/recovery-plans"), Some(body)).await
+                    request(
+                        &connection,
+                        Method::Post,
+                        &connection.orchestration("/recovery-plans"),
+                        Some(body.to_string()),
+                    )
+                    .await
                 } else {
                     let url = connection.orchestration(&format!("/recovery-plans/{id}"));
-                    request(&connection, Method::Put, &url, Some(body)).await
+                    request(&connection, Method::Put, &url, Some(body.to_string())).await
                 };
                 match answer {
                     Ok(saved) => {
@@ -266,7 +272,7 @@ fn RunPanel(props: &RunPanelProps) -> Html {
                 (connection.clone(), check.clone(), error.clone(), options.clone(), id.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 let url = connection.orchestration(&format!("/recovery-plans/{id}/check"));
-                match request::<PlanCheck>(&connection, Method::Post, &url, serde_json::to_value(&options).ok()).await {
+                match request::<PlanCheck>(&connection, Method::Post, &url, json_body(&options)).await {
                     Ok(found) => {
                         check.set(Some(found));
                         error.set(None);
@@ -291,7 +297,7 @@ fn RunPanel(props: &RunPanelProps) -> Html {
             body["confirm"] = serde_json::Value::String((*typed).clone());
             wasm_bindgen_futures::spawn_local(async move {
                 let url = connection.orchestration(&format!("/recovery-plans/{id}/runs"));
-                match request::<RunResponse>(&connection, Method::Post, &url, Some(body)).await {
+                match request::<RunResponse>(&connection, Method::Post, &url, Some(body.to_string())).await {
                     Ok(started) => navigator.push(&Route::Run { id: started.run.id }),
                     Err(e) => error.set(Some(e)),
                 }
@@ -412,7 +418,8 @@ async fn run_command(
     what: &str,
     body: serde_json::Value,
 ) -> Result<RunResponse, ApiError> {
-    request(connection, Method::Post, &connection.orchestration(&format!("/plan-runs/{run}/{what}")), Some(body)).await
+    let url = connection.orchestration(&format!("/plan-runs/{run}/{what}"));
+    request(connection, Method::Post, &url, Some(body.to_string())).await
 }
 
 /// A run: live progress by stage and group, commands, and the evidence report.

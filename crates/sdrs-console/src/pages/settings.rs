@@ -48,7 +48,8 @@ pub fn SettingsPage() -> Html {
             e.prevent_default();
             let (secret, login_state) = (secret.clone(), login_state.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                let body = serde_json::json!({"secret": *secret}).to_string();
+                let body = crate::api::json_body(&sdrs_core::wire::GatewayLogin { secret: (*secret).clone() })
+                    .unwrap_or_default();
                 let sent = gloo_net::http::Request::post("/gateway/login")
                     .header("Content-Type", "application/json")
                     .body(body);

@@ -66,6 +66,11 @@ fn steps_show_status_and_elapsed_time() {
     assert_eq!(rows[0].elapsed.as_deref(), Some("3.0 s"));
     assert_eq!(rows[1].elapsed.as_deref(), Some("1.5 s"));
     assert_eq!(rows[2].elapsed, None);
+    let at = |ms: i64| sdrs_core::timefmt::job_time(1_700_000_000_000 + ms);
+    for (ms, shown) in [(0, "0.0 s"), (49, "0.0 s"), (50, "0.1 s"), (1_549, "1.5 s"), (61_950, "62.0 s")] {
+        assert_eq!(elapsed(Some(&at(0)), Some(&at(ms)), 0).as_deref(), Some(shown), "{ms} ms");
+    }
+    assert_eq!(elapsed(Some(&at(5_000)), Some(&at(0)), 0).as_deref(), Some("0.0 s"), "a clock step back shows zero");
     assert_eq!(rows[1].status, "RUNNING");
     assert_eq!(progress(&job), (1, 3));
 }

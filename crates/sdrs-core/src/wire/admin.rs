@@ -181,6 +181,12 @@ pub struct JobList {
     pub jobs: Vec<crate::wire::Job>,
 }
 
+/// `POST /gateway/login`: the console's secret, exchanged for a session cookie in gateway mode.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GatewayLogin {
+    pub secret: String,
+}
+
 /// `GET /console/config`: how the console served by sdrs-server connects. Offered only in demo mode (where every
 /// credential is public) and in gateway mode (where the console logs in with a session and holds no token).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]

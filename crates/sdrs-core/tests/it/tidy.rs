@@ -70,3 +70,23 @@ fn only_sdrs_wasm_knows_js_values() {
         .collect();
     assert!(offenders.is_empty(), "{needle} outside sdrs-wasm: {offenders:?}");
 }
+
+/// **The console changes case in ASCII only**: `str::to_lowercase` and `to_uppercase` link Unicode's case tables,
+/// 7.4 KB of the gzipped console (`scripts/size-check`), and what it lowercases are wire values and its own labels.
+#[test]
+fn the_console_changes_case_in_ascii_only() {
+    let mut files = Vec::new();
+    rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../sdrs-console/src"), &mut files);
+    assert!(files.len() > 10, "the console's sources are scanned");
+    // Spelled in two parts, so that this file does not match itself.
+    let needles = [concat!(".to_lower", "case()"), concat!(".to_upper", "case()")];
+    let offenders: Vec<String> = files
+        .iter()
+        .filter(|path| {
+            let text = std::fs::read_to_string(path).unwrap();
+            needles.iter().any(|needle| text.contains(needle))
+        })
+        .map(|path| path.display().to_string())
+        .collect();
+    assert!(offenders.is_empty(), "Unicode case conversion in the console: {offenders:?}");
+}
