@@ -4,13 +4,14 @@
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use sdrs_core::wire::{Job, JobList, ProtectedInstanceList, ReplicationList, ServerGroupList};
+use sdrs_core::wire::{Job, JobList, ProtectedInstanceList, ReplicationList};
 
 use super::data::load_inventory;
-use crate::api::{get, ApiError};
+use crate::api::{get, get_text, ApiError};
 use crate::components::error_box::ErrorBox;
 use crate::components::status_badge::StatusBadge;
 use crate::hooks::spawn_until_dropped;
+use crate::state::{read_group_list, GroupRow};
 use crate::view::{overview, OverviewFacts};
 use crate::{ConnectionContext, Route};
 
@@ -23,6 +24,8 @@ struct Loaded {
     total: u64,
     /// (group id, group name, the last failover job), where known.
     last_failovers: Option<Vec<(String, String, Option<Job>)>>,
+    /// Lists that could not be read, so that what they would show is missing, in words.
+    missing: Vec<String>,
     error: Option<ApiError>,
 }
 
@@ -35,28 +38,45 @@ pub fn OverviewPage() -> Html {
         let (loaded, connection) = (loaded.clone(), (*connection).clone());
         use_effect_with((connection.clone(), *tick), move |_| {
             spawn_until_dropped(async move {
-                let groups = get::<ServerGroupList>(&connection, &connection.v1("/server-groups?limit=1000")).await;
-                let groups = match groups {
-                    Ok(groups) => groups,
+                let read = get_text(&connection, &connection.v1("/server-groups?limit=1000")).await.and_then(|text| {
+                    read_group_list(&text).map_err(|detail| ApiError::Unexpected { status: 200, detail })
+                });
+                let (rows, total) = match read {
+                    Ok(read) => read,
                     Err(error) => {
                         loaded.set(Some(Loaded { error: Some(error), ..Loaded::default() }));
                         return;
                     }
                 };
+                let mut missing = Vec::new();
                 let pairs = get::<ReplicationList>(&connection, &connection.v1("/replications?limit=1000"))
                     .await
                     .map(|l| l.replications)
-                    .unwrap_or_default();
+                    .unwrap_or_else(|error| {
+                        missing.push(format!(
+                            "The replication pairs could not be read, so no broken link is shown: {error}"
+                        ));
+                        Vec::new()
+                    });
                 let instances =
                     get::<ProtectedInstanceList>(&connection, &connection.v1("/protected-instances?limit=1000"))
                         .await
                         .map(|l| l.protected_instances)
-                        .unwrap_or_default();
+                        .unwrap_or_else(|error| {
+                            missing.push(format!(
+                                "The protected instances could not be read, so no deleted server is shown: {error}"
+                            ));
+                            Vec::new()
+                        });
                 let inventory = connection.has_admin().then_some(load_inventory(&connection).await);
-                let facts = overview(&groups.server_groups, &pairs, &instances, inventory.as_deref());
+                let facts = overview(&rows, &pairs, &instances, inventory.as_deref());
+                let groups = rows.iter().filter_map(|row| match row {
+                    GroupRow::Group(group) => Some(group),
+                    GroupRow::Unreadable { .. } => None,
+                });
                 let last_failovers = if connection.has_admin() {
                     let mut found = Vec::new();
-                    for group in groups.server_groups.iter().take(LAST_FAILOVER_GROUPS) {
+                    for group in groups.take(LAST_FAILOVER_GROUPS) {
                         let url = connection.admin(&format!("/server-groups/{}/jobs", group.id));
                         let last = get::<JobList>(&connection, &url).await.ok().and_then(|list| {
                             list.jobs.into_iter().find(|j| j.job_type == "failoverProtectionGroupNoCG")
@@ -67,7 +87,7 @@ pub fn OverviewPage() -> Html {
                 } else {
                     None
                 };
-                loaded.set(Some(Loaded { facts, total: groups.count, last_failovers, error: None }));
+                loaded.set(Some(Loaded { facts, total, last_failovers, missing, error: None }));
             })
         });
     }
@@ -93,9 +113,10 @@ pub fn OverviewPage() -> Html {
             <ul class="counts">{ for facts.counts.iter().map(|(status, count)| html! {
                 <li><StatusBadge status={*status} />{ format!(" {count}") }</li>
             }) }</ul>
-            <h2>{ format!("Needs attention ({})", facts.attention.len()) }</h2>
-            if facts.attention.is_empty() { <p>{ "Nothing." }</p> }
-            <ul class="attention">{ for facts.attention.iter().map(|a| html! {
+            <h2>{ format!("Needs attention ({})", facts.attention.len() + loaded.missing.len()) }</h2>
+            if facts.attention.is_empty() && loaded.missing.is_empty() { <p>{ "Nothing." }</p> }
+            <ul class="attention">
+                { for loaded.missing.iter().map(|what| html! { <li>{ what }</li> }) }{ for facts.attention.iter().map(|a| html! {
                 <li>
                     <Link<Route> to={Route::Group { id: a.group_id.clone() }}>{ &a.name }</Link<Route>>{ format!(": {} ", a.reason) }
                     if let Some(operation) = a.action {

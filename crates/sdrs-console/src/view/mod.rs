@@ -200,15 +200,30 @@ pub struct OverviewFacts {
     pub running: Vec<(String, String, GroupStatus)>,
 }
 
-/// Computes the overview from the lists (and the inventory, where there is one: natively deleted servers).
+/// Computes the overview from the lists (and the inventory, where there is one: natively deleted servers). A group
+/// the console cannot read (a status the documentation does not list) needs attention too, instead of hiding the
+/// overview behind one error.
 pub fn overview(
-    groups: &[sdrs_core::wire::ServerGroup],
+    rows: &[crate::state::GroupRow],
     pairs: &[sdrs_core::wire::Replication],
     instances: &[sdrs_core::wire::ProtectedInstance],
     inventory: Option<&[sdrs_core::wire::NativeServer]>,
 ) -> OverviewFacts {
+    use crate::state::GroupRow;
     use sdrs_core::status::FaultLevel;
     let mut facts = OverviewFacts::default();
+    let mut groups = Vec::new();
+    for row in rows {
+        match row {
+            GroupRow::Group(group) => groups.push(&**group),
+            GroupRow::Unreadable { id, name, reason } => facts.attention.push(Attention {
+                group_id: id.clone(),
+                name: name.clone(),
+                reason: format!("this console cannot read it ({reason}); use the cloud's own console for it"),
+                action: None,
+            }),
+        }
+    }
     for status in GroupStatus::ALL {
         let count = groups.iter().filter(|g| g.status == *status).count();
         if count > 0 {

@@ -7,6 +7,7 @@ use sdrs_core::wire::{Job, JobEntities, ProtectedInstanceResponse};
 
 use super::*;
 use crate::state::tests::snapshot;
+use crate::state::GroupRow;
 
 #[test]
 fn buttons_follow_the_state_machine_and_say_why() {
@@ -180,7 +181,7 @@ fn the_overview_counts_and_says_what_needs_attention_with_its_action() {
         (g.id, g.name, g.status) = (id.to_owned(), format!("pg-{id}"), status);
         g
     };
-    let groups = vec![
+    let groups = [
         group("ok", GroupStatus::Protected),
         group("bad", GroupStatus::ErrorFailingOver),
         group("busy", GroupStatus::FailingOver),
@@ -193,7 +194,8 @@ fn the_overview_counts_and_says_what_needs_attention_with_its_action() {
     let mut instance = serde_json::from_str::<ProtectedInstanceResponse>(instance_text).unwrap().protected_instance;
     (instance.server_group_id, instance.source_server, instance.target_server) = ("ok".into(), "a".into(), "b".into());
     let inventory = vec![NativeServer { id: "a".into(), ..server() }];
-    let facts = overview(&groups, &[pair], &[instance], Some(&inventory));
+    let rows: Vec<GroupRow> = groups.iter().cloned().map(|g| GroupRow::Group(Box::new(g))).collect();
+    let facts = overview(&rows, &[pair], &[instance], Some(&inventory));
     assert_eq!(
         facts.counts,
         [(GroupStatus::Protected, 2), (GroupStatus::FailingOver, 1), (GroupStatus::ErrorFailingOver, 1)]
@@ -211,5 +213,17 @@ fn the_overview_counts_and_says_what_needs_attention_with_its_action() {
     assert!(reasons[2].1.contains("fault level 5") && reasons[2].2.is_none());
     assert_eq!(facts.running, [("busy".to_owned(), "pg-busy".to_owned(), GroupStatus::FailingOver)]);
     // Without an inventory nothing is said about servers.
-    assert_eq!(overview(&groups, &[], &[], None).attention.len(), 1);
+    assert_eq!(overview(&rows, &[], &[], None).attention.len(), 1);
+    // A group the console cannot read needs attention; it hides nothing else.
+    let mut with_legacy = rows.clone();
+    with_legacy.push(GroupRow::Unreadable {
+        id: "old".into(),
+        name: "old-tier".into(),
+        reason: "`failed-over-back` is not a valid protection group status".into(),
+    });
+    let facts = overview(&with_legacy, &[], &[], None);
+    assert_eq!(facts.attention.len(), 2);
+    let legacy = facts.attention.iter().find(|a| a.group_id == "old").expect("the unreadable group");
+    assert!(legacy.reason.contains("cannot read it (`failed-over-back`") && legacy.action.is_none(), "{legacy:?}");
+    assert_eq!(facts.counts.iter().map(|(_, n)| n).sum::<usize>(), 4, "counts are of the groups it can read");
 }
