@@ -236,3 +236,23 @@ test("an incident page loads the incident module alone; a planning page opens th
   assert.equal(await page.locator(".error-box").count(), 0);
   await context.close();
 });
+
+test("links are anchors to the route; back and forward move between pages", async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(`${base}/#/groups`);
+  await page.waitForSelector("table.groups tbody tr");
+  const link = page.locator("table.groups a", { hasText: "web-tier" });
+  assert.match(await link.getAttribute("href"), /^#\/groups\/[\w-]+$/, "a plain anchor, so it opens in a new tab too");
+  await link.click();
+  await page.waitForSelector("h1:has-text('web-tier')");
+  await page.goBack();
+  await page.waitForSelector("table.groups tbody tr");
+  assert.match(page.url(), /#\/groups$/);
+  await page.goForward();
+  await page.waitForSelector("h1:has-text('web-tier')");
+  // An address edited by hand is followed too; one that is no page says so.
+  await page.evaluate(() => { location.hash = "#/no-such-page"; });
+  await page.waitForSelector("h1:has-text('Not found')");
+  await context.close();
+});

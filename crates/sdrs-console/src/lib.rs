@@ -4,13 +4,14 @@ pub mod api;
 mod components;
 mod hooks;
 mod pages;
+pub mod router;
 pub mod state;
 pub mod view;
 
 use yew::prelude::*;
-use yew_router::prelude::*;
 
 use api::Connection;
+use router::Link;
 
 /// The console's pages. A hash router, so the console also works from a static file host.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,16 +29,11 @@ pub enum Route {
     NotFound,
 }
 
-/// Written by hand rather than derived, which yew-router discourages: the derive's matcher (route-recognizer, with
-/// percent-coding) cost the incident module 8.7 KB of its gzipped size, for eleven fixed paths. Ids in paths are the
-/// API's ids (UUIDs, or `new` for a plan not yet saved), taken as they are. `tests::every_route_reads_back_from_its_path`
-/// keeps `to_path` and `recognize` in step.
-impl Routable for Route {
-    fn from_path(path: &str, _params: &std::collections::HashMap<&str, &str>) -> Option<Self> {
-        Self::recognize(path)
-    }
-
-    fn to_path(&self) -> String {
+/// The route's path in the page's fragment and back, written out for the eleven fixed paths (`router.rs` says why
+/// there is no router crate). Ids in paths are the API's ids (UUIDs, or `new` for a plan not yet saved), taken as
+/// they are. `tests::every_route_reads_back_from_its_path` keeps the two in step.
+impl Route {
+    pub fn to_path(&self) -> String {
         match self {
             Route::Overview => "/".to_owned(),
             Route::Groups => "/groups".to_owned(),
@@ -53,18 +49,9 @@ impl Routable for Route {
         }
     }
 
-    fn routes() -> Vec<&'static str> {
-        let paths = ["/", "/groups", "/groups/:id", "/groups/:id/do/:operation", "/jobs/:id", "/plans", "/plans/:id"];
-        paths.into_iter().chain(["/runs/:id", "/rules", "/settings", "/404"]).collect()
-    }
-
-    fn not_found_route() -> Option<Self> {
-        Some(Route::NotFound)
-    }
-
-    /// Any path that is not one of the console's reads as the not-found page.
-    fn recognize(pathname: &str) -> Option<Self> {
-        Some(Route::parse(pathname).unwrap_or(Route::NotFound))
+    /// The route of a path; any path that is not one of the console's reads as the not-found page.
+    pub fn recognize(pathname: &str) -> Route {
+        Route::parse(pathname).unwrap_or(Route::NotFound)
     }
 }
 
@@ -168,7 +155,7 @@ fn shared_page(route: Route) -> Html {
     match route {
         Route::Settings => html! { <pages::settings::SettingsPage /> },
         _ => {
-            html! { <section><h1>{ "Not found" }</h1><Link<Route> to={Route::Groups}>{ "Protection groups" }</Link<Route>></section> }
+            html! { <section><h1>{ "Not found" }</h1><Link to={Route::Groups}>{ "Protection groups" }</Link></section> }
         }
     }
 }
@@ -214,13 +201,17 @@ pub fn save_connection(connection: &Connection) {
     }
 }
 
+#[derive(Properties, PartialEq)]
+struct FocusOnNavigateProps {
+    route: Route,
+}
+
 /// Moves the keyboard focus to the new page's heading after a navigation, so that a screen reader reads where the
 /// operator is and the next Tab starts from the page, not from the link that was activated.
 #[component]
-fn FocusOnNavigate() -> Html {
-    let location = use_location().map(|l| l.path().to_owned());
+fn FocusOnNavigate(props: &FocusOnNavigateProps) -> Html {
     let first = use_mut_ref(|| true);
-    use_effect_with(location, move |_| {
+    use_effect_with(props.route.clone(), move |_| {
         // Not on the first page of a visit: the browser starts at the top anyway.
         let skip = std::mem::replace(&mut *first.borrow_mut(), false);
         // Pages load their data first: look for the heading for up to two seconds. The interval is dropped by the
@@ -280,16 +271,17 @@ pub fn App<P: ModulePages>() -> Html {
             }
         });
     }
+    let route = router::use_route();
     let ready = *resolved;
     let complete = connection.is_complete();
-    let render = move |route: Route| {
+    let render = |route: Route| {
         let needs_connection = !matches!(route, Route::Rules | Route::Settings | Route::NotFound);
         if !ready {
             html! { <p aria-live="polite">{ "Connecting…" }</p> }
         } else if needs_connection && !complete {
             html! { <section><h1>{ "Not connected" }</h1>
             <p>{ "This console does not know which SDRS endpoint and project to use yet. " }
-            <Link<Route> to={Route::Settings}>{ "Set the connection" }</Link<Route>>{ ", then open the link again." }</p></section> }
+            <Link to={Route::Settings}>{ "Set the connection" }</Link>{ ", then open the link again." }</p></section> }
         } else if P::MODULE.shows(&route) {
             P::page(route)
         } else {
@@ -298,22 +290,22 @@ pub fn App<P: ModulePages>() -> Html {
     };
     html! {
         <ContextProvider<ConnectionContext> context={connection}>
-            <HashRouter>
+            <>
                 <header class="top">
                     <span class="brand">{ "SDRS failover console" }</span>
                     <nav aria-label="Main">
-                        <Link<Route> to={Route::Overview}>{ "Overview" }</Link<Route>>
-                        <Link<Route> to={Route::Groups}>{ "Protection groups" }</Link<Route>>
-                        <Link<Route> to={Route::Plans}>{ "Recovery plans" }</Link<Route>>
-                        <Link<Route> to={Route::Rules}>{ "Login rules & state chart" }</Link<Route>>
-                        <Link<Route> to={Route::Settings}>{ "Connection" }</Link<Route>>
+                        <Link to={Route::Overview}>{ "Overview" }</Link>
+                        <Link to={Route::Groups}>{ "Protection groups" }</Link>
+                        <Link to={Route::Plans}>{ "Recovery plans" }</Link>
+                        <Link to={Route::Rules}>{ "Login rules & state chart" }</Link>
+                        <Link to={Route::Settings}>{ "Connection" }</Link>
                     </nav>
                 </header>
                 <main id="main">
-                    <FocusOnNavigate />
-                    <Switch<Route> {render} />
+                    <FocusOnNavigate route={route.clone()} />
+                    { render(route) }
                 </main>
-            </HashRouter>
+            </>
         </ContextProvider<ConnectionContext>>
     }
 }
@@ -342,18 +334,17 @@ mod tests {
     #[test]
     fn every_route_reads_back_from_its_path() {
         for route in every_route() {
-            assert_eq!(Route::recognize(&route.to_path()), Some(route.clone()), "{}", route.to_path());
+            assert_eq!(Route::recognize(&route.to_path()), route, "{}", route.to_path());
         }
         for operation in view::ConsoleOperation::ALL {
             let route = Route::Operation { id: "g1".into(), operation };
-            assert_eq!(Route::recognize(&route.to_path()), Some(route));
+            assert_eq!(Route::recognize(&route.to_path()), route);
         }
-        assert_eq!(Route::routes().len(), every_route().len(), "one pattern per route");
         for unknown in ["/nope", "/groups//do/failover", "/groups/g1/do/nothing", "/plans/p1/extra", "/jobs/"] {
-            assert_eq!(Route::recognize(unknown), Some(Route::NotFound), "{unknown}");
+            assert_eq!(Route::recognize(unknown), Route::NotFound, "{unknown}");
         }
-        assert_eq!(Route::recognize(""), Some(Route::Overview));
-        assert_eq!(Route::recognize("/groups/g1/"), Some(Route::Group { id: "g1".into() }), "a trailing slash");
+        assert_eq!(Route::recognize(""), Route::Overview, "no fragment at all");
+        assert_eq!(Route::recognize("/groups/g1/"), Route::Group { id: "g1".into() }, "a trailing slash");
     }
 
     #[test]
@@ -381,6 +372,6 @@ mod tests {
         assert_eq!(Module::Planning.link_to_other(&Route::Group { id: "g1".into() }), "../index.html#/groups/g1");
         let operation = Route::Operation { id: "g1".into(), operation: view::ConsoleOperation::Drill };
         let link = Module::Planning.link_to_other(&operation);
-        assert_eq!(Route::recognize(link.split_once('#').unwrap().1), Some(operation), "{link}");
+        assert_eq!(Route::recognize(link.split_once('#').unwrap().1), operation, "{link}");
     }
 }

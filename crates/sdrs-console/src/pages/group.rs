@@ -1,7 +1,6 @@
 //! One group: its servers in their current roles, pairs, drills, recent jobs, the actions it allows, login guidance.
 
 use yew::prelude::*;
-use yew_router::prelude::*;
 
 use sdrs_core::login::AfterOperation;
 use sdrs_core::snapshot::{GroupSnapshot, ServerFacts};
@@ -14,6 +13,7 @@ use crate::components::error_box::ErrorBox;
 use crate::components::login_guidance::{DrillGuidance, LoginGuidance};
 use crate::components::status_badge::StatusBadge;
 use crate::hooks::spawn_until_dropped;
+use crate::router::Link;
 use crate::view::action_buttons;
 use crate::{ConnectionContext, Route};
 use sdrs_core::wire::NativeServer;
@@ -88,12 +88,12 @@ pub fn GroupPage(props: &GroupPageProps) -> Html {
     };
     html! {
         <section class="group">
-            <p><Link<Route> to={Route::Groups}>{ "← Protection groups" }</Link<Route>></p>
+            <p><Link to={Route::Groups}>{ "← Protection groups" }</Link></p>
             <h1>{ &group.name }{ " " }<StatusBadge status={group.status} /></h1>
             <p>{ format!("Production site: {} ({}). DR site: {}.", group.production_availability_zone(), group.priority_station, group.dr_availability_zone()) }</p>
             <nav class="actions" aria-label="Actions">
                 { for action_buttons(group.status, group.priority_station).into_iter().map(|b| match &b.disabled_because {
-                    None => html! { <Link<Route> classes="button" to={Route::Operation { id: group.id.clone(), operation: b.operation }}>{ b.operation.label() }</Link<Route>> },
+                    None => html! { <Link classes="button" to={Route::Operation { id: group.id.clone(), operation: b.operation }}>{ b.operation.label() }</Link> },
                     Some(reason) => html! { <span class="action-disabled"><button type="button" disabled=true>{ b.operation.label() }</button><small>{ reason }</small></span> },
                 }) }
             </nav>
@@ -125,7 +125,7 @@ pub fn GroupPage(props: &GroupPageProps) -> Html {
             <p class="muted">{ loaded.jobs_cover }</p>
             <ul class="recent-jobs">
                 { for loaded.jobs.iter().map(|job| html! { <li>
-                    <Link<Route> to={Route::Job { id: job.job_id.clone() }}>{ format!("{} — {}", job.job_type, job.status) }</Link<Route>>
+                    <Link to={Route::Job { id: job.job_id.clone() }}>{ format!("{} — {}", job.job_type, job.status) }</Link>
                     { format!(" {}", job.begin_time.clone().unwrap_or_default()) }
                 </li> }) }
                 { for loaded.failures.iter().flat_map(|f| f.failure_jobs.iter()).map(|f| html! {
@@ -221,7 +221,7 @@ pub fn JobPage(props: &JobPageProps) -> Html {
             { match &followed.job {
                 Some(job) => html! { <>
                     if let Some(group) = &job.entities.server_group_id {
-                        <p><Link<Route> to={Route::Group { id: group.clone() }}>{ "← The protection group" }</Link<Route>></p>
+                        <p><Link to={Route::Group { id: group.clone() }}>{ "← The protection group" }</Link></p>
                     }
                     <crate::components::job_view::JobView job={job.clone()} />
                 </> },

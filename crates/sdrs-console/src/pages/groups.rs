@@ -1,12 +1,12 @@
 //! The protection groups: status, current production site, counts; filters, pages, auto-refresh.
 
 use yew::prelude::*;
-use yew_router::prelude::*;
 
 use crate::api::{get_text, ApiError};
 use crate::components::error_box::ErrorBox;
 use crate::components::status_badge::StatusBadge;
 use crate::hooks::spawn_until_dropped;
+use crate::router::Link;
 use crate::state::{read_group_list, GroupRow, GroupsAction, GroupsState};
 use crate::{ConnectionContext, Route};
 use sdrs_core::status::GroupStatus;
@@ -46,7 +46,7 @@ pub fn GroupsPage() -> Html {
     if !connection.is_complete() {
         return html! {
             <section><h1>{ "Protection groups" }</h1>
-                <p>{ "No connection yet. " }<Link<Route> to={Route::Settings}>{ "Set the endpoint, project and token" }</Link<Route>>{ ", or use the " }<Link<Route> to={Route::Rules}>{ "offline rule explorer" }</Link<Route>>{ "." }</p>
+                <p>{ "No connection yet. " }<Link to={Route::Settings}>{ "Set the endpoint, project and token" }</Link>{ ", or use the " }<Link to={Route::Rules}>{ "offline rule explorer" }</Link>{ "." }</p>
             </section>
         };
     }
@@ -96,7 +96,7 @@ pub fn GroupsPage() -> Html {
                     { for state.groups.iter().map(|row| match row {
                         GroupRow::Group(g) => html! {
                             <tr>
-                                <td><Link<Route> to={Route::Group { id: g.id.clone() }}>{ &g.name }</Link<Route>></td>
+                                <td><Link to={Route::Group { id: g.id.clone() }}>{ &g.name }</Link></td>
                                 <td><StatusBadge status={g.status} /></td>
                                 <td>{ format!("{} ({})", g.production_availability_zone(), g.priority_station) }</td>
                                 <td>{ g.protected_instance_num }</td><td>{ g.replication_num }</td><td>{ g.disaster_recovery_drill_num }</td>

@@ -2,7 +2,6 @@
 //! job, and afterwards the roles and login guidance, or the error and a retry.
 
 use yew::prelude::*;
-use yew_router::prelude::*;
 
 use sdrs_core::login::AfterOperation;
 use sdrs_core::snapshot::Intent;
@@ -18,6 +17,7 @@ use crate::components::login_guidance::{DrillGuidance, LoginGuidance};
 use crate::components::precheck_panel::PrecheckPanel;
 use crate::components::role_swap::RoleSwapView;
 use crate::hooks::{spawn_until_dropped, use_job};
+use crate::router::Link;
 use crate::state::{FlowAction, FlowState, Phase};
 use crate::view::ConsoleOperation;
 use crate::{ConnectionContext, Route};
@@ -160,7 +160,7 @@ fn Flow(props: &FlowProps) -> Html {
     };
     html! {
         <section class="operation">
-            <p><Link<Route> to={Route::Group { id: props.id.clone() }}>{ format!("← {group_name}") }</Link<Route>></p>
+            <p><Link to={Route::Group { id: props.id.clone() }}>{ format!("← {group_name}") }</Link></p>
             <h1>{ format!("{label}: {group_name}") }</h1>
             if let Phase::Refused(error) | Phase::LoadFailed(error) = &flow.phase { <ErrorBox error={error.clone()} /> }
             if let Some(precheck) = &flow.precheck { <PrecheckPanel precheck={precheck.clone()} /> }
@@ -280,7 +280,7 @@ fn DrillPage(props: &DrillPageProps) -> Html {
     };
     html! {
         <section>
-            <p><Link<Route> to={Route::Group { id: props.id.clone() }}>{ "← Group" }</Link<Route>></p>
+            <p><Link to={Route::Group { id: props.id.clone() }}>{ "← Group" }</Link></p>
             <h1>{ "Create a DR drill" }</h1>
             <form onsubmit={on_submit}>
                 <label for="drill-name">{ "Drill name " }</label>

@@ -2,7 +2,6 @@
 //! the jobs running now, and each group's last failover.
 
 use yew::prelude::*;
-use yew_router::prelude::*;
 
 use sdrs_core::wire::{Job, JobList, ProtectedInstanceList, ReplicationList};
 
@@ -11,6 +10,7 @@ use crate::api::{get, get_text, ApiError};
 use crate::components::error_box::ErrorBox;
 use crate::components::status_badge::StatusBadge;
 use crate::hooks::spawn_until_dropped;
+use crate::router::Link;
 use crate::state::{read_group_list, GroupRow};
 use crate::view::{overview, OverviewFacts};
 use crate::{ConnectionContext, Route};
@@ -108,7 +108,7 @@ pub fn OverviewPage() -> Html {
     html! {
         <section class="overview">
             <h1>{ "Overview" }</h1>
-            <p>{ format!("{} protection group(s). ", loaded.total) }<Link<Route> to={Route::Groups}>{ "All groups" }</Link<Route>></p>
+            <p>{ format!("{} protection group(s). ", loaded.total) }<Link to={Route::Groups}>{ "All groups" }</Link></p>
             <h2>{ "By status" }</h2>
             <ul class="counts">{ for facts.counts.iter().map(|(status, count)| html! {
                 <li><StatusBadge status={*status} />{ format!(" {count}") }</li>
@@ -118,16 +118,16 @@ pub fn OverviewPage() -> Html {
             <ul class="attention">
                 { for loaded.missing.iter().map(|what| html! { <li>{ what }</li> }) }{ for facts.attention.iter().map(|a| html! {
                 <li>
-                    <Link<Route> to={Route::Group { id: a.group_id.clone() }}>{ &a.name }</Link<Route>>{ format!(": {} ", a.reason) }
+                    <Link to={Route::Group { id: a.group_id.clone() }}>{ &a.name }</Link>{ format!(": {} ", a.reason) }
                     if let Some(operation) = a.action {
-                        <Link<Route> classes="button" to={Route::Operation { id: a.group_id.clone(), operation }}>{ format!("{} {}", operation.label(), a.name) }</Link<Route>>
+                        <Link classes="button" to={Route::Operation { id: a.group_id.clone(), operation }}>{ format!("{} {}", operation.label(), a.name) }</Link>
                     }
                 </li>
             }) }</ul>
             <h2>{ format!("Running now ({})", facts.running.len()) }</h2>
             if facts.running.is_empty() { <p>{ "No group has a job running." }</p> }
             <ul class="running">{ for facts.running.iter().map(|(id, name, status)| html! {
-                <li><Link<Route> to={Route::Group { id: id.clone() }}>{ name }</Link<Route>>{ " " }<StatusBadge status={*status} /></li>
+                <li><Link to={Route::Group { id: id.clone() }}>{ name }</Link>{ " " }<StatusBadge status={*status} /></li>
             }) }</ul>
             <h2>{ "Last failover of each group" }</h2>
             { match &loaded.last_failovers {
@@ -136,9 +136,9 @@ pub fn OverviewPage() -> Html {
                     <table class="last-failovers">
                         <thead><tr><th scope="col">{ "Group" }</th><th scope="col">{ "Last failover" }</th></tr></thead>
                         <tbody>{ for rows.iter().map(|(id, name, job)| html! {
-                            <tr><td><Link<Route> to={Route::Group { id: id.clone() }}>{ name }</Link<Route>></td>
+                            <tr><td><Link to={Route::Group { id: id.clone() }}>{ name }</Link></td>
                                 <td>{ match job {
-                                    Some(job) => html! { <Link<Route> to={Route::Job { id: job.job_id.clone() }}>{ format!("{} {}", job.status, job.end_time.clone().or(job.begin_time.clone()).unwrap_or_default()) }</Link<Route>> },
+                                    Some(job) => html! { <Link to={Route::Job { id: job.job_id.clone() }}>{ format!("{} {}", job.status, job.end_time.clone().or(job.begin_time.clone()).unwrap_or_default()) }</Link> },
                                     None => html! { { "never (as far as this server knows)" } },
                                 } }</td></tr>
                         }) }</tbody>

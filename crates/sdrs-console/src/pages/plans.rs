@@ -2,7 +2,6 @@
 //! run's live progress with gate confirmation, retry/skip/cancel and the evidence report.
 
 use yew::prelude::*;
-use yew_router::prelude::*;
 
 use sdrs_core::plan::check::PlanCheck;
 use sdrs_core::plan::run::{GroupRunStatus, PlanRun, RunStatus};
@@ -13,6 +12,7 @@ use sdrs_core::wire::{PlanList, PlanResponse, RunList, RunResponse, ServerGroup,
 use crate::api::{get, get_text, json_body, request, ApiError, Connection, Method};
 use crate::components::error_box::ErrorBox;
 use crate::hooks::spawn_until_dropped;
+use crate::router::Link;
 use crate::state::plan_editor::{EditAction, PlanEditor};
 use crate::{ConnectionContext, Route};
 
@@ -48,7 +48,7 @@ pub fn PlansPage() -> Html {
                 <thead><tr><th scope="col">{ "Plan" }</th><th scope="col">{ "Stages" }</th><th scope="col">{ "Groups" }</th><th scope="col">{ "Updated" }</th></tr></thead>
                 <tbody>{ for list.recovery_plans.iter().map(|p| html! {
                     <tr>
-                        <td><Link<Route> to={Route::Plan { id: p.id.clone() }}>{ &p.name }</Link<Route>><br /><span class="muted">{ &p.description }</span></td>
+                        <td><Link to={Route::Plan { id: p.id.clone() }}>{ &p.name }</Link><br /><span class="muted">{ &p.description }</span></td>
                         <td>{ p.stages.len() }</td>
                         <td>{ p.stages.iter().map(|s| s.groups().len()).sum::<usize>() }</td>
                         <td>{ &p.updated_at }</td>
@@ -61,7 +61,7 @@ pub fn PlansPage() -> Html {
         <section>
             <h1>{ "Recovery plans" }</h1>
             <p>{ "Many protection groups failed over, or drilled, in ordered stages with waits and gates. Plans are this tool's own (sdrs-server), not part of SDRS." }</p>
-            <p><Link<Route> classes="button" to={Route::Plan { id: "new".to_owned() }}>{ "New plan" }</Link<Route>></p>
+            <p><Link classes="button" to={Route::Plan { id: "new".to_owned() }}>{ "New plan" }</Link></p>
             { body }
         </section>
     }
@@ -81,7 +81,6 @@ fn group_name(groups: &[ServerGroup], id: &str) -> String {
 #[component]
 pub fn PlanPage(props: &PlanPageProps) -> Html {
     let connection = use_context::<ConnectionContext>().expect("the app provides the connection");
-    let navigator = use_navigator().expect("inside the router");
     let editor = use_reducer(PlanEditor::default);
     let groups = use_state(Vec::<ServerGroup>::new);
     let runs = use_state(|| None::<RunList>);
@@ -126,12 +125,10 @@ pub fn PlanPage(props: &PlanPageProps) -> Html {
         });
     }
     let save = {
-        let (editor, error, navigator, connection) =
-            (editor.clone(), error.clone(), navigator.clone(), (*connection).clone());
+        let (editor, error, connection) = (editor.clone(), error.clone(), (*connection).clone());
         let id = props.id.clone();
         Callback::from(move |_| {
-            let (editor, error, navigator, connection, id) =
-                (editor.clone(), error.clone(), navigator.clone(), connection.clone(), id.clone());
+            let (editor, error, connection, id) = (editor.clone(), error.clone(), connection.clone(), id.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 let body = serde_json::json!({ "recovery_plan": editor.plan });
                 let answer: Result<PlanResponse, ApiError> = if id == "new" {
@@ -151,7 +148,7 @@ pub fn PlanPage(props: &PlanPageProps) -> Html {
                         error.set(None);
                         editor.dispatch(EditAction::Saved);
                         if id == "new" {
-                            navigator.push(&Route::Plan { id: saved.recovery_plan.id });
+                            crate::router::go(&Route::Plan { id: saved.recovery_plan.id });
                         }
                     }
                     Err(e) => error.set(Some(e)),
@@ -217,7 +214,7 @@ pub fn PlanPage(props: &PlanPageProps) -> Html {
     };
     html! {
         <section class="plan">
-            <p><Link<Route> to={Route::Plans}>{ "← Recovery plans" }</Link<Route>></p>
+            <p><Link to={Route::Plans}>{ "← Recovery plans" }</Link></p>
             <h1>{ if is_new { "New recovery plan".to_owned() } else { format!("Recovery plan {}", plan.name) } }</h1>
             if let Some(error) = &*error { <ErrorBox error={error.clone()} /> }
             <form onsubmit={Callback::from(|e: SubmitEvent| e.prevent_default())}>
@@ -251,7 +248,6 @@ struct RunPanelProps {
 #[component]
 fn RunPanel(props: &RunPanelProps) -> Html {
     let connection = use_context::<ConnectionContext>().expect("the app provides the connection");
-    let navigator = use_navigator().expect("inside the router");
     let mode = use_state(|| RunMode::Drill);
     let station = use_state(|| PriorityStation::Target);
     let drill_run = use_state(String::new);
@@ -283,22 +279,16 @@ fn RunPanel(props: &RunPanelProps) -> Html {
         })
     };
     let start = {
-        let (connection, error, options, id, typed, navigator) = (
-            (*connection).clone(),
-            error.clone(),
-            options.clone(),
-            props.plan_id.clone(),
-            typed.clone(),
-            navigator.clone(),
-        );
+        let (connection, error, options, id, typed) =
+            ((*connection).clone(), error.clone(), options.clone(), props.plan_id.clone(), typed.clone());
         Callback::from(move |_| {
-            let (connection, error, id, navigator) = (connection.clone(), error.clone(), id.clone(), navigator.clone());
+            let (connection, error, id) = (connection.clone(), error.clone(), id.clone());
             let mut body = serde_json::to_value(&options).unwrap_or_default();
             body["confirm"] = serde_json::Value::String((*typed).clone());
             wasm_bindgen_futures::spawn_local(async move {
                 let url = connection.orchestration(&format!("/recovery-plans/{id}/runs"));
                 match request::<RunResponse>(&connection, Method::Post, &url, Some(body.to_string())).await {
-                    Ok(started) => navigator.push(&Route::Run { id: started.run.id }),
+                    Ok(started) => crate::router::go(&Route::Run { id: started.run.id }),
                     Err(e) => error.set(Some(e)),
                 }
             });
@@ -360,7 +350,7 @@ fn RunPanel(props: &RunPanelProps) -> Html {
             <h2>{ "Runs" }</h2>
             { match &props.runs {
                 Some(list) if !list.runs.is_empty() => html! { <ul class="runs">{ for list.runs.iter().map(|r| html! {
-                    <li><Link<Route> to={Route::Run { id: r.id.clone() }}>{ format!("{} {} — {}", r.started_at, r.mode, r.status) }</Link<Route>></li>
+                    <li><Link to={Route::Run { id: r.id.clone() }}>{ format!("{} {} — {}", r.started_at, r.mode, r.status) }</Link></li>
                 }) }</ul> },
                 _ => html! { <p class="muted">{ "No run yet." }</p> },
             } }
@@ -499,7 +489,7 @@ pub fn RunPage(props: &RunPageProps) -> Html {
     };
     html! {
         <section class="run">
-            <p><Link<Route> to={Route::Plan { id: current.plan_id.clone() }}>{ format!("← Plan {}", current.plan.name) }</Link<Route>></p>
+            <p><Link to={Route::Plan { id: current.plan_id.clone() }}>{ format!("← Plan {}", current.plan.name) }</Link></p>
             <h1>{ format!("Run of {} ({})", current.plan.name, current.options.mode) }</h1>
             <p class="run-status" aria-live="polite">{ "Status: " }<strong id="run-status">{ status.as_str() }</strong>
                 { format!(" — started {}", current.started_at) }{ current.finished_at.clone().map(|t| format!(", ended {t}")).unwrap_or_default() }</p>
