@@ -165,7 +165,7 @@ struct OpenOtherModuleProps {
     href: String,
 }
 
-/// A route of the other module: its page is opened in place of this one (the back button returns here).
+/// A route of the other module: its page replaces this history entry, so back returns to the page before the link.
 #[component]
 fn OpenOtherModule(props: &OpenOtherModuleProps) -> Html {
     let href = props.href.clone();
