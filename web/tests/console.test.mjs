@@ -256,3 +256,20 @@ test("links are anchors to the route; back and forward move between pages", asyn
   await page.waitForSelector("h1:has-text('Not found')");
   await context.close();
 });
+
+test("a DR drill started here is in this browser's recent jobs, as every other operation's job is", async () => {
+  const groups = (await api("/server-groups?limit=100")).server_groups;
+  const db = groups.find((g) => g.name === "db-tier").id;
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(`${base}/#/groups/${db}/do/drill`);
+  await page.fill("#drill-name", "browser-drill-remembered");
+  await page.click("text=Create drill");
+  await page.waitForSelector("section.job");
+  const remembered = JSON.parse(await page.evaluate(() => localStorage.getItem("sdrs.jobs")) ?? "[]");
+  assert.equal(remembered[0]?.group_id, db, JSON.stringify(remembered));
+  assert.match(remembered[0].label, /drill/i);
+  const job = await api(`/jobs/${remembered[0].job_id}`);
+  assert.equal(job.job_id, remembered[0].job_id, "the remembered job is the server's");
+  await context.close();
+});

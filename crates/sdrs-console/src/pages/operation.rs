@@ -259,7 +259,7 @@ fn DrillPage(props: &DrillPageProps) -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 let body = CreateDrillRequest {
                     disaster_recovery_drill: CreateDrillParams {
-                        server_group_id: id,
+                        server_group_id: id.clone(),
                         name: (*name).clone(),
                         drill_vpc_id: None,
                     },
@@ -272,7 +272,12 @@ fn DrillPage(props: &DrillPageProps) -> Html {
                 )
                 .await
                 {
-                    Ok(response) => job_id.set(Some(response.job_id)),
+                    Ok(response) => {
+                        // In this browser's recent jobs too, as every other operation's job is.
+                        let label = ConsoleOperation::Drill.label().to_owned();
+                        remember_job(StartedJob { group_id: id, job_id: response.job_id.clone(), label });
+                        job_id.set(Some(response.job_id));
+                    }
                     Err(e) => error.set(Some(e)),
                 }
             });
