@@ -157,10 +157,28 @@ pub async fn install_domain(state: &AppState) -> anyhow::Result<()> {
     state.db.write(move |tx| crate::routes::put_domain(tx, &domain)).await.map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-/// Seeds an empty database with the demo dataset. Returns false when the database already has data.
+/// The lease a replica holds while it seeds, so that replicas started together with `--demo` on one empty database
+/// seed it once. Long enough for the seed (a few seconds); a replica that died seeding frees it when it lapses.
+const SEED_LEASE: &str = "demo-seed";
+const SEED_LEASE_MILLIS: i64 = 120_000;
+
+/// Seeds an empty database with the demo dataset. Returns false when the database already has data, or when another
+/// replica is seeding it: this one waits for the first of that replica's data and leaves the rest to it.
 pub async fn seed(state: &AppState) -> anyhow::Result<bool> {
-    let has_data = state.db.call(|store| store.has_resources()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    if has_data {
+    let has_data = || async { state.db.call(|store| store.has_resources()).await.map_err(|e| anyhow::anyhow!("{e}")) };
+    loop {
+        if has_data().await? {
+            return Ok(false);
+        }
+        let (holder, now) = (state.replica.clone(), now_millis());
+        let taken = state.db.write(move |tx| tx.take_lease(SEED_LEASE, &holder, now, now + SEED_LEASE_MILLIS)).await;
+        if taken.map_err(|e| anyhow::anyhow!("{e}"))?.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    // Another replica may have seeded between the check and the lease.
+    if has_data().await? {
         return Ok(false);
     }
     let mut config = (*state.config).clone();

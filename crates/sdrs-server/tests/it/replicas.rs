@@ -343,3 +343,24 @@ async fn a_claim_keeps_the_other_worker_off_its_jobs_until_it_lapses() {
     let holds = first.state.db.call(move |store| store.holds_job_claim(&job, &worker, token, later)).await.unwrap();
     assert!(!holds, "the first worker's late advance would be refused");
 }
+
+/// Two replicas started together with `--demo` on one empty database seed it once: one seeds, the other finds the
+/// data (without the seed's lease both seeded, and the second failed on the servers the first had made).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs PostgreSQL (SDRS_TEST_POSTGRES); scripts/test runs it"]
+async fn replicas_started_together_on_an_empty_database_seed_the_demo_once() {
+    let (first, second) = two_replicas().await;
+    let (a, b) = tokio::join!(demo::seed(&first.state), demo::seed(&second.state));
+    let seeded = [a.unwrap(), b.unwrap()];
+    assert_eq!(seeded.iter().filter(|seeded| **seeded).count(), 1, "one replica seeds: {seeded:?}");
+    // The seeding replica finishes whatever the other saw of it.
+    let (status, listed) = second.get(&v1("/server-groups?limit=100")).await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    let mut names: Vec<&str> =
+        listed["server_groups"].as_array().unwrap().iter().map(|g| g["name"].as_str().unwrap()).collect();
+    let count = names.len();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), count, "no group seeded twice: {listed}");
+    assert!(names.contains(&"web-tier") && names.contains(&"db-tier"), "{names:?}");
+}
