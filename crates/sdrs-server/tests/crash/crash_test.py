@@ -57,6 +57,46 @@ def start(server, database, port, *extra):
     raise RuntimeError("the server did not start")
 
 
+def unfinished_in_sample(port, accepted):
+    """A twentieth of the accepted jobs, and how many of them have not ended yet."""
+    sample = list(accepted.values())[:: max(1, len(accepted) // 20)]
+    unfinished = sum(1 for job_id in sample
+                     if call(port, "GET", f"/v1/{PROJECT}/jobs/{job_id}")[1]["status"] not in ("SUCCESS", "FAIL"))
+    return sample, unfinished
+
+
+def wait_for_jobs(port, accepted, problems, seconds):
+    """Follows every accepted job (group -> job id) until it ends or `seconds` pass; returns group -> final status.
+    A server that does not answer, or answers 5xx, is asked again (it may be restarting); any other refusal, or a job
+    that never ends, is a problem."""
+    deadline = time.time() + seconds
+    pending = dict(accepted)
+    finished = {}
+    while pending and time.time() < deadline:
+        for group, job_id in list(pending.items()):
+            status, job = call(port, "GET", f"/v1/{PROJECT}/jobs/{job_id}")
+            if status is None or status >= 500:
+                continue
+            if status != 200:
+                problems.append(f"accepted job {job_id} is missing ({status})")
+                del pending[group]
+            elif job["status"] in ("SUCCESS", "FAIL"):
+                finished[group] = job["status"]
+                del pending[group]
+        time.sleep(0.2)
+    problems += [f"job {job_id} of group {g} never finished" for g, job_id in pending.items()]
+    return finished
+
+
+def report(head, finished, problems, complete):
+    """Prints a scenario's line (`head`, then the outcomes) and its first problems; whether it passed."""
+    print(f"{head}, {sum(1 for o in finished.values() if o == 'SUCCESS')} SUCCESS, "
+          f"{sum(1 for o in finished.values() if o == 'FAIL')} FAIL, {len(problems)} problem(s)")
+    for problem in problems[:10]:
+        print("  " + problem)
+    return not problems and complete
+
+
 def run(server, bench, groups, kill_after):
     work = tempfile.mkdtemp()
     database = os.path.join(work, "crash.db")
@@ -75,28 +115,13 @@ def run(server, bench, groups, kill_after):
     with ThreadPoolExecutor(16) as pool:
         pool.map(submit, ids)
     time.sleep(max(0.0, kill_after - (time.time() - started)))
-    sample = list(accepted.values())[:: max(1, len(accepted) // 20)]
-    unfinished = sum(1 for job_id in sample
-                     if call(port, "GET", f"/v1/{PROJECT}/jobs/{job_id}")[1]["status"] not in ("SUCCESS", "FAIL"))
+    sample, unfinished = unfinished_in_sample(port, accepted)
     process.send_signal(signal.SIGKILL)
     process.wait()
     process = start(server, database, port)
     problems = []
     try:
-        deadline = time.time() + 120
-        pending = dict(accepted)
-        finished = {}
-        while pending and time.time() < deadline:
-            for group, job_id in list(pending.items()):
-                status, job = call(port, "GET", f"/v1/{PROJECT}/jobs/{job_id}")
-                if status != 200:
-                    problems.append(f"accepted job {job_id} is missing after the restart ({status})")
-                    del pending[group]
-                elif job["status"] in ("SUCCESS", "FAIL"):
-                    finished[group] = job["status"]
-                    del pending[group]
-            time.sleep(0.2)
-        problems += [f"job {job_id} of group {g} never finished" for g, job_id in pending.items()]
+        finished = wait_for_jobs(port, accepted, problems, 120)
         for group, outcome in finished.items():
             _, body = call(port, "GET", f"/v1/{PROJECT}/server-groups/{group}")
             expected = "failed-over" if outcome == "SUCCESS" else "error-failing-over"
@@ -105,13 +130,9 @@ def run(server, bench, groups, kill_after):
     finally:
         process.kill()
         process.wait()
-    print(f"kill after {kill_after}s ({unfinished}/{len(sample)} sampled jobs unfinished at the kill): "
-          f"{len(accepted)}/{groups} failovers accepted, "
-          f"{sum(1 for o in finished.values() if o == 'SUCCESS')} SUCCESS, "
-          f"{sum(1 for o in finished.values() if o == 'FAIL')} FAIL, {len(problems)} problem(s)")
-    for problem in problems[:10]:
-        print("  " + problem)
-    return not problems and len(accepted) == groups and unfinished > 0
+    head = (f"kill after {kill_after}s ({unfinished}/{len(sample)} sampled jobs unfinished at the kill): "
+            f"{len(accepted)}/{groups} failovers accepted")
+    return report(head, finished, problems, len(accepted) == groups and unfinished > 0)
 
 
 def main():

@@ -21,7 +21,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-from crash_test import PROJECT, call, free_port, start
+from crash_test import PROJECT, call, free_port, report, start, unfinished_in_sample, wait_for_jobs
 
 
 def psql(base, sql):
@@ -55,10 +55,7 @@ def run(server, bench, base, groups, restart_postgres, scenario):
         with ThreadPoolExecutor(16) as pool:
             list(pool.map(submit, enumerate(ids)))
         time.sleep(max(0.0, seconds - (time.time() - started)))
-        sample = list(accepted.values())[:: max(1, len(accepted) // 20)]
-        unfinished = sum(1 for job_id in sample
-                         if (call(ports[1], "GET", f"/v1/{PROJECT}/jobs/{job_id}")[1] or {}).get("status")
-                         not in ("SUCCESS", "FAIL"))
+        sample, unfinished = unfinished_in_sample(ports[1], accepted)
         if kind == "kill":
             replicas[0].send_signal(signal.SIGKILL)
             replicas[0].wait()
@@ -67,22 +64,7 @@ def run(server, bench, base, groups, restart_postgres, scenario):
             # Not captured: the restarted server would hold the pipes open.
             subprocess.run(restart_postgres, shell=True, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             watch = ports[0]
-        deadline = time.time() + 180
-        pending = dict(accepted)
-        finished = {}
-        while pending and time.time() < deadline:
-            for group, job_id in list(pending.items()):
-                status, job = call(watch, "GET", f"/v1/{PROJECT}/jobs/{job_id}")
-                if status is None or status >= 500:
-                    continue  # PostgreSQL is still coming back
-                if status != 200:
-                    problems.append(f"accepted job {job_id} is missing ({status})")
-                    del pending[group]
-                elif job["status"] in ("SUCCESS", "FAIL"):
-                    finished[group] = job["status"]
-                    del pending[group]
-            time.sleep(0.2)
-        problems += [f"job {job_id} of group {g} never finished" for g, job_id in pending.items()]
+        finished = wait_for_jobs(watch, accepted, problems, 180)
         if kind == "kill":
             replicas[0] = start(server, database, ports[0], "--replica", "replica-a")
         for n, (group, outcome) in enumerate(finished.items()):
@@ -101,13 +83,9 @@ def run(server, bench, base, groups, restart_postgres, scenario):
             process.wait()
         psql(base, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     what = "replica A killed" if kind == "kill" else "PostgreSQL restarted"
-    print(f"{what} after {seconds}s ({unfinished}/{len(sample)} sampled jobs unfinished then): "
-          f"{len(accepted)}/{groups} failovers accepted over two replicas, "
-          f"{sum(1 for o in finished.values() if o == 'SUCCESS')} SUCCESS, "
-          f"{sum(1 for o in finished.values() if o == 'FAIL')} FAIL, {len(problems)} problem(s)")
-    for problem in problems[:10]:
-        print("  " + problem)
-    return not problems and len(accepted) == groups and unfinished > 0
+    head = (f"{what} after {seconds}s ({unfinished}/{len(sample)} sampled jobs unfinished then): "
+            f"{len(accepted)}/{groups} failovers accepted over two replicas")
+    return report(head, finished, problems, len(accepted) == groups and unfinished > 0)
 
 
 def main():
