@@ -370,12 +370,12 @@ pub async fn run_due(db: &Db, now: UnixMillis) -> ApiResult<usize> {
             .write(move |tx| {
                 let mut count = 0;
                 for (job_id, token) in &batch {
-                    // The claim is checked at the time the claim was made for (`now` may be a test's later time).
-                    if !tx.holds_job_claim(job_id, &worker, *token, now)? {
+                    // The claim is checked at the time the claim was made for (`now` may be a test's later time),
+                    // and ended by the same statement; a database error rolls both back with the advance.
+                    if !tx.take_job_claim(job_id, &worker, *token, now)? {
                         continue;
                     }
                     count += usize::from(advance(tx, job_id, now)?);
-                    tx.end_job_claim(job_id, *token)?;
                 }
                 Ok(count)
             })

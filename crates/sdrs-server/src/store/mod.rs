@@ -222,10 +222,9 @@ pub trait Store {
     /// another holder's claim still covers (and, on PostgreSQL, rows another transaction has locked: `SKIP LOCKED`).
     /// Returns each job with its claim's token, which grows with every claim.
     fn claim_due_jobs(&self, holder: &str, now: i64, until: i64, limit: u32) -> ApiResult<Vec<(String, i64)>>;
-    /// Whether `holder`'s claim with `token` on a job still stands at `now`: the fence of the advance it covers.
-    fn holds_job_claim(&self, job_id: &str, holder: &str, token: i64, now: i64) -> ApiResult<bool>;
-    /// Ends a claim, once the advance it covered is written (in the same transaction).
-    fn end_job_claim(&self, job_id: &str, token: i64) -> ApiResult<()>;
+    /// Ends `holder`'s claim with `token` on a job if it still stands at `now`, and says whether it did: the fence of
+    /// the advance it covers, which follows in the same transaction (so the claim ends only if the advance commits).
+    fn take_job_claim(&self, job_id: &str, holder: &str, token: i64, now: i64) -> ApiResult<bool>;
     /// When the next step of any unfinished job is due, or its claim lapses if another worker claimed it (so that a
     /// worker does not spin on jobs another one holds).
     fn next_due(&self) -> ApiResult<Option<i64>>;

@@ -486,16 +486,13 @@ impl Store for PgStore<'_> {
         Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
     }
 
-    fn holds_job_claim(&self, job_id: &str, holder: &str, token: i64, now: i64) -> ApiResult<bool> {
-        self.exists(
-            "SELECT 1 FROM jobs WHERE job_id = $1 AND claim_holder = $2 AND claim_token = $3 AND claim_until >= $4",
+    fn take_job_claim(&self, job_id: &str, holder: &str, token: i64, now: i64) -> ApiResult<bool> {
+        let ended = self.execute(
+            "UPDATE jobs SET claim_until = 0
+             WHERE job_id = $1 AND claim_holder = $2 AND claim_token = $3 AND claim_until >= $4",
             &[&job_id, &holder, &token, &now],
-        )
-    }
-
-    fn end_job_claim(&self, job_id: &str, token: i64) -> ApiResult<()> {
-        self.execute("UPDATE jobs SET claim_until = 0 WHERE job_id = $1 AND claim_token = $2", &[&job_id, &token])?;
-        Ok(())
+        )?;
+        Ok(ended > 0)
     }
 
     fn next_due(&self) -> ApiResult<Option<i64>> {

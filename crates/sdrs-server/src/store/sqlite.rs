@@ -524,17 +524,14 @@ impl Store for Connection {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    fn holds_job_claim(&self, job_id: &str, holder: &str, token: i64, now: i64) -> ApiResult<bool> {
-        let mut statement = self.prepare_cached(
-            "SELECT 1 FROM jobs WHERE job_id = ?1 AND claim_holder = ?2 AND claim_token = ?3 AND claim_until >= ?4",
-        )?;
-        Ok(statement.query_row(params![job_id, holder, token, now], |_| Ok(())).optional()?.is_some())
-    }
-
-    fn end_job_claim(&self, job_id: &str, token: i64) -> ApiResult<()> {
-        self.prepare_cached("UPDATE jobs SET claim_until = 0 WHERE job_id = ?1 AND claim_token = ?2")?
-            .execute(params![job_id, token])?;
-        Ok(())
+    fn take_job_claim(&self, job_id: &str, holder: &str, token: i64, now: i64) -> ApiResult<bool> {
+        let ended = self
+            .prepare_cached(
+                "UPDATE jobs SET claim_until = 0
+                 WHERE job_id = ?1 AND claim_holder = ?2 AND claim_token = ?3 AND claim_until >= ?4",
+            )?
+            .execute(params![job_id, holder, token, now])?;
+        Ok(ended > 0)
     }
 
     fn next_due(&self) -> ApiResult<Option<i64>> {

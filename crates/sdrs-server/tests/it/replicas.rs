@@ -340,7 +340,7 @@ async fn a_claim_keeps_the_other_worker_off_its_jobs_until_it_lapses() {
     }
     let worker = first.state.db.worker().to_owned();
     let (job, token) = claimed[0].clone();
-    let holds = first.state.db.call(move |store| store.holds_job_claim(&job, &worker, token, later)).await.unwrap();
+    let holds = first.state.db.write(move |tx| tx.take_job_claim(&job, &worker, token, later)).await.unwrap();
     assert!(!holds, "the first worker's late advance would be refused");
 }
 
