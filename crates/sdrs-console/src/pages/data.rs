@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use sdrs_core::snapshot::GroupSnapshot;
 use sdrs_core::wire::{DisasterRecoveryDrillList, Job, ProtectedInstanceList, ReplicationList, ServerGroupResponse};
 
-use crate::api::{get, ApiError, Connection};
+use crate::api::{get, get_text, ApiError, Connection};
+use crate::state::{read_group_list, GroupRow};
 use sdrs_core::wire::{NativeServer, ServerList};
 
 /// The group with its members: sdrs-server's snapshot (with server power states), or, from a real SDRS endpoint,
@@ -31,6 +32,13 @@ pub async fn load_snapshot(connection: &Connection, id: &str) -> Result<GroupSna
         disaster_recovery_drills: drills.disaster_recovery_drills,
         servers: Vec::new(),
     })
+}
+
+/// A page of `GET /server-groups`, read item by item (`state::read_group_list`): one group the console cannot read
+/// does not hide the others.
+pub async fn load_group_list(connection: &Connection, url: &str) -> Result<(Vec<GroupRow>, u64), ApiError> {
+    let text = get_text(connection, url).await?;
+    read_group_list(&text).map_err(|detail| ApiError::Unexpected { status: 200, detail })
 }
 
 /// Server profiles from sdrs-server's inventory; empty where the endpoint has none.

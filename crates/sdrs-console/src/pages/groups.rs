@@ -2,12 +2,12 @@
 
 use yew::prelude::*;
 
-use crate::api::{get_text, ApiError};
+use super::data::load_group_list;
 use crate::components::error_box::ErrorBox;
 use crate::components::status_badge::StatusBadge;
 use crate::hooks::spawn_until_dropped;
 use crate::router::Link;
-use crate::state::{read_group_list, GroupRow, GroupsAction, GroupsState};
+use crate::state::{GroupRow, GroupsAction, GroupsState};
 use crate::{ConnectionContext, Route};
 use sdrs_core::status::GroupStatus;
 
@@ -22,10 +22,7 @@ pub fn GroupsPage() -> Html {
             let loading = connection.is_complete().then(|| {
                 let url = connection.v1(&format!("/server-groups{}", state.query()));
                 spawn_until_dropped(async move {
-                    let read = get_text(&connection, &url).await.and_then(|text| {
-                        read_group_list(&text).map_err(|detail| ApiError::Unexpected { status: 200, detail })
-                    });
-                    match read {
+                    match load_group_list(&connection, &url).await {
                         Ok((groups, count)) => state.dispatch(GroupsAction::Loaded { groups, count }),
                         Err(error) => state.dispatch(GroupsAction::Failed(error)),
                     }

@@ -5,13 +5,13 @@ use yew::prelude::*;
 
 use sdrs_core::wire::{Job, JobList, ProtectedInstanceList, ReplicationList};
 
-use super::data::load_inventory;
-use crate::api::{get, get_text, ApiError};
+use super::data::{load_group_list, load_inventory};
+use crate::api::{get, ApiError};
 use crate::components::error_box::ErrorBox;
 use crate::components::status_badge::StatusBadge;
 use crate::hooks::spawn_until_dropped;
 use crate::router::Link;
-use crate::state::{read_group_list, GroupRow};
+use crate::state::GroupRow;
 use crate::view::{overview, OverviewFacts};
 use crate::{ConnectionContext, Route};
 
@@ -38,16 +38,14 @@ pub fn OverviewPage() -> Html {
         let (loaded, connection) = (loaded.clone(), (*connection).clone());
         use_effect_with((connection.clone(), *tick), move |_| {
             spawn_until_dropped(async move {
-                let read = get_text(&connection, &connection.v1("/server-groups?limit=1000")).await.and_then(|text| {
-                    read_group_list(&text).map_err(|detail| ApiError::Unexpected { status: 200, detail })
-                });
-                let (rows, total) = match read {
-                    Ok(read) => read,
-                    Err(error) => {
-                        loaded.set(Some(Loaded { error: Some(error), ..Loaded::default() }));
-                        return;
-                    }
-                };
+                let (rows, total) =
+                    match load_group_list(&connection, &connection.v1("/server-groups?limit=1000")).await {
+                        Ok(read) => read,
+                        Err(error) => {
+                            loaded.set(Some(Loaded { error: Some(error), ..Loaded::default() }));
+                            return;
+                        }
+                    };
                 let mut missing = Vec::new();
                 let pairs = get::<ReplicationList>(&connection, &connection.v1("/replications?limit=1000"))
                     .await
