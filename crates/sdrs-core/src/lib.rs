@@ -8,6 +8,7 @@
 pub mod action;
 pub mod catalogue;
 pub mod guidance;
+pub mod list_query;
 pub mod login;
 pub mod member_rules;
 pub mod plan;

@@ -5,7 +5,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::catalogue::ErrorCode;
-use crate::snapshot::PowerState;
+use crate::precheck::native_deletions;
+use crate::snapshot::{PowerState, SnapshotFacts};
 use crate::state_machine::drill_allowed;
 use crate::status::{wire_enum, DrillStatus, GroupStatus, InstanceStatus, ReplicationStatus};
 use crate::wire::{
@@ -65,6 +66,43 @@ impl MemberOperation {
     }
 }
 
+/// How the seed's rule on natively deleted servers bears on an operation: "If the server at the production site or DR
+/// site in a protected instance is deleted using the native interface, no operations can be performed on the
+/// protected instance or the protection group of the protected instance."
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NativeDeletionRule {
+    /// Refused while a server of the group was deleted natively (`SDRS.1326`, or `SDRS.1314` when only the
+    /// instance's `invalid` status shows it), with every such server named.
+    Refused,
+    /// Allowed, and why: what the rule cannot mean to forbid.
+    Allowed(&'static str),
+}
+
+/// Why the clean-up operations stay open: without them the rule would lock the group for good.
+pub const CLEANUP_ALLOWED: &str = "it removes what the deleted server left behind: the rule's own way out (the \
+     documented constraints list `invalid`, the status such an instance or pair shows, among those it is allowed from)";
+
+impl MemberOperation {
+    /// What the seed's rule on natively deleted servers does to this operation. Operations that add to the group or
+    /// act on its replication are refused; those that take things out of it are allowed, since only they can free it.
+    pub fn native_deletion_rule(self) -> NativeDeletionRule {
+        match self {
+            MemberOperation::CreateGroup => NativeDeletionRule::Allowed(
+                "the group does not exist yet, so none of its servers can have been deleted",
+            ),
+            MemberOperation::ProtectServer
+            | MemberOperation::CreatePair
+            | MemberOperation::AttachPair
+            | MemberOperation::ExpandPair
+            | MemberOperation::CreateDrill => NativeDeletionRule::Refused,
+            MemberOperation::DeleteInstance
+            | MemberOperation::DetachPair
+            | MemberOperation::DeletePair
+            | MemberOperation::DeleteDrill => NativeDeletionRule::Allowed(CLEANUP_ALLOWED),
+        }
+    }
+}
+
 /// One reason a member operation is refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Refusal {
@@ -83,6 +121,18 @@ pub struct MemberCheck {
 impl MemberCheck {
     fn new(operation: MemberOperation) -> MemberCheck {
         MemberCheck { operation, refusals: Vec::new() }
+    }
+
+    /// A check of an operation on a member of the group of `snapshot`: first the seed's rule on natively deleted
+    /// servers, where it refuses this operation (`MemberOperation::native_deletion_rule`).
+    fn in_group(operation: MemberOperation, snapshot: &SnapshotFacts) -> MemberCheck {
+        let mut check = MemberCheck::new(operation);
+        if operation.native_deletion_rule() == NativeDeletionRule::Refused {
+            for finding in native_deletions(snapshot) {
+                check.refuse(finding.code, finding.message);
+            }
+        }
+        check
     }
 
     fn refuse(&mut self, code: ErrorCode, detail: impl Into<String>) {
@@ -111,10 +161,11 @@ fn accepts_members(status: GroupStatus) -> bool {
     matches!(status, GroupStatus::Available | GroupStatus::Protected)
 }
 
-/// Protecting `server` in `group`. `server` is `None` when the inventory has no such server (or it was deleted
-/// natively); `in_use` when a protected instance already uses it.
-pub fn protect_server(group: &ServerGroup, server: Option<&NativeServer>, in_use: bool) -> MemberCheck {
-    let mut check = MemberCheck::new(MemberOperation::ProtectServer);
+/// Protecting `server` in the group of `snapshot`. `server` is `None` when the inventory has no such server (or it was
+/// deleted natively); `in_use` when a protected instance already uses it.
+pub fn protect_server(snapshot: &SnapshotFacts, server: Option<&NativeServer>, in_use: bool) -> MemberCheck {
+    let mut check = MemberCheck::in_group(MemberOperation::ProtectServer, snapshot);
+    let group = &snapshot.server_group;
     if !accepts_members(group.status) {
         check.refuse(ErrorCode::SDRS_1323, format!("the group is `{}`", group.status));
     }
@@ -167,10 +218,11 @@ pub fn delete_instance(group: &ServerGroup, instance: &ProtectedInstance) -> Mem
     check
 }
 
-/// Creating a replication pair of `disk` in `group`; `disk` is `None` when the inventory has no such disk, `in_use`
-/// when a pair already replicates it.
-pub fn create_pair(group: &ServerGroup, disk: Option<&NativeDisk>, in_use: bool) -> MemberCheck {
-    let mut check = MemberCheck::new(MemberOperation::CreatePair);
+/// Creating a replication pair of `disk` in the group of `snapshot`; `disk` is `None` when the inventory has no such
+/// disk, `in_use` when a pair already replicates it.
+pub fn create_pair(snapshot: &SnapshotFacts, disk: Option<&NativeDisk>, in_use: bool) -> MemberCheck {
+    let mut check = MemberCheck::in_group(MemberOperation::CreatePair, snapshot);
+    let group = &snapshot.server_group;
     if !accepts_members(group.status) {
         check.refuse(
             ErrorCode::SDRS_1002,
@@ -193,9 +245,15 @@ pub fn create_pair(group: &ServerGroup, disk: Option<&NativeDisk>, in_use: bool)
     check
 }
 
-/// Attaching `pair` to `instance` (of `group`) as `device`.
-pub fn attach_pair(group: &ServerGroup, instance: &ProtectedInstance, pair: &Replication, device: &str) -> MemberCheck {
-    let mut check = MemberCheck::new(MemberOperation::AttachPair);
+/// Attaching `pair` to `instance` (of the group of `snapshot`) as `device`.
+pub fn attach_pair(
+    snapshot: &SnapshotFacts,
+    instance: &ProtectedInstance,
+    pair: &Replication,
+    device: &str,
+) -> MemberCheck {
+    let mut check = MemberCheck::in_group(MemberOperation::AttachPair, snapshot);
+    let group = &snapshot.server_group;
     if pair.server_group_id != instance.server_group_id {
         check.refuse(ErrorCode::SDRS_1611, "the pair and the instance are in different groups");
     }
@@ -232,9 +290,9 @@ pub fn detach_pair(group: &ServerGroup, instance: &ProtectedInstance, pair: &Rep
     check
 }
 
-/// Expanding `pair`'s disks to `new_size` GB.
-pub fn expand_pair(pair: &Replication, new_size: u32) -> MemberCheck {
-    let mut check = MemberCheck::new(MemberOperation::ExpandPair);
+/// Expanding `pair`'s disks (of the group of `snapshot`) to `new_size` GB.
+pub fn expand_pair(snapshot: &SnapshotFacts, pair: &Replication, new_size: u32) -> MemberCheck {
+    let mut check = MemberCheck::in_group(MemberOperation::ExpandPair, snapshot);
     if !matches!(
         pair.status,
         ReplicationStatus::Available | ReplicationStatus::Protected | ReplicationStatus::ErrorExtending
@@ -294,19 +352,16 @@ pub fn delete_pair(group: &ServerGroup, pair: &Replication) -> MemberCheck {
     check
 }
 
-/// Starting a DR drill of `group` in `drill_vpc_id` (`None`: the service picks one).
-pub fn create_drill(group: &ServerGroup, drill_vpc_id: Option<&str>) -> MemberCheck {
-    start_drill(group.status, &group.source_vpc_id, drill_vpc_id)
-}
-
-/// Starting a DR drill of a group in `status` whose production VPC is `source_vpc_id`: what [`create_drill`] checks,
-/// on the facts a recovery plan's check has.
-pub fn start_drill(status: GroupStatus, source_vpc_id: &str, drill_vpc_id: Option<&str>) -> MemberCheck {
-    let mut check = MemberCheck::new(MemberOperation::CreateDrill);
-    if !drill_allowed(status) {
-        check.refuse(ErrorCode::SDRS_1002, format!("a DR drill cannot start while the group is `{status}`"));
+/// Starting a DR drill of the group of `snapshot` in `drill_vpc_id` (`None`: the service picks one). A group whose
+/// production VPC is not known (`source_vpc_id` empty, as a recovery plan's check may have it) is not compared.
+pub fn create_drill(snapshot: &SnapshotFacts, drill_vpc_id: Option<&str>) -> MemberCheck {
+    let mut check = MemberCheck::in_group(MemberOperation::CreateDrill, snapshot);
+    let group = &snapshot.server_group;
+    if !drill_allowed(group.status) {
+        check.refuse(ErrorCode::SDRS_1002, format!("a DR drill cannot start while the group is `{}`", group.status));
     }
-    if drill_vpc_id.is_some_and(|vpc| vpc == source_vpc_id) {
+    let source_vpc = group.source_vpc_id.as_str();
+    if !source_vpc.is_empty() && drill_vpc_id.is_some_and(|vpc| vpc == source_vpc) {
         check.refuse(ErrorCode::SDRS_1907, "use a VPC of its own for the drill");
     }
     check

@@ -106,16 +106,22 @@ impl SdrsCoded for ActionRefused {
 /// Turns a request into what it does: `action` (`None` for a delete) on the group of `snapshot` resolves to an intent
 /// through the state machine, and the pre-check of that intent must find nothing blocking. The one place a request
 /// is judged; the server refuses with its answer, the console disables and explains with it.
+///
+/// A server deleted through the native interface refuses every operation, whatever the group's status: that refusal
+/// (with every other reason) comes first, because nothing else can be done until the protected instance is deleted.
 pub fn decide(action: Option<GroupAction>, snapshot: &SnapshotFacts) -> Result<Intent, ActionRefused> {
     let status = snapshot.server_group.status;
-    let intent = match action {
-        Some(action) => {
-            resolve(action, status).map_err(ActionRefused::State)?;
-            Intent::from_action(action, status)
-        }
-        None => Intent::Delete,
-    };
+    let intent = action.map_or(Intent::Delete, |action| Intent::from_action(action, status));
     let check = precheck(snapshot, intent);
+    let deleted = check
+        .findings
+        .iter()
+        .any(|f| matches!(f.kind, FindingKind::ServerDeletedNatively | FindingKind::InstanceInvalid));
+    if !deleted {
+        if let Some(action) = action {
+            resolve(action, status).map_err(ActionRefused::State)?;
+        }
+    }
     if check.allowed {
         Ok(intent)
     } else {
@@ -126,9 +132,8 @@ pub fn decide(action: Option<GroupAction>, snapshot: &SnapshotFacts) -> Result<I
 /// Evaluates every precondition of `intent` on `snapshot` and returns all findings, blocking ones first.
 pub fn precheck(snapshot: &SnapshotFacts, intent: Intent) -> Precheck {
     let operation = intent.operation();
-    let mut findings = Vec::new();
+    let mut findings = native_deletions(snapshot);
     status_findings(snapshot, operation, &mut findings);
-    native_deletion_findings(snapshot, &mut findings);
     match intent {
         Intent::Enable => need_pairs(snapshot, operation, &mut findings),
         Intent::PlannedFailover { priority_station } => {
@@ -194,8 +199,13 @@ fn status_findings(snapshot: &SnapshotFacts, operation: Operation, findings: &mu
     });
 }
 
-/// A server deleted through the native interface blocks every operation on its instance and group.
-fn native_deletion_findings(snapshot: &SnapshotFacts, findings: &mut Vec<Finding>) {
+/// The seed's rule: "If the server at the production site or DR site in a protected instance is deleted using the
+/// native interface, no operations can be performed on the protected instance or the protection group of the
+/// protected instance." One blocking finding per instance whose server was deleted (`SDRS.1326`) or that shows
+/// `invalid` (`SDRS.1314`, when the server facts are not known); every group operation is refused by them, and the
+/// member operations `MemberOperation::native_deletion_rule` says.
+pub fn native_deletions(snapshot: &SnapshotFacts) -> Vec<Finding> {
+    let mut findings = Vec::new();
     for instance in &snapshot.protected_instances {
         let deleted: Vec<&str> = [&instance.source_server, &instance.target_server]
             .into_iter()
@@ -229,6 +239,7 @@ fn native_deletion_findings(snapshot: &SnapshotFacts, findings: &mut Vec<Finding
             });
         }
     }
+    findings
 }
 
 fn need_pairs(snapshot: &SnapshotFacts, operation: Operation, findings: &mut Vec<Finding>) {

@@ -4,7 +4,6 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::catalogue::{ErrorCode, SdrsCoded};
-use crate::status::GroupStatus;
 
 /// Longest name or description the service accepts, in bytes.
 pub const MAX_NAME_BYTES: usize = 64;
@@ -32,10 +31,17 @@ pub enum RequestError {
     InvalidOffset { value: String },
     #[error("invalid status filter: {0}")]
     InvalidStatusFilter(#[from] crate::status::UnknownValue),
-    #[error("invalid query_type `{value}`: expected status_abnormal, stop_protected, period_no_dr_drill or general")]
-    InvalidQueryType { value: String },
-    #[error("the query parameter `{key}` is given more than once")]
+    #[error("invalid query_type `{value}`: not one the list of {list} documents")]
+    InvalidQueryType { value: String, list: &'static str },
+    #[error(
+        "the query parameter `{key}` is given more than once; to name several ids, give one value written \
+         ['id1','id2']"
+    )]
     RepeatedQueryKey { key: String },
+    #[error("the list of {list} has no query parameter `{key}`; it accepts: {accepted}")]
+    UndocumentedQueryKey { key: String, list: &'static str, accepted: String },
+    #[error("marker `{marker}` is not an item of this list")]
+    UnknownMarker { marker: String },
     #[error("{key} names {count} ids; at most {MAX_LISTED_IDS} are allowed")]
     TooManyIds { key: String, count: usize },
     #[error("device `{device}` is not of the form /dev/vdX or /dev/sdX")]
@@ -60,6 +66,8 @@ impl SdrsCoded for RequestError {
             | RequestError::InvalidBody { .. }
             | RequestError::InvalidQueryType { .. }
             | RequestError::RepeatedQueryKey { .. }
+            | RequestError::UndocumentedQueryKey { .. }
+            | RequestError::UnknownMarker { .. }
             | RequestError::InvalidDevice { .. }
             | RequestError::InvalidPath { .. }
             | RequestError::InvalidDrType => ErrorCode::SDRS_0201,
@@ -272,31 +280,6 @@ impl Default for Paging {
     }
 }
 
-/// The `query_type` filter of the protection-group list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GroupQueryType {
-    /// No special filter (`general` or empty).
-    General,
-    /// Groups in an error status.
-    StatusAbnormal,
-    /// Groups whose protection is not running.
-    StopProtected,
-    /// Groups without a DR drill in the last three months.
-    PeriodNoDrDrill,
-}
-
-/// The validated query of `GET /v1/{project_id}/server-groups`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct GroupListQuery {
-    pub paging: Paging,
-    pub status: Option<GroupStatus>,
-    /// Fuzzy (substring) match on the name.
-    pub name: Option<String>,
-    pub query_type: Option<GroupQueryType>,
-    /// Matches the current production AZ.
-    pub availability_zone: Option<String>,
-}
-
 /// Parses `limit` and `offset` from decoded query pairs. Where a key repeats, the first value wins.
 pub fn parse_paging<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)> + Clone) -> Result<Paging, RequestError> {
     let mut paging = Paging::default();
@@ -311,28 +294,6 @@ pub fn parse_paging<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)> + Cl
         paging.offset = value.parse::<u64>().map_err(|_| RequestError::InvalidOffset { value: value.to_owned() })?;
     }
     Ok(paging)
-}
-
-impl GroupListQuery {
-    /// Parses the decoded query pairs; unknown keys are ignored, as the service does.
-    pub fn parse<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)> + Clone) -> Result<Self, RequestError> {
-        let non_empty = |key| first(pairs.clone(), key).filter(|value| !value.is_empty());
-        let status = non_empty("status").map(str::parse::<GroupStatus>).transpose()?;
-        let query_type = match non_empty("query_type") {
-            None | Some("general") => None,
-            Some("status_abnormal") => Some(GroupQueryType::StatusAbnormal),
-            Some("stop_protected") => Some(GroupQueryType::StopProtected),
-            Some("period_no_dr_drill") => Some(GroupQueryType::PeriodNoDrDrill),
-            Some(other) => return Err(RequestError::InvalidQueryType { value: other.to_owned() }),
-        };
-        Ok(GroupListQuery {
-            paging: parse_paging(pairs.clone())?,
-            status,
-            name: non_empty("name").map(str::to_owned),
-            query_type,
-            availability_zone: non_empty("availability_zone").map(str::to_owned),
-        })
-    }
 }
 
 fn first<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>, key: &str) -> Option<&'a str> {
@@ -389,18 +350,5 @@ mod tests {
             assert_eq!(parse_paging([("offset", bad)]).unwrap_err().code(), ErrorCode::SDRS_0222, "{bad}");
         }
         assert_eq!(parse_paging([("limit", "5"), ("limit", "7")]).unwrap().limit, 5, "first value wins");
-    }
-
-    #[test]
-    fn group_list_filters() {
-        let query =
-            GroupListQuery::parse([("status", "protected"), ("name", "web"), ("query_type", "general")]).unwrap();
-        assert_eq!(query.status, Some(GroupStatus::Protected));
-        assert_eq!(query.name.as_deref(), Some("web"));
-        assert_eq!(query.query_type, None);
-        assert_eq!(GroupListQuery::parse([("status", "")]).unwrap().status, None);
-        assert_eq!(GroupListQuery::parse([("status", "broken")]).unwrap_err().code(), ErrorCode::SDRS_0209);
-        assert_eq!(GroupListQuery::parse([("query_type", "x")]).unwrap_err().code(), ErrorCode::SDRS_0201);
-        assert_eq!(GroupListQuery::parse([("unrelated", "x")]), Ok(GroupListQuery::default()));
     }
 }

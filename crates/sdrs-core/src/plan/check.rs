@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::member_rules::{remove_drill, start_drill, MemberCheck, Missing};
+use crate::member_rules::{create_drill, remove_drill, MemberCheck, Missing};
 use crate::precheck::{precheck, FindingKind, Severity};
 use crate::snapshot::{Intent, SnapshotFacts};
 use crate::status::{wire_enum, DrillStatus, GroupStatus, PriorityStation};
@@ -297,10 +297,7 @@ fn group_findings(
             }
         }
         RunMode::Drill => {
-            let group = &facts.server_group;
-            let vpc_known = !group.source_vpc_id.is_empty();
-            let check = start_drill(group.status, &group.source_vpc_id, drill_vpc.filter(|_| vpc_known));
-            refusals(&check, facts, stage, None, findings);
+            refusals(&create_drill(facts, drill_vpc), facts, stage, None, findings);
         }
         RunMode::DrillCleanup => {
             let Some(record) = cleanup else { return };

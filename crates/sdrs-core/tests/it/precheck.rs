@@ -28,13 +28,17 @@ fn failover_reports_every_blocking_reason_at_once() {
     assert_eq!(
         kinds(&result),
         [
-            (FindingKind::WrongStatus, "SDRS.1002"),
             (FindingKind::ServerDeletedNatively, "SDRS.1326"),
+            (FindingKind::WrongStatus, "SDRS.1002"),
             (FindingKind::NoReplicationPairs, "SDRS.1002"),
-        ]
+        ],
+        "the natively deleted server first: nothing else can be done until its instance is deleted"
     );
     assert!(result.findings.iter().all(|f| !f.hint.is_empty()));
-    assert_eq!(result.findings[1].resource_id.as_deref(), Some("i1"));
+    assert_eq!(result.findings[0].resource_id.as_deref(), Some("i1"));
+    // Whatever the status, a request is refused with it first (not with the state machine's refusal alone).
+    let refused = sdrs_core::precheck::decide(Some(sdrs_core::action::GroupAction::Failover), &snap.facts());
+    assert_eq!(sdrs_core::SdrsCoded::code(&refused.unwrap_err()).as_str(), "SDRS.1326");
 }
 
 #[test]

@@ -3,9 +3,9 @@
 use axum::extract::State;
 use axum::Json;
 
+use sdrs_core::list_query::ListKind;
 use sdrs_core::member_rules;
-use sdrs_core::request::RequestError;
-use sdrs_core::request::{parse_paging, ResourceName};
+use sdrs_core::request::ResourceName;
 use sdrs_core::status::DrillStatus;
 use sdrs_core::timefmt::resource_time;
 use sdrs_core::wire::{
@@ -13,43 +13,27 @@ use sdrs_core::wire::{
     JobIdResponse, JobType, UpdateDrillNameRequest,
 };
 
-use super::{drill_or_404, group_or_404, refuse, Body, FilterKeys, Filters, Ids};
+use super::{drill_or_404, group_or_404, load_snapshot, refuse, Body, Filters, Ids, ListOf, Stored};
 use crate::error::ApiResult;
 use crate::jobs::{self, kinds, PlanKind};
-use crate::store::{self, ListFilter};
+use crate::store::{self, Resource};
 use crate::AppState;
 
-/// The query keys of the DR-drill list.
-pub struct DrillFilters;
+/// The DR-drill list.
+pub struct DrillList;
 
-impl FilterKeys for DrillFilters {
-    const KEYS: &'static [&'static str] = &["limit", "offset", "server_group_id", "name", "status", "drill_vpc_id"];
+impl ListOf for DrillList {
+    const LIST: ListKind = ListKind::Drills;
 }
 
 pub async fn list(
     State(state): State<AppState>,
     Ids(project): Ids<String>,
-    query: Filters<DrillFilters>,
-) -> ApiResult<Json<DisasterRecoveryDrillList>> {
-    let paging = parse_paging(query.borrowed()).map_err(refuse)?;
-    let status =
-        query.get("status").map(str::parse::<DrillStatus>).transpose().map_err(|e| refuse(RequestError::from(e)))?;
-    let vpc = query.get("drill_vpc_id").map(str::to_owned);
-    let filter = ListFilter {
-        server_group_ids: query.get("server_group_id").map(|id| vec![id.to_owned()]),
-        status: status.map(|s| s.as_str().to_owned()),
-        name_contains: query.get("name").map(str::to_owned),
-        limit: paging.limit,
-        offset: paging.offset,
-        ..ListFilter::default()
-    };
-    let (mut disaster_recovery_drills, mut count) =
-        state.db.call(move |conn| store::list::<DisasterRecoveryDrill>(conn, &project, &filter)).await?;
-    if let Some(vpc) = vpc {
-        disaster_recovery_drills.retain(|d| d.drill_vpc_id == vpc);
-        count = disaster_recovery_drills.len() as u64;
-    }
-    Ok(Json(DisasterRecoveryDrillList { disaster_recovery_drills, count }))
+    Filters(query, _): Filters<DrillList>,
+) -> ApiResult<Stored<DisasterRecoveryDrillList>> {
+    let filter = super::list_filter(DrillList::LIST, &query);
+    let (drills, count) = super::list_page(&state, project, DisasterRecoveryDrill::KIND, filter).await?;
+    Ok(Stored::page("disaster_recovery_drills", &drills, count))
 }
 
 pub async fn create(
@@ -60,8 +44,9 @@ pub async fn create(
     let params = request.disaster_recovery_drill;
     ResourceName::parse(&params.name).map_err(refuse)?;
     super::job_response(&state, project.clone(), move |tx, now| {
-        let mut group = group_or_404(tx, &project, &params.server_group_id)?;
-        super::check(member_rules::create_drill(&group, params.drill_vpc_id.as_deref()))?;
+        let snapshot = load_snapshot(tx, &project, group_or_404(tx, &project, &params.server_group_id)?)?;
+        super::check(member_rules::create_drill(&snapshot.facts(), params.drill_vpc_id.as_deref()))?;
+        let mut group = snapshot.server_group;
         let stamp = resource_time(now);
         let drill = DisasterRecoveryDrill {
             id: uuid::Uuid::new_v4().to_string(),

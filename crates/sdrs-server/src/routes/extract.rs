@@ -18,10 +18,11 @@ use schemars::{JsonSchema, Schema};
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
+use sdrs_core::list_query::{ListKind, ListQuery};
 use sdrs_core::request::RequestError;
 
 use super::refuse;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiError;
 
 /// Path parameters, with refusals in the SDRS envelope. The document names them from the route's template
 /// (`openapi::document` adds one string parameter per `{name}`), so they are not described here.
@@ -59,56 +60,31 @@ impl QueryPairs {
     pub fn borrowed(&self) -> Vec<(&str, &str)> {
         self.0.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
     }
-
-    /// The first non-empty value of a key.
-    pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.iter().find(|(k, v)| k == key && !v.is_empty()).map(|(_, v)| v.as_str())
-    }
-
-    /// An id list filter written `['id1','id2']` (quotes optional), at most 30 ids.
-    pub fn id_list(&self, key: &str) -> ApiResult<Option<Vec<String>>> {
-        self.get(key).map(|raw| sdrs_core::request::parse_id_list(key, raw).map_err(refuse)).transpose()
-    }
 }
 
-/// The query keys a list operation reads, for its document.
-pub trait FilterKeys {
-    const KEYS: &'static [&'static str];
+/// Which list an operation is, for its query's keys (`sdrs_core::list_query::ListKind::documented_keys`).
+pub trait ListOf {
+    const LIST: ListKind;
 }
 
-/// A list's query: the pairs, plus the keys the operation documents. Reading a key the list does not document is a
-/// bug that debug builds (every test) catch, so the document cannot leave out a filter a handler reads by name.
-pub struct Filters<K>(QueryPairs, PhantomData<K>);
+/// A list's query, parsed by the core for the list `K` names: every documented key, validated, and an undocumented
+/// one refused in the SDRS envelope. The document lists the same keys, from the same table.
+pub struct Filters<K>(pub ListQuery, pub PhantomData<K>);
 
-impl<S: Send + Sync, K> FromRequestParts<S> for Filters<K> {
+impl<S: Send + Sync, K: ListOf> FromRequestParts<S> for Filters<K> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        Ok(Filters(QueryPairs::from_request_parts(parts, state).await?, PhantomData))
+        let pairs = QueryPairs::from_request_parts(parts, state).await?;
+        let query = ListQuery::parse(K::LIST, pairs.borrowed()).map_err(refuse)?;
+        Ok(Filters(query, PhantomData))
     }
 }
 
-impl<K: FilterKeys> Filters<K> {
-    /// Borrowed pairs, for the core's parsers.
-    pub fn borrowed(&self) -> Vec<(&str, &str)> {
-        self.0.borrowed()
-    }
-
-    pub fn get(&self, key: &str) -> Option<&str> {
-        debug_assert!(K::KEYS.contains(&key), "the query key {key} is read but not documented");
-        self.0.get(key)
-    }
-
-    pub fn id_list(&self, key: &str) -> ApiResult<Option<Vec<String>>> {
-        debug_assert!(K::KEYS.contains(&key), "the query key {key} is read but not documented");
-        self.0.id_list(key)
-    }
-}
-
-impl<K: FilterKeys> OperationInput for Filters<K> {
+impl<K: ListOf> OperationInput for Filters<K> {
     fn operation_input(ctx: &mut GenContext, operation: &mut Operation) {
-        let properties: serde_json::Map<String, serde_json::Value> = K::KEYS
-            .iter()
+        let keys = K::LIST.documented_keys().iter().chain(K::LIST.extension_keys());
+        let properties: serde_json::Map<String, serde_json::Value> = keys
             .map(|key| {
                 let schema = match *key {
                     "limit" => json!({"type": "integer", "minimum": 0, "maximum": sdrs_core::request::MAX_LIMIT}),

@@ -4,57 +4,39 @@ use axum::extract::State;
 use axum::Json;
 
 use sdrs_core::action::parse_action;
+use sdrs_core::list_query::ListKind;
 use sdrs_core::member_rules::Missing;
 use sdrs_core::precheck::decide;
-use sdrs_core::request::{validate_description, GroupListQuery, GroupQueryType, ResourceName};
+use sdrs_core::request::{validate_description, ResourceName};
 use sdrs_core::state_machine::Operation;
-use sdrs_core::status::{GroupStatus, PriorityStation};
+use sdrs_core::status::PriorityStation;
 use sdrs_core::timefmt::resource_time;
 use sdrs_core::wire::{
     ActiveDomain, CreateServerGroupRequest, JobEntities, JobIdResponse, ServerGroup, ServerGroupList,
     ServerGroupResponse, UpdateServerGroupNameRequest,
 };
 
-use super::{group_or_404, load_snapshot, refuse, Body, FilterKeys, Filters, Ids, Stored};
+use super::{group_or_404, load_snapshot, refuse, Body, Filters, Ids, ListOf, Stored};
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::{self, begin_group_operation, kinds, PlanKind};
-use crate::store::{self, ListFilter};
+use crate::store;
 use crate::AppState;
 
-/// The query keys of the protection-group list.
-pub struct GroupFilters;
+/// The protection-group list.
+pub struct GroupList;
 
-impl FilterKeys for GroupFilters {
-    const KEYS: &'static [&'static str] = &["limit", "offset", "status", "name", "query_type", "availability_zone"];
+impl ListOf for GroupList {
+    const LIST: ListKind = ListKind::ServerGroups;
 }
 
 pub async fn list(
     State(state): State<AppState>,
     Ids(project): Ids<String>,
-    query: Filters<GroupFilters>,
+    Filters(query, _): Filters<GroupList>,
 ) -> ApiResult<Stored<ServerGroupList>> {
-    let parsed = GroupListQuery::parse(query.borrowed()).map_err(refuse)?;
-    let mut filter = ListFilter {
-        status: parsed.status.map(|s| s.as_str().to_owned()),
-        name_contains: parsed.name,
-        az: parsed.availability_zone,
-        limit: parsed.paging.limit,
-        offset: parsed.paging.offset,
-        ..ListFilter::default()
-    };
-    match parsed.query_type {
-        Some(GroupQueryType::StatusAbnormal) => {
-            filter.statuses =
-                Some(GroupStatus::ALL.iter().filter(|s| s.is_error()).map(|s| s.as_str().to_owned()).collect());
-        }
-        Some(GroupQueryType::StopProtected) => {
-            filter.statuses = Some(vec!["available".to_owned(), "failed-over".to_owned()]);
-        }
-        Some(GroupQueryType::PeriodNoDrDrill) => filter.no_drills = true,
-        _ => {}
-    }
+    let filter = super::list_filter(GroupList::LIST, &query);
     let kind = <ServerGroup as store::Resource>::KIND;
-    let (server_groups, count) = state.db.list_page(project, kind, filter).await?;
+    let (server_groups, count) = super::list_page(&state, project, kind, filter).await?;
     Ok(Stored::page("server_groups", &server_groups, count))
 }
 

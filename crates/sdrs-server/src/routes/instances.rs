@@ -3,8 +3,9 @@
 use axum::extract::State;
 use axum::Json;
 
+use sdrs_core::list_query::ListKind;
 use sdrs_core::member_rules;
-use sdrs_core::request::{parse_paging, validate_description, RequestError, ResourceName};
+use sdrs_core::request::{validate_description, ResourceName};
 use sdrs_core::status::{InstanceStatus, PriorityStation, ReplicationStatus};
 use sdrs_core::timefmt::resource_time;
 use sdrs_core::wire::{
@@ -14,70 +15,29 @@ use sdrs_core::wire::{
 };
 
 use super::{
-    group_or_404, instance_or_404, refuse, replication_or_404, Body, FilterKeys, Filters, Ids, OptionalBody, Stored,
+    group_or_404, instance_or_404, load_snapshot, refuse, replication_or_404, Body, Filters, Ids, ListOf, OptionalBody,
+    Stored,
 };
 use crate::error::ApiResult;
 use crate::jobs::{self, kinds, PlanKind};
-use crate::store::{self, ListFilter, Resource};
+use crate::store::{self, Resource};
 use crate::AppState;
 use sdrs_core::wire::NativeServer;
 
-const ABNORMAL: &[InstanceStatus] = &[
-    InstanceStatus::Error,
-    InstanceStatus::ErrorDeleting,
-    InstanceStatus::ErrorStarting,
-    InstanceStatus::ErrorStopping,
-    InstanceStatus::ErrorReversing,
-    InstanceStatus::ErrorFailingOver,
-    InstanceStatus::ErrorReprotecting,
-    InstanceStatus::ErrorResizing,
-    InstanceStatus::Invalid,
-    InstanceStatus::Fault,
-];
+/// The protected-instance list.
+pub struct InstanceList;
 
-/// The query keys of the protected-instance list.
-pub struct InstanceFilters;
-
-impl FilterKeys for InstanceFilters {
-    const KEYS: &'static [&'static str] = &[
-        "limit",
-        "offset",
-        "server_group_id",
-        "server_group_ids",
-        "protected_instance_ids",
-        "status",
-        "name",
-        "query_type",
-    ];
+impl ListOf for InstanceList {
+    const LIST: ListKind = ListKind::ProtectedInstances;
 }
 
 pub async fn list(
     State(state): State<AppState>,
     Ids(project): Ids<String>,
-    query: Filters<InstanceFilters>,
+    Filters(query, _): Filters<InstanceList>,
 ) -> ApiResult<Stored<ProtectedInstanceList>> {
-    let paging = parse_paging(query.borrowed()).map_err(refuse)?;
-    let status =
-        query.get("status").map(str::parse::<InstanceStatus>).transpose().map_err(|e| refuse(RequestError::from(e)))?;
-    // `server_group_ids` overrides `server_group_id`; either overrides `protected_instance_ids` (reference §5).
-    let groups = match query.id_list("server_group_ids")? {
-        Some(ids) => Some(ids),
-        None => query.get("server_group_id").map(|id| vec![id.to_owned()]),
-    };
-    let ids = if groups.is_some() { None } else { query.id_list("protected_instance_ids")? };
-    let filter = ListFilter {
-        server_group_ids: groups,
-        ids,
-        status: status.map(|s| s.as_str().to_owned()),
-        statuses: (query.get("query_type") == Some("status_abnormal"))
-            .then(|| ABNORMAL.iter().map(|s| s.as_str().to_owned()).collect()),
-        name_contains: query.get("name").map(str::to_owned),
-        limit: paging.limit,
-        offset: paging.offset,
-        ..ListFilter::default()
-    };
-    let kind = ProtectedInstance::KIND;
-    let (protected_instances, count) = state.db.list_page(project, kind, filter).await?;
+    let filter = super::list_filter(InstanceList::LIST, &query);
+    let (protected_instances, count) = super::list_page(&state, project, ProtectedInstance::KIND, filter).await?;
     Ok(Stored::page("protected_instances", &protected_instances, count))
 }
 
@@ -90,10 +50,11 @@ pub async fn create(
     ResourceName::parse(&params.name).map_err(refuse)?;
     validate_description(params.description.as_deref()).map_err(refuse)?;
     super::job_response(&state, project.clone(), move |tx, now| {
-        let mut group = group_or_404(tx, &project, &params.server_group_id)?;
+        let snapshot = load_snapshot(tx, &project, group_or_404(tx, &project, &params.server_group_id)?)?;
         let server = store::get::<NativeServer>(tx, &project, &params.server_id)?;
         let in_use = tx.in_use(&project, store::InUse::Server(&params.server_id))?;
-        super::check(member_rules::protect_server(&group, server.as_ref(), in_use))?;
+        super::check(member_rules::protect_server(&snapshot.facts(), server.as_ref(), in_use))?;
+        let mut group = snapshot.server_group;
         let server = server.expect("protect_server refuses a missing server");
         let dr_server = uuid::Uuid::new_v4().to_string();
         let (source_server, target_server) = match group.priority_station {
@@ -187,8 +148,9 @@ pub async fn attach(
     super::job_response(&state, project.clone(), move |tx, now| {
         let instance = instance_or_404(tx, &project, &id)?;
         let mut pair = replication_or_404(tx, &project, &params.replication_id)?;
-        let group = group_or_404(tx, &project, &instance.server_group_id)?;
-        super::check(member_rules::attach_pair(&group, &instance, &pair, &params.device))?;
+        let snapshot = load_snapshot(tx, &project, group_or_404(tx, &project, &instance.server_group_id)?)?;
+        super::check(member_rules::attach_pair(&snapshot.facts(), &instance, &pair, &params.device))?;
+        let group = snapshot.server_group;
         let previous_replication = pair.status;
         pair.status = ReplicationStatus::Attaching;
         pair.updated_at = resource_time(now);

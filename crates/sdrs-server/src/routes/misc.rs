@@ -8,23 +8,22 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use tower::ServiceExt;
 
-use sdrs_core::request::parse_paging;
+use sdrs_core::list_query::ListKind;
 use sdrs_core::wire::{
     ActiveDomain, ActiveDomainList, ApiVersion, ApiVersionList, ApiVersionResponse, ConsoleConfig, FailureJob,
-    FailureJobList, Job, Link, QuotaResource, QuotaResponse, Quotas, Replication, ServerGroup,
+    FailureJobList as FailureJobs, Job, Link, QuotaResource, QuotaResponse, Quotas, Replication, ServerGroup,
 };
 
-use super::{refuse, FilterKeys, Filters, Ids, Stored};
+use super::{Filters, Ids, ListOf, Stored};
 use crate::error::{ApiError, ApiResult};
-use crate::store::{from_json, FailureJobs, Resource, Store, JOB_KIND};
+use crate::store::{self, from_json, Resource, Store, JOB_KIND};
 use crate::{jobs, AppState};
 
-/// The query keys of the task centre's failed-job list.
-pub struct FailureJobFilters;
+/// The task centre's failed-job list.
+pub struct FailureJobList;
 
-impl FilterKeys for FailureJobFilters {
-    const KEYS: &'static [&'static str] =
-        &["limit", "offset", "failure_status", "resource_name", "server_group_id", "resource_type"];
+impl ListOf for FailureJobList {
+    const LIST: ListKind = ListKind::FailureJobs;
 }
 
 /// A hot read: answered from memory, or from the stored wire JSON on this thread's own connection (`Db::hot_read`).
@@ -225,14 +224,13 @@ pub async fn quotas(State(state): State<AppState>, Ids(project): Ids<String>) ->
 pub async fn failure_jobs(
     State(state): State<AppState>,
     Ids(project): Ids<String>,
-    query: Filters<FailureJobFilters>,
-) -> ApiResult<Json<FailureJobList>> {
-    let paging = parse_paging(query.borrowed()).map_err(refuse)?;
-    let group = query.get("server_group_id").map(str::to_owned);
+    Filters(query, _): Filters<FailureJobList>,
+) -> ApiResult<Json<FailureJobs>> {
+    let group = query.server_group_ids.as_ref().and_then(|ids| ids.first()).cloned();
     let wanted = |job: &FailureJob| {
-        query.get("failure_status").is_none_or(|s| job.failure_status == s)
-            && query.get("resource_type").is_none_or(|t| job.resource_type == t)
-            && query.get("resource_name").is_none_or(|n| job.resource_name.contains(n))
+        query.failure_status.as_ref().is_none_or(|s| &job.failure_status == s)
+            && query.resource_type.as_ref().is_none_or(|t| &job.resource_type == t)
+            && query.resource_name.as_ref().is_none_or(|n| job.resource_name.contains(n.as_str()))
     };
     let all = state
         .db
@@ -243,21 +241,22 @@ pub async fn failure_jobs(
         .await?;
     let matching: Vec<FailureJob> = all.into_iter().filter(|j| wanted(j)).collect();
     let count = matching.len() as u64;
+    let paging = query.paging;
     let failure_jobs =
         matching.into_iter().skip(paging.offset.min(usize::MAX as u64) as usize).take(paging.limit as usize).collect();
-    Ok(Json(FailureJobList { failure_jobs, count }))
+    Ok(Json(FailureJobs { failure_jobs, count }))
 }
 
 pub async fn delete_failure_job(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
 ) -> ApiResult<NoContent> {
-    state.db.write(move |tx| tx.delete_failure_jobs(&project, FailureJobs::One(&id))).await?;
+    state.db.write(move |tx| tx.delete_failure_jobs(&project, store::FailureJobs::One(&id))).await?;
     Ok(NoContent)
 }
 
 pub async fn delete_all_failure_jobs(State(state): State<AppState>, Ids(project): Ids<String>) -> ApiResult<NoContent> {
-    state.db.write(move |tx| tx.delete_failure_jobs(&project, FailureJobs::All)).await?;
+    state.db.write(move |tx| tx.delete_failure_jobs(&project, store::FailureJobs::All)).await?;
     Ok(NoContent)
 }
 
@@ -269,7 +268,7 @@ pub async fn delete_group_failure_jobs(
         .db
         .write(move |tx| {
             super::group_or_404(tx, &project, &group)?;
-            tx.delete_failure_jobs(&project, FailureJobs::OfGroup(&group))
+            tx.delete_failure_jobs(&project, store::FailureJobs::OfGroup(&group))
         })
         .await?;
     Ok(NoContent)

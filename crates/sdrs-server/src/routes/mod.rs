@@ -9,7 +9,7 @@ mod misc;
 mod plans;
 mod replications;
 
-pub use extract::{Body, Created, FilterKeys, Filters, Ids, OptionalBody, QueryPairs, Stored};
+pub use extract::{Body, Created, Filters, Ids, ListOf, OptionalBody, QueryPairs, Stored};
 pub use misc::put_domain;
 
 use aide::axum::routing::{delete_with, get_with, patch_with, post_with};
@@ -22,6 +22,7 @@ use serde::de::DeserializeOwned;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use sdrs_core::list_query::{ListKind, ListQuery, QueryType};
 use sdrs_core::member_rules::Missing;
 use sdrs_core::request::RequestError;
 use sdrs_core::snapshot::GroupSnapshot;
@@ -384,6 +385,61 @@ pub fn replication_or_404(tx: &dyn store::Store, project: &str, id: &str) -> Api
 
 pub fn drill_or_404(tx: &dyn store::Store, project: &str, id: &str) -> ApiResult<DisasterRecoveryDrill> {
     store::get(tx, project, id)?.ok_or_else(|| ApiError::missing(Missing::Drill, id))
+}
+
+/// The store's filter for a list's query: the keys the list documents, as the core parsed them.
+pub fn list_filter(list: ListKind, query: &ListQuery) -> store::ListFilter {
+    let mut filter = store::ListFilter {
+        server_group_ids: query.server_group_ids.clone(),
+        status: query.status.clone(),
+        statuses: query.abnormal_statuses(list).map(|s| s.into_iter().map(str::to_owned).collect()),
+        name_contains: query.name.clone(),
+        after: query.marker.clone(),
+        limit: query.paging.limit,
+        offset: query.paging.offset,
+        ..store::ListFilter::default()
+    };
+    match list {
+        ListKind::ServerGroups => {
+            filter.az = query.availability_zone.clone();
+            match query.query_type {
+                Some(QueryType::StopProtected) => {
+                    filter.statuses = Some(vec!["available".to_owned(), "failed-over".to_owned()]);
+                }
+                Some(QueryType::PeriodNoDrDrill) => filter.no_drills = true,
+                _ => {}
+            }
+        }
+        ListKind::ProtectedInstances => {
+            filter.group_az = query.availability_zone.clone();
+            filter.ids = query.protected_instance_ids.clone();
+        }
+        ListKind::Replications => {
+            filter.group_az = query.availability_zone.clone();
+            filter.or_faulty = filter.statuses.is_some();
+        }
+        ListKind::Drills => filter.drill_vpc_id = query.drill_vpc_id.clone(),
+        ListKind::FailureJobs | ListKind::RecoveryPlans | ListKind::PlanRuns => {}
+    }
+    filter
+}
+
+/// One page of a list as stored wire JSON and the number matching the filter; a `marker` that names no item of the
+/// list is refused, not answered with an empty page a client would take for the end.
+pub async fn list_page(
+    state: &AppState,
+    project: String,
+    kind: &'static str,
+    filter: store::ListFilter,
+) -> ApiResult<(Vec<String>, u64)> {
+    if let Some(marker) = filter.after.clone() {
+        let reader = project.clone();
+        let known = state.db.call(move |store| store.resource_exists(&reader, kind, &marker)).await?;
+        if !known {
+            return Err(refuse(RequestError::UnknownMarker { marker: filter.after.unwrap_or_default() }));
+        }
+    }
+    state.db.list_page(project, kind, filter).await
 }
 
 /// Refuses unless the core's member check found nothing.

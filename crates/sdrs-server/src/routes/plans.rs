@@ -10,6 +10,7 @@ use axum::Json;
 use futures_util::stream::{self, StreamExt};
 
 use sdrs_client::ClientError;
+use sdrs_core::list_query::ListKind;
 use sdrs_core::plan::check::{check_plan, cleanup_targets, DrillRunRecord, PlanCheck};
 use sdrs_core::plan::evidence::{evidence, Evidence};
 use sdrs_core::plan::run::{CommandError, PlanRun};
@@ -20,10 +21,10 @@ use sdrs_core::wire::{
     ConfirmGate, PlanBody, PlanList, PlanResource, PlanResponse, RunCommand, RunList, RunResponse, RunSummary,
 };
 
-use super::{Body, Created, FilterKeys, Filters, Ids, OptionalBody};
+use super::{Body, Created, Filters, Ids, ListOf, OptionalBody};
 use crate::error::{ApiError, ApiResult};
 use crate::plans::{client_of, Caller};
-use crate::store::{self, ListFilter, Store};
+use crate::store::{self, Store};
 use crate::AppState;
 
 /// Who is calling, for a gate's record (set by the authentication middleware).
@@ -48,20 +49,19 @@ fn run_or_404(store: &dyn Store, project: &str, id: &str) -> ApiResult<PlanRun> 
     store::get(store, project, id)?.ok_or_else(|| ApiError::plan(&PlanError::RunNotFound(id.to_owned())))
 }
 
-/// The query keys of the plan list.
-pub struct PlanFilters;
+/// The recovery-plan list.
+pub struct Plans;
 
-impl FilterKeys for PlanFilters {
-    const KEYS: &'static [&'static str] = &["limit", "offset"];
+impl ListOf for Plans {
+    const LIST: ListKind = ListKind::RecoveryPlans;
 }
 
 pub async fn list(
     State(state): State<AppState>,
     Ids(project): Ids<String>,
-    query: Filters<PlanFilters>,
+    Filters(query, _): Filters<Plans>,
 ) -> ApiResult<Json<PlanList>> {
-    let paging = sdrs_core::request::parse_paging(query.borrowed()).map_err(super::refuse)?;
-    let filter = ListFilter { limit: paging.limit, offset: paging.offset, ..ListFilter::default() };
+    let filter = super::list_filter(Plans::LIST, &query);
     let (recovery_plans, count) =
         state.db.call(move |store| store::list::<PlanResource>(store, &project, &filter)).await?;
     Ok(Json(PlanList { recovery_plans, count }))

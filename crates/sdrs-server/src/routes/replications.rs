@@ -3,9 +3,9 @@
 use axum::extract::State;
 use axum::Json;
 
+use sdrs_core::list_query::ListKind;
 use sdrs_core::member_rules;
-use sdrs_core::request::RequestError;
-use sdrs_core::request::{parse_paging, validate_description, ResourceName};
+use sdrs_core::request::{validate_description, ResourceName};
 use sdrs_core::status::ReplicationStatus;
 use sdrs_core::timefmt::resource_time;
 use sdrs_core::wire::{
@@ -13,73 +13,48 @@ use sdrs_core::wire::{
     ProtectedInstance, RecordMetadata, Replication, ReplicationList, ReplicationResponse, UpdateReplicationNameRequest,
 };
 
-use super::{group_or_404, refuse, replication_or_404, Body, FilterKeys, Filters, Ids, OptionalBody};
+use super::{
+    group_or_404, load_snapshot, refuse, replication_or_404, Body, Filters, Ids, ListOf, OptionalBody, Stored,
+};
 use crate::error::ApiResult;
 use crate::jobs::{self, kinds, PlanKind};
-use crate::store::{self, ListFilter};
+use crate::store::{self, Resource};
 use crate::AppState;
 use sdrs_core::wire::NativeDisk;
 
-/// The query keys of the replication-pair list.
-pub struct PairFilters;
+/// The replication-pair list.
+pub struct PairList;
 
-impl FilterKeys for PairFilters {
-    const KEYS: &'static [&'static str] = &[
-        "limit",
-        "offset",
-        "server_group_id",
-        "server_group_ids",
-        "protected_instance_id",
-        "protected_instance_ids",
-        "status",
-        "name",
-    ];
+impl ListOf for PairList {
+    const LIST: ListKind = ListKind::Replications;
 }
 
 pub async fn list(
     State(state): State<AppState>,
     Ids(project): Ids<String>,
-    query: Filters<PairFilters>,
-) -> ApiResult<Json<ReplicationList>> {
-    let paging = parse_paging(query.borrowed()).map_err(refuse)?;
-    let status = query
-        .get("status")
-        .map(str::parse::<ReplicationStatus>)
-        .transpose()
-        .map_err(|e| refuse(RequestError::from(e)))?;
-    let groups = match query.id_list("server_group_ids")? {
-        Some(ids) => Some(ids),
-        None => query.get("server_group_id").map(|id| vec![id.to_owned()]),
-    };
-    let instances = match query.id_list("protected_instance_ids")? {
-        Some(ids) => Some(ids),
-        None => query.get("protected_instance_id").map(|id| vec![id.to_owned()]),
-    };
-    let mut filter = ListFilter {
-        server_group_ids: groups,
-        status: status.map(|s| s.as_str().to_owned()),
-        name_contains: query.get("name").map(str::to_owned),
-        limit: paging.limit,
-        offset: paging.offset,
-        ..ListFilter::default()
-    };
-    let (replications, count) = state
-        .db
-        .call(move |conn| {
-            if let Some(instance_ids) = instances {
-                // Pairs attached to the named instances.
-                let mut pair_ids = Vec::new();
-                for id in &instance_ids {
-                    if let Some(instance) = store::get::<ProtectedInstance>(conn, &project, id)? {
-                        pair_ids.extend(instance.attachment.into_iter().map(|a| a.replication));
+    Filters(query, _): Filters<PairList>,
+) -> ApiResult<Stored<ReplicationList>> {
+    let mut filter = super::list_filter(PairList::LIST, &query);
+    if let Some(instance_ids) = query.protected_instance_ids {
+        // The pairs attached to the named instances; an id that names no instance is ignored, as documented.
+        let reader = project.clone();
+        filter.ids = Some(
+            state
+                .db
+                .call(move |conn| {
+                    let mut pair_ids = Vec::new();
+                    for id in &instance_ids {
+                        if let Some(instance) = store::get::<ProtectedInstance>(conn, &reader, id)? {
+                            pair_ids.extend(instance.attachment.into_iter().map(|a| a.replication));
+                        }
                     }
-                }
-                filter.ids = Some(pair_ids);
-            }
-            store::list::<Replication>(conn, &project, &filter)
-        })
-        .await?;
-    Ok(Json(ReplicationList { replications, count }))
+                    Ok(pair_ids)
+                })
+                .await?,
+        );
+    }
+    let (replications, count) = super::list_page(&state, project, Replication::KIND, filter).await?;
+    Ok(Stored::page("replications", &replications, count))
 }
 
 pub async fn create(
@@ -91,10 +66,11 @@ pub async fn create(
     ResourceName::parse(&params.name).map_err(refuse)?;
     validate_description(params.description.as_deref()).map_err(refuse)?;
     super::job_response(&state, project.clone(), move |tx, now| {
-        let mut group = group_or_404(tx, &project, &params.server_group_id)?;
+        let snapshot = load_snapshot(tx, &project, group_or_404(tx, &project, &params.server_group_id)?)?;
         let disk = store::get::<NativeDisk>(tx, &project, &params.volume_id)?;
         let in_use = tx.in_use(&project, store::InUse::Disk(&params.volume_id))?;
-        super::check(member_rules::create_pair(&group, disk.as_ref(), in_use))?;
+        super::check(member_rules::create_pair(&snapshot.facts(), disk.as_ref(), in_use))?;
+        let mut group = snapshot.server_group;
         let disk = disk.expect("create_pair refuses a missing disk");
         let dr_disk_id = uuid::Uuid::new_v4().to_string();
         let stamp = resource_time(now);
@@ -162,8 +138,9 @@ pub async fn expand(
     let new_size = request.extend_replication.new_size;
     super::job_response(&state, project.clone(), move |tx, now| {
         let mut pair = replication_or_404(tx, &project, &id)?;
-        super::check(member_rules::expand_pair(&pair, new_size))?;
-        let group = group_or_404(tx, &project, &pair.server_group_id)?;
+        let snapshot = load_snapshot(tx, &project, group_or_404(tx, &project, &pair.server_group_id)?)?;
+        super::check(member_rules::expand_pair(&snapshot.facts(), &pair, new_size))?;
+        let group = snapshot.server_group;
         let previous_status = member_rules::status_after_expand(pair.status, group.status);
         pair.status = ReplicationStatus::Extending;
         pair.updated_at = resource_time(now);

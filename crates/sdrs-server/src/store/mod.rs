@@ -501,12 +501,21 @@ pub fn from_json<T: DeserializeOwned>(text: &str) -> ApiResult<T> {
 pub struct ListFilter {
     pub server_group_ids: Option<Vec<String>>,
     pub status: Option<String>,
+    /// Any of these statuses (and, with `or_faulty`, a replication pair whose `fault_level` is not `0`).
     pub statuses: Option<Vec<String>>,
+    pub or_faulty: bool,
     pub name_contains: Option<String>,
+    /// The resource's own AZ column (a group's current production AZ, a server's or a disk's AZ).
     pub az: Option<String>,
+    /// The current production AZ of the resource's group (protected instances, replication pairs).
+    pub group_az: Option<String>,
     pub ids: Option<Vec<String>>,
     /// Only groups without DR drills.
     pub no_drills: bool,
+    /// DR drills in this VPC.
+    pub drill_vpc_id: Option<String>,
+    /// Only the resources after the one with this id, in list order (`marker`).
+    pub after: Option<String>,
     pub limit: u32,
     pub offset: u64,
 }
@@ -514,14 +523,30 @@ pub struct ListFilter {
 impl ListFilter {
     /// Whether the filter selects every resource of the kind (only paging given).
     pub fn is_unfiltered(&self) -> bool {
-        let ListFilter { server_group_ids, status, statuses, name_contains, az, ids, no_drills, limit: _, offset: _ } =
-            self;
+        let ListFilter {
+            server_group_ids,
+            status,
+            statuses,
+            or_faulty: _,
+            name_contains,
+            az,
+            group_az,
+            ids,
+            no_drills,
+            drill_vpc_id,
+            after,
+            limit: _,
+            offset: _,
+        } = self;
         server_group_ids.is_none()
             && status.is_none()
             && statuses.is_none()
             && name_contains.is_none()
             && az.is_none()
+            && group_az.is_none()
             && ids.is_none()
             && !no_drills
+            && drill_vpc_id.is_none()
+            && after.is_none()
     }
 }

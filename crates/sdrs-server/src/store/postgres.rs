@@ -377,6 +377,10 @@ impl Store for PgStore<'_> {
         }
         if let Some(statuses) = &filter.statuses {
             any_of("status", statuses, &mut clauses);
+            if filter.or_faulty {
+                let last = clauses.pop().expect("the status clause");
+                clauses.push(format!("({last} OR body::jsonb ->> 'fault_level' <> '0')"));
+            }
         }
         if let Some(status) = &filter.status {
             any_of("status", std::slice::from_ref(status), &mut clauses);
@@ -384,12 +388,31 @@ impl Store for PgStore<'_> {
         if let Some(az) = &filter.az {
             any_of("az", std::slice::from_ref(az), &mut clauses);
         }
+        if let Some(az) = &filter.group_az {
+            args.push(Box::new(az.clone()));
+            clauses.push(format!(
+                "server_group_id IN (SELECT id FROM resources WHERE project_id = $1 AND kind = '{}' AND az = ${})",
+                <sdrs_core::wire::ServerGroup as super::Resource>::KIND,
+                args.len()
+            ));
+        }
         if let Some(name) = &filter.name_contains {
             args.push(Box::new(name.clone()));
             clauses.push(format!("strpos(name, ${}) > 0", args.len()));
         }
         if filter.no_drills {
             clauses.push("(body::jsonb ->> 'disaster_recovery_drill_num')::bigint = 0".to_owned());
+        }
+        if let Some(vpc) = &filter.drill_vpc_id {
+            args.push(Box::new(vpc.clone()));
+            clauses.push(format!("body::jsonb ->> 'drill_vpc_id' = ${}", args.len()));
+        }
+        if let Some(marker) = &filter.after {
+            args.push(Box::new(marker.clone()));
+            clauses.push(format!(
+                "seq > (SELECT seq FROM resources WHERE project_id = $1 AND kind = $2 AND id = ${})",
+                args.len()
+            ));
         }
         let condition = clauses.join(" AND ");
         let params: Vec<&(dyn ToSql + Sync)> = args.iter().map(|arg| arg.as_ref()).collect();

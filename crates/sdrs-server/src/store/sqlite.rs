@@ -880,6 +880,10 @@ fn list_raw(conn: &Connection, project_id: &str, kind: &str, filter: &ListFilter
     }
     if let Some(statuses) = &filter.statuses {
         any_of("status", statuses, &mut clauses);
+        if filter.or_faulty {
+            let last = clauses.pop().expect("the status clause");
+            clauses.push(format!("({last} OR json_extract(body, '$.fault_level') <> '0')"));
+        }
     }
     if let Some(status) = &filter.status {
         any_of("status", std::slice::from_ref(status), &mut clauses);
@@ -887,12 +891,27 @@ fn list_raw(conn: &Connection, project_id: &str, kind: &str, filter: &ListFilter
     if let Some(az) = &filter.az {
         any_of("az", std::slice::from_ref(az), &mut clauses);
     }
+    if let Some(az) = &filter.group_az {
+        clauses.push(format!(
+            "server_group_id IN (SELECT id FROM resources WHERE project_id = ?1 AND kind = '{}' AND az = ?)",
+            <sdrs_core::wire::ServerGroup as super::Resource>::KIND
+        ));
+        args.push(az.clone().into());
+    }
     if let Some(name) = &filter.name_contains {
         clauses.push("instr(name, ?) > 0".to_owned());
         args.push(name.clone().into());
     }
     if filter.no_drills {
         clauses.push("json_extract(body, '$.disaster_recovery_drill_num') = 0".to_owned());
+    }
+    if let Some(vpc) = &filter.drill_vpc_id {
+        clauses.push("json_extract(body, '$.drill_vpc_id') = ?".to_owned());
+        args.push(vpc.clone().into());
+    }
+    if let Some(marker) = &filter.after {
+        clauses.push("seq > (SELECT seq FROM resources WHERE project_id = ?1 AND kind = ?2 AND id = ?)".to_owned());
+        args.push(marker.clone().into());
     }
     let condition = clauses.join(" AND ");
     let unfiltered = clauses.len() == 2;

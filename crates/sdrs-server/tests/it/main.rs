@@ -9,6 +9,8 @@ mod auth;
 mod copy;
 /// Concurrency, restart recovery and a kill -9 of the real binary.
 mod durability;
+/// What a second real client found: every list's documented keys, and the native-deletion rule on every operation.
+mod fidelity;
 /// Gateway mode in front of a second sdrs-server.
 mod gateway;
 /// The single writer's group commit, its failures and a failed commit.
