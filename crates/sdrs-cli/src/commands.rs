@@ -415,7 +415,7 @@ async fn act_on(client: &Client, act: &ActArgs, intent: Intent, json: bool) -> R
     if !act.yes {
         confirm("group", &group.name)?;
     }
-    let job_id = match client.action(&group.id, action).await {
+    let job_id = match client.action(&group.id, action, None).await {
         Ok(job_id) => job_id,
         Err(ClientError::NoAnswer { reason, .. }) => {
             return Err(CliError::NoAnswer(format!(

@@ -76,6 +76,12 @@ pub trait Transport: Send + Sync + 'static {
     fn send(&self, request: http::Request<Bytes>) -> Sending<'_>;
 }
 
+impl Transport for Box<dyn Transport> {
+    fn send(&self, request: http::Request<Bytes>) -> Sending<'_> {
+        (**self).send(request)
+    }
+}
+
 /// HTTP over reqwest (rustls, the system's roots), never following redirects, reading at most `MAX_ANSWER_BYTES`.
 pub struct HttpTransport {
     client: reqwest::Client,
@@ -157,13 +163,19 @@ fn system_clock() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
-/// A request to send: method, path under the endpoint (with its query), body.
+/// A request to send: method, path under the endpoint (with its query), body, and the idempotency key of a
+/// submission (`X-Sdrs-Idempotency-Key`, sdrs-server's extension; other endpoints ignore the header).
+#[derive(Default)]
 struct Call<'a> {
     method: http::Method,
     path: &'a str,
     query: Option<&'a str>,
     body: Option<Vec<u8>>,
+    key: Option<&'a str>,
 }
+
+/// The header of a submission's idempotency key.
+pub const IDEMPOTENCY_KEY: &str = "x-sdrs-idempotency-key";
 
 impl Client {
     /// A client of `project` at `endpoint` (e.g. `https://sdrs.eu-de.otc.t-systems.com`) through `transport`.
@@ -222,6 +234,9 @@ impl Client {
             // window (as sdrs-server does) must not take two distinct calls in one second for a replay.
             ("x-request-id".to_owned(), uuid::Uuid::new_v4().simple().to_string()),
         ];
+        if let Some(key) = call.key {
+            headers.push((IDEMPOTENCY_KEY.to_owned(), key.to_owned()));
+        }
         match (admin, &inner.credential) {
             (Some(token), _) => headers.push(("x-admin-token".to_owned(), token.to_owned())),
             (None, Credential::Token(token)) => headers.push(("x-auth-token".to_owned(), token.clone())),
@@ -264,13 +279,13 @@ impl Client {
     /// One page of groups, with the API's query string (`limit=…&status=…`), as the service filters it.
     pub async fn list_groups(&self, query: Option<&str>) -> Result<ServerGroupList, ClientError> {
         let path = self.path("server-groups");
-        self.call(Call { method: http::Method::GET, path: &path, query, body: None }).await
+        self.call(Call { method: http::Method::GET, path: &path, query, body: None, key: None }).await
     }
 
     pub async fn group(&self, id: &str) -> Result<ServerGroup, ClientError> {
         let path = self.path(&format!("server-groups/{id}"));
         let answer: ServerGroupResponse =
-            self.call(Call { method: http::Method::GET, path: &path, query: None, body: None }).await?;
+            self.call(Call { method: http::Method::GET, path: &path, query: None, body: None, key: None }).await?;
         Ok(answer.server_group)
     }
 
@@ -296,7 +311,7 @@ impl Client {
 
     async fn list<T: DeserializeOwned>(&self, what: &str, query: &str) -> Result<T, ClientError> {
         let path = self.path(what);
-        self.call(Call { method: http::Method::GET, path: &path, query: Some(query), body: None }).await
+        self.call(Call { method: http::Method::GET, path: &path, query: Some(query), body: None, key: None }).await
     }
 
     pub async fn drills_of(&self, server_group_id: &str) -> Result<Vec<DisasterRecoveryDrill>, ClientError> {
@@ -305,21 +320,23 @@ impl Client {
         Ok(answer.disaster_recovery_drills)
     }
 
-    /// Asks for an action on a group; answers the job id.
-    pub async fn action(&self, id: &str, action: GroupAction) -> Result<String, ClientError> {
+    /// Asks for an action on a group; answers the job id. `key`, when given, names this submission once: sdrs-server
+    /// answers a second one with the same key with the first one's job.
+    pub async fn action(&self, id: &str, action: GroupAction, key: Option<&str>) -> Result<String, ClientError> {
         let path = self.path(&format!("server-groups/{id}/action"));
         let body = serde_json::to_vec(&action.to_body()).expect("an action body serializes");
-        let answer: JobIdResponse =
-            self.call(Call { method: http::Method::POST, path: &path, query: None, body: Some(body) }).await?;
+        let call = Call { method: http::Method::POST, path: &path, body: Some(body), key, ..Call::default() };
+        let answer: JobIdResponse = self.call(call).await?;
         Ok(answer.job_id)
     }
 
-    /// Creates a DR drill of a group; answers the job id.
+    /// Creates a DR drill of a group; answers the job id. `key` as for [`Client::action`].
     pub async fn create_drill(
         &self,
         server_group_id: &str,
         name: &str,
         drill_vpc_id: Option<&str>,
+        key: Option<&str>,
     ) -> Result<String, ClientError> {
         let path = self.path("disaster-recovery-drills");
         let request = CreateDrillRequest {
@@ -330,34 +347,36 @@ impl Client {
             },
         };
         let body = serde_json::to_vec(&request).expect("a drill request serializes");
-        let answer: JobIdResponse =
-            self.call(Call { method: http::Method::POST, path: &path, query: None, body: Some(body) }).await?;
+        let call = Call { method: http::Method::POST, path: &path, body: Some(body), key, ..Call::default() };
+        let answer: JobIdResponse = self.call(call).await?;
         Ok(answer.job_id)
     }
 
-    /// Deletes a DR drill; answers the job id.
-    pub async fn delete_drill(&self, id: &str) -> Result<String, ClientError> {
+    /// Deletes a DR drill; answers the job id. `key` as for [`Client::action`].
+    pub async fn delete_drill(&self, id: &str, key: Option<&str>) -> Result<String, ClientError> {
         let path = self.path(&format!("disaster-recovery-drills/{id}"));
         let answer: JobIdResponse =
-            self.call(Call { method: http::Method::DELETE, path: &path, query: None, body: None }).await?;
+            self.call(Call { method: http::Method::DELETE, path: &path, key, ..Call::default() }).await?;
         Ok(answer.job_id)
     }
 
     pub async fn job(&self, id: &str) -> Result<Job, ClientError> {
         let path = self.path(&format!("jobs/{id}"));
-        self.call(Call { method: http::Method::GET, path: &path, query: None, body: None }).await
+        self.call(Call { method: http::Method::GET, path: &path, query: None, body: None, key: None }).await
     }
 
     /// GET a path of sdrs-server's recovery-plan API (`/orchestration/v1/{project}{rest}`).
     pub async fn orchestration_get<T: DeserializeOwned>(&self, rest: &str) -> Result<T, ClientError> {
         let path = self.orchestration_path(rest);
-        self.call(Call { method: http::Method::GET, path: &path, query: None, body: None }).await
+        self.call(Call { method: http::Method::GET, path: &path, query: None, body: None, key: None }).await
     }
 
     /// The same path as text (the evidence page).
     pub async fn orchestration_text(&self, rest: &str) -> Result<String, ClientError> {
         let path = self.orchestration_path(rest);
-        let bytes = self.send(Call { method: http::Method::GET, path: &path, query: None, body: None }, None).await?;
+        let bytes = self
+            .send(Call { method: http::Method::GET, path: &path, query: None, body: None, key: None }, None)
+            .await?;
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 
@@ -369,7 +388,7 @@ impl Client {
     ) -> Result<T, ClientError> {
         let path = self.orchestration_path(rest);
         let body = serde_json::to_vec(body).expect("a JSON value serializes");
-        self.call(Call { method: http::Method::POST, path: &path, query: None, body: Some(body) }).await
+        self.call(Call { method: http::Method::POST, path: &path, query: None, body: Some(body), key: None }).await
     }
 
     /// sdrs-server's inventory of the project's servers (OS profiles, power states), when the client has the admin
@@ -377,8 +396,9 @@ impl Client {
     pub async fn inventory(&self) -> Result<Option<Vec<NativeServer>>, ClientError> {
         let Some(token) = self.admin_token.as_deref() else { return Ok(None) };
         let path = format!("/admin/v1/{}/servers", self.inner.project);
-        let bytes =
-            self.send(Call { method: http::Method::GET, path: &path, query: None, body: None }, Some(token)).await?;
+        let bytes = self
+            .send(Call { method: http::Method::GET, path: &path, query: None, body: None, key: None }, Some(token))
+            .await?;
         let list: ServerList = serde_json::from_slice(&bytes)
             .map_err(|e| ClientError::Unexpected { status: 200, detail: e.to_string() })?;
         Ok(Some(list.servers))
@@ -438,7 +458,7 @@ mod tests {
             Credential::Token("t".into()),
             Canned { status: 400, body, seen: seen.clone() },
         );
-        let error = block_on(client.action("g1", GroupAction::Failover)).unwrap_err();
+        let error = block_on(client.action("g1", GroupAction::Failover, None)).unwrap_err();
         assert_eq!(
             error,
             ClientError::Api { status: 400, code: "SDRS.1002".into(), message: "Operation not allowed".into() }
@@ -459,8 +479,9 @@ mod tests {
             credential,
             Canned { status: 200, body: r#"{"job_id":"j1"}"#, seen: seen.clone() },
         );
-        assert_eq!(block_on(client.action("g1", GroupAction::Start)).unwrap(), "j1");
+        assert_eq!(block_on(client.action("g1", GroupAction::Start, Some("plan-run:r1:g1:1"))).unwrap(), "j1");
         let request = seen.lock().unwrap().take().unwrap();
+        assert_eq!(request.headers()[IDEMPOTENCY_KEY], "plan-run:r1:g1:1", "the key is sent, and signed with the rest");
         let headers: Vec<(String, String)> =
             request.headers().iter().map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap().to_owned())).collect();
         let parts = sdrs_auth::RequestParts {

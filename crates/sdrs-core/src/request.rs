@@ -40,6 +40,8 @@ pub enum RequestError {
     RepeatedQueryKey { key: String },
     #[error("the list of {list} has no query parameter `{key}`; it accepts: {accepted}")]
     UndocumentedQueryKey { key: String, list: &'static str, accepted: String },
+    #[error("X-Sdrs-Idempotency-Key must be 1 to {MAX_KEY_CHARS} of the characters A-Z a-z 0-9 . _ : / -")]
+    InvalidIdempotencyKey,
     #[error("marker `{marker}` is not an item of this list")]
     UnknownMarker { marker: String },
     #[error("{key} names {count} ids; at most {MAX_LISTED_IDS} are allowed")]
@@ -52,6 +54,19 @@ pub enum RequestError {
     InvalidDrType,
     #[error("source_vpc_id is empty")]
     EmptyVpc,
+}
+
+/// The longest idempotency key.
+pub const MAX_KEY_CHARS: usize = 255;
+
+/// An idempotency key (`X-Sdrs-Idempotency-Key`, this server's extension): it names one submission of a project, so
+/// that sending it again yields the job the first one made.
+pub fn parse_idempotency_key(raw: &str) -> Result<&str, RequestError> {
+    let allowed = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'/' | b'-');
+    if raw.is_empty() || raw.len() > MAX_KEY_CHARS || !raw.bytes().all(allowed) {
+        return Err(RequestError::InvalidIdempotencyKey);
+    }
+    Ok(raw)
 }
 
 /// Most ids one list filter may name.
@@ -68,6 +83,7 @@ impl SdrsCoded for RequestError {
             | RequestError::RepeatedQueryKey { .. }
             | RequestError::UndocumentedQueryKey { .. }
             | RequestError::UnknownMarker { .. }
+            | RequestError::InvalidIdempotencyKey
             | RequestError::InvalidDevice { .. }
             | RequestError::InvalidPath { .. }
             | RequestError::InvalidDrType => ErrorCode::SDRS_0201,

@@ -720,6 +720,15 @@ impl PlanRun {
         format!("drill-{short}-{}-{}", at.stage + 1, at.group + 1)
     }
 
+    /// The idempotency key of a group's current submission: the run, the group and the attempt. Sent again (the
+    /// same attempt, resubmitted after an interruption the service never saw, or by a replica whose lease lapsed
+    /// while its request was on the way) it names the same submission, which sdrs-server accepts once. A retry the
+    /// operator asks for is a new attempt, and a new key.
+    pub fn submission_key(&self, at: GroupAt) -> String {
+        let group = self.group(at);
+        format!("plan-run:{}:{}:{}", self.id, group.server_group_id, group.attempts)
+    }
+
     /// For a group followed by its status: whether `status` is the end of this run's operation on it
     /// (`Some(true)` success, `Some(false)` failure, `None` still under way). Drill modes follow the drill instead.
     pub fn outcome_of_group_status(&self, status: GroupStatus) -> Option<bool> {

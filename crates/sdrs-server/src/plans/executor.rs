@@ -214,15 +214,19 @@ async fn drive(
 async fn submit(client: &Client, run: &PlanRun, at: GroupAt) -> SubmitOutcome {
     let group = run.group(at);
     let id = group.server_group_id.as_str();
+    // The service accepts a keyed submission once, in the transaction that would accept it: the fence of the send
+    // itself, should this replica lose its lease while the request is on the way and another one send it again.
+    let key = run.submission_key(at);
+    let key = Some(key.as_str());
     let answer = match run.options.mode {
-        RunMode::Failover => client.action(id, GroupAction::Failover).await,
+        RunMode::Failover => client.action(id, GroupAction::Failover, key).await,
         RunMode::PlannedFailover => {
             let priority_station = run.options.priority_station.unwrap_or(PriorityStation::Target);
-            client.action(id, GroupAction::Reverse { priority_station }).await
+            client.action(id, GroupAction::Reverse { priority_station }, key).await
         }
-        RunMode::Drill => client.create_drill(id, &run.drill_name(at), group.drill_vpc_id.as_deref()).await,
+        RunMode::Drill => client.create_drill(id, &run.drill_name(at), group.drill_vpc_id.as_deref(), key).await,
         RunMode::DrillCleanup => match &group.disaster_recovery_drill_id {
-            Some(drill) => client.delete_drill(drill).await,
+            Some(drill) => client.delete_drill(drill, key).await,
             None => return SubmitOutcome::Refused { code: "PLAN.0400".into(), message: "no drill to delete".into() },
         },
     };

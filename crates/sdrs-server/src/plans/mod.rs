@@ -80,6 +80,14 @@ impl Transport for RouterTransport {
 /// (only for its project); embedded, this server's router with the project's first token (or access key) and the
 /// admin token, for the inventory's server profiles. `None` when this server holds no credential for the project.
 pub fn client_of(state: &AppState, project: &str) -> Option<Client> {
+    embedded_or_gateway(state, project, |transport| transport)
+}
+
+fn embedded_or_gateway(
+    state: &AppState,
+    project: &str,
+    wrap: impl Fn(Box<dyn Transport>) -> Box<dyn Transport>,
+) -> Option<Client> {
     if let Some(gateway) = &state.gateway {
         let config = &gateway.config;
         if config.project_id != project {
@@ -88,7 +96,7 @@ pub fn client_of(state: &AppState, project: &str) -> Option<Client> {
         let credential =
             Credential::AccessKey { access_key: config.access_key.clone(), secret_key: config.secret_key.clone() };
         let transport = HttpTransport::with_client(gateway.http_client());
-        return Some(Client::new(&config.upstream, project, credential, transport));
+        return Some(Client::new(&config.upstream, project, credential, wrap(Box::new(transport))));
     }
     let credentials = state.config.projects.get(project)?;
     let credential = match (credentials.tokens.first(), credentials.access_keys.first()) {
@@ -100,7 +108,7 @@ pub fn client_of(state: &AppState, project: &str) -> Option<Client> {
     };
     let transport = RouterTransport { router: crate::router(state.clone()) };
     Some(
-        Client::new("http://sdrs-server.local", project, credential, transport)
+        Client::new("http://sdrs-server.local", project, credential, wrap(Box::new(transport)))
             .with_admin_token(state.config.admin_token.clone()),
     )
 }
@@ -117,11 +125,17 @@ impl Orchestrator {
     /// Gateway mode: the upstream, signed with the gateway's access key. Embedded: this server's router, with the
     /// project's first token (or access key) and the admin token, for the inventory's server profiles.
     pub fn for_state(state: &AppState) -> Orchestrator {
+        Orchestrator::through(state, |transport| transport)
+    }
+
+    /// The same, with every request passing through `wrap` on its way (a test's way to hold one back).
+    pub fn through(state: &AppState, wrap: impl Fn(Box<dyn Transport>) -> Box<dyn Transport>) -> Orchestrator {
         let projects: Vec<String> = match &state.gateway {
             Some(gateway) => vec![gateway.config.project_id.clone()],
             None => state.config.projects.keys().cloned().collect(),
         };
-        let clients = projects.into_iter().filter_map(|p| client_of(state, &p).map(|c| (p, c))).collect();
+        let clients =
+            projects.into_iter().filter_map(|p| embedded_or_gateway(state, &p, &wrap).map(|c| (p, c))).collect();
         Orchestrator { clients, local: state.gateway.is_none() }
     }
 

@@ -13,7 +13,7 @@ use sdrs_core::wire::{
     JobIdResponse, JobType, UpdateDrillNameRequest,
 };
 
-use super::{drill_or_404, group_or_404, load_snapshot, refuse, Body, Filters, Ids, ListOf, Stored};
+use super::{drill_or_404, group_or_404, load_snapshot, refuse, Body, Filters, Ids, ListOf, Stored, SubmissionKey};
 use crate::error::ApiResult;
 use crate::jobs::{self, kinds, PlanKind};
 use crate::store::{self, Resource};
@@ -39,11 +39,12 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     Ids(project): Ids<String>,
+    key: SubmissionKey,
     Body(request): Body<CreateDrillRequest>,
 ) -> ApiResult<Json<JobIdResponse>> {
     let params = request.disaster_recovery_drill;
     ResourceName::parse(&params.name).map_err(refuse)?;
-    super::job_response(&state, project.clone(), move |tx, now| {
+    super::job_response(&state, project.clone(), key, move |tx, now| {
         let snapshot = load_snapshot(tx, &project, group_or_404(tx, &project, &params.server_group_id)?)?;
         super::check(member_rules::create_drill(&snapshot.facts(), params.drill_vpc_id.as_deref()))?;
         let mut group = snapshot.server_group;
@@ -93,8 +94,9 @@ pub async fn rename(
 pub async fn remove(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
+    key: SubmissionKey,
 ) -> ApiResult<Json<JobIdResponse>> {
-    super::job_response(&state, project.clone(), move |tx, now| {
+    super::job_response(&state, project.clone(), key, move |tx, now| {
         let mut drill = drill_or_404(tx, &project, &id)?;
         super::check(member_rules::delete_drill(&drill))?;
         drill.status = DrillStatus::Deleting;

@@ -100,6 +100,36 @@ impl<K: ListOf> OperationInput for Filters<K> {
     }
 }
 
+/// The header that names a submission once (this server's extension of the API).
+pub const IDEMPOTENCY_KEY: &str = "x-sdrs-idempotency-key";
+
+/// `X-Sdrs-Idempotency-Key`, when the client sent one: a submission with a key this project's jobs already have is
+/// answered with that job instead of running again, decided in the same transaction that would accept it.
+pub struct SubmissionKey(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for SubmissionKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let Some(value) = parts.headers.get(IDEMPOTENCY_KEY) else { return Ok(SubmissionKey(None)) };
+        let text = value.to_str().map_err(|_| refuse(RequestError::InvalidIdempotencyKey))?;
+        let key = sdrs_core::request::parse_idempotency_key(text).map_err(refuse)?;
+        Ok(SubmissionKey(Some(key.to_owned())))
+    }
+}
+
+impl OperationInput for SubmissionKey {
+    fn operation_input(ctx: &mut GenContext, operation: &mut Operation) {
+        let schema = json!({"type": "object", "properties": {IDEMPOTENCY_KEY: {
+            "type": "string", "minLength": 1, "maxLength": sdrs_core::request::MAX_KEY_CHARS,
+            "pattern": "^[A-Za-z0-9._:/-]+$",
+            "description": "Names this submission once: sending it again answers the first one's job."}}});
+        let schema = Schema::try_from(schema).expect("an object schema");
+        let parameters = parameters_from_schema(ctx, schema, ParamLocation::Header);
+        add_parameters(ctx, operation, parameters);
+    }
+}
+
 /// A JSON request body, parsed by the core (its refusals in the SDRS envelope).
 pub struct Body<T>(pub T);
 

@@ -16,7 +16,7 @@ use sdrs_core::wire::{
     ServerGroupResponse, UpdateServerGroupNameRequest,
 };
 
-use super::{group_or_404, load_snapshot, refuse, Body, Filters, Ids, ListOf, Stored};
+use super::{group_or_404, load_snapshot, refuse, Body, Filters, Ids, ListOf, Stored, SubmissionKey};
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::{self, begin_group_operation, kinds, PlanKind};
 use crate::store;
@@ -43,13 +43,14 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     Ids(project): Ids<String>,
+    key: SubmissionKey,
     Body(request): Body<CreateServerGroupRequest>,
 ) -> ApiResult<Json<JobIdResponse>> {
     let params = request.server_group;
     ResourceName::parse(&params.name).map_err(refuse)?;
     validate_description(params.description.as_deref()).map_err(refuse)?;
     sdrs_core::request::validate_new_group(params.dr_type.as_deref(), &params.source_vpc_id).map_err(refuse)?;
-    super::job_response(&state, project.clone(), move |tx, now| {
+    super::job_response(&state, project.clone(), key, move |tx, now| {
         let domain: ActiveDomain = super::misc::domain(tx, &params.domain_id)?
             .ok_or_else(|| ApiError::missing(Missing::Domain, &params.domain_id))?;
         let (source, target) = (&params.source_availability_zone, &params.target_availability_zone);
@@ -125,16 +126,18 @@ pub async fn rename(
 pub async fn remove(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
+    key: SubmissionKey,
 ) -> ApiResult<Json<JobIdResponse>> {
-    submit_group_operation(&state, project, id, None).await
+    submit_group_operation(&state, project, id, key, None).await
 }
 
 pub async fn action(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
+    key: SubmissionKey,
     Action(action): Action,
 ) -> ApiResult<Json<JobIdResponse>> {
-    submit_group_operation(&state, project, id, Some(action)).await
+    submit_group_operation(&state, project, id, key, Some(action)).await
 }
 
 /// Checks and submits a group operation atomically: of two concurrent requests, the second sees the first's
@@ -143,9 +146,10 @@ async fn submit_group_operation(
     state: &AppState,
     project: String,
     id: String,
+    key: SubmissionKey,
     action: Option<sdrs_core::action::GroupAction>,
 ) -> ApiResult<Json<JobIdResponse>> {
-    super::job_response(state, project.clone(), move |tx, now| {
+    super::job_response(state, project.clone(), key, move |tx, now| {
         let group = group_or_404(tx, &project, &id)?;
         let snapshot = load_snapshot(tx, &project, group)?;
         let intent = decide(action, &snapshot.facts()).map_err(refuse)?;

@@ -16,7 +16,7 @@ use sdrs_core::wire::{
 
 use super::{
     group_or_404, instance_or_404, load_snapshot, refuse, replication_or_404, Body, Filters, Ids, ListOf, OptionalBody,
-    Stored,
+    Stored, SubmissionKey,
 };
 use crate::error::ApiResult;
 use crate::jobs::{self, kinds, PlanKind};
@@ -44,12 +44,13 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     Ids(project): Ids<String>,
+    key: SubmissionKey,
     Body(request): Body<CreateProtectedInstanceRequest>,
 ) -> ApiResult<Json<JobIdResponse>> {
     let params = request.protected_instance;
     ResourceName::parse(&params.name).map_err(refuse)?;
     validate_description(params.description.as_deref()).map_err(refuse)?;
-    super::job_response(&state, project.clone(), move |tx, now| {
+    super::job_response(&state, project.clone(), key, move |tx, now| {
         let snapshot = load_snapshot(tx, &project, group_or_404(tx, &project, &params.server_group_id)?)?;
         let server = store::get::<NativeServer>(tx, &project, &params.server_id)?;
         let in_use = tx.in_use(&project, store::InUse::Server(&params.server_id))?;
@@ -114,9 +115,10 @@ pub async fn rename(
 pub async fn remove(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
+    key: SubmissionKey,
     OptionalBody(request): OptionalBody<DeleteProtectedInstanceRequest>,
 ) -> ApiResult<Json<JobIdResponse>> {
-    super::job_response(&state, project.clone(), move |tx, now| {
+    super::job_response(&state, project.clone(), key, move |tx, now| {
         let mut instance = instance_or_404(tx, &project, &id)?;
         let group = group_or_404(tx, &project, &instance.server_group_id)?;
         super::check(member_rules::delete_instance(&group, &instance))?;
@@ -141,11 +143,12 @@ pub async fn remove(
 pub async fn attach(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
+    key: SubmissionKey,
     Body(request): Body<AttachReplicationRequest>,
 ) -> ApiResult<Json<JobIdResponse>> {
     let params = request.replication_attachment;
     sdrs_core::request::parse_device(&params.device).map_err(refuse)?;
-    super::job_response(&state, project.clone(), move |tx, now| {
+    super::job_response(&state, project.clone(), key, move |tx, now| {
         let instance = instance_or_404(tx, &project, &id)?;
         let mut pair = replication_or_404(tx, &project, &params.replication_id)?;
         let snapshot = load_snapshot(tx, &project, group_or_404(tx, &project, &instance.server_group_id)?)?;
@@ -177,8 +180,9 @@ pub async fn attach(
 pub async fn detach(
     State(state): State<AppState>,
     Ids((project, id, replication_id)): Ids<(String, String, String)>,
+    key: SubmissionKey,
 ) -> ApiResult<Json<JobIdResponse>> {
-    super::job_response(&state, project.clone(), move |tx, now| {
+    super::job_response(&state, project.clone(), key, move |tx, now| {
         let instance = instance_or_404(tx, &project, &id)?;
         let mut pair = replication_or_404(tx, &project, &replication_id)?;
         let group = group_or_404(tx, &project, &instance.server_group_id)?;

@@ -9,7 +9,7 @@ mod misc;
 mod plans;
 mod replications;
 
-pub use extract::{Body, Created, Filters, Ids, ListOf, OptionalBody, QueryPairs, Stored};
+pub use extract::{Body, Created, Filters, Ids, ListOf, OptionalBody, QueryPairs, Stored, SubmissionKey};
 pub use misc::put_domain;
 
 use aide::axum::routing::{delete_with, get_with, patch_with, post_with};
@@ -467,9 +467,21 @@ pub fn load_snapshot(conn: &dyn store::Store, project: &str, group: ServerGroup)
     })
 }
 
+/// How long an idempotency key names its job.
+const SUBMISSION_KEY_MILLIS: i64 = 7 * 24 * 3600 * 1000;
+
 /// Runs `work` in one write transaction (it checks, changes, and names the job to submit), submits the job in the
 /// same transaction, wakes the job worker, and answers `{"job_id"}`. `work` gets the current time.
-pub async fn job_response<F>(state: &AppState, project: String, work: F) -> ApiResult<axum::Json<JobIdResponse>>
+///
+/// With an idempotency key (`key`), the same transaction first looks the key up: a key the project's jobs already
+/// have is answered with that job and nothing runs again, so two senders of one keyed submission (a recovery-plan
+/// executor that lost its lease mid-send and the replica that took over) make one job between them.
+pub async fn job_response<F>(
+    state: &AppState,
+    project: String,
+    key: SubmissionKey,
+    work: F,
+) -> ApiResult<axum::Json<JobIdResponse>>
 where
     F: FnOnce(&dyn store::Store, i64) -> ApiResult<crate::jobs::Submission> + Send + 'static,
 {
@@ -477,8 +489,17 @@ where
     let job_id = state
         .db
         .write(move |tx| {
+            if let Some(key) = &key.0 {
+                if let Some(job_id) = tx.submitted_job(&project, key)? {
+                    return Ok(job_id);
+                }
+            }
             let submission = work(tx, now)?;
-            crate::jobs::submit(tx, &project, submission, scale, now)
+            let job_id = crate::jobs::submit(tx, &project, submission, scale, now)?;
+            if let Some(key) = &key.0 {
+                tx.put_submission(&project, key, &job_id, now, now - SUBMISSION_KEY_MILLIS)?;
+            }
+            Ok(job_id)
         })
         .await?;
     state.jobs_wake.notify_one();

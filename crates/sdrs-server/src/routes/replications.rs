@@ -15,6 +15,7 @@ use sdrs_core::wire::{
 
 use super::{
     group_or_404, load_snapshot, refuse, replication_or_404, Body, Filters, Ids, ListOf, OptionalBody, Stored,
+    SubmissionKey,
 };
 use crate::error::ApiResult;
 use crate::jobs::{self, kinds, PlanKind};
@@ -60,12 +61,13 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     Ids(project): Ids<String>,
+    key: SubmissionKey,
     Body(request): Body<CreateReplicationRequest>,
 ) -> ApiResult<Json<JobIdResponse>> {
     let params = request.replication;
     ResourceName::parse(&params.name).map_err(refuse)?;
     validate_description(params.description.as_deref()).map_err(refuse)?;
-    super::job_response(&state, project.clone(), move |tx, now| {
+    super::job_response(&state, project.clone(), key, move |tx, now| {
         let snapshot = load_snapshot(tx, &project, group_or_404(tx, &project, &params.server_group_id)?)?;
         let disk = store::get::<NativeDisk>(tx, &project, &params.volume_id)?;
         let in_use = tx.in_use(&project, store::InUse::Disk(&params.volume_id))?;
@@ -133,10 +135,11 @@ pub async fn rename(
 pub async fn expand(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
+    key: SubmissionKey,
     Body(request): Body<ExpandReplicationRequest>,
 ) -> ApiResult<Json<JobIdResponse>> {
     let new_size = request.extend_replication.new_size;
-    super::job_response(&state, project.clone(), move |tx, now| {
+    super::job_response(&state, project.clone(), key, move |tx, now| {
         let mut pair = replication_or_404(tx, &project, &id)?;
         let snapshot = load_snapshot(tx, &project, group_or_404(tx, &project, &pair.server_group_id)?)?;
         super::check(member_rules::expand_pair(&snapshot.facts(), &pair, new_size))?;
@@ -162,9 +165,10 @@ pub async fn expand(
 pub async fn remove(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
+    key: SubmissionKey,
     OptionalBody(request): OptionalBody<DeleteReplicationRequest>,
 ) -> ApiResult<Json<JobIdResponse>> {
-    super::job_response(&state, project.clone(), move |tx, now| {
+    super::job_response(&state, project.clone(), key, move |tx, now| {
         let mut pair = replication_or_404(tx, &project, &id)?;
         let group = group_or_404(tx, &project, &pair.server_group_id)?;
         super::check(member_rules::delete_pair(&group, &pair))?;

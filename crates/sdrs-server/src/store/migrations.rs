@@ -12,6 +12,7 @@ pub(super) const SQLITE: &[&str] = &[
     include_str!("../../migrations/004_ids_per_project.sql"),
     include_str!("../../migrations/005_shared_state.sql"),
     include_str!("../../migrations/006_job_claims.sql"),
+    include_str!("../../migrations/007_submissions.sql"),
 ];
 
 /// PostgreSQL's migrations, oldest first.
@@ -19,6 +20,7 @@ pub(super) const POSTGRES: &[&str] = &[
     include_str!("../../migrations/postgres/001_init.sql"),
     include_str!("../../migrations/postgres/002_shared_state.sql"),
     include_str!("../../migrations/postgres/003_job_claims.sql"),
+    include_str!("../../migrations/postgres/004_submissions.sql"),
 ];
 
 /// Applies SQLite's pending migrations in one transaction.

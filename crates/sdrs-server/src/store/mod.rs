@@ -266,6 +266,11 @@ pub trait Store {
     /// Records the first run's answer; `None` forgets the signature (a refusal that must not use it up).
     fn record_replay(&self, signature: &str, answer: Option<&ReplayAnswer>) -> ApiResult<()>;
 
+    /// The job a submission with this idempotency key was accepted as, if any.
+    fn submitted_job(&self, project: &str, key: &str) -> ApiResult<Option<String>>;
+    /// Records the job a keyed submission was accepted as; forgets keys recorded before `forget_before`.
+    fn put_submission(&self, project: &str, key: &str, job_id: &str, now: i64, forget_before: i64) -> ApiResult<()>;
+
     /// Takes or renews the lease `name` for `holder` until `expires`: its fencing token if `holder` holds it now (a
     /// new, larger token when it changed hands), `None` if another holder's lease has not expired at `now`.
     fn take_lease(&self, name: &str, holder: &str, now: i64, expires: i64) -> ApiResult<Option<i64>>;

@@ -694,6 +694,21 @@ impl Store for PgStore<'_> {
         Ok(())
     }
 
+    fn submitted_job(&self, project: &str, key: &str) -> ApiResult<Option<String>> {
+        let row =
+            self.query_opt("SELECT job_id FROM submissions WHERE project_id = $1 AND key = $2", &[&project, &key])?;
+        Ok(row.map(|row| row.get(0)))
+    }
+
+    fn put_submission(&self, project: &str, key: &str, job_id: &str, now: i64, forget_before: i64) -> ApiResult<()> {
+        self.execute("DELETE FROM submissions WHERE created < $1", &[&forget_before])?;
+        self.execute(
+            "INSERT INTO submissions (project_id, key, job_id, created) VALUES ($1, $2, $3, $4)",
+            &[&project, &key, &job_id, &now],
+        )?;
+        Ok(())
+    }
+
     fn take_lease(&self, name: &str, holder: &str, now: i64, expires: i64) -> ApiResult<Option<i64>> {
         let found = self.query_opt("SELECT holder, token, expires FROM leases WHERE name = $1", &[&name])?;
         let token = match found.map(|row| (row.get::<_, String>(0), row.get::<_, i64>(1), row.get::<_, i64>(2))) {

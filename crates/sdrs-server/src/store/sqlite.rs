@@ -705,6 +705,20 @@ impl Store for Connection {
         Ok(())
     }
 
+    fn submitted_job(&self, project: &str, key: &str) -> ApiResult<Option<String>> {
+        Ok(self
+            .prepare_cached("SELECT job_id FROM submissions WHERE project_id = ?1 AND key = ?2")?
+            .query_row([project, key], |row| row.get(0))
+            .optional()?)
+    }
+
+    fn put_submission(&self, project: &str, key: &str, job_id: &str, now: i64, forget_before: i64) -> ApiResult<()> {
+        self.prepare_cached("DELETE FROM submissions WHERE created < ?1")?.execute([forget_before])?;
+        self.prepare_cached("INSERT INTO submissions (project_id, key, job_id, created) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![project, key, job_id, now])?;
+        Ok(())
+    }
+
     fn take_lease(&self, name: &str, holder: &str, now: i64, expires: i64) -> ApiResult<Option<i64>> {
         let found = self
             .prepare_cached("SELECT holder, token, expires FROM leases WHERE name = ?1")?

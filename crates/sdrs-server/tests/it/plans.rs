@@ -345,6 +345,85 @@ async fn an_interrupted_submission_is_sent_once() {
     assert_eq!(failures["count"], 0, "no second action was refused or failed");
 }
 
+/// Holds the first drill submission back until told to let it go: a replica stalled (or cut off from the database)
+/// between marking the group `submitting` and its request reaching the service.
+struct HeldBack {
+    inner: Box<dyn sdrs_client::Transport>,
+    reached: std::sync::Arc<tokio::sync::Notify>,
+    release: std::sync::Arc<tokio::sync::Notify>,
+    held: std::sync::atomic::AtomicBool,
+}
+
+impl sdrs_client::Transport for HeldBack {
+    fn send(&self, request: http::Request<bytes::Bytes>) -> sdrs_client::Sending<'_> {
+        let hold = request.method() == Method::POST
+            && request.uri().path().ends_with("/disaster-recovery-drills")
+            && !self.held.swap(true, std::sync::atomic::Ordering::SeqCst);
+        Box::pin(async move {
+            if hold {
+                self.reached.notify_one();
+                self.release.notified().await;
+            }
+            self.inner.send(request).await
+        })
+    }
+}
+
+/// Security review (issue 30, item 1): replica A marks a group `submitting` and loses the database past its lease
+/// while its drill request is on the way; B takes the lease, finds the submission interrupted and sends it again;
+/// then A's request arrives. Both carry the submission's idempotency key, which the service accepts once: the group
+/// gets one drill, not two, and A writes nothing more.
+#[tokio::test]
+async fn a_fenced_out_executor_whose_request_arrives_late_makes_no_second_drill() {
+    let app = TestApp::new().await;
+    let (group, _, _) = app.protected_group("fenced").await;
+    let plan = create_plan(&app, "fenced", json!([groups(&[&group], true)])).await;
+    let (status, started) = start(&app, &plan, json!({"mode": "drill", "confirm": "fenced"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{started}");
+    let run = started["run"]["id"].as_str().unwrap().to_owned();
+    let replica = |name: &str| sdrs_server::AppState { replica: name.into(), ..app.state.clone() };
+    let (a, b) = (replica("replica-a"), replica("replica-b"));
+
+    let reached = std::sync::Arc::new(tokio::sync::Notify::new());
+    let release = std::sync::Arc::new(tokio::sync::Notify::new());
+    let (reached_a, release_a) = (reached.clone(), release.clone());
+    let orchestrator_a = Orchestrator::through(&a, move |inner| {
+        Box::new(HeldBack {
+            inner,
+            reached: reached_a.clone(),
+            release: release_a.clone(),
+            held: std::sync::atomic::AtomicBool::new(false),
+        })
+    });
+    let a_task = {
+        let a = a.clone();
+        tokio::spawn(async move { executor::run_due(&a, &orchestrator_a).await })
+    };
+    reached.notified().await;
+    // A's lease lapses (a minute on): B takes it, with a new token.
+    let later = sdrs_server::now_millis() + 61_000;
+    let taken = b.db.write(move |tx| tx.take_lease("plan-executor", "replica-b", later, later + 60_000)).await;
+    assert!(taken.unwrap().is_some(), "the lapsed lease changes hands");
+    let orchestrator_b = Orchestrator::for_state(&b);
+    for _ in 0..3 {
+        executor::run_due(&b, &orchestrator_b).await.unwrap();
+    }
+    let resubmitted = run_json(&app, &run).await;
+    let job = resubmitted["stages"][0]["groups"][0]["job_id"].as_str().expect("B submitted").to_owned();
+
+    release.notify_one();
+    assert_eq!(a_task.await.unwrap().unwrap(), 0, "A, fenced out, records nothing");
+    app.run_jobs().await;
+    for _ in 0..3 {
+        executor::run_due(&b, &orchestrator_b).await.unwrap();
+    }
+    let (_, drills) = app.get(&crate::util::v1(&format!("/disaster-recovery-drills?server_group_id={group}"))).await;
+    assert_eq!(drills["count"], 1, "one drill, though the submission was sent twice: {drills}");
+    let done = run_json(&app, &run).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert_eq!(done["stages"][0]["groups"][0]["job_id"], job.as_str());
+}
+
 #[tokio::test]
 async fn the_demo_plan_runs_as_a_drill_and_says_why_a_failover_would_not() {
     let app = TestApp::new().await;
