@@ -338,7 +338,7 @@ async fn plan_run(groups: usize, stages: usize, postgres: Option<&str>) -> anyho
     anyhow::ensure!(status == StatusCode::CREATED, "creating the plan answered {status}: {created}");
     let plan = created["recovery_plan"]["id"].as_str().unwrap_or_default().to_owned();
     let started = Instant::now();
-    let start = r#"{"mode": "failover", "confirm": "bench-plan"}"#;
+    let start = r#"{"mode": "failover", "confirm": "bench-plan", "plan_version": 1}"#;
     let (status, run) = call(&app, "POST", &format!("{base}/recovery-plans/{plan}/runs"), start).await?;
     anyhow::ensure!(status == StatusCode::CREATED, "starting the run answered {status}: {run}");
     let checked = started.elapsed();

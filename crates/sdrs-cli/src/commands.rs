@@ -633,8 +633,23 @@ fn login_rules(args: &LoginArgs, json: bool) -> Result<i32, CliError> {
     Ok(0)
 }
 
+/// Every recovery plan of the project, a page at a time (the server answers at most 50 to a page).
+async fn all_plans(client: &Client) -> Result<PlanList, CliError> {
+    let mut all = PlanList { recovery_plans: Vec::new(), count: 0 };
+    loop {
+        let rest = format!("/recovery-plans?limit=50&offset={}", all.recovery_plans.len());
+        let page: PlanList = client.orchestration_get(&rest).await?;
+        let done = page.recovery_plans.len() < 50;
+        all.count = page.count;
+        all.recovery_plans.extend(page.recovery_plans);
+        if done || all.recovery_plans.len() as u64 >= page.count {
+            return Ok(all);
+        }
+    }
+}
+
 async fn find_plan(client: &Client, text: &str) -> Result<PlanResource, CliError> {
-    let list: PlanList = client.orchestration_get("/recovery-plans").await?;
+    let list = all_plans(client).await?;
     let mut found: Vec<PlanResource> =
         list.recovery_plans.into_iter().filter(|p| p.id == text || p.name == text).collect();
     match found.len() {
@@ -679,7 +694,7 @@ fn print_check(check: &PlanCheck) {
 async fn plan(client: &Client, what: &PlanCommand, json: bool) -> Result<i32, CliError> {
     match what {
         PlanCommand::List => {
-            let list: PlanList = client.orchestration_get("/recovery-plans").await?;
+            let list = all_plans(client).await?;
             if json {
                 print_json(&serde_json::to_value(&list).unwrap_or_default());
             } else {
@@ -731,6 +746,8 @@ async fn plan(client: &Client, what: &PlanCommand, json: bool) -> Result<i32, Cl
             }
             let mut body = serde_json::to_value(&options).unwrap_or_default();
             body["confirm"] = Value::String(plan.name.clone());
+            // The version checked above: a plan replaced since is refused rather than run.
+            body["plan_version"] = Value::from(plan.version);
             let started: RunResponse =
                 match client.orchestration_post(&format!("/recovery-plans/{}/runs", plan.id), &body).await {
                     Ok(started) => started,

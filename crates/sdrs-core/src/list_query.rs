@@ -86,6 +86,16 @@ impl ListKind {
         }
     }
 
+    /// The largest page, and the page when `limit` is absent: the API's 1,000, and for this tool's own lists what
+    /// keeps a page within a client's 16 MiB answer (a plan is at most `plan::MAX_PLAN_BYTES`).
+    pub const fn max_limit(self) -> u32 {
+        match self {
+            ListKind::RecoveryPlans => 50,
+            ListKind::PlanRuns => 100,
+            _ => crate::request::MAX_LIMIT,
+        }
+    }
+
     /// Whether the list accepts `key`.
     pub fn accepts(self, key: &str) -> bool {
         self.documented_keys().contains(&key) || self.extension_keys().contains(&key)
@@ -202,7 +212,7 @@ impl ListQuery {
             },
         };
         Ok(ListQuery {
-            paging: parse_paging(pairs.clone())?,
+            paging: parse_paging(pairs.clone(), list.max_limit())?,
             status,
             name: owned("name"),
             query_type,

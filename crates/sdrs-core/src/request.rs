@@ -25,8 +25,8 @@ pub enum RequestError {
     InvalidName { name: String, reason: &'static str },
     #[error("invalid description: {reason}")]
     InvalidDescription { reason: &'static str },
-    #[error("invalid limit `{value}`: expected an integer from 0 to {MAX_LIMIT}")]
-    InvalidLimit { value: String },
+    #[error("invalid limit `{value}`: expected an integer from 0 to {max}")]
+    InvalidLimit { value: String, max: u32 },
     #[error("invalid offset `{value}`: expected a non-negative integer")]
     InvalidOffset { value: String },
     #[error("invalid status filter: {0}")]
@@ -296,15 +296,19 @@ impl Default for Paging {
     }
 }
 
-/// Parses `limit` and `offset` from decoded query pairs. Where a key repeats, the first value wins.
-pub fn parse_paging<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)> + Clone) -> Result<Paging, RequestError> {
-    let mut paging = Paging::default();
+/// Parses `limit` (0 to `max`, `max` when absent) and `offset` from decoded query pairs. Where a key repeats, the
+/// first value wins.
+pub fn parse_paging<'a>(
+    pairs: impl IntoIterator<Item = (&'a str, &'a str)> + Clone,
+    max: u32,
+) -> Result<Paging, RequestError> {
+    let mut paging = Paging { limit: max, offset: 0 };
     if let Some(value) = first(pairs.clone(), "limit") {
         paging.limit = value
             .parse::<u32>()
             .ok()
-            .filter(|limit| *limit <= MAX_LIMIT)
-            .ok_or_else(|| RequestError::InvalidLimit { value: value.to_owned() })?;
+            .filter(|limit| *limit <= max)
+            .ok_or_else(|| RequestError::InvalidLimit { value: value.to_owned(), max })?;
     }
     if let Some(value) = first(pairs, "offset") {
         paging.offset = value.parse::<u64>().map_err(|_| RequestError::InvalidOffset { value: value.to_owned() })?;
@@ -356,15 +360,15 @@ mod tests {
 
     #[test]
     fn paging_bounds_and_codes() {
-        assert_eq!(parse_paging([]), Ok(Paging { limit: 1000, offset: 0 }));
-        assert_eq!(parse_paging([("limit", "10"), ("offset", "20")]), Ok(Paging { limit: 10, offset: 20 }));
-        assert_eq!(parse_paging([("limit", "0")]).unwrap().limit, 0);
+        assert_eq!(parse_paging([], MAX_LIMIT), Ok(Paging { limit: 1000, offset: 0 }));
+        assert_eq!(parse_paging([("limit", "10"), ("offset", "20")], MAX_LIMIT), Ok(Paging { limit: 10, offset: 20 }));
+        assert_eq!(parse_paging([("limit", "0")], MAX_LIMIT).unwrap().limit, 0);
         for bad in ["1001", "-1", "ten", "", "1e3"] {
-            assert_eq!(parse_paging([("limit", bad)]).unwrap_err().code(), ErrorCode::SDRS_0221, "{bad}");
+            assert_eq!(parse_paging([("limit", bad)], MAX_LIMIT).unwrap_err().code(), ErrorCode::SDRS_0221, "{bad}");
         }
         for bad in ["-1", "x", "1.5"] {
-            assert_eq!(parse_paging([("offset", bad)]).unwrap_err().code(), ErrorCode::SDRS_0222, "{bad}");
+            assert_eq!(parse_paging([("offset", bad)], MAX_LIMIT).unwrap_err().code(), ErrorCode::SDRS_0222, "{bad}");
         }
-        assert_eq!(parse_paging([("limit", "5"), ("limit", "7")]).unwrap().limit, 5, "first value wins");
+        assert_eq!(parse_paging([("limit", "5"), ("limit", "7")], MAX_LIMIT).unwrap().limit, 5, "first value wins");
     }
 }

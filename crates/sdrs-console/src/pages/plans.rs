@@ -24,6 +24,21 @@ fn select_value(e: &Event) -> String {
     e.target_unchecked_into::<web_sys::HtmlSelectElement>().value()
 }
 
+/// Every plan, a page at a time (the server answers at most 50 to a page; a project keeps at most 100).
+async fn all_plans(connection: &crate::api::Connection) -> Result<PlanList, ApiError> {
+    let mut all = PlanList { recovery_plans: Vec::new(), count: 0 };
+    loop {
+        let url = connection.orchestration(&format!("/recovery-plans?limit=50&offset={}", all.recovery_plans.len()));
+        let page: PlanList = get(connection, &url).await?;
+        let done = page.recovery_plans.len() < 50 || all.recovery_plans.len() + 50 >= page.count as usize;
+        all.count = page.count;
+        all.recovery_plans.extend(page.recovery_plans);
+        if done {
+            return Ok(all);
+        }
+    }
+}
+
 /// The list of plans.
 #[component]
 pub fn PlansPage() -> Html {
@@ -34,7 +49,7 @@ pub fn PlansPage() -> Html {
         use_effect_with(connection.clone(), move |_| {
             spawn_until_dropped(async move {
                 if connection.is_complete() {
-                    plans.set(Some(get(&connection, &connection.orchestration("/recovery-plans")).await));
+                    plans.set(Some(all_plans(&connection).await));
                 }
             })
         });
@@ -85,9 +100,12 @@ pub fn PlanPage(props: &PlanPageProps) -> Html {
     let groups = use_state(Vec::<ServerGroup>::new);
     let runs = use_state(|| None::<RunList>);
     let error = use_state(|| None::<ApiError>);
+    // The saved plan's version, which a run's start confirms (a plan replaced since is not run).
+    let version = use_state(|| 0_u64);
     let is_new = props.id == "new";
     {
         let (editor, groups, runs, error) = (editor.clone(), groups.clone(), runs.clone(), error.clone());
+        let version = version.clone();
         let connection = (*connection).clone();
         let id = props.id.clone();
         use_effect_with((id.clone(), connection.clone()), move |_| {
@@ -111,6 +129,7 @@ pub fn PlanPage(props: &PlanPageProps) -> Html {
                     .await
                 {
                     Ok(found) => {
+                        version.set(found.recovery_plan.version);
                         editor.dispatch(EditAction::Load(found.recovery_plan.plan()));
                         error.set(None);
                     }
@@ -126,9 +145,10 @@ pub fn PlanPage(props: &PlanPageProps) -> Html {
     }
     let save = {
         let (editor, error, connection) = (editor.clone(), error.clone(), (*connection).clone());
-        let id = props.id.clone();
+        let (id, version) = (props.id.clone(), version.clone());
         Callback::from(move |_| {
             let (editor, error, connection, id) = (editor.clone(), error.clone(), connection.clone(), id.clone());
+            let version = version.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 let body = serde_json::json!({ "recovery_plan": editor.plan });
                 let answer: Result<PlanResponse, ApiError> = if id == "new" {
@@ -146,6 +166,7 @@ pub fn PlanPage(props: &PlanPageProps) -> Html {
                 match answer {
                     Ok(saved) => {
                         error.set(None);
+                        version.set(saved.recovery_plan.version);
                         editor.dispatch(EditAction::Saved);
                         if id == "new" {
                             crate::router::go(&Route::Plan { id: saved.recovery_plan.id });
@@ -230,7 +251,7 @@ pub fn PlanPage(props: &PlanPageProps) -> Html {
                     <span class="muted" aria-live="polite">{ if editor.dirty { " Unsaved changes" } else { "" } }</span></p>
             </form>
             if !is_new {
-                <RunPanel plan_id={props.id.clone()} plan_name={plan.name.clone()} dirty={editor.dirty} runs={(*runs).clone()} />
+                <RunPanel plan_id={props.id.clone()} plan_name={plan.name.clone()} plan_version={*version} dirty={editor.dirty} runs={(*runs).clone()} />
             }
         </section>
     }
@@ -240,6 +261,7 @@ pub fn PlanPage(props: &PlanPageProps) -> Html {
 struct RunPanelProps {
     plan_id: String,
     plan_name: String,
+    plan_version: u64,
     dirty: bool,
     runs: Option<RunList>,
 }
@@ -281,10 +303,12 @@ fn RunPanel(props: &RunPanelProps) -> Html {
     let start = {
         let (connection, error, options, id, typed) =
             ((*connection).clone(), error.clone(), options.clone(), props.plan_id.clone(), typed.clone());
+        let version = props.plan_version;
         Callback::from(move |_| {
             let (connection, error, id) = (connection.clone(), error.clone(), id.clone());
             let mut body = serde_json::to_value(&options).unwrap_or_default();
             body["confirm"] = serde_json::Value::String((*typed).clone());
+            body["plan_version"] = serde_json::Value::from(version);
             wasm_bindgen_futures::spawn_local(async move {
                 let url = connection.orchestration(&format!("/recovery-plans/{id}/runs"));
                 match request::<RunResponse>(&connection, Method::Post, &url, Some(body.to_string())).await {

@@ -21,6 +21,14 @@ pub const MAX_PLAN_GROUPS: usize = 2_000;
 pub const MAX_WAIT_SECONDS: u64 = 86_400;
 /// The longest gate text and description, in characters.
 pub const MAX_TEXT_CHARS: usize = 1_000;
+/// A plan's largest size as JSON: with 50 plans to a page, a page of plans stays within what a client reads.
+pub const MAX_PLAN_BYTES: usize = 256 * 1024;
+/// Recovery plans one project may keep.
+pub const MAX_PLANS: u64 = 100;
+/// Runs kept per plan: a new run beyond it deletes the plan's oldest finished runs (never an unfinished one).
+pub const MAX_RUNS_KEPT: usize = 100;
+/// Events a run keeps (its first and the latest; the others are counted in `events_dropped`).
+pub const MAX_RUN_EVENTS: usize = 2_000;
 
 /// A recovery plan: what to act on, in which order, with which pauses.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -149,13 +157,19 @@ pub struct StartRunRequest {
     pub drill_run_id: Option<String>,
     /// Must equal the plan's name.
     pub confirm: String,
+    /// The plan's `version` the operator checked and confirmed: a plan replaced since is not run.
+    pub plan_version: u64,
 }
 
 impl StartRunRequest {
-    /// The run's options, validated, once the confirmation matches `plan_name`.
-    pub fn accept(&self, plan_name: &str) -> Result<RunOptions, PlanError> {
+    /// The run's options, validated, once the confirmation matches `plan_name` and the plan is still at the version
+    /// the operator confirmed (`plan_version`).
+    pub fn accept(&self, plan_name: &str, plan_version: u64) -> Result<RunOptions, PlanError> {
         if self.confirm != plan_name {
             return Err(PlanError::ConfirmationMismatch { expected: plan_name.to_owned() });
+        }
+        if self.plan_version != plan_version {
+            return Err(PlanError::PlanChanged { confirmed: self.plan_version, now: plan_version });
         }
         let options = RunOptions {
             mode: self.mode,
@@ -212,6 +226,8 @@ pub enum PlanCode {
     NotFound,
     /// The command does not apply to the run as it is now.
     Conflict,
+    /// The project's quota of plans is used up.
+    Quota,
 }
 
 impl PlanCode {
@@ -222,20 +238,27 @@ impl PlanCode {
             PlanCode::Blocked => "PLAN.0412",
             PlanCode::NotFound => "PLAN.0404",
             PlanCode::Conflict => "PLAN.0409",
+            PlanCode::Quota => "PLAN.0403",
         }
     }
 
     pub fn http_status(self) -> u16 {
         match self {
-            PlanCode::Invalid | PlanCode::ConfirmationMismatch | PlanCode::Blocked => 400,
+            PlanCode::Invalid | PlanCode::ConfirmationMismatch | PlanCode::Blocked | PlanCode::Quota => 400,
             PlanCode::NotFound => 404,
             PlanCode::Conflict => 409,
         }
     }
 
     /// Every code, for the documentation and its test.
-    pub const ALL: [PlanCode; 5] =
-        [PlanCode::Invalid, PlanCode::ConfirmationMismatch, PlanCode::Blocked, PlanCode::NotFound, PlanCode::Conflict];
+    pub const ALL: [PlanCode; 6] = [
+        PlanCode::Invalid,
+        PlanCode::ConfirmationMismatch,
+        PlanCode::Blocked,
+        PlanCode::NotFound,
+        PlanCode::Conflict,
+        PlanCode::Quota,
+    ];
 }
 
 /// Why a plan or a request about one is refused.
@@ -249,6 +272,10 @@ pub enum PlanError {
     TooManyStages(usize),
     #[error("a plan names at most {MAX_PLAN_GROUPS} groups; this one names {0}")]
     TooManyGroups(usize),
+    #[error("a plan is at most {MAX_PLAN_BYTES} bytes as JSON; this one is {0}")]
+    TooLarge(usize),
+    #[error("a project keeps at most {MAX_PLANS} recovery plans; delete one first")]
+    TooManyPlans,
     #[error("stage {stage}: a wait lasts 1 to {MAX_WAIT_SECONDS} seconds, not {seconds}")]
     WaitOutOfRange { stage: usize, seconds: u64 },
     #[error("stage {stage}: a gate's text is 1 to {MAX_TEXT_CHARS} characters")]
@@ -261,6 +288,11 @@ pub enum PlanError {
     OptionNotForMode { field: &'static str, mode: RunMode },
     #[error("type the plan's name `{expected}` in `confirm` to start the run")]
     ConfirmationMismatch { expected: String },
+    #[error(
+        "the plan was replaced since it was checked (version {confirmed} confirmed, now {now}): check it again and \
+         confirm what it is now"
+    )]
+    PlanChanged { confirmed: u64, now: u64 },
     #[error("no recovery plan `{0}` in this project")]
     PlanNotFound(String),
     #[error("no run `{0}` of this plan")]
@@ -278,8 +310,9 @@ impl PlanError {
         match self {
             PlanError::ConfirmationMismatch { .. } => PlanCode::ConfirmationMismatch,
             PlanError::PlanNotFound(_) | PlanError::RunNotFound(_) => PlanCode::NotFound,
-            PlanError::RunActive(_) | PlanError::Command(_) => PlanCode::Conflict,
+            PlanError::RunActive(_) | PlanError::Command(_) | PlanError::PlanChanged { .. } => PlanCode::Conflict,
             PlanError::Blocked { .. } => PlanCode::Blocked,
+            PlanError::TooManyPlans => PlanCode::Quota,
             _ => PlanCode::Invalid,
         }
     }
@@ -320,6 +353,10 @@ impl RecoveryPlan {
                 }
                 _ => {}
             }
+        }
+        let size = serde_json::to_string(self).map_or(usize::MAX, |json| json.len());
+        if size > MAX_PLAN_BYTES {
+            return Err(PlanError::TooLarge(size));
         }
         Ok(())
     }

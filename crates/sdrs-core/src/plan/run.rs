@@ -181,13 +181,21 @@ pub struct PlanRun {
     /// The plan check at start.
     pub check: PlanCheck,
     pub stages: Vec<StageRun>,
+    /// What happened, oldest first; at most `MAX_RUN_EVENTS` (the first, then the latest).
     pub events: Vec<RunEvent>,
+    /// Events dropped between the first and the latest to keep the run within its bound.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub events_dropped: u64,
     /// For every server after the run, which credential logs in (filled when the run ends, where profiles are known).
     #[serde(default)]
     pub logins: Vec<ServerLogin>,
     /// Why logins could not be given, if they could not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logins_note: Option<String>,
+}
+
+fn is_zero(count: &u64) -> bool {
+    *count == 0
 }
 
 /// A group of a run, by stage and position.
@@ -254,7 +262,12 @@ pub enum CommandError {
     NotSkippable { id: String, status: GroupRunStatus },
     #[error("say who confirms the gate in `confirmed_by`")]
     ConfirmerMissing,
+    #[error("`confirmed_by` is at most {MAX_CONFIRMER_CHARS} characters on one line, without control characters")]
+    ConfirmerInvalid,
 }
+
+/// The longest `confirmed_by`: a name or a ticket, on one line.
+pub const MAX_CONFIRMER_CHARS: usize = 255;
 
 impl PlanRun {
     /// A new run, `running`, about to start its first stage. `cleanup` is what a drill cleanup deletes
@@ -333,6 +346,7 @@ impl PlanRun {
             check,
             stages,
             events: Vec::new(),
+            events_dropped: 0,
             logins: Vec::new(),
             logins_note: None,
         };
@@ -340,7 +354,13 @@ impl PlanRun {
         run
     }
 
+    /// Records an event. A run keeps its first event and the latest ones, `MAX_RUN_EVENTS` in all, and counts the
+    /// ones it dropped: a run over thousands of groups, retried for days, stays a bounded document.
     fn log(&mut self, now: UnixMillis, text: String) {
+        if self.events.len() >= super::MAX_RUN_EVENTS {
+            self.events.remove(1);
+            self.events_dropped += 1;
+        }
         self.events.push(RunEvent { at: job_time(now), text });
     }
 
@@ -585,6 +605,11 @@ impl PlanRun {
         let confirmed_by = confirmed_by.trim();
         if confirmed_by.is_empty() {
             return Err(CommandError::ConfirmerMissing);
+        }
+        // It is written into the run's events and its report: one line of text, nothing a reader would take for
+        // another event.
+        if confirmed_by.chars().count() > MAX_CONFIRMER_CHARS || confirmed_by.chars().any(char::is_control) {
+            return Err(CommandError::ConfirmerInvalid);
         }
         let index = self.current_stage().ok_or(CommandError::NotAtGate)?;
         let stage = &mut self.stages[index];

@@ -14,6 +14,14 @@ pub struct PlanResource {
     pub stages: Vec<Stage>,
     pub created_at: String,
     pub updated_at: String,
+    /// 1 when created, one more at every replacement: a run is started for the version the operator checked
+    /// (`StartRunRequest::plan_version`).
+    #[serde(default = "first_version")]
+    pub version: u64,
+}
+
+fn first_version() -> u64 {
+    1
 }
 
 impl PlanResource {

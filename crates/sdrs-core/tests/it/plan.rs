@@ -263,24 +263,30 @@ fn plans_and_run_requests_are_validated() {
         drill_vpc_id: None,
         drill_run_id: None,
         confirm: confirm.to_owned(),
+        plan_version: 3,
     };
     assert_eq!(
-        request(RunMode::Failover, "site-a").accept("site-b"),
+        request(RunMode::Failover, "site-a").accept("site-b", 3),
         Err(PlanError::ConfirmationMismatch { expected: "site-b".into() })
     );
-    assert!(request(RunMode::Failover, "site-b").accept("site-b").is_ok());
+    assert!(request(RunMode::Failover, "site-b").accept("site-b", 3).is_ok());
     assert_eq!(
-        request(RunMode::PlannedFailover, "site-b").accept("site-b"),
+        request(RunMode::Failover, "site-b").accept("site-b", 4),
+        Err(PlanError::PlanChanged { confirmed: 3, now: 4 }),
+        "the plan was replaced after the operator checked and confirmed it"
+    );
+    assert_eq!(
+        request(RunMode::PlannedFailover, "site-b").accept("site-b", 3),
         Err(PlanError::MissingOption { field: "priority_station", mode: RunMode::PlannedFailover })
     );
     assert_eq!(
-        request(RunMode::DrillCleanup, "site-b").accept("site-b"),
+        request(RunMode::DrillCleanup, "site-b").accept("site-b", 3),
         Err(PlanError::MissingOption { field: "drill_run_id", mode: RunMode::DrillCleanup })
     );
     let mut stray = request(RunMode::Failover, "site-b");
     stray.drill_vpc_id = Some("vpc".into());
     assert_eq!(
-        stray.accept("site-b"),
+        stray.accept("site-b", 3),
         Err(PlanError::OptionNotForMode { field: "drill_vpc_id", mode: RunMode::Failover })
     );
     // The wire form: stages tagged by `type`, groups critical unless said otherwise, unknown fields refused.
@@ -432,6 +438,24 @@ fn pause_resume_and_skipping_an_optional_group_before_it_starts() {
     assert_eq!(run.skip("app", T0), Err(CommandError::NotSkippable { id: "app".into(), status: G::Pending }));
     run.resume(T0 + 5).unwrap();
     assert_eq!(submit_all(&mut run, T0 + 6), [GroupAt { stage: 1, group: 0 }]);
+}
+
+/// A run's events are bounded: its first event and the latest ones are kept, the others counted.
+#[test]
+fn a_run_keeps_a_bounded_number_of_events() {
+    let mut run = new_run(plan(vec![groups(&["db"])]), RunMode::Failover);
+    submit_all(&mut run, T0);
+    let (first, before) = (run.events[0].clone(), run.events.len());
+    for n in 0..1_500 {
+        run.pause(T0 + 2 * n).unwrap();
+        run.resume(T0 + 2 * n + 1).unwrap();
+    }
+    let max = sdrs_core::plan::MAX_RUN_EVENTS;
+    assert_eq!(run.events.len(), max);
+    assert_eq!(run.events[0], first, "the first event stays");
+    let logged = before + 3_000;
+    assert_eq!(run.events_dropped, (logged - max) as u64, "every dropped event is counted");
+    assert!(run.events.last().unwrap().text.contains("resume"), "{:?}", run.events.last());
 }
 
 #[test]

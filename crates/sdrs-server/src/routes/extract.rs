@@ -87,7 +87,7 @@ impl<K: ListOf> OperationInput for Filters<K> {
         let properties: serde_json::Map<String, serde_json::Value> = keys
             .map(|key| {
                 let schema = match *key {
-                    "limit" => json!({"type": "integer", "minimum": 0, "maximum": sdrs_core::request::MAX_LIMIT}),
+                    "limit" => json!({"type": "integer", "minimum": 0, "maximum": K::LIST.max_limit()}),
                     "offset" => json!({"type": "integer", "minimum": 0}),
                     _ => json!({"type": "string"}),
                 };

@@ -14,17 +14,17 @@ use sdrs_core::list_query::ListKind;
 use sdrs_core::plan::check::{check_plan, cleanup_targets, DrillRunRecord, PlanCheck};
 use sdrs_core::plan::evidence::{evidence, Evidence};
 use sdrs_core::plan::run::{CommandError, PlanRun};
-use sdrs_core::plan::{PlanError, RecoveryPlan, RunMode, RunOptions, StartRunRequest};
+use sdrs_core::plan::{PlanError, RecoveryPlan, RunMode, RunOptions, StartRunRequest, MAX_PLANS, MAX_RUNS_KEPT};
 use sdrs_core::snapshot::SnapshotFacts;
 use sdrs_core::timefmt::resource_time;
 use sdrs_core::wire::{
     ConfirmGate, PlanBody, PlanList, PlanResource, PlanResponse, RunCommand, RunList, RunResponse, RunSummary,
 };
 
-use super::{Body, Created, Filters, Ids, ListOf, OptionalBody};
+use super::{Body, Created, Filters, Ids, ListOf, OptionalBody, Stored};
 use crate::error::{ApiError, ApiResult};
 use crate::plans::{client_of, Caller};
-use crate::store::{self, Store};
+use crate::store::{self, ListFilter, Resource, Store};
 use crate::AppState;
 
 /// Who is calling, for a gate's record (set by the authentication middleware).
@@ -60,11 +60,10 @@ pub async fn list(
     State(state): State<AppState>,
     Ids(project): Ids<String>,
     Filters(query, _): Filters<Plans>,
-) -> ApiResult<Json<PlanList>> {
+) -> ApiResult<Stored<PlanList>> {
     let filter = super::list_filter(Plans::LIST, &query);
-    let (recovery_plans, count) =
-        state.db.call(move |store| store::list::<PlanResource>(store, &project, &filter)).await?;
-    Ok(Json(PlanList { recovery_plans, count }))
+    let (recovery_plans, count) = super::list_page(&state, project, PlanResource::KIND, filter).await?;
+    Ok(Stored::page("recovery_plans", &recovery_plans, count))
 }
 
 fn validated(plan: RecoveryPlan) -> ApiResult<RecoveryPlan> {
@@ -86,9 +85,18 @@ pub async fn create(
         stages: plan.stages,
         created_at: stamp.clone(),
         updated_at: stamp,
+        version: 1,
     };
     let stored = recovery_plan.clone();
-    state.db.write(move |tx| store::insert(tx, &project, &stored)).await?;
+    state
+        .db
+        .write(move |tx| {
+            if tx.count_resources(&project, PlanResource::KIND)? >= MAX_PLANS {
+                return Err(ApiError::plan(&PlanError::TooManyPlans));
+            }
+            store::insert(tx, &project, &stored)
+        })
+        .await?;
     Ok(Created(PlanResponse { recovery_plan }))
 }
 
@@ -114,6 +122,7 @@ pub async fn replace(
             let mut stored = plan_or_404(tx, &project, &id)?;
             (stored.name, stored.description, stored.stages) = (plan.name, plan.description, plan.stages);
             stored.updated_at = stamp;
+            stored.version += 1;
             store::update(tx, &project, &stored)?;
             Ok(stored)
         })
@@ -222,7 +231,7 @@ pub async fn start(
     Body(request): Body<StartRunRequest>,
 ) -> ApiResult<Created<RunResponse>> {
     let (stored, groups, runs) = gather_inputs(&state, &project, &id).await?;
-    let options = request.accept(&stored.name).map_err(|e| ApiError::plan(&e))?;
+    let options = request.accept(&stored.name, stored.version).map_err(|e| ApiError::plan(&e))?;
     let plan = stored.plan();
     let check = check_plan(&plan, &options, &groups, &runs);
     if let Some(refusal) = check.refusal() {
@@ -244,28 +253,68 @@ pub async fn start(
             if let Some(active) = active_run(tx, &project, &id)? {
                 return Err(ApiError::plan(&PlanError::RunActive(active.id)));
             }
-            store::insert(tx, &project, &stored_run)
+            // The plan as confirmed, in the same write: a replacement since the check is refused, not run.
+            let current = plan_or_404(tx, &project, &id)?;
+            if current.version != request.plan_version {
+                let changed = PlanError::PlanChanged { confirmed: request.plan_version, now: current.version };
+                return Err(ApiError::plan(&changed));
+            }
+            store::insert(tx, &project, &stored_run)?;
+            forget_old_runs(tx, &project, &id)
         })
         .await?;
     state.plans_wake.notify_one();
     Ok(Created(RunResponse { run }))
 }
 
-/// The plan's runs, newest first.
+/// Keeps a plan's newest `MAX_RUNS_KEPT` runs: older finished ones are deleted (an unfinished one never is).
+fn forget_old_runs(tx: &dyn Store, project: &str, plan_id: &str) -> ApiResult<()> {
+    let kept = MAX_RUNS_KEPT as u64;
+    let filter = ListFilter { server_group_ids: Some(vec![plan_id.to_owned()]), limit: 0, ..ListFilter::default() };
+    let (_, count) = tx.list_bodies(project, PlanRun::KIND, &filter)?;
+    if count <= kept {
+        return Ok(());
+    }
+    let oldest = ListFilter { limit: (count - kept) as u32, ..filter };
+    let (runs, _) = store::list::<PlanRun>(tx, project, &oldest)?;
+    for run in runs.iter().filter(|run| run.status.is_final()) {
+        store::remove::<PlanRun>(tx, project, &run.id)?;
+    }
+    Ok(())
+}
+
+/// A plan's run list.
+pub struct Runs;
+
+impl ListOf for Runs {
+    const LIST: ListKind = ListKind::PlanRuns;
+}
+
+/// The plan's runs, newest first, a page at a time.
 pub async fn runs(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
+    Filters(query, _): Filters<Runs>,
 ) -> ApiResult<Json<RunList>> {
-    let runs = state
+    let (runs, count) = state
         .db
         .call(move |store| {
             plan_or_404(store, &project, &id)?;
-            store::members::<PlanRun>(store, &project, &id)
+            let of_plan = ListFilter { server_group_ids: Some(vec![id.clone()]), limit: 0, ..ListFilter::default() };
+            let (_, count) = store.list_bodies(&project, PlanRun::KIND, &of_plan)?;
+            // Newest first: the page counted from the end of the plan's runs in the order they started.
+            let (limit, offset) = (u64::from(query.paging.limit), query.paging.offset.min(count));
+            let page = ListFilter {
+                limit: limit.min(count - offset) as u32,
+                offset: count.saturating_sub(offset + limit),
+                ..of_plan
+            };
+            let (runs, _) = store::list::<PlanRun>(store, &project, &page)?;
+            Ok((runs, count))
         })
         .await?;
-    let mut runs: Vec<RunSummary> = runs.iter().map(RunSummary::from).collect();
-    runs.reverse();
-    Ok(Json(RunList { count: runs.len() as u64, runs }))
+    let runs: Vec<RunSummary> = runs.iter().rev().map(RunSummary::from).collect();
+    Ok(Json(RunList { count, runs }))
 }
 
 pub async fn show_run(

@@ -52,7 +52,7 @@ def main():
         assert status == 201, body
         plan = body["recovery_plan"]["id"]
         status, body = call(port, "POST", orchestration(f"/recovery-plans/{plan}/runs"),
-                            {"mode": "failover", "confirm": "crash-plan"})
+                            {"mode": "failover", "confirm": "crash-plan", "plan_version": 1})
         assert status == 201, body
         run = body["run"]["id"]
         at_kills = []

@@ -317,7 +317,7 @@ async fn a_natively_deleted_server_refuses_every_operation_on_its_group_but_the_
         ("ShowRecoveryPlan", (Method::GET, orchestration(&format!("/recovery-plans/{plan_id}")), None), Expect::Allowed(READ)),
         ("UpdateRecoveryPlan", (Method::PUT, orchestration(&format!("/recovery-plans/{plan_id}")), Some(json!({"recovery_plan": {"name": "rule-plan", "stages": [{"type": "groups", "groups": [{"server_group_id": group, "critical": false}]}]}}))), Expect::Allowed(PLAN_RECORD)),
         ("CheckRecoveryPlan", (Method::POST, orchestration(&format!("/recovery-plans/{plan_id}/check")), Some(json!({"mode": "drill"}))), Expect::Allowed(READ)),
-        ("StartPlanRun", (Method::POST, orchestration(&format!("/recovery-plans/{plan_id}/runs")), Some(json!({"mode": "drill", "confirm": "rule-plan"}))), Expect::Refused),
+        ("StartPlanRun", (Method::POST, orchestration(&format!("/recovery-plans/{plan_id}/runs")), Some(json!({"mode": "drill", "confirm": "rule-plan", "plan_version": 2}))), Expect::Refused),
         ("ListPlanRuns", (Method::GET, orchestration(&format!("/recovery-plans/{plan_id}/runs")), None), Expect::Allowed(READ)),
         ("ShowPlanRun", (Method::GET, orchestration("/plan-runs/none"), None), Expect::Allowed(READ)),
         ("ShowPlanRunReport", (Method::GET, orchestration("/plan-runs/none/report"), None), Expect::Allowed(READ)),

@@ -271,7 +271,7 @@ async fn a_recovery_plan_drives_the_upstream_through_the_gateway() {
         send(&gw, Method::POST, &format!("{plans}/{plan_id}/check"), Some(json!({"mode": "failover"})), Some(&cookie))
             .await;
     assert_eq!((status, &check["allowed"]), (StatusCode::OK, &json!(true)), "{check}");
-    let start = json!({"mode": "failover", "confirm": "site-b"});
+    let start = json!({"mode": "failover", "confirm": "site-b", "plan_version": created["recovery_plan"]["version"]});
     let (status, started, _) =
         send(&gw, Method::POST, &format!("{plans}/{plan_id}/runs"), Some(start), Some(&cookie)).await;
     assert_eq!(status, StatusCode::CREATED, "{started}");

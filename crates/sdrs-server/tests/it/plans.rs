@@ -24,7 +24,11 @@ async fn create_plan(app: &TestApp, name: &str, stages: Value) -> String {
     body["recovery_plan"]["id"].as_str().unwrap().to_owned()
 }
 
-async fn start(app: &TestApp, plan: &str, body: Value) -> (StatusCode, Value) {
+/// Starts a run of the plan as it is now (its current `version`, unless the body names one).
+async fn start(app: &TestApp, plan: &str, mut body: Value) -> (StatusCode, Value) {
+    if body.get("plan_version").is_none() {
+        body["plan_version"] = crate::util::plan_version(app, plan).await.into();
+    }
     app.post(&orch(&format!("/recovery-plans/{plan}/runs")), body).await
 }
 
@@ -91,6 +95,102 @@ async fn plans_are_created_shown_listed_replaced_and_deleted() {
     // Another project's credential never sees this project's plans.
     let (status, _) = app.raw(Method::GET, &orch("/recovery-plans"), "", &[("x-auth-token", "other-token")]).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+/// Security review (issue 30, item 2): a project's plans, runs and events are bounded, every list pages within a
+/// bounded answer, and a gate's confirmer is one short line.
+#[tokio::test]
+async fn plans_runs_and_their_answers_are_bounded() {
+    use sdrs_core::plan::{MAX_PLANS, MAX_RUNS_KEPT};
+    let app = TestApp::new().await;
+    // A plan of 2,000 groups, each with a 64-character drill VPC, is more than 256 KiB as JSON.
+    let vpc = "v".repeat(64);
+    let many: Vec<Value> = (0..2000)
+        .map(|n| json!({"server_group_id": format!("{n:064}"), "critical": true, "drill_vpc_id": vpc}))
+        .collect();
+    let (status, body) = app
+        .post(
+            &orch("/recovery-plans"),
+            json!({"recovery_plan": {"name": "huge", "stages": [
+            {"type": "groups", "groups": many}]}}),
+        )
+        .await;
+    TestApp::expect_error(&(status, body.clone()), 400, "PLAN.0400");
+    assert!(body["error"]["message"].as_str().unwrap().contains("bytes"), "{body}");
+
+    let (group, _, _) = app.protected_group("bounded").await;
+    let first = create_plan(&app, "plan-0", json!([groups(&[&group], true)])).await;
+    let gated = create_plan(&app, "gated", json!([{"type": "gate", "text": "go?"}, groups(&[&group], true)])).await;
+    for n in 2..MAX_PLANS {
+        create_plan(&app, &format!("plan-{n}"), json!([groups(&[&group], true)])).await;
+    }
+    let one_more = app.post(&orch("/recovery-plans"), json!({"recovery_plan": {"name": "plan-x", "stages": []}})).await;
+    TestApp::expect_error(&one_more, 400, "PLAN.0403");
+    let (status, page) = app.get(&orch("/recovery-plans")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!((page["recovery_plans"].as_array().unwrap().len(), page["count"].as_u64()), (50, Some(MAX_PLANS)));
+    TestApp::expect_error(&app.get(&orch("/recovery-plans?limit=51")).await, 400, "SDRS.0221");
+    let (_, second) = app.get(&orch("/recovery-plans?offset=50&limit=50")).await;
+    assert_eq!(second["recovery_plans"].as_array().unwrap().len(), 50);
+
+    // Runs kept per plan: the oldest finished ones go; the list pages newest first.
+    let mut started = Vec::new();
+    for _ in 0..=MAX_RUNS_KEPT {
+        let (status, run) = start(&app, &first, json!({"mode": "drill", "confirm": "plan-0"})).await;
+        assert_eq!(status, StatusCode::CREATED, "{run}");
+        let id = run["run"]["id"].as_str().unwrap().to_owned();
+        let (status, cancelled) = command(&app, &id, "cancel", json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{cancelled}");
+        started.push(id);
+    }
+    let (_, runs) = app.get(&orch(&format!("/recovery-plans/{first}/runs?limit=3"))).await;
+    assert_eq!(runs["count"].as_u64(), Some(MAX_RUNS_KEPT as u64), "{runs}");
+    let newest: Vec<&str> = runs["runs"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    let expected: Vec<&str> = started.iter().rev().take(3).map(String::as_str).collect();
+    assert_eq!(newest, expected, "newest first");
+    let (status, _) = app.get(&orch(&format!("/plan-runs/{}", started[0]))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "the oldest finished run was forgotten");
+    let (_, oldest_page) = app.get(&orch(&format!("/recovery-plans/{first}/runs?offset=99&limit=5"))).await;
+    assert_eq!(oldest_page["runs"][0]["id"], started[1].as_str(), "{oldest_page}");
+
+    // A gate's confirmer: one line of at most 255 characters, or refused (it is written into the run's events).
+    let (_, run) = start(&app, &gated, json!({"mode": "drill", "confirm": "gated"})).await;
+    let run = run["run"]["id"].as_str().unwrap().to_owned();
+    let at_gate = drive(&app, &run).await;
+    assert_eq!(at_gate["status"], "waiting-for-gate", "{at_gate}");
+    let forged = "ops\n2026-12-04T00:00:00.000Z run ended: succeeded";
+    for bad in [forged.to_owned(), "x".repeat(256)] {
+        let refused = command(&app, &run, "confirm-gate", json!({"confirmed_by": bad})).await;
+        TestApp::expect_error(&refused, 409, "PLAN.0409");
+    }
+    let (status, _) = command(&app, &run, "confirm-gate", json!({"confirmed_by": "x".repeat(255)})).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+/// A plan replaced after the operator checked it is not run on their confirmation (issue 30, item 10).
+#[tokio::test]
+async fn a_confirmation_is_bound_to_the_plan_version_it_confirmed() {
+    let app = TestApp::new().await;
+    let (db, _, _) = app.protected_group("db").await;
+    let (web, _, _) = app.protected_group("web").await;
+    let plan = create_plan(&app, "versioned", json!([groups(&[&db], true)])).await;
+    let checked = crate::util::plan_version(&app, &plan).await;
+    assert_eq!(checked, 1);
+    let (status, replaced) = app
+        .call(
+            Method::PUT,
+            &orch(&format!("/recovery-plans/{plan}")),
+            Some(json!({"recovery_plan": {"name": "versioned", "stages": [groups(&[&db, &web], true)]}})),
+        )
+        .await;
+    assert_eq!((status, replaced["recovery_plan"]["version"].as_u64()), (StatusCode::OK, Some(2)));
+    let refused =
+        start(&app, &plan, json!({"mode": "failover", "confirm": "versioned", "plan_version": checked})).await;
+    TestApp::expect_error(&refused, 409, "PLAN.0409");
+    assert!(refused.1["error"]["message"].as_str().unwrap().contains("replaced"), "{}", refused.1);
+    assert_eq!(app.group_json(&web).await["status"], "protected", "nothing was sent");
+    let (status, _) = start(&app, &plan, json!({"mode": "failover", "confirm": "versioned", "plan_version": 2})).await;
+    assert_eq!(status, StatusCode::CREATED);
 }
 
 #[tokio::test]

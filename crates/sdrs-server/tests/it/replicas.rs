@@ -278,7 +278,10 @@ async fn a_plan_run_one_replica_started_is_finished_by_the_other_once_the_lease_
     assert_eq!(status, StatusCode::CREATED, "{plan}");
     let plan_id = plan["recovery_plan"]["id"].as_str().unwrap();
     let (status, started) = first
-        .post(&orch(&format!("/recovery-plans/{plan_id}/runs")), json!({"mode": "failover", "confirm": "moving"}))
+        .post(
+            &orch(&format!("/recovery-plans/{plan_id}/runs")),
+            json!({"mode": "failover", "confirm": "moving", "plan_version": 1}),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{started}");
     let run = started["run"]["id"].as_str().unwrap().to_owned();

@@ -295,3 +295,10 @@ impl TestApp {
         body["server_group"].clone()
     }
 }
+
+/// A recovery plan's current version, which a run's start confirms.
+pub async fn plan_version(app: &TestApp, plan: &str) -> u64 {
+    let (status, body) = app.get(&format!("/orchestration/v1/{P}/recovery-plans/{plan}")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["recovery_plan"]["version"].as_u64().expect("a plan has a version")
+}
