@@ -135,14 +135,45 @@ start_test_postgres() {
     PG_DIR=$dir PG_BIN=$bin
     "${PG_AS[@]}" "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-sync >"$dir/initdb.log" 2>&1 \
         || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
+    test_postgres_tls "$dir"
     "${PG_AS[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
         -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300" start >/dev/null \
         || { cat "$dir/server.log" >&2; die "PostgreSQL did not start"; }
     on_exit stop_test_postgres
+    "${PG_AS[@]}" "$bin/psql" -q -h "$dir" -p "$port" -U postgres -d postgres -c "CREATE ROLE tlsonly LOGIN SUPERUSER" \
+        || die "could not create the TLS-only test role"
     export SDRS_TEST_POSTGRES="postgres://postgres@127.0.0.1:$port"
+    export SDRS_TEST_POSTGRES_CA="$dir/tls/ca.pem"
     # How the crash test restarts it under running replicas: an immediate shutdown, then crash recovery.
     export SDRS_TEST_POSTGRES_RESTART="${PG_AS[*]} $bin/pg_ctl -D $dir/data -l $dir/server.log -m immediate -w -t 60 restart -o '-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300'"
     say "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') for the tests at 127.0.0.1:$port ($dir)"
+}
+
+# test_postgres_tls DIR: a throwaway CA and a server certificate for localhost and 127.0.0.1 under DIR/tls, TLS on in
+# the cluster DIR/data, and the role `tlsonly` refused without TLS (pg_hba.conf), for the TLS test of the store.
+test_postgres_tls() {
+    local dir=$1
+    apt_ensure openssl
+    mkdir -p "$dir/tls"
+    (
+        cd "$dir/tls"
+        openssl req -x509 -newkey rsa:2048 -nodes -days 3 -subj "/CN=sdrs test CA" -keyout ca.key -out ca.pem \
+            -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+        openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout server.key -out server.csr 2>/dev/null
+        printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >ext
+        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3 -extfile ext \
+            -out server.pem 2>/dev/null
+    ) || die "could not make the test certificates"
+    chmod 600 "$dir/tls/server.key"
+    [ "$(id -u)" -eq 0 ] && chown -R postgres "$dir/tls"
+    printf "ssl = on\nssl_cert_file = '%s'\nssl_key_file = '%s'\n" "$dir/tls/server.pem" "$dir/tls/server.key" \
+        >>"$dir/data/postgresql.conf"
+    local hba="$dir/data/pg_hba.conf"
+    { printf 'hostnossl all tlsonly 127.0.0.1/32 reject\nhostnossl all tlsonly ::1/128 reject\n'
+      printf 'hostssl all tlsonly 127.0.0.1/32 trust\nhostssl all tlsonly ::1/128 trust\n'
+      cat "$hba"; } >"$hba.new" && mv "$hba.new" "$hba"
+    [ "$(id -u)" -eq 0 ] && chown postgres "$hba"
+    return 0
 }
 
 # stop_test_postgres: stops the server start_test_postgres started, and removes its files.

@@ -97,7 +97,7 @@ async fn main() -> anyhow::Result<()> {
             axum::serve(tokio::net::TcpListener::bind(listen).await?, app).await?;
         }
         Command::Seed { database, groups } => {
-            let state = open(Database::parse(&database), 1.0).await?;
+            let state = open(Database::parse(&database)?, 1.0).await?;
             for id in demo::seed_bulk(&state, groups, true).await? {
                 println!("{id}");
             }

@@ -67,6 +67,9 @@ pub async fn run(cli: &Cli, matches: &ArgMatches) -> Result<i32, CliError> {
         _ => {}
     }
     let settings = Settings::resolve(cli, matches)?;
+    for warning in &settings.warnings {
+        eprintln!("warning: {warning}");
+    }
     let client = Client::http(
         settings.endpoint()?,
         settings.project_id()?,

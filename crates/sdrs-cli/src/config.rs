@@ -41,6 +41,8 @@ pub struct Settings {
     pub file: Option<PathBuf>,
     pub profile: String,
     pub settings: Vec<Setting>,
+    /// What the operator should know before a credential is sent (printed on standard error).
+    pub warnings: Vec<String>,
 }
 
 /// The keys a profile may hold; `secret` ones are masked and make the file's permissions matter.
@@ -83,19 +85,27 @@ fn read_profile(file: &Path, profile: &str) -> Result<BTreeMap<String, String>, 
         values.insert(key.clone(), value.to_owned());
     }
     let holds_secret = KEYS.iter().any(|(k, secret)| *secret && values.contains_key(*k));
+    // A profile that names the endpoint decides where a credential is sent, whichever source the credential comes
+    // from (SDRS_TOKEN too): someone who may change the file may send it to their own server.
+    let redirects = values.contains_key("endpoint");
     #[cfg(unix)]
-    if holds_secret {
+    {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(file).map_err(|e| CliError::Config(e.to_string()))?.permissions().mode();
-        if mode & 0o077 != 0 {
+        let shown = file.display();
+        if holds_secret && mode & 0o077 != 0 {
             return Err(CliError::Config(format!(
-                "{} holds secrets and must not be readable by group or others (chmod 600 {})",
-                file.display(),
-                file.display()
+                "{shown} holds secrets and must not be readable by group or others (chmod 600 {shown})"
+            )));
+        }
+        if redirects && mode & 0o022 != 0 {
+            return Err(CliError::Config(format!(
+                "{shown} names the endpoint credentials are sent to and must not be writable by group or others \
+                 (chmod go-w {shown})"
             )));
         }
     }
-    let _ = holds_secret;
+    let _ = (holds_secret, redirects);
     Ok(values)
 }
 
@@ -143,7 +153,28 @@ impl Settings {
                 Setting { name, value, shown, source }
             })
             .collect();
-        Ok(Settings { file, profile, settings })
+        let mut resolved = Settings { file, profile, settings, warnings: Vec::new() };
+        resolved.warnings = resolved.cleartext_warning(&|name| std::env::var(name).ok()).into_iter().collect();
+        Ok(resolved)
+    }
+
+    /// A warning when the credential would travel in clear text: an `http://` endpoint that is not this machine,
+    /// named above all when an `HTTP_PROXY` would carry it (the proxy then reads the token).
+    pub fn cleartext_warning(&self, env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+        let endpoint = self.get("endpoint")?;
+        let rest = endpoint.strip_prefix("http://")?;
+        let host = rest.split(['/', ':']).next().unwrap_or_default();
+        if matches!(host, "localhost" | "127.0.0.1" | "[") || host.starts_with("127.") {
+            return None;
+        }
+        let proxy = ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"].iter().find_map(|name| env(name));
+        Some(match proxy {
+            Some(_) => format!(
+                "{endpoint} is plain HTTP and an HTTP proxy is set: the credential goes to the proxy in clear text; \
+                 use https://"
+            ),
+            None => format!("{endpoint} is plain HTTP: the credential crosses the network in clear text; use https://"),
+        })
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {

@@ -261,6 +261,35 @@ fn a_profile_file_is_read_and_refused_when_others_can_read_its_secrets() {
     assert!(token["shown"].as_str().unwrap().starts_with("<hidden"));
 }
 
+/// Security review (issue 30, item 9): a profile that only names the endpoint still decides where `SDRS_TOKEN` is
+/// sent, so one that others may change is refused; a plain-HTTP endpoint through a proxy is warned about.
+#[test]
+fn a_profile_that_others_may_change_cannot_redirect_the_token() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = server(0.0);
+    let file = s.dir.join("redirect.toml");
+    std::fs::write(&file, format!("[default]\nendpoint = \"{}\"\nproject_id = \"{}\"\n", s.base, demo::PROJECT))
+        .unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let with_token = || {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_sdrs"));
+        command.env_clear().env("HOME", &s.dir).env("SDRS_CONFIG", &file).env("SDRS_TOKEN", demo::TOKEN);
+        command
+    };
+    let (code, _, err) = run(with_token().arg("groups"));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("writable") && err.contains("chmod go-w"), "{err}");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (code, out, err) = run(with_token().arg("groups"));
+    assert_eq!(code, 0, "readable by others is fine without a secret: {err}");
+    assert!(out.contains("web-tier"));
+    assert!(!err.contains("clear text"), "loopback is not warned about: {err}");
+
+    let remote = "http://sdrs.example.invalid:8080";
+    let (_, _, err) = run(sdrs(remote, &s.dir).env("HTTP_PROXY", "http://proxy.example.invalid:3128").args(["groups"]));
+    assert!(err.contains("proxy") && err.contains("clear text"), "{err}");
+}
+
 /// A TCP proxy that can be cut: while down it drops every connection, new and open.
 async fn proxy(target: String, up: watch::Receiver<bool>) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

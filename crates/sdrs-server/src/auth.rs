@@ -15,11 +15,13 @@ use crate::error::ApiError;
 use crate::plans::Caller;
 use crate::{limits, replay, AppState};
 
-/// The project id in `/v1/{project_id}/...`, `/admin/v1/{project_id}/...` or `/orchestration/v1/{project_id}/...`.
+/// The project id in `/v1/{project_id}/...`, `/admin/v1/{project_id}/...` or `/orchestration/v1/{project_id}/...`,
+/// when it is one: in the SDRS id alphabet, so the raw segment the credential is checked against and the decoded one
+/// a handler reads are the same (a `%` could make them two projects).
 pub fn path_project(path: &str) -> Option<&str> {
     let rest = path.strip_prefix("/admin").or_else(|| path.strip_prefix("/orchestration")).unwrap_or(path);
     let rest = rest.strip_prefix("/v1/")?;
-    rest.split('/').next().filter(|p| !p.is_empty())
+    rest.split('/').next().filter(|p| sdrs_core::request::is_resource_id(p))
 }
 
 /// One answer for an unknown access key and a wrong signature, so that the answer does not say which keys exist.
@@ -140,11 +142,16 @@ pub async fn authenticate(State(state): State<AppState>, request: Request, next:
     }
 }
 
-/// The middleware of `/admin/v1/...`: the admin API's own token, compared in constant time.
+/// The middleware of `/admin/v1/...`: the admin API's own token, compared in constant time, for the one project it
+/// is scoped to if it is (the demo's public token opens the demo project only).
 pub async fn authenticate_admin(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let token = request.headers().get("x-admin-token").and_then(|value| value.to_str().ok());
     if !token.is_some_and(|token| state.config.is_admin_token(token)) {
         return ApiError::unauthorized("the admin API needs its own X-Admin-Token").into_response();
+    }
+    let project = path_project(request.uri().path());
+    if project.is_none() || state.config.admin_project.as_deref().is_some_and(|scope| Some(scope) != project) {
+        return ApiError::unauthorized("the admin token does not open this project").into_response();
     }
     let (parts, body) = request.into_parts();
     let limits = &state.config.limits;
@@ -166,5 +173,6 @@ mod tests {
         assert_eq!(path_project("/v1//x"), None);
         assert_eq!(path_project("/other/v1/p1"), None);
         assert_eq!(path_project("/orchestration/v1/p1/recovery-plans"), Some("p1"));
+        assert_eq!(path_project("/v1/ab%63/server-groups"), None, "an encoded id is no project id");
     }
 }

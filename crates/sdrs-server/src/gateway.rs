@@ -28,6 +28,11 @@ pub const MIN_SECRET_CHARS: usize = 16;
 /// Wrong secrets a client may send before it has to wait; each one more doubles the wait, up to `MAX_LOCKOUT`.
 const FREE_FAILURES: u32 = 5;
 const MAX_LOCKOUT: Duration = Duration::from_secs(15 * 60);
+/// Login attempts of all clients together, one per this much time at most (per replica): guessing the one secret is
+/// slowed for everyone without a lockout that would keep its holder out; a login waits at most `MAX_PACE_WAIT` for
+/// its turn, or is answered 429 at once.
+const LOGIN_PACE: Duration = Duration::from_millis(500);
+const MAX_PACE_WAIT: Duration = Duration::from_secs(5);
 /// The largest upstream answer passed on (a page of 1,000 groups is about 1.5 MB).
 const MAX_UPSTREAM_BYTES: usize = 16 << 20;
 
@@ -60,6 +65,8 @@ impl std::fmt::Debug for GatewayConfig {
 pub struct Gateway {
     pub config: Arc<GatewayConfig>,
     client: reqwest::Client,
+    /// When the next login attempt may be checked (`LOGIN_PACE`).
+    next_login: Arc<std::sync::Mutex<tokio::time::Instant>>,
 }
 
 /// A session token as the database keeps it: its SHA-256, so a copy of the database holds no usable cookie.
@@ -86,7 +93,24 @@ impl Gateway {
         );
         let client =
             reqwest::Client::builder().timeout(config.timeout).redirect(reqwest::redirect::Policy::none()).build()?;
-        Ok(Gateway { config: Arc::new(config), client })
+        Ok(Gateway { config: Arc::new(config), client, next_login: Arc::new(tokio::time::Instant::now().into()) })
+    }
+
+    /// Waits for this login attempt's turn among all clients', or says how long the queue is when that is more than
+    /// `MAX_PACE_WAIT`.
+    async fn login_turn(&self) -> Result<(), Duration> {
+        let slot = {
+            let mut next = self.next_login.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let now = tokio::time::Instant::now();
+            let slot = (*next).max(now);
+            if slot - now > MAX_PACE_WAIT {
+                return Err(slot - now);
+            }
+            *next = slot + LOGIN_PACE;
+            slot
+        };
+        tokio::time::sleep_until(slot).await;
+        Ok(())
     }
 
     /// The HTTP client the gateway forwards with (its timeout, no redirects), for the recovery-plan executor.
@@ -95,24 +119,18 @@ impl Gateway {
     }
 }
 
-/// How long `client` must still wait before its next login attempt, if at all.
-async fn lockout(db: &Db, client: IpAddr) -> ApiResult<Option<Duration>> {
-    let key = client.to_string();
-    let failures = db.call(move |store| store.login_failures(&key)).await?;
-    let wait = failures.map_or(0, |(_, locked_until)| locked_until - crate::now_millis());
-    Ok((wait > 0).then(|| Duration::from_millis(wait as u64)))
-}
-
-/// Counts a failed login of `client` (after `FREE_FAILURES` in a row each one more doubles the wait), or forgets its
-/// failures after a success. One write, so that replicas counting at once lose no failure.
-async fn record_login(db: &Db, client: IpAddr, succeeded: bool) -> ApiResult<()> {
-    let key = client.to_string();
+/// Counts a login attempt of `client` before its secret is checked, in one write, and says how long it must wait if
+/// it may not try now: after `FREE_FAILURES` attempts in a row that did not succeed, each one more doubles the wait
+/// (1 s, 2 s, … 15 min). Counted first and atomically, so attempts sent at once, to one replica or several, get
+/// `FREE_FAILURES` tries between them, not one each.
+async fn take_login_try(db: &Db, client: String) -> ApiResult<Option<Duration>> {
     db.write(move |store| {
-        if succeeded {
-            return store.clear_login_failures(&key);
-        }
         let now = crate::now_millis();
-        let count = store.login_failures(&key)?.map_or(0, |(count, _)| count).saturating_add(1);
+        let (count, locked_until) = store.login_failures(&client)?.unwrap_or((0, 0));
+        if locked_until > now {
+            return Ok(Some(Duration::from_millis((locked_until - now) as u64)));
+        }
+        let count = count.saturating_add(1);
         let locked_until = if count >= FREE_FAILURES {
             let doublings = (count - FREE_FAILURES).min(10);
             now + millis(Duration::from_secs(1 << doublings).min(MAX_LOCKOUT))
@@ -120,9 +138,15 @@ async fn record_login(db: &Db, client: IpAddr, succeeded: bool) -> ApiResult<()>
             now
         };
         // Clients that have not failed for a while are forgotten, so the table stays small.
-        store.put_login_failures(&key, count, locked_until, now - millis(MAX_LOCKOUT))
+        store.put_login_failures(&client, count, locked_until, now - millis(MAX_LOCKOUT))?;
+        Ok(None)
     })
     .await
+}
+
+/// Forgets a client's attempts after it logged in.
+async fn forget_login_tries(db: &Db, client: String) -> ApiResult<()> {
+    db.write(move |store| store.clear_login_failures(&client)).await
 }
 
 /// A new console session's token (the cookie's value).
@@ -181,13 +205,39 @@ fn gateway_error(status: StatusCode, code: &'static str, message: String) -> Res
     ApiError::Sdrs { status, body: sdrs_core::wire::ErrorBody { code: code.to_owned(), message } }.into_response()
 }
 
-/// The client's address (the TCP peer); in-process tests have none and share one.
-fn client_address(request: &Request) -> IpAddr {
-    request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(peer)| peer.ip())
-        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+/// The address a login is throttled on: the TCP peer, or, when the peer is a proxy named by `--trusted-proxy`, the
+/// client its `X-Forwarded-For` names (the nearest address in it that is not itself a trusted proxy). Anything else
+/// in that header is the client's own word and is not believed. An IPv6 client counts per /64, the block one
+/// subscriber is given. In-process tests have no peer and share one.
+pub fn client_key(headers: &HeaderMap, peer: Option<IpAddr>, trusted: &[IpAddr]) -> String {
+    let peer = peer.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    let mut client = peer;
+    if trusted.contains(&peer) {
+        let forwarded: Vec<IpAddr> = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .filter_map(|entry| entry.trim().parse().ok())
+            .collect();
+        if let Some(nearest) = forwarded.iter().rev().find(|address| !trusted.contains(address)) {
+            client = *nearest;
+        }
+    }
+    match client {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        IpAddr::V4(v4) => v4.to_string(),
+    }
+}
+
+fn peer_of(request: &Request) -> Option<IpAddr> {
+    request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(peer)| peer.ip())
 }
 
 /// Refuses a request that a page of another origin could have sent with the console's cookie: `SameSite=Strict`
@@ -244,15 +294,19 @@ pub async fn login(State(state): State<AppState>, request: Request) -> Response 
     if let Err(refused) = refuse_cross_site(request.headers(), request.method(), true, &state.config.public_url) {
         return refused.into_response();
     }
-    let client = client_address(&request);
-    let wait = match lockout(&state.db, client).await {
+    let client = client_key(request.headers(), peer_of(&request), &state.config.trusted_proxies);
+    let wait = match take_login_try(&state.db, client.clone()).await {
         Ok(wait) => wait,
         Err(error) => return error.into_response(),
+    };
+    let wait = match wait {
+        Some(wait) => Some(wait),
+        None => gateway.login_turn().await.err(),
     };
     if let Some(wait) = wait {
         let mut response = ApiError::server(
             ServerCode::LoginThrottled,
-            format!("too many wrong secrets from this address; try again in {} s", wait.as_secs().max(1)),
+            format!("too many login attempts; try again in {} s", wait.as_secs().max(1)),
         )
         .into_response();
         let seconds = HeaderValue::from(wait.as_secs().max(1));
@@ -271,11 +325,11 @@ pub async fn login(State(state): State<AppState>, request: Request) -> Response 
     };
     use subtle::ConstantTimeEq;
     let right = bool::from(login.secret.as_bytes().ct_eq(gateway.config.console_secret.as_bytes()));
-    if let Err(error) = record_login(&state.db, client, right).await {
-        return error.into_response();
-    }
     if !right {
         return ApiError::unauthorized("the gateway secret is wrong").into_response();
+    }
+    if let Err(error) = forget_login_tries(&state.db, client).await {
+        return error.into_response();
     }
     let token = match new_session(&state.db).await {
         Ok(token) => token,

@@ -1,6 +1,7 @@
 //! sdrs-server: an SDRS-compatible API server with durable jobs on SQLite. `router(state)` is the whole HTTP surface.
 
 mod auth;
+pub mod cli;
 mod config;
 pub mod demo;
 mod error;
@@ -21,7 +22,7 @@ use std::sync::Arc;
 use axum::Router;
 use tokio::sync::Notify;
 
-pub use config::{Config, Credentials, Database, Limits};
+pub use config::{postgres_config, Config, Credentials, Database, Limits, PgTls};
 pub use error::{ApiError, ApiResult, ServerCode};
 use store::Db;
 
@@ -44,6 +45,7 @@ pub struct AppState {
 impl AppState {
     /// Opens the database named in the configuration.
     pub fn open(config: Config) -> anyhow::Result<AppState> {
+        config.validate()?;
         let db = Db::open(&config.database)?;
         // Unnamed, a replica holds its leases under the name its database handle claims jobs under.
         let replica = config.replica.as_deref().unwrap_or(db.worker()).into();

@@ -37,6 +37,47 @@ text-align:left;vertical-align:top}th{background:#eee}code{font-size:.9em}.faile
 dl{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}dt{font-weight:bold}\
 @media print{body{margin:0}h2{break-after:avoid}tr{break-inside:avoid}}";
 
+/// The page as an answer: with a policy that allows its one inline style and nothing else (no script, no framing,
+/// no other asset), and `nosniff`, as the console's pages have.
+pub struct Page(pub String);
+
+impl axum::response::IntoResponse for Page {
+    fn into_response(self) -> axum::response::Response {
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        let style = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(STYLE.as_bytes()));
+        let policy = format!(
+            "default-src 'none'; style-src 'sha256-{style}'; img-src data:; base-uri 'none'; form-action 'none'; \
+             frame-ancestors 'none'"
+        );
+        let mut response = axum::response::Html(self.0).into_response();
+        let headers = response.headers_mut();
+        if let Ok(value) = axum::http::HeaderValue::from_str(&policy) {
+            headers.insert("content-security-policy", value);
+        }
+        headers.insert("x-content-type-options", axum::http::HeaderValue::from_static("nosniff"));
+        response
+    }
+}
+
+impl aide::OperationOutput for Page {
+    type Inner = String;
+
+    fn operation_response(
+        ctx: &mut aide::generate::GenContext,
+        operation: &mut aide::openapi::Operation,
+    ) -> Option<aide::openapi::Response> {
+        axum::response::Html::<String>::operation_response(ctx, operation)
+    }
+
+    fn inferred_responses(
+        ctx: &mut aide::generate::GenContext,
+        operation: &mut aide::openapi::Operation,
+    ) -> Vec<(Option<aide::openapi::StatusCode>, aide::openapi::Response)> {
+        axum::response::Html::<String>::inferred_responses(ctx, operation)
+    }
+}
+
 /// The page.
 pub fn html(report: &Evidence) -> String {
     let run = &report.run;

@@ -32,6 +32,12 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Ids<T> 
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        // Ids are decided once, undecoded: authentication read the raw path, and an id that decodes to something
+        // else would name what it did not check.
+        if parts.uri.path().contains('%') {
+            let detail = "ids are written as they are, without percent-encoding".to_owned();
+            return Err(refuse(RequestError::InvalidPath { detail }));
+        }
         Path::<T>::from_request_parts(parts, state)
             .await
             .map(|Path(ids)| Ids(ids))

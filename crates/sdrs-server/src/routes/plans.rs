@@ -5,7 +5,7 @@
 
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::response::{Html, NoContent};
+use axum::response::NoContent;
 use axum::Json;
 use futures_util::stream::{self, StreamExt};
 
@@ -408,7 +408,7 @@ pub async fn report(
 pub async fn report_html(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
-) -> ApiResult<Html<String>> {
+) -> ApiResult<crate::plans::report::Page> {
     let run = state.db.call(move |store| run_or_404(store, &project, &id)).await?;
-    Ok(Html(crate::plans::report::html(&evidence(&run, crate::now_millis()))))
+    Ok(crate::plans::report::Page(crate::plans::report::html(&evidence(&run, crate::now_millis()))))
 }

@@ -8,6 +8,7 @@
 
 mod hot;
 mod migrations;
+mod pg_tls;
 mod postgres;
 mod sqlite;
 mod writer;

@@ -15,7 +15,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, R
 use tokio::runtime::Handle;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{NoTls, Row};
+use tokio_postgres::Row;
 
 use sdrs_core::wire::Fault;
 use sdrs_core::ErrorCode;
@@ -33,6 +33,18 @@ const WRITE_LOCK: i64 = 0x5d25_0001;
 /// Held while migrating, so replicas starting together migrate once.
 const MIGRATION_LOCK: i64 = 0x5d25_0002;
 
+/// An error with the causes below it (the driver's "error performing TLS handshake" says why only in its source).
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 /// A PostgreSQL database shared by replicas. Cloned into every request: a few reference counts.
 #[derive(Clone)]
 pub struct PgDb {
@@ -49,17 +61,18 @@ impl PgDb {
     /// Connects to `url` once to apply pending migrations, and makes the pool. A database that cannot be reached
     /// fails here, with the reason. Callable from async code and from plain threads alike.
     pub fn open(url: &str) -> anyhow::Result<PgDb> {
-        let config: tokio_postgres::Config =
-            url.parse().map_err(|error| anyhow::anyhow!("not a PostgreSQL connection string: {error}"))?;
-        let migrating = config.clone();
+        let (config, tls) = crate::config::postgres_config(url)?;
+        let tls = super::pg_tls::connector(&tls)?;
+        let (migrating, migrating_tls) = (config.clone(), tls.clone());
         // Its own thread and runtime: `open` is synchronous and may be called on a thread that drives async tasks.
         std::thread::spawn(move || -> anyhow::Result<()> {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             runtime.block_on(async move {
-                let (mut client, connection) = tokio::time::timeout(Duration::from_secs(10), migrating.connect(NoTls))
-                    .await
-                    .map_err(|_| anyhow::anyhow!("cannot connect to PostgreSQL: no answer within 10 s"))?
-                    .map_err(|error| anyhow::anyhow!("cannot connect to PostgreSQL: {error}"))?;
+                let (mut client, connection) =
+                    tokio::time::timeout(Duration::from_secs(10), migrating.connect(migrating_tls))
+                        .await
+                        .map_err(|_| anyhow::anyhow!("cannot connect to PostgreSQL: no answer within 10 s"))?
+                        .map_err(|error| anyhow::anyhow!("cannot connect to PostgreSQL: {}", with_causes(&error)))?;
                 let connection = tokio::spawn(connection);
                 let tx = client.transaction().await?;
                 tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await?;
@@ -72,7 +85,7 @@ impl PgDb {
         })
         .join()
         .map_err(|_| anyhow::anyhow!("the migration thread panicked"))??;
-        let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let manager = Manager::from_config(config, tls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager)
             .max_size(16)
             .runtime(Runtime::Tokio1)

@@ -131,6 +131,10 @@ impl SqliteDb {
     /// opened or written fails here at once, with the reason, rather than after the pool's 30 s of retries.
     pub fn open(path: &Path) -> anyhow::Result<SqliteDb> {
         let exclusive = lock_exclusively(path)?;
+        // A new file is its owner's alone (SQLite gives its WAL and shared-memory files the same mode): the
+        // database holds every project's groups and plans.
+        private_file(path)
+            .map_err(|error| anyhow::anyhow!("cannot create the database {}: {error}", path.display()))?;
         let mut probe = rusqlite::Connection::open(path)
             .map_err(|error| anyhow::anyhow!("cannot open the database {}: {error}", path.display()))?;
         probe
@@ -313,13 +317,18 @@ impl SqliteDb {
 
 /// Locks `<database>-lock` (created if needed) for this process, or says which database is in use. The lock goes
 /// with the process, `kill -9` included, so a restart after a crash is never refused.
+/// Opens `path` for writing, creating it readable by its owner only if it does not exist yet.
+fn private_file(path: impl AsRef<Path>) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
+}
+
 fn lock_exclusively(path: &Path) -> anyhow::Result<std::fs::File> {
     let lock_path = format!("{}-lock", path.display());
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
+    let file = private_file(&lock_path)
         .map_err(|error| anyhow::anyhow!("cannot open the database's lock file {lock_path}: {error}"))?;
     match file.try_lock() {
         Ok(()) => Ok(file),

@@ -29,6 +29,8 @@ mod plans;
 mod read_path;
 /// Two replicas on one PostgreSQL database.
 mod replicas;
+/// The second security review (issue 30): secrets, the demo, ids, the report's headers, logins, files, TLS.
+mod review;
 /// Tidy rules of the server's code.
 mod tidy;
 /// The test application and fixtures.
