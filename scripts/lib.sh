@@ -81,14 +81,15 @@ wasm_linker() {
     echo "$lld"
 }
 
-# ensure_python_sdk: a virtualenv in target/py with the official SDRS SDK; prints its python.
+# ensure_python_sdk: a virtualenv in target/py with the official SDRS, ECS and IMS SDKs; prints its python.
 ensure_python_sdk() {
     local venv="$ROOT/target/py"
-    if ! "$venv/bin/python" -c 'import huaweicloudsdksdrs' >/dev/null 2>&1; then
+    if ! "$venv/bin/python" -c 'import huaweicloudsdksdrs, huaweicloudsdkecs, huaweicloudsdkims' >/dev/null 2>&1; then
         have python3 || apt_ensure python3
         python3 -m venv "$venv" >/dev/null 2>&1 || { apt_ensure python3-venv; python3 -m venv "$venv"; }
-        say "pip install huaweicloudsdksdrs==3.1.219 (the official SDK, for the compatibility test)"
-        timeout 600 "$venv/bin/pip" install -q huaweicloudsdksdrs==3.1.219 >&2
+        say "pip install huaweicloudsdk{sdrs,ecs,ims}==3.1.219 (the official SDKs, for the compatibility tests)"
+        timeout 600 "$venv/bin/pip" install -q huaweicloudsdksdrs==3.1.219 huaweicloudsdkecs==3.1.219 \
+            huaweicloudsdkims==3.1.219 >&2
     fi
     echo "$venv/bin/python"
 }
@@ -217,6 +218,10 @@ ensure_std_sources() {
         have rustup || return 1
         rustup component list --installed 2>/dev/null | grep -q '^rust-src' \
             || timeout 300 rustup component add rust-src >&2
+        # std's own dependencies (its workspace has its own lock file), fetched now: Trunk builds offline, and on a
+        # fresh machine they are not in the registry cache yet.
+        RUSTC_BOOTSTRAP=1 timeout 300 cargo fetch -q \
+            --manifest-path "$(rustc --print sysroot)/lib/rustlib/src/rust/library/Cargo.toml" >&2
     fi
 }
 

@@ -69,6 +69,19 @@ test("the console logs in to the gateway and fails over a group on the upstream"
   await page.waitForSelector("table.groups tbody tr");
   await page.click("text=db-tier");
   await page.waitForSelector("h1:has-text('db-tier')");
+  // The servers' facts come from ECS and IMS through the gateway (it forwards no admin API): every server's power
+  // state, and login guidance that cites the facts it was asked with.
+  await page.waitForSelector(".login-guidance .login-row");
+  const detail = await page.textContent("main");
+  for (const server of ["db-01", "db-02"]) {
+    assert.equal((detail.match(new RegExp(`${server} — (running|stopped)`, "g")) ?? []).length, 2,
+      `${server}: the power state of its production and DR server: ${detail}`);
+  }
+  assert.equal(await page.locator(".login-guidance .login-row").count(), 4, "two instances, two servers each");
+  const facts = await page.textContent(".login-guidance");
+  assert.match(facts, /OS: linux \(ECS metadata\.os_type\)/);
+  assert.match(facts, /login: key-pair \(ECS key_name `KeyPair-db-01`/);
+  assert.match(facts, /Cloud-Init: not known \(`db-02-image` is a private image/, "a private image: unknown, said so");
   await page.click(".actions a:text-is('Re-protect')");
   await page.waitForSelector("text=Nothing blocks the re-protect.");
   await page.fill("#confirm-name", "db-tier");
@@ -82,6 +95,15 @@ test("the console logs in to the gateway and fails over a group on the upstream"
   await page.fill("#confirm-name", "db-tier");
   await page.click("form.confirm button[type=submit]");
   await page.waitForSelector("text=Failover finished successfully.", { timeout: 30000 });
+  // Production is back at the original site, so this was not the first failover: the operator says so.
+  await page.waitForSelector("text=Production is still at the original site");
+  await page.uncheck(".login-guidance input[type=checkbox]");
+  await page.waitForSelector(".login-guidance .login-row");
+  const after = await page.textContent(".login-guidance");
+  assert.equal(await page.locator(".login-guidance .login-row").count(), 4, after);
+  assert.match(after, /power: running \(ECS status ACTIVE\)/, "the new production servers run");
+  assert.match(after, /Cloud-Init: not known \(`db-02-image` is a private image/, "unknown, and said so");
+  assert.equal((after.match(/Scenario 3 \(Linux\), key pair login/g) ?? []).length, 4, "every row cites the seed");
   await page.screenshot({ path: path.join(results, "console-gateway-failover.png"), fullPage: true });
 
   await page.click("nav >> text=Connection");

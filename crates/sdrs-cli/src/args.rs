@@ -35,9 +35,12 @@ pub struct Cli {
     pub ak: Option<String>,
     #[arg(long, env = "SDRS_SK", global = true, hide_env_values = true)]
     pub sk: Option<String>,
-    /// sdrs-server's admin token: server OS profiles for login guidance (a real SDRS has none).
-    #[arg(long, env = "SDRS_ADMIN_TOKEN", global = true, hide_env_values = true)]
-    pub admin_token: Option<String>,
+    /// Where ECS answers, for the servers' facts [default: the endpoint with its host's `sdrs.` made `ecs.`].
+    #[arg(long, env = "SDRS_ECS_ENDPOINT", global = true)]
+    pub ecs_endpoint: Option<String>,
+    /// Where IMS answers, for the servers' images [default: the endpoint with its host's `sdrs.` made `ims.`].
+    #[arg(long, env = "SDRS_IMS_ENDPOINT", global = true)]
+    pub ims_endpoint: Option<String>,
     /// The profile to read from the configuration file.
     #[arg(long, env = "SDRS_PROFILE", global = true)]
     pub profile: Option<String>,
@@ -147,12 +150,12 @@ pub struct ActArgs {
     /// Do not ask for the group's name to be typed (for scripts).
     #[arg(long)]
     pub yes: bool,
-    /// The OS of the group's servers, for login guidance where the endpoint has no inventory.
+    /// The OS of the group's servers, in place of what ECS and IMS say (shown as your statement).
     #[arg(long, value_enum)]
     pub os: Option<OsArg>,
-    /// How the servers are logged in to, with --os.
-    #[arg(long, value_enum, default_value_t = LoginArg::Password)]
-    pub login: LoginArg,
+    /// How the servers are logged in to, in place of what ECS says (shown as your statement).
+    #[arg(long, value_enum)]
+    pub login: Option<LoginArg>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -7,7 +7,7 @@ use clap::{ArgMatches, CommandFactory};
 use serde_json::{json, Value};
 
 use sdrs_client::{Client, ClientError};
-use sdrs_core::guidance::{assumed_first_time, login_rows_after, LoginRow};
+use sdrs_core::guidance::{assumed_first_time, login_rows_after, LoginRow, RowAnswer};
 use sdrs_core::login::{
     explain_login, AfterOperation, CloudbaseInitState, LoginExplanation, LoginMethod, LoginQuestion, OsProfile,
     ServerNames, ServerRole,
@@ -16,12 +16,13 @@ use sdrs_core::plan::check::PlanCheck;
 use sdrs_core::plan::run::RunStatus;
 use sdrs_core::plan::RunOptions;
 use sdrs_core::precheck::{decide, precheck, ActionRefused, Finding, Severity};
+use sdrs_core::profile::ServerProfile;
 use sdrs_core::request::is_resource_id;
 use sdrs_core::role_swap::{preview, roles_at, SiteRoles};
-use sdrs_core::snapshot::{GroupSnapshot, Intent, PowerState};
+use sdrs_core::snapshot::{GroupSnapshot, Intent};
 use sdrs_core::state_machine::check as state_check;
 use sdrs_core::status::{JobStatus, PriorityStation};
-use sdrs_core::wire::{Job, NativeServer, PlanList, PlanResource, RunResponse, ServerGroup};
+use sdrs_core::wire::{Job, PlanList, PlanResource, RunResponse, ServerGroup};
 
 use crate::args::*;
 use crate::config::Settings;
@@ -77,7 +78,7 @@ pub async fn run(cli: &Cli, matches: &ArgMatches) -> Result<i32, CliError> {
         Duration::from_secs(cli.timeout_seconds),
     )
     .map_err(CliError::Config)?
-    .with_admin_token(settings.get("admin_token").map(str::to_owned));
+    .with_services(settings.get("ecs_endpoint"), settings.get("ims_endpoint"));
     match &cli.command {
         Command::Groups(args) => groups(&client, args, json).await,
         Command::Group { group } => show_group(&client, group, json).await,
@@ -169,14 +170,14 @@ async fn find_group(client: &Client, text: &str) -> Result<ServerGroup, CliError
     }
 }
 
-/// The group's snapshot with server facts, and the inventory (sdrs-server with its admin token only).
-async fn snapshot_of(client: &Client, id: &str) -> Result<(GroupSnapshot, Option<Vec<NativeServer>>), CliError> {
+/// The group's snapshot with its servers' power states, and their profiles, from ECS and IMS.
+async fn snapshot_of(client: &Client, id: &str) -> Result<(GroupSnapshot, Vec<ServerProfile>), CliError> {
     let mut snapshot = client.snapshot(id).await?;
-    let inventory = client.inventory().await.ok().flatten();
-    if let Some(inventory) = &inventory {
-        snapshot.set_servers_from(inventory);
-    }
-    Ok((snapshot, inventory))
+    let ids: Vec<String> =
+        snapshot.protected_instances.iter().flat_map(|i| [i.source_server.clone(), i.target_server.clone()]).collect();
+    let profiles = client.server_profiles(&ids).await;
+    snapshot.set_servers_from(&profiles);
+    Ok((snapshot, profiles))
 }
 
 fn intent_of(operation: OperationArg, station: Option<PriorityStation>, current: PriorityStation) -> Intent {
@@ -335,25 +336,6 @@ fn confirm(what: &str, name: &str) -> Result<(), CliError> {
     Ok(())
 }
 
-/// The profile `--os`/`--login` give the servers where the endpoint has no inventory.
-fn stated_inventory(snapshot: &GroupSnapshot, os: OsArg, login: LoginArg) -> Vec<NativeServer> {
-    snapshot
-        .protected_instances
-        .iter()
-        .map(|i| NativeServer {
-            id: i.source_server.clone(),
-            name: i.name.clone(),
-            availability_zone: String::new(),
-            vpc_id: String::new(),
-            os: os_profile(os),
-            login: login_method(login),
-            power_state: PowerState::Running,
-            password_changed: false,
-            protected_instance_id: None,
-        })
-        .collect()
-}
-
 fn os_profile(os: OsArg) -> OsProfile {
     match os {
         OsArg::Windows => OsProfile::Windows { cloudbase_init: false },
@@ -386,16 +368,42 @@ fn login_json(rows: &[LoginRow]) -> Value {
     Value::Array(
         rows.iter()
             .map(|r| {
+                let answer = match &r.answer {
+                    RowAnswer::Known(explanation) => json!({"kind": "known", "explanation": explanation}),
+                    RowAnswer::DependsOn { decided_by, cases } => {
+                        json!({"kind": "depends-on", "decided_by": decided_by,
+                        "cases": cases.iter().map(|c| json!({"condition": c.condition, "explanation": c.explanation}))
+                            .collect::<Vec<_>>()})
+                    }
+                    RowAnswer::Unanswered(reason) => json!({"kind": "unanswered", "reason": reason}),
+                };
                 json!({"instance": r.instance, "role": r.role, "server_id": r.server_id, "server_name": r.server_name,
-                       "explanation": r.explanation.as_ref().ok(), "error": r.explanation.as_ref().err()})
+                       "facts": r.facts, "answer": answer})
             })
             .collect(),
     )
 }
 
+/// A row's answer as lines: the facts it was asked with, then its one answer or each case's.
+fn row_lines(row: &LoginRow) -> Vec<String> {
+    let mut lines: Vec<String> = row.facts.iter().map(|fact| format!("fact: {fact}")).collect();
+    match &row.answer {
+        RowAnswer::Known(explanation) => lines.extend(explanation_lines(explanation)),
+        RowAnswer::DependsOn { decided_by, cases } => {
+            lines.push(format!("depends on {decided_by}, which ECS and IMS do not say (--os and --login settle it):"));
+            for case in cases {
+                lines.push(format!("{}:", case.condition));
+                lines.extend(explanation_lines(&case.explanation).into_iter().map(|l| format!("  {l}")));
+            }
+        }
+        RowAnswer::Unanswered(reason) => lines.push(reason.clone()),
+    }
+    lines
+}
+
 async fn act_on(client: &Client, act: &ActArgs, intent: Intent, json: bool) -> Result<i32, CliError> {
     let group = find_group(client, &act.group).await?;
-    let (snapshot, inventory) = snapshot_of(client, &group.id).await?;
+    let (snapshot, _) = snapshot_of(client, &group.id).await?;
     let action = intent.action().expect("the action commands are actions");
     let before = roles_at(&snapshot.facts(), group.priority_station);
     // The core decides, as the server will: a request it refuses is not sent.
@@ -453,18 +461,20 @@ async fn act_on(client: &Client, act: &ActArgs, intent: Intent, json: bool) -> R
             finished.fail_reason.clone().unwrap_or_default()
         )));
     }
-    let (after, inventory_after) = snapshot_of(client, &group.id).await?;
+    let (after, profiles) = snapshot_of(client, &group.id).await?;
     let station = after.server_group.priority_station;
     let roles = roles_at(&after.facts(), station);
-    let inventory = inventory_after.or(inventory).or_else(|| act.os.map(|os| stated_inventory(&after, os, act.login)));
+    // `--os` and `--login` are the operator's statement in place of what ECS and IMS say, and are shown as such.
+    let (os, login) = (act.os.map(os_profile), act.login.map(login_method));
+    let profiles: Vec<ServerProfile> = profiles.into_iter().map(|p| p.overridden(os, login)).collect();
     let after_operation = match intent {
         Intent::Failover => Some(AfterOperation::Failover),
         Intent::PlannedFailover { .. } => Some(AfterOperation::PlannedFailover),
         _ => None,
     };
-    let rows = match (&inventory, after_operation) {
-        (Some(inventory), Some(after_operation)) => login_rows_after(&after, inventory, after_operation),
-        _ => Vec::new(),
+    let rows = match after_operation {
+        Some(after_operation) => login_rows_after(&after, &profiles, after_operation),
+        None => Vec::new(),
     };
     document["roles_before"] = serde_json::to_value(&before).unwrap_or_default();
     document["roles"] = serde_json::to_value(&roles).unwrap_or_default();
@@ -475,24 +485,14 @@ async fn act_on(client: &Client, act: &ActArgs, intent: Intent, json: bool) -> R
     }
     println!("\nroles before\n{}", roles_table(&before));
     println!("roles now\n{}", roles_table(&roles));
-    match (after_operation, inventory.is_some()) {
-        (None, _) => {}
-        (Some(_), false) => println!(
-            "\nwho logs in where: the servers' OS is not known to this endpoint; give --os and --login, or ask \
-             `sdrs login-rules`"
-        ),
-        (Some(_), true) => {
-            println!(
-                "\nwho logs in where (assumed {} failover of the group: production is now at `{station}`):",
-                if assumed_first_time(station) { "the first" } else { "a later" }
-            );
-            for row in &rows {
-                println!("- {} {} server {}:", row.instance, row.role, row.server_name);
-                match &row.explanation {
-                    Ok(explanation) => explanation_lines(explanation).iter().for_each(|l| println!("    {l}")),
-                    Err(reason) => println!("    {reason}"),
-                }
-            }
+    if after_operation.is_some() {
+        println!(
+            "\nwho logs in where (assumed {} failover of the group: production is now at `{station}`):",
+            if assumed_first_time(station) { "the first" } else { "a later" }
+        );
+        for row in &rows {
+            println!("- {} {} server {}:", row.instance, row.role, row.server_name);
+            row_lines(row).iter().for_each(|line| println!("    {line}"));
         }
     }
     Ok(0)

@@ -46,8 +46,15 @@ pub struct Settings {
 }
 
 /// The keys a profile may hold; `secret` ones are masked and make the file's permissions matter.
-const KEYS: [(&str, bool); 6] =
-    [("endpoint", false), ("project_id", false), ("token", true), ("ak", false), ("sk", true), ("admin_token", true)];
+const KEYS: [(&str, bool); 7] = [
+    ("endpoint", false),
+    ("ecs_endpoint", false),
+    ("ims_endpoint", false),
+    ("project_id", false),
+    ("token", true),
+    ("ak", false),
+    ("sk", true),
+];
 
 /// Masks a secret: its length only.
 pub fn mask(secret: &str) -> String {
@@ -87,7 +94,7 @@ fn read_profile(file: &Path, profile: &str) -> Result<BTreeMap<String, String>, 
     let holds_secret = KEYS.iter().any(|(k, secret)| *secret && values.contains_key(*k));
     // A profile that names the endpoint decides where a credential is sent, whichever source the credential comes
     // from (SDRS_TOKEN too): someone who may change the file may send it to their own server.
-    let redirects = values.contains_key("endpoint");
+    let redirects = ["endpoint", "ecs_endpoint", "ims_endpoint"].iter().any(|key| values.contains_key(*key));
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -126,11 +133,12 @@ impl Settings {
         };
         let given = [
             ("endpoint", &cli.endpoint),
+            ("ecs_endpoint", &cli.ecs_endpoint),
+            ("ims_endpoint", &cli.ims_endpoint),
             ("project_id", &cli.project_id),
             ("token", &cli.token),
             ("ak", &cli.ak),
             ("sk", &cli.sk),
-            ("admin_token", &cli.admin_token),
         ];
         let settings = given
             .into_iter()

@@ -14,11 +14,12 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
 use sdrs_core::action::GroupAction;
+use sdrs_core::profile::{profile_from_cloud, Lookup, ServerProfile};
 use sdrs_core::snapshot::GroupSnapshot;
 use sdrs_core::wire::{
-    CreateDrillParams, CreateDrillRequest, DisasterRecoveryDrill, DisasterRecoveryDrillList, ErrorReply, Job,
-    JobIdResponse, NativeServer, ProtectedInstance, ProtectedInstanceList, Replication, ReplicationList, ServerGroup,
-    ServerGroupList, ServerGroupResponse, ServerList,
+    CreateDrillParams, CreateDrillRequest, DisasterRecoveryDrill, DisasterRecoveryDrillList, EcsServer,
+    EcsServerResponse, ErrorReply, ImsImage, Job, JobIdResponse, ProtectedInstance, ProtectedInstanceList, Replication,
+    ReplicationList, ServerGroup, ServerGroupList, ServerGroupResponse,
 };
 
 /// The largest answer read (a page of 1,000 groups is about 1.5 MB).
@@ -146,12 +147,14 @@ fn describe(error: &reqwest::Error) -> String {
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
-    /// The admin API's token, for sdrs-server's inventory (server profiles for login guidance); none for a real SDRS.
-    admin_token: Option<Arc<str>>,
 }
 
 struct Inner {
     endpoint: String,
+    /// Where ECS and IMS answer: on a real cloud other hosts than SDRS's (`ecs.…`, `ims.…`); sdrs-server answers all
+    /// three itself.
+    ecs: String,
+    ims: String,
     project: String,
     credential: Credential,
     transport: Box<dyn Transport>,
@@ -163,15 +166,41 @@ fn system_clock() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
-/// A request to send: method, path under the endpoint (with its query), body, and the idempotency key of a
+/// A request to send: method, service, path under its endpoint (with its query), body, and the idempotency key of a
 /// submission (`X-Sdrs-Idempotency-Key`, sdrs-server's extension; other endpoints ignore the header).
 #[derive(Default)]
 struct Call<'a> {
     method: http::Method,
+    service: Service,
     path: &'a str,
     query: Option<&'a str>,
     body: Option<Vec<u8>>,
     key: Option<&'a str>,
+}
+
+/// Which service a call goes to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Service {
+    #[default]
+    Sdrs,
+    Ecs,
+    Ims,
+}
+
+/// Where `service` answers for an SDRS endpoint: its host's first label `sdrs` replaced by `ecs` or `ims`
+/// (`https://sdrs.eu-de.otc.t-systems.com` → `https://ecs.eu-de.otc.t-systems.com`), as Huawei Cloud, Open Telekom
+/// Cloud and Flexible Engine name their endpoints; any other endpoint (sdrs-server) is asked itself.
+pub fn derived_endpoint(sdrs: &str, service: Service) -> String {
+    let label = match service {
+        Service::Sdrs => return sdrs.trim_end_matches('/').to_owned(),
+        Service::Ecs => "ecs",
+        Service::Ims => "ims",
+    };
+    let trimmed = sdrs.trim_end_matches('/');
+    match trimmed.split_once("://") {
+        Some((scheme, rest)) if rest.starts_with("sdrs.") => format!("{scheme}://{label}.{}", &rest["sdrs.".len()..]),
+        _ => trimmed.to_owned(),
+    }
 }
 
 /// The header of a submission's idempotency key.
@@ -183,23 +212,32 @@ impl Client {
         Client {
             inner: Arc::new(Inner {
                 endpoint: endpoint.trim_end_matches('/').to_owned(),
+                ecs: derived_endpoint(endpoint, Service::Ecs),
+                ims: derived_endpoint(endpoint, Service::Ims),
                 project: project.to_owned(),
                 credential,
                 transport: Box::new(transport),
                 clock: system_clock,
             }),
-            admin_token: None,
         }
+    }
+
+    /// The same client with ECS and IMS at these endpoints (`None` keeps the one derived from the SDRS endpoint).
+    /// Only before the client is cloned.
+    pub fn with_services(mut self, ecs: Option<&str>, ims: Option<&str>) -> Client {
+        let inner = Arc::get_mut(&mut self.inner).expect("set the services before cloning the client");
+        if let Some(ecs) = ecs {
+            inner.ecs = ecs.trim_end_matches('/').to_owned();
+        }
+        if let Some(ims) = ims {
+            inner.ims = ims.trim_end_matches('/').to_owned();
+        }
+        self
     }
 
     /// The same over HTTP.
     pub fn http(endpoint: &str, project: &str, credential: Credential, timeout: Duration) -> Result<Client, String> {
         Ok(Client::new(endpoint, project, credential, HttpTransport::new(timeout)?))
-    }
-
-    /// Also reads sdrs-server's inventory with this admin token (for login guidance).
-    pub fn with_admin_token(self, token: Option<String>) -> Client {
-        Client { admin_token: token.map(Arc::from), ..self }
     }
 
     pub fn endpoint(&self) -> &str {
@@ -212,15 +250,20 @@ impl Client {
 
     /// Builds, signs and sends one request; decodes a success as `T` and an error as the service's envelope.
     async fn call<T: DeserializeOwned>(&self, call: Call<'_>) -> Result<T, ClientError> {
-        let bytes = self.send(call, None).await?;
+        let bytes = self.send(call).await?;
         serde_json::from_slice(&bytes).map_err(|e| ClientError::Unexpected { status: 200, detail: e.to_string() })
     }
 
-    async fn send(&self, call: Call<'_>, admin: Option<&str>) -> Result<Bytes, ClientError> {
+    async fn send(&self, call: Call<'_>) -> Result<Bytes, ClientError> {
         let inner = &self.inner;
+        let base = match call.service {
+            Service::Sdrs => &inner.endpoint,
+            Service::Ecs => &inner.ecs,
+            Service::Ims => &inner.ims,
+        };
         let url = match call.query {
-            Some(query) => format!("{}{}?{query}", inner.endpoint, call.path),
-            None => format!("{}{}", inner.endpoint, call.path),
+            Some(query) => format!("{base}{}?{query}", call.path),
+            None => format!("{base}{}", call.path),
         };
         let no_answer = |reason: String| ClientError::NoAnswer { endpoint: inner.endpoint.clone(), reason };
         let uri: http::Uri = url.parse().map_err(|e: http::uri::InvalidUri| no_answer(e.to_string()))?;
@@ -237,10 +280,9 @@ impl Client {
         if let Some(key) = call.key {
             headers.push((IDEMPOTENCY_KEY.to_owned(), key.to_owned()));
         }
-        match (admin, &inner.credential) {
-            (Some(token), _) => headers.push(("x-admin-token".to_owned(), token.to_owned())),
-            (None, Credential::Token(token)) => headers.push(("x-auth-token".to_owned(), token.clone())),
-            (None, Credential::AccessKey { access_key, secret_key }) => {
+        match &inner.credential {
+            Credential::Token(token) => headers.push(("x-auth-token".to_owned(), token.clone())),
+            Credential::AccessKey { access_key, secret_key } => {
                 headers.push(("x-sdk-date".to_owned(), sdrs_auth::format_sdk_date((inner.clock)() / 1000)));
                 let parts = sdrs_auth::RequestParts {
                     method: call.method.as_str(),
@@ -279,19 +321,17 @@ impl Client {
     /// One page of groups, with the API's query string (`limit=…&status=…`), as the service filters it.
     pub async fn list_groups(&self, query: Option<&str>) -> Result<ServerGroupList, ClientError> {
         let path = self.path("server-groups");
-        self.call(Call { method: http::Method::GET, path: &path, query, body: None, key: None }).await
+        self.call(Call { path: &path, query, ..Call::default() }).await
     }
 
     pub async fn group(&self, id: &str) -> Result<ServerGroup, ClientError> {
         let path = self.path(&format!("server-groups/{id}"));
-        let answer: ServerGroupResponse =
-            self.call(Call { method: http::Method::GET, path: &path, query: None, body: None, key: None }).await?;
+        let answer: ServerGroupResponse = self.call(Call { path: &path, ..Call::default() }).await?;
         Ok(answer.server_group)
     }
 
     /// A group with its instances, pairs and drills, as the pre-checks read it. `servers` is left empty: fill it
-    /// with `GroupSnapshot::set_servers_from` from one [`Client::inventory`] read for many groups (a real SDRS does not report them,
-    /// so they then stay unknown, which the pre-checks say).
+    /// with `GroupSnapshot::set_servers_from` from [`Client::server_profiles`] (ECS and IMS).
     pub async fn snapshot(&self, id: &str) -> Result<GroupSnapshot, ClientError> {
         let server_group = self.group(id).await?;
         let query = format!("server_group_id={id}&limit=1000");
@@ -311,7 +351,7 @@ impl Client {
 
     async fn list<T: DeserializeOwned>(&self, what: &str, query: &str) -> Result<T, ClientError> {
         let path = self.path(what);
-        self.call(Call { method: http::Method::GET, path: &path, query: Some(query), body: None, key: None }).await
+        self.call(Call { path: &path, query: Some(query), ..Call::default() }).await
     }
 
     pub async fn drills_of(&self, server_group_id: &str) -> Result<Vec<DisasterRecoveryDrill>, ClientError> {
@@ -362,21 +402,19 @@ impl Client {
 
     pub async fn job(&self, id: &str) -> Result<Job, ClientError> {
         let path = self.path(&format!("jobs/{id}"));
-        self.call(Call { method: http::Method::GET, path: &path, query: None, body: None, key: None }).await
+        self.call(Call { path: &path, ..Call::default() }).await
     }
 
     /// GET a path of sdrs-server's recovery-plan API (`/orchestration/v1/{project}{rest}`).
     pub async fn orchestration_get<T: DeserializeOwned>(&self, rest: &str) -> Result<T, ClientError> {
         let path = self.orchestration_path(rest);
-        self.call(Call { method: http::Method::GET, path: &path, query: None, body: None, key: None }).await
+        self.call(Call { path: &path, ..Call::default() }).await
     }
 
     /// The same path as text (the evidence page).
     pub async fn orchestration_text(&self, rest: &str) -> Result<String, ClientError> {
         let path = self.orchestration_path(rest);
-        let bytes = self
-            .send(Call { method: http::Method::GET, path: &path, query: None, body: None, key: None }, None)
-            .await?;
+        let bytes = self.send(Call { path: &path, ..Call::default() }).await?;
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 
@@ -388,20 +426,49 @@ impl Client {
     ) -> Result<T, ClientError> {
         let path = self.orchestration_path(rest);
         let body = serde_json::to_vec(body).expect("a JSON value serializes");
-        self.call(Call { method: http::Method::POST, path: &path, query: None, body: Some(body), key: None }).await
+        self.call(Call { method: http::Method::POST, path: &path, body: Some(body), ..Call::default() }).await
     }
 
-    /// sdrs-server's inventory of the project's servers (OS profiles, power states), when the client has the admin
-    /// token; `None` otherwise.
-    pub async fn inventory(&self) -> Result<Option<Vec<NativeServer>>, ClientError> {
-        let Some(token) = self.admin_token.as_deref() else { return Ok(None) };
-        let path = format!("/admin/v1/{}/servers", self.inner.project);
-        let bytes = self
-            .send(Call { method: http::Method::GET, path: &path, query: None, body: None, key: None }, Some(token))
-            .await?;
-        let list: ServerList = serde_json::from_slice(&bytes)
-            .map_err(|e| ClientError::Unexpected { status: 200, detail: e.to_string() })?;
-        Ok(Some(list.servers))
+    /// ECS ShowServer.
+    pub async fn ecs_server(&self, id: &str) -> Result<EcsServer, ClientError> {
+        let path = format!("/v1/{}/cloudservers/{id}", self.inner.project);
+        let answer: EcsServerResponse =
+            self.call(Call { service: Service::Ecs, path: &path, ..Call::default() }).await?;
+        Ok(answer.server)
+    }
+
+    /// IMS GlanceShowImage.
+    pub async fn ims_image(&self, id: &str) -> Result<ImsImage, ClientError> {
+        let path = format!("/v2/images/{id}");
+        self.call(Call { service: Service::Ims, path: &path, ..Call::default() }).await
+    }
+
+    /// What ECS and IMS say about each of these servers, as profiles for the login rules and the pre-checks
+    /// (`sdrs_core::profile`): a server or image that cannot be read leaves its facts unknown, with the answer.
+    /// Images are read once each.
+    pub async fn server_profiles(&self, ids: &[String]) -> Vec<ServerProfile> {
+        let servers = futures_util::future::join_all(ids.iter().map(|id| self.ecs_server(id))).await;
+        let mut image_ids: Vec<String> =
+            servers.iter().flatten().filter_map(|s| s.image.as_ref().map(|i| i.id.clone())).collect();
+        image_ids.sort_unstable();
+        image_ids.dedup();
+        let images = futures_util::future::join_all(image_ids.iter().map(|id| self.ims_image(id))).await;
+        let images: Vec<(String, Result<ImsImage, String>)> =
+            image_ids.into_iter().zip(images.into_iter().map(|r| r.map_err(|e| e.to_string()))).collect();
+        ids.iter()
+            .zip(servers)
+            .map(|(id, server)| match server {
+                Ok(server) => {
+                    let image = server.image.as_ref().and_then(|i| images.iter().find(|(id, _)| *id == i.id));
+                    let image = image.map(|(_, read)| match read {
+                        Ok(image) => Lookup::Found(image),
+                        Err(answer) => Lookup::Failed(answer),
+                    });
+                    profile_from_cloud(id, Lookup::Found(&server), image)
+                }
+                Err(error) => profile_from_cloud(id, Lookup::Failed(&error.to_string()), None),
+            })
+            .collect()
     }
 }
 
@@ -496,6 +563,43 @@ mod tests {
         assert_eq!(verified.unwrap(), "AK1");
         let wrong = sdrs_auth::verify(&parts, |_| Some("other".to_owned()), now, Default::default());
         assert!(wrong.is_err());
+    }
+
+    /// ECS on `ecs.` answers one server; IMS on `ims.` refuses with 403; anything else is 404 `Ecs.0114`.
+    struct Cloud;
+
+    impl Transport for Cloud {
+        fn send(&self, request: http::Request<Bytes>) -> Sending<'_> {
+            let (status, body) = match (request.uri().host(), request.uri().path()) {
+                (Some("ecs.eu-de.example"), "/v1/p1/cloudservers/s1") => (
+                    200,
+                    r#"{"server":{"id":"s1","name":"web","status":"ACTIVE","key_name":"kp","image":{"id":"i1"},
+                       "metadata":{"os_type":"Windows"}}}"#,
+                ),
+                (Some("ims.eu-de.example"), _) => {
+                    (403, r#"{"error":{"code":"IMG.0003","message":"no permission to read images"}}"#)
+                }
+                _ => (404, r#"{"error":{"code":"Ecs.0114","message":"Instance could not be found."}}"#),
+            };
+            let response = http::Response::builder().status(status).body(Bytes::from_static(body.as_bytes()));
+            Box::pin(async move { response.map_err(|e| e.to_string()) })
+        }
+    }
+
+    /// A fact that cannot be read is unknown with the answer that said so: never an error, never a guess.
+    #[test]
+    fn facts_the_services_refuse_stay_unknown_with_the_reason() {
+        let client = Client::new("https://sdrs.eu-de.example", "p1", Credential::Token("t".into()), Cloud);
+        let ids = ["s1".to_owned(), "gone".to_owned()];
+        let profiles = block_on(client.server_profiles(&ids));
+        let s1 = &profiles[0];
+        assert_eq!(s1.family.value, Some(sdrs_core::login::OsFamily::Windows), "ECS answered");
+        assert_eq!(s1.login.value, Some(sdrs_core::login::LoginMethod::KeyPair));
+        assert_eq!(s1.init_installed.value, None, "IMS refused");
+        assert!(s1.init_installed.source.contains("403"), "{}", s1.init_installed.source);
+        let gone = &profiles[1];
+        assert_eq!((gone.family.value, gone.login.value, gone.power_state.value), (None, None, None));
+        assert!(gone.power_state.source.contains("Ecs.0114"), "{}", gone.power_state.source);
     }
 
     #[test]

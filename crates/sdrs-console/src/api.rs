@@ -93,6 +93,17 @@ impl Connection {
         format!("{}/orchestration/v1/{}{path}", self.base.trim_end_matches('/'), self.project_id)
     }
 
+    /// The URL of an ECS path below `/v1/{project_id}` (the same base: sdrs-server answers ECS's reads itself, and in
+    /// gateway mode forwards them to ECS).
+    pub fn ecs(&self, path: &str) -> String {
+        self.v1(path)
+    }
+
+    /// The URL of an IMS path below `/v2`.
+    pub fn ims(&self, path: &str) -> String {
+        format!("{}/v2{path}", self.base.trim_end_matches('/'))
+    }
+
     /// Whether the console may read sdrs-server's admin API (it has its token).
     pub fn has_admin(&self) -> bool {
         !self.admin_token.is_empty()

@@ -13,6 +13,7 @@ pub mod login;
 pub mod member_rules;
 pub mod plan;
 pub mod precheck;
+pub mod profile;
 pub mod request;
 pub mod role_swap;
 pub mod seed;

@@ -178,14 +178,14 @@ pub struct GroupSnapshot {
 }
 
 impl GroupSnapshot {
-    /// Sets `servers` to what `inventory` knows of the instances' servers (sdrs-server's inventory, read once for
-    /// many groups); a server it does not know stays unknown.
-    pub fn set_servers_from(&mut self, inventory: &[crate::wire::NativeServer]) {
+    /// Sets `servers` to the power states `profiles` know of the instances' servers (from ECS, read once for many
+    /// groups); a server they do not know stays unknown.
+    pub fn set_servers_from(&mut self, profiles: &[crate::profile::ServerProfile]) {
         self.servers = self
             .protected_instances
             .iter()
             .flat_map(|i| [&i.source_server, &i.target_server])
-            .filter_map(|id| inventory.iter().find(|s| &s.id == id).map(crate::wire::NativeServer::facts))
+            .filter_map(|id| profiles.iter().find(|p| &p.server_id == id).and_then(|p| p.facts()))
             .collect();
     }
 

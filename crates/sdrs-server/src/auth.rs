@@ -104,10 +104,33 @@ fn verify_signature(state: &AppState, parts: &Parts, body: &[u8], project: &str)
 
 /// The middleware of `/v1/{project_id}/...`.
 pub async fn authenticate(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let (parts, body) = request.into_parts();
-    let Some(project) = path_project(parts.uri.path()).map(str::to_owned) else {
+    let Some(project) = path_project(request.uri().path()).map(str::to_owned) else {
         return ApiError::no_such_api().into_response();
     };
+    authenticate_for(state, project, request, next).await
+}
+
+/// The middleware of IMS's paths (`/v2/...`), which name no project: the project is the credential's (`X-Project-Id`,
+/// which the official SDKs send and sign, must then name it), and handlers read it as `CallerProject`.
+pub async fn authenticate_unscoped(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let headers = request.headers();
+    let by_token =
+        headers.get("x-auth-token").and_then(|t| t.to_str().ok()).and_then(|t| state.config.project_of_token(t));
+    let by_key = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|a| a.to_str().ok())
+        .and_then(|a| sdrs_auth::parse_authorization(a).ok())
+        .and_then(|parsed| state.config.secret_of(&parsed.access_key).map(|(project, _)| project.to_owned()));
+    let Some(project) = by_key.or(by_token.map(str::to_owned)) else {
+        return ApiError::unauthorized(SIGNATURE_REFUSED).into_response();
+    };
+    request.extensions_mut().insert(crate::routes::CallerProject(project.clone()));
+    authenticate_for(state, project, request, next).await
+}
+
+/// Authenticates a request for `project`: the credential must be the project's.
+async fn authenticate_for(state: AppState, project: String, request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
     if header(&parts, "x-project-id").is_some_and(|value| value != project) {
         return ApiError::unauthorized("X-Project-Id does not match the project in the path").into_response();
     }

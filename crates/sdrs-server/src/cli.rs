@@ -62,6 +62,12 @@ pub struct Args {
     /// (from SDRS_GATEWAY_AK / SDRS_GATEWAY_SK / SDRS_GATEWAY_SECRET, or --gateway-credentials).
     #[arg(long, value_name = "URL")]
     pub gateway_upstream: Option<String>,
+    /// Where ECS answers, in gateway mode [default: the SDRS upstream with its host's `sdrs.` made `ecs.`].
+    #[arg(long, value_name = "URL")]
+    pub gateway_ecs_upstream: Option<String>,
+    /// Where IMS answers, in gateway mode [default: the SDRS upstream with its host's `sdrs.` made `ims.`].
+    #[arg(long, value_name = "URL")]
+    pub gateway_ims_upstream: Option<String>,
     /// The upstream project id, in gateway mode.
     #[arg(long, value_name = "PROJECT_ID")]
     pub gateway_project: Option<String>,
@@ -226,6 +232,8 @@ pub fn startup(matches: &ArgMatches, env: &dyn Fn(&str) -> Option<String>) -> an
                 secret_key,
                 console_secret,
                 timeout: std::time::Duration::from_secs(args.gateway_timeout_seconds),
+                ecs_upstream: args.gateway_ecs_upstream,
+                ims_upstream: args.gateway_ims_upstream,
             })
         }
         None => None,

@@ -312,6 +312,7 @@ pub async fn seed_bulk(state: &AppState, groups: usize, protected: bool) -> anyh
                                 power_state: power,
                                 password_changed: false,
                                 protected_instance_id: None,
+                                image_id: None,
                             };
                             store::insert(tx, PROJECT, &server)?;
                         }

@@ -16,6 +16,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::{ApiError, ApiResult, ServerCode};
+use crate::openapi::Service;
 use crate::store::Db;
 use crate::AppState;
 
@@ -47,6 +48,10 @@ pub struct GatewayConfig {
     /// What the console types to log in.
     pub console_secret: String,
     pub timeout: Duration,
+    /// Where ECS and IMS answer (`--gateway-ecs-upstream`, `--gateway-ims-upstream`); `None` derives them from the SDRS
+    /// upstream (`sdrs.` → `ecs.`, `ims.`: `sdrs_client::derived_endpoint`).
+    pub ecs_upstream: Option<String>,
+    pub ims_upstream: Option<String>,
 }
 
 impl std::fmt::Debug for GatewayConfig {
@@ -358,21 +363,37 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Respon
     response
 }
 
-/// Whether `method path` is one of the SDRS API's own operations (not admin, not anything else).
-fn allowed(method: &str, path: &str, project: &str) -> bool {
+/// The service `method path` is an operation of, if it is one the gateway forwards: the SDRS API's own operations
+/// and the ECS and IMS reads (not admin, not anything else), for the configured project.
+fn allowed(method: &str, path: &str, project: &str) -> Option<Service> {
     let segments: Vec<&str> = path.split('/').collect();
-    crate::openapi::SDRS_OPERATIONS.iter().any(|(documented_method, documented_path)| {
-        documented_method.eq_ignore_ascii_case(method) && {
-            let template: Vec<&str> = documented_path.split('/').collect();
-            template.len() == segments.len()
-                && template.iter().zip(&segments).all(|(t, s)| match *t {
-                    "{project_id}" => *s == project,
-                    // Checked raw: `%2e%2e`, `%2F` or `\\` fail here, before any client could rewrite them.
-                    t if t.starts_with('{') => sdrs_core::request::is_resource_id(s),
-                    t => t == *s,
-                })
-        }
-    })
+    let operations = crate::openapi::SDRS_OPERATIONS.iter().chain(crate::openapi::CLOUD_OPERATIONS.iter());
+    operations
+        .filter(|(documented_method, documented_path)| {
+            documented_method.eq_ignore_ascii_case(method) && {
+                let template: Vec<&str> = documented_path.split('/').collect();
+                template.len() == segments.len()
+                    && template.iter().zip(&segments).all(|(t, s)| match *t {
+                        "{project_id}" => *s == project,
+                        // Checked raw: `%2e%2e`, `%2F` or `\\` fail here, before any client could rewrite them.
+                        t if t.starts_with('{') => sdrs_core::request::is_resource_id(s),
+                        t => t == *s,
+                    })
+            }
+        })
+        .find_map(|(_, documented_path)| Service::of(documented_path))
+}
+
+impl GatewayConfig {
+    /// Where a service's calls go.
+    fn upstream_of(&self, service: Service) -> String {
+        let (given, derived) = match service {
+            Service::Sdrs => return self.upstream.clone(),
+            Service::Ecs => (&self.ecs_upstream, sdrs_client::Service::Ecs),
+            Service::Ims => (&self.ims_upstream, sdrs_client::Service::Ims),
+        };
+        given.clone().unwrap_or_else(|| sdrs_client::derived_endpoint(&self.upstream, derived))
+    }
 }
 
 /// The middleware of the recovery-plan API in gateway mode: the console's session, same-origin JSON changes, the
@@ -411,9 +432,10 @@ pub async fn forward(State(state): State<AppState>, request: Request) -> Respons
     let method = request.method().as_str().to_owned();
     let path = request.uri().path().to_owned();
     let query = request.uri().query().map(str::to_owned);
-    if !allowed(&method, &path, &gateway.config.project_id) {
+    let Some(service) = allowed(&method, &path, &gateway.config.project_id) else {
         return ApiError::no_such_api().into_response();
-    }
+    };
+    let upstream = gateway.config.upstream_of(service);
     let limits = &state.config.limits;
     let (parts, body) = request.into_parts();
     let body =
@@ -423,7 +445,7 @@ pub async fn forward(State(state): State<AppState>, request: Request) -> Respons
         };
     let url = format!(
         "{}{path}{}",
-        gateway.config.upstream.trim_end_matches('/'),
+        upstream.trim_end_matches('/'),
         query.as_deref().map(|q| format!("?{q}")).unwrap_or_default()
     );
     let parsed = match reqwest::Url::parse(&url) {
@@ -438,8 +460,7 @@ pub async fn forward(State(state): State<AppState>, request: Request) -> Respons
         }
     };
     // The path checked above must be the path sent: the URL parser normalises, so check again what it made.
-    let upstream_base =
-        reqwest::Url::parse(&gateway.config.upstream).map(|u| u.path().trim_end_matches('/').to_owned());
+    let upstream_base = reqwest::Url::parse(&upstream).map(|u| u.path().trim_end_matches('/').to_owned());
     if upstream_base.map(|base| format!("{base}{path}")).as_deref() != Ok(parsed.path()) {
         return ApiError::no_such_api().into_response();
     }
@@ -568,17 +589,24 @@ mod tests {
 
     #[test]
     fn only_the_sdrs_paths_of_the_project_are_forwarded() {
-        assert!(allowed("POST", "/v1/p1/server-groups/g1/action", "p1"));
-        assert!(allowed("GET", "/v1/p1/jobs/j1", "p1"));
-        assert!(!allowed("POST", "/v1/p2/server-groups/g1/action", "p1"), "another project");
-        assert!(!allowed("GET", "/admin/v1/p1/servers", "p1"), "the admin API is local");
-        assert!(!allowed("PATCH", "/v1/p1/server-groups", "p1"), "a method the API does not have");
-        assert!(!allowed("GET", "/v1/p1/server-groups/../../secrets", "p1"));
-        assert!(!allowed("GET", "/v1/p1/server-groups/..", "p1"));
-        assert!(!allowed("GET", "/elsewhere", "p1"));
+        use super::Service;
+        assert_eq!(allowed("POST", "/v1/p1/server-groups/g1/action", "p1"), Some(Service::Sdrs));
+        assert_eq!(allowed("GET", "/v1/p1/jobs/j1", "p1"), Some(Service::Sdrs));
+        assert_eq!(allowed("GET", "/v1/p1/cloudservers/s1", "p1"), Some(Service::Ecs));
+        assert_eq!(allowed("GET", "/v1/p1/cloudservers/detail", "p1"), Some(Service::Ecs));
+        assert_eq!(allowed("GET", "/v2/images/i1", "p1"), Some(Service::Ims));
+        assert_eq!(allowed("POST", "/v1/p1/cloudservers/s1", "p1"), None, "no ECS change is forwarded");
+        assert_eq!(allowed("DELETE", "/v2/images/i1", "p1"), None, "no IMS change is forwarded");
+        assert_eq!(allowed("GET", "/v1/p2/cloudservers/s1", "p1"), None, "another project's servers");
+        assert_eq!(allowed("POST", "/v1/p2/server-groups/g1/action", "p1"), None, "another project");
+        assert_eq!(allowed("GET", "/admin/v1/p1/servers", "p1"), None, "the admin API is local");
+        assert_eq!(allowed("PATCH", "/v1/p1/server-groups", "p1"), None, "a method the API does not have");
+        assert_eq!(allowed("GET", "/v1/p1/server-groups/../../secrets", "p1"), None);
+        assert_eq!(allowed("GET", "/v1/p1/server-groups/..", "p1"), None);
+        assert_eq!(allowed("GET", "/elsewhere", "p1"), None);
         // Ids that a URL parser would rewrite into another path (found by the security review).
         for id in ["%2e%2e", "%2E%2E", "a%2Fb", "a\\b", "..%5c", "%2e", "a.b"] {
-            assert!(!allowed("GET", &format!("/v1/p1/server-groups/{id}"), "p1"), "{id}");
+            assert_eq!(allowed("GET", &format!("/v1/p1/server-groups/{id}"), "p1"), None, "{id}");
         }
     }
 }

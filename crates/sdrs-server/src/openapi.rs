@@ -19,6 +19,8 @@ pub struct Generated {
     pub sdrs: Router<AppState>,
     pub admin: Router<AppState>,
     pub orchestration: Router<AppState>,
+    pub ecs: Router<AppState>,
+    pub ims: Router<AppState>,
     pub document: Value,
 }
 
@@ -47,11 +49,15 @@ fn generate() -> Generated {
     let sdrs = routes.sdrs.finish_api(&mut api);
     let admin = routes.admin.finish_api(&mut api);
     let orchestration = routes.orchestration.finish_api(&mut api);
+    let ecs = routes.ecs.finish_api(&mut api);
+    let ims = routes.ims.finish_api(&mut api);
     Generated {
         public,
         sdrs,
         admin,
         orchestration,
+        ecs,
+        ims,
         document: complete(serde_json::to_value(&api).expect("a document serializes")),
     }
 }
@@ -71,10 +77,42 @@ pub fn operations(document: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The SDRS API's operations (no admin), for the gateway's allow-list.
-pub static SDRS_OPERATIONS: LazyLock<Vec<(String, String)>> = LazyLock::new(|| {
-    operations(&GENERATED.document).into_iter().filter(|(_, path)| path.starts_with("/v1/{project_id}")).collect()
+/// Whose operation a documented path is: SDRS's, ECS's or IMS's (the gateway forwards each to its own upstream).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    Sdrs,
+    Ecs,
+    Ims,
+}
+
+impl Service {
+    /// The service of a documented path template, if it is one of the three.
+    pub fn of(path: &str) -> Option<Service> {
+        if path.starts_with("/v1/{project_id}/cloudservers") {
+            Some(Service::Ecs)
+        } else if path.starts_with("/v1/{project_id}") {
+            Some(Service::Sdrs)
+        } else if path.starts_with("/v2/") {
+            Some(Service::Ims)
+        } else {
+            None
+        }
+    }
+}
+
+/// The SDRS API's operations (no admin, no ECS or IMS), for the gateway's allow-list.
+pub static SDRS_OPERATIONS: LazyLock<Vec<(String, String)>> = LazyLock::new(|| operations_of(Service::Sdrs));
+
+/// The ECS and IMS reads, for the gateway's allow-list (only `GET`s are documented).
+pub static CLOUD_OPERATIONS: LazyLock<Vec<(String, String)>> = LazyLock::new(|| {
+    let mut reads = operations_of(Service::Ecs);
+    reads.extend(operations_of(Service::Ims));
+    reads
 });
+
+fn operations_of(service: Service) -> Vec<(String, String)> {
+    operations(&GENERATED.document).into_iter().filter(|(_, path)| Service::of(path) == Some(service)).collect()
+}
 
 /// Adds what no handler's type says: path parameters from each template, the responses of the layers (credentials,
 /// limits, replays), security requirements, and the document's header.

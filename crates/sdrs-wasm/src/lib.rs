@@ -12,10 +12,12 @@ use sdrs_core::catalogue::{ErrorCode, SdrsCoded};
 use sdrs_core::login::{explain_login as explain, LoginQuestion};
 use sdrs_core::plan::check::DrillRunRecord;
 use sdrs_core::plan::{PlanError, RecoveryPlan, RunOptions};
+use sdrs_core::profile::{profile_from_cloud, Lookup};
 use sdrs_core::request::{into_object, object_parsed_by};
 use sdrs_core::snapshot::{Intent, SnapshotFacts};
 use sdrs_core::state_machine::{self, TRANSITIONS};
 use sdrs_core::status::GroupStatus;
+use sdrs_core::wire::{EcsServer, ImsImage};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = include_str!("types.d.ts");
@@ -107,6 +109,24 @@ pub fn explain_login(
 ) -> Result<JsValue, JsValue> {
     let question: LoginQuestion = input(question, "login question")?;
     output(&explain(&question).map_err(|e| coded(&e))?)
+}
+
+/// A server's profile for the login rules from what ECS says about it (ShowServer's `server`) and IMS about its
+/// image (GlanceShowImage's answer; `null` or left out when the image could not be read): each fact with its
+/// source, a fact they do not tell left unknown. Ask `explainLogin` with the profile's known values.
+#[wasm_bindgen(js_name = profileFromEcs, unchecked_return_type = "ServerProfile")]
+pub fn profile_from_ecs(
+    #[wasm_bindgen(unchecked_param_type = "EcsServer")] server: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ImsImage | null | undefined")] image: JsValue,
+) -> Result<JsValue, JsValue> {
+    let server: EcsServer = input(server, "ECS server")?;
+    let image: Option<ImsImage> =
+        if image.is_undefined() || image.is_null() { None } else { Some(input(image, "IMS image")?) };
+    let read = match &image {
+        Some(image) => Lookup::Found(image),
+        None => Lookup::Failed("the image was not given"),
+    };
+    output(&profile_from_cloud(&server.id, Lookup::Found(&server), Some(read)))
 }
 
 /// A JS `Error` for a recovery-plan refusal, with this tool's `PLAN.*` code.

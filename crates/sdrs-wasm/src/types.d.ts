@@ -143,6 +143,23 @@ export interface SimulatedGroup {
 export interface TimelineStage { index: number; kind: StageKind; seconds?: number; text?: string; groups?: SimulatedGroup[] }
 export interface PlanCheck { mode: RunMode; allowed: boolean; findings: PlanFinding[]; timeline: TimelineStage[] }
 
+/** ECS ShowServer's `server`, as far as the profile reads it (other fields are ignored). */
+export interface EcsServer {
+  id: string; name?: string; status?: string; key_name?: string | null; image?: { id: string } | null;
+  metadata?: Record<string, string>; [field: string]: unknown;
+}
+/** IMS GlanceShowImage's image, as far as the profile reads it. */
+export interface ImsImage {
+  id: string; name?: string; __imagetype?: string | null; __os_type?: string | null; __platform?: string | null;
+  [field: string]: unknown;
+}
+/** One fact of a profile: its value, or null when ECS and IMS do not tell it, and where it comes from. */
+export interface Inferred<T> { value: T | null; source: string }
+export interface ServerProfile {
+  server_id: string; name: string | null; family: Inferred<"windows" | "linux">; coreos: Inferred<boolean>;
+  init_installed: Inferred<boolean>; login: Inferred<LoginMethod>; power_state: Inferred<"running" | "stopped" | "deleted">;
+}
+
 export interface ErrorInfo { code: string; httpStatus: number; message: string; description: string; handling: string }
 /** What every export throws. */
 export interface SdrsError extends Error { code: string; httpStatus: number }

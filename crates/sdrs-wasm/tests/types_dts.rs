@@ -8,10 +8,12 @@ use serde_json::{json, Value};
 
 const DTS: &str = include_str!("../src/types.d.ts");
 
-/// The text of `export type NAME = …;` or `export interface NAME { … }`, comments removed.
+/// The text of `export type NAME = …;` or `export interface NAME { … }` (or `NAME<T>`), comments removed.
 fn declaration(name: &str) -> String {
     let text = strip_comments(DTS);
-    for prefix in [format!("export type {name} ="), format!("export interface {name} ")] {
+    let prefixes =
+        [format!("export type {name} ="), format!("export interface {name} "), format!("export interface {name}<")];
+    for prefix in prefixes {
         if let Some(start) = text.find(&prefix) {
             let rest = &text[start + prefix.len()..];
             return if prefix.contains("interface") {
@@ -253,4 +255,26 @@ fn interfaces_are_what_the_core_sends() {
     // The plan's own inputs round-trip through the declared shapes.
     assert_fields("RecoveryPlan", &serde_json::to_value(&plan).unwrap());
     assert_fields("PlanGroup", &serde_json::to_value(&plan.stages[0].groups()[0]).unwrap());
+
+    // profileFromEcs: the profile as the core sends it, from inputs of the declared shapes.
+    use sdrs_core::profile::{profile_from_cloud, Lookup};
+    let server: sdrs_core::wire::EcsServer = serde_json::from_value(json!({"id": "s1", "name": "web-01",
+        "status": "ACTIVE", "key_name": null, "image": {"id": "i1"}, "metadata": {"os_type": "Windows"}}))
+    .unwrap();
+    let image: sdrs_core::wire::ImsImage =
+        serde_json::from_value(json!({"id": "i1", "name": "Standard_Windows", "__imagetype": "gold"})).unwrap();
+    let profile =
+        serde_json::to_value(profile_from_cloud("s1", Lookup::Found(&server), Some(Lookup::Found(&image)))).unwrap();
+    assert_fields("ServerProfile", &profile);
+    assert_fields("Inferred", &profile["family"]);
+    assert_eq!(profile["family"]["value"], "windows", "{profile}");
+    for (interface, object) in
+        [("EcsServer", serde_json::to_value(&server).unwrap()), ("ImsImage", serde_json::to_value(&image).unwrap())]
+    {
+        let keys: BTreeSet<&String> = object.as_object().unwrap().keys().collect();
+        for (field, ..) in members(interface) {
+            assert!(keys.contains(&field), "{interface}.{field} is not a field of the service's object");
+        }
+    }
+    assert_union(&field_type("ServerProfile", "family"), ["windows", "linux"]);
 }

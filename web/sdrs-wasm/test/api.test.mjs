@@ -208,3 +208,21 @@ test("checkPlan refuses a malformed plan or options with this tool's code", () =
   throwsCode(() => sdrs.checkPlan({ name: "p", stages: [{ type: "teleport" }] }, { mode: "failover" }, []), "SDRS.0201");
   throwsCode(() => sdrs.checkPlan({ name: "p", stages: [] }, { mode: "failover" }, "not a list"), "SDRS.0201");
 });
+
+test("profileFromEcs maps ECS and IMS facts to a profile, each with its source, unknowns left unknown", () => {
+  const server = { id: "s1", name: "web-02", status: "SHUTOFF", key_name: null, image: { id: "i2" },
+    metadata: { os_type: "Windows", image_name: "web-02-golden" }, "OS-EXT-AZ:availability_zone": "eu-de-01" };
+  const privateImage = { id: "i2", name: "web-02-golden", __imagetype: "private", __os_type: "Windows", __platform: "Windows" };
+  const profile = sdrs.profileFromEcs(server, privateImage);
+  assert.equal(profile.family.value, "windows");
+  assert.equal(profile.login.value, "password");
+  assert.equal(profile.power_state.value, "stopped");
+  assert.equal(profile.init_installed.value, null, "a private image does not say");
+  assert.match(profile.init_installed.source, /private/);
+  const publicImage = { ...privateImage, name: "Standard_Windows_2019", __imagetype: "gold" };
+  assert.equal(sdrs.profileFromEcs(server, publicImage).init_installed.value, true);
+  const noImage = sdrs.profileFromEcs({ ...server, key_name: "KeyPair-ops" }, null);
+  assert.equal(noImage.login.value, "key-pair");
+  assert.equal(noImage.init_installed.value, null);
+  assert.throws(() => sdrs.profileFromEcs({ name: "no id" }), (e) => e.code === "SDRS.0201");
+});

@@ -1,7 +1,7 @@
 // Uses every export and type of sdrs-wasm so that `tsc --noEmit` checks the declarations are usable and consistent.
 import init, {
-  allowedOperations, checkPlan, explainLogin, lookupError, precheck, previewRoleSwap, resolveAction, stateTable, validateAction,
-  type Answer, type ErrorInfo, type GroupSnapshot, type Intent, type LoginExplanation, type LoginQuestion,
+  allowedOperations, checkPlan, explainLogin, lookupError, precheck, previewRoleSwap, profileFromEcs, resolveAction, stateTable,
+  validateAction, type Answer, type ServerProfile, type ErrorInfo, type GroupSnapshot, type Intent, type LoginExplanation, type LoginQuestion,
   type Operation, type PlanCheck, type Precheck, type RecoveryPlan, type RunOptions, type RoleSwap, type SdrsError, type Transition, type ValidatedAction,
 } from "../web/sdrs_wasm.js";
 
@@ -43,6 +43,9 @@ async function main(): Promise<void> {
   const planCheck: PlanCheck = checkPlan(plan, options, [snapshot], [{ run_id: "r1", drills: [] }]);
   for (const finding of planCheck.findings) console.log(finding.kind, finding.stage, finding.precheck);
   for (const stage of planCheck.timeline) console.log(stage.kind, stage.groups?.map((g) => g.statuses.join(">")));
+  const profile: ServerProfile = profileFromEcs({ id: "s1", status: "ACTIVE", metadata: { os_type: "Linux" } }, null);
+  const family: "windows" | "linux" | null = profile.family.value;
+  console.log(family, profile.init_installed.source, profile.power_state.value);
   try {
     validateAction({});
   } catch (caught) {

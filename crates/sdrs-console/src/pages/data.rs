@@ -1,23 +1,20 @@
-//! Loading what the pages show: group snapshots (from sdrs-server, or composed from the SDRS lists), inventory, jobs.
+//! Loading what the pages show: group snapshots from the SDRS lists, server profiles from ECS and IMS, jobs.
 
 use serde::{Deserialize, Serialize};
 
+use sdrs_core::profile::{profile_from_cloud, Lookup, ServerProfile};
 use sdrs_core::snapshot::GroupSnapshot;
-use sdrs_core::wire::{DisasterRecoveryDrillList, Job, ProtectedInstanceList, ReplicationList, ServerGroupResponse};
+use sdrs_core::wire::{
+    DisasterRecoveryDrillList, EcsServer, EcsServerList, EcsServerResponse, ImsImage, Job, ProtectedInstanceList,
+    ReplicationList, ServerGroupResponse,
+};
 
 use crate::api::{get, get_text, ApiError, Connection};
 use crate::state::{read_group_list, GroupRow};
-use sdrs_core::wire::{NativeServer, ServerList};
 
-/// The group with its members: sdrs-server's snapshot (with server power states), or, from a real SDRS endpoint,
-/// the same composed from the documented list calls (power states unknown).
+/// The group with its members, from the documented SDRS list calls, as from any SDRS endpoint. Its servers' power
+/// states come with their profiles ([`load_profiles`]).
 pub async fn load_snapshot(connection: &Connection, id: &str) -> Result<GroupSnapshot, ApiError> {
-    if connection.has_admin() {
-        match get::<GroupSnapshot>(connection, &connection.admin(&format!("/server-groups/{id}/snapshot"))).await {
-            Err(error) if error.is_missing_api() => {}
-            other => return other,
-        }
-    }
     let group: ServerGroupResponse = get(connection, &connection.v1(&format!("/server-groups/{id}"))).await?;
     let instances: ProtectedInstanceList =
         get(connection, &connection.v1(&format!("/protected-instances?server_group_id={id}"))).await?;
@@ -34,19 +31,71 @@ pub async fn load_snapshot(connection: &Connection, id: &str) -> Result<GroupSna
     })
 }
 
+/// What ECS and IMS say about every server of the group (its instances' and its drills'), as profiles for the login
+/// rules; and the snapshot's `servers` set to their power states for the pre-checks. A server or image the services
+/// do not give leaves its facts unknown, with their answer: never an error page.
+pub async fn load_profiles(connection: &Connection, snapshot: &mut GroupSnapshot) -> Vec<ServerProfile> {
+    let mut ids: Vec<String> =
+        snapshot.protected_instances.iter().flat_map(|i| [i.source_server.clone(), i.target_server.clone()]).collect();
+    ids.extend(
+        snapshot
+            .disaster_recovery_drills
+            .iter()
+            .flat_map(|d| d.drill_servers.iter().map(|s| s.drill_server_id.clone())),
+    );
+    let mut images: Vec<(String, Result<ImsImage, String>)> = Vec::new();
+    let mut profiles = Vec::new();
+    for id in &ids {
+        let server = get::<EcsServerResponse>(connection, &connection.ecs(&format!("/cloudservers/{id}"))).await;
+        let server = match server {
+            Ok(found) => found.server,
+            Err(error) => {
+                profiles.push(profile_from_cloud(id, Lookup::Failed(&error.to_string()), None));
+                continue;
+            }
+        };
+        let image_id = server.image.as_ref().map(|i| i.id.clone());
+        if let Some(image_id) = &image_id {
+            if !images.iter().any(|(known, _)| known == image_id) {
+                let read = get::<ImsImage>(connection, &connection.ims(&format!("/images/{image_id}"))).await;
+                images.push((image_id.clone(), read.map_err(|e| e.to_string())));
+            }
+        }
+        let image = image_id.and_then(|i| images.iter().find(|(known, _)| *known == i)).map(|(_, read)| match read {
+            Ok(image) => Lookup::Found(image),
+            Err(answer) => Lookup::Failed(answer),
+        });
+        profiles.push(profile_from_cloud(id, Lookup::Found(&server), image));
+    }
+    snapshot.set_servers_from(&profiles);
+    profiles
+}
+
+/// The most ECS list pages the overview reads (of 1,000 servers each).
+const MAX_SERVER_PAGES: u64 = 50;
+
+/// Every server of the project as ECS lists them, for the overview's deleted servers (a server missing from the whole
+/// list is gone); `None` when ECS cannot be read or the list is longer than `MAX_SERVER_PAGES` pages, since a server
+/// missing from part of the list is not known to be gone.
+pub async fn load_servers(connection: &Connection) -> Option<Vec<EcsServer>> {
+    let mut servers = Vec::new();
+    for page in 1..=MAX_SERVER_PAGES {
+        let url = connection.ecs(&format!("/cloudservers/detail?limit=1000&offset={page}"));
+        let list = get::<EcsServerList>(connection, &url).await.ok()?;
+        let last = list.servers.is_empty();
+        servers.extend(list.servers);
+        if last || servers.len() as u64 >= list.count {
+            return Some(servers);
+        }
+    }
+    None
+}
+
 /// A page of `GET /server-groups`, read item by item (`state::read_group_list`): one group the console cannot read
 /// does not hide the others.
 pub async fn load_group_list(connection: &Connection, url: &str) -> Result<(Vec<GroupRow>, u64), ApiError> {
     let text = get_text(connection, url).await?;
     read_group_list(&text).map_err(|detail| ApiError::Unexpected { status: 200, detail })
-}
-
-/// Server profiles from sdrs-server's inventory; empty where the endpoint has none.
-pub async fn load_inventory(connection: &Connection) -> Vec<NativeServer> {
-    if !connection.has_admin() {
-        return Vec::new();
-    }
-    get::<ServerList>(connection, &connection.admin("/servers")).await.map(|l| l.servers).unwrap_or_default()
 }
 
 /// A job this tab started, remembered for the group page's "recent jobs".

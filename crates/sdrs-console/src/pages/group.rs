@@ -7,7 +7,7 @@ use sdrs_core::snapshot::{GroupSnapshot, ServerFacts};
 use sdrs_core::status::FaultLevel;
 use sdrs_core::wire::{FailureJobList, Job};
 
-use super::data::{load_inventory, load_snapshot, recent_jobs};
+use super::data::{load_profiles, load_snapshot, recent_jobs};
 use crate::api::{get, ApiError};
 use crate::components::error_box::ErrorBox;
 use crate::components::login_guidance::{DrillGuidance, LoginGuidance};
@@ -16,7 +16,7 @@ use crate::hooks::spawn_until_dropped;
 use crate::router::Link;
 use crate::view::action_buttons;
 use crate::{ConnectionContext, Route};
-use sdrs_core::wire::NativeServer;
+use sdrs_core::profile::ServerProfile;
 
 #[derive(Properties, PartialEq)]
 pub struct GroupPageProps {
@@ -26,7 +26,7 @@ pub struct GroupPageProps {
 #[derive(Clone, PartialEq, Default)]
 struct Loaded {
     snapshot: Option<GroupSnapshot>,
-    inventory: Vec<NativeServer>,
+    profiles: Vec<ServerProfile>,
     jobs: Vec<Job>,
     jobs_cover: &'static str,
     failures: Option<FailureJobList>,
@@ -53,8 +53,11 @@ pub fn GroupPage(props: &GroupPageProps) -> Html {
         let id = props.id.clone();
         use_effect_with((id.clone(), connection.clone(), *tick), move |_| {
             spawn_until_dropped(async move {
-                let snapshot = load_snapshot(&connection, &id).await;
-                let inventory = load_inventory(&connection).await;
+                let mut snapshot = load_snapshot(&connection, &id).await;
+                let profiles = match &mut snapshot {
+                    Ok(snapshot) => load_profiles(&connection, snapshot).await,
+                    Err(_) => Vec::new(),
+                };
                 let (jobs, jobs_cover) = recent_jobs(&connection, &id).await;
                 let failures = get::<FailureJobList>(
                     &connection,
@@ -66,7 +69,7 @@ pub fn GroupPage(props: &GroupPageProps) -> Html {
                     Ok(s) => (Some(s), None),
                     Err(e) => (None, Some(e)),
                 };
-                loaded.set(Loaded { snapshot, inventory, jobs, jobs_cover, failures, error });
+                loaded.set(Loaded { snapshot, profiles, jobs, jobs_cover, failures, error });
             })
         });
     }
@@ -119,7 +122,7 @@ pub fn GroupPage(props: &GroupPageProps) -> Html {
             <h2>{ "DR drills" }</h2>
             if snapshot.disaster_recovery_drills.is_empty() { <p>{ "None." }</p> }
             { for snapshot.disaster_recovery_drills.iter().map(|d| html! {
-                <DrillItem snapshot={snapshot.clone()} drill={d.clone()} inventory={loaded.inventory.clone()} />
+                <DrillItem snapshot={snapshot.clone()} drill={d.clone()} profiles={loaded.profiles.clone()} />
             }) }
             <h2>{ "Recent jobs" }</h2>
             <p class="muted">{ loaded.jobs_cover }</p>
@@ -132,7 +135,7 @@ pub fn GroupPage(props: &GroupPageProps) -> Html {
                     <li>{ format!("{} failed ({}): {} {}", f.job_type, f.failure_status, f.error_code.clone().unwrap_or_default(), f.fail_reason.clone().unwrap_or_default()) }</li>
                 }) }
             </ul>
-            <LoginGuidance snapshot={snapshot.clone()} inventory={loaded.inventory.clone()} after={AfterOperation::Failover} />
+            <LoginGuidance snapshot={snapshot.clone()} profiles={loaded.profiles.clone()} after={AfterOperation::Failover} />
         </section>
     }
 }
@@ -141,7 +144,7 @@ pub fn GroupPage(props: &GroupPageProps) -> Html {
 struct DrillItemProps {
     snapshot: GroupSnapshot,
     drill: sdrs_core::wire::DisasterRecoveryDrill,
-    inventory: Vec<NativeServer>,
+    profiles: Vec<ServerProfile>,
 }
 
 /// One DR drill: its servers' login guidance, and a delete that asks once more before it sends.
@@ -198,7 +201,7 @@ fn DrillItem(props: &DrillItemProps) -> Html {
             if !d.drill_servers.is_empty() {
                 <details>
                     <summary>{ "Logging in to the drill servers" }</summary>
-                    <DrillGuidance snapshot={props.snapshot.clone()} drill={d.clone()} inventory={props.inventory.clone()} />
+                    <DrillGuidance snapshot={props.snapshot.clone()} drill={d.clone()} profiles={props.profiles.clone()} />
                 </details>
             }
         </article>

@@ -9,7 +9,7 @@ use sdrs_core::state_machine::Operation;
 use sdrs_core::status::JobStatus;
 use sdrs_core::wire::{CreateDrillParams, CreateDrillRequest, JobIdResponse};
 
-use super::data::{load_inventory, load_snapshot, remember_job, StartedJob};
+use super::data::{load_profiles, load_snapshot, remember_job, StartedJob};
 use crate::api::{json_body, request, Method};
 use crate::components::error_box::ErrorBox;
 use crate::components::job_view::JobView;
@@ -21,7 +21,6 @@ use crate::router::Link;
 use crate::state::{FlowAction, FlowState, Phase};
 use crate::view::ConsoleOperation;
 use crate::{ConnectionContext, Route};
-use sdrs_core::wire::NativeServer;
 
 #[derive(Properties, PartialEq)]
 pub struct OperationPageProps {
@@ -58,22 +57,22 @@ fn submission(intent: Intent) -> (Method, Option<String>) {
 fn Flow(props: &FlowProps) -> Html {
     let connection = use_context::<ConnectionContext>().expect("the app provides the connection");
     let flow = use_reducer(|| FlowState::new(props.intent));
-    let inventory = use_state(Vec::<NativeServer>::new);
     let label = props.label;
 
-    // Load and pre-check.
+    // Load (with the servers' power states from ECS) and pre-check.
     {
         let flow = flow.dispatcher();
-        let inventory = inventory.clone();
         let connection = (*connection).clone();
         let id = props.id.clone();
         use_effect_with((id.clone(), connection.clone()), move |_| {
             spawn_until_dropped(async move {
                 match load_snapshot(&connection, &id).await {
-                    Ok(snapshot) => flow.dispatch(FlowAction::Loaded(snapshot)),
+                    Ok(mut snapshot) => {
+                        load_profiles(&connection, &mut snapshot).await;
+                        flow.dispatch(FlowAction::Loaded(snapshot))
+                    }
                     Err(error) => flow.dispatch(FlowAction::LoadFailed(error)),
                 }
-                inventory.set(load_inventory(&connection).await);
             })
         });
     }
@@ -178,7 +177,7 @@ fn Flow(props: &FlowProps) -> Html {
                 if job.status == JobStatus::Success {
                     <p class="ok-line" role="status">{ format!("{label} finished successfully.") }</p>
                     if let Some(after) = after {
-                        <AfterView id={props.id.clone()} {after} inventory={(*inventory).clone()} />
+                        <AfterView id={props.id.clone()} {after} />
                     }
                 } else if flow.can_retry() {
                     <button type="button" onclick={on_retry}>{ "Retry" }</button>
@@ -192,7 +191,6 @@ fn Flow(props: &FlowProps) -> Html {
 struct AfterViewProps {
     id: String,
     after: AfterOperation,
-    inventory: Vec<NativeServer>,
 }
 
 /// After a successful failover or planned failover: the roles now, and who logs in where.
@@ -206,11 +204,13 @@ fn AfterView(props: &AfterViewProps) -> Html {
         use_effect_with(props.id.clone(), move |id| {
             let id = id.clone();
             spawn_until_dropped(async move {
-                snapshot.set(load_snapshot(&connection, &id).await.ok());
+                let Ok(mut now) = load_snapshot(&connection, &id).await else { return };
+                let profiles = load_profiles(&connection, &mut now).await;
+                snapshot.set(Some((now, profiles)));
             })
         });
     }
-    let Some(now) = (*snapshot).clone() else { return html! { <p>{ "Loading the new roles…" }</p> } };
+    let Some((now, profiles)) = (*snapshot).clone() else { return html! { <p>{ "Loading the new roles…" }</p> } };
     let roles = sdrs_core::role_swap::roles_at(&now.facts(), now.server_group.priority_station);
     html! {
         <>
@@ -222,7 +222,7 @@ fn AfterView(props: &AfterViewProps) -> Html {
                         i.dr_server.name.clone().unwrap_or_else(|| i.dr_server.id.clone()), i.dr_server.seed) }</li>
                 }) }</ul>
             </section>
-            <LoginGuidance snapshot={now} inventory={props.inventory.clone()} after={props.after} />
+            <LoginGuidance snapshot={now} {profiles} after={props.after} />
         </>
     }
 }
@@ -318,17 +318,17 @@ fn AfterDrill(props: &AfterDrillProps) -> Html {
         use_effect_with(props.id.clone(), move |id| {
             let id = id.clone();
             spawn_until_dropped(async move {
-                let snapshot = load_snapshot(&connection, &id).await.ok();
-                let inventory = load_inventory(&connection).await;
-                loaded.set(snapshot.map(|s| (s, inventory)));
+                let Ok(mut snapshot) = load_snapshot(&connection, &id).await else { return };
+                let profiles = load_profiles(&connection, &mut snapshot).await;
+                loaded.set(Some((snapshot, profiles)));
             })
         });
     }
-    let Some((snapshot, inventory)) = (*loaded).clone() else {
+    let Some((snapshot, profiles)) = (*loaded).clone() else {
         return html! { <p>{ "Loading the drill servers…" }</p> };
     };
     match snapshot.disaster_recovery_drills.iter().find(|d| d.id == props.drill_id).cloned() {
-        Some(drill) => html! { <DrillGuidance {snapshot} {drill} {inventory} /> },
+        Some(drill) => html! { <DrillGuidance {snapshot} {drill} {profiles} /> },
         None => html! {},
     }
 }

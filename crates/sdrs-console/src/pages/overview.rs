@@ -5,7 +5,7 @@ use yew::prelude::*;
 
 use sdrs_core::wire::{Job, JobList, ProtectedInstanceList, ReplicationList};
 
-use super::data::{load_group_list, load_inventory};
+use super::data::{load_group_list, load_servers};
 use crate::api::{get, ApiError};
 use crate::components::error_box::ErrorBox;
 use crate::components::status_badge::StatusBadge;
@@ -66,8 +66,8 @@ pub fn OverviewPage() -> Html {
                             ));
                             Vec::new()
                         });
-                let inventory = connection.has_admin().then_some(load_inventory(&connection).await);
-                let facts = overview(&rows, &pairs, &instances, inventory.as_deref());
+                let servers = load_servers(&connection).await;
+                let facts = overview(&rows, &pairs, &instances, servers.as_deref());
                 let groups = rows.iter().filter_map(|row| match row {
                     GroupRow::Group(group) => Some(group),
                     GroupRow::Unreadable { .. } => None,

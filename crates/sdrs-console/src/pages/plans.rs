@@ -16,13 +16,7 @@ use crate::router::Link;
 use crate::state::plan_editor::{EditAction, PlanEditor};
 use crate::{ConnectionContext, Route};
 
-fn input_value(e: &Event) -> String {
-    e.target_unchecked_into::<web_sys::HtmlInputElement>().value()
-}
-
-fn select_value(e: &Event) -> String {
-    e.target_unchecked_into::<web_sys::HtmlSelectElement>().value()
-}
+use super::{input_value, select_value};
 
 /// Every plan, a page at a time (the server answers at most 50 to a page; a project keeps at most 100).
 async fn all_plans(connection: &crate::api::Connection) -> Result<PlanList, ApiError> {

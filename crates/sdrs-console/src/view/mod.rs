@@ -200,14 +200,14 @@ pub struct OverviewFacts {
     pub running: Vec<(String, String, GroupStatus)>,
 }
 
-/// Computes the overview from the lists (and the inventory, where there is one: natively deleted servers). A group
+/// Computes the overview from the lists (and ECS's servers, where it can be read: natively deleted servers). A group
 /// the console cannot read (a status the documentation does not list) needs attention too, instead of hiding the
 /// overview behind one error.
 pub fn overview(
     rows: &[crate::state::GroupRow],
     pairs: &[sdrs_core::wire::Replication],
     instances: &[sdrs_core::wire::ProtectedInstance],
-    inventory: Option<&[sdrs_core::wire::NativeServer]>,
+    servers: Option<&[sdrs_core::wire::EcsServer]>,
 ) -> OverviewFacts {
     use crate::state::GroupRow;
     use sdrs_core::status::FaultLevel;
@@ -256,13 +256,14 @@ pub fn overview(
                 _ => {}
             }
         }
-        if let Some(inventory) = inventory {
+        if let Some(servers) = servers {
             for instance in instances.iter().filter(|i| i.server_group_id == group.id) {
                 for server in [&instance.source_server, &instance.target_server] {
-                    let deleted = inventory
+                    // Gone from ECS's list, or kept there as deleted for a while.
+                    let deleted = servers
                         .iter()
                         .find(|s| &s.id == server)
-                        .is_none_or(|s| s.power_state == sdrs_core::snapshot::PowerState::Deleted);
+                        .is_none_or(|s| matches!(s.status.as_str(), "DELETED" | "SOFT_DELETED"));
                     if deleted {
                         note(
                             format!(

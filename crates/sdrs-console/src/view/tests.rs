@@ -1,8 +1,9 @@
 //! Native tests of the view logic.
 
+use sdrs_core::guidance::RowAnswer;
 use sdrs_core::login::{AfterOperation, Answer, LoginMethod, OsProfile, ServerRole};
+use sdrs_core::profile::ServerProfile;
 use sdrs_core::status::{GroupStatus, JobStatus, PriorityStation};
-use sdrs_core::wire::NativeServer;
 use sdrs_core::wire::{Job, JobEntities, ProtectedInstanceResponse};
 
 use super::*;
@@ -98,29 +99,19 @@ fn login_rows_after_a_failover_use_the_core_engine() {
     instance.source_server = "a".into();
     instance.target_server = "b".into();
     snap.protected_instances.push(instance);
-    let inventory = vec![
-        NativeServer {
-            id: "a".into(),
-            name: "web-01".into(),
-            os: OsProfile::Windows { cloudbase_init: false },
-            login: LoginMethod::Password,
-            ..server()
-        },
-        NativeServer {
-            id: "b".into(),
-            name: "web-01-dr".into(),
-            os: OsProfile::Windows { cloudbase_init: false },
-            login: LoginMethod::Password,
-            ..server()
-        },
+    let windows = OsProfile::Windows { cloudbase_init: false };
+    let profiles = vec![
+        profile("a", "web-01", windows, LoginMethod::Password),
+        profile("b", "web-01-dr", windows, LoginMethod::Password),
     ];
-    let rows = login_rows(&snap, &inventory, AfterOperation::Failover, true);
+    let rows = login_rows(&snap, &profiles, AfterOperation::Failover, true);
     assert_eq!(rows.len(), 2);
     assert_eq!((rows[0].role, rows[0].server_name.as_str()), (ServerRole::Production, "web-01-dr"));
-    let explanation = rows[0].explanation.as_ref().unwrap();
+    let explanation = rows[0].answer.known().unwrap();
     let Answer::Use(advice) = &explanation.answer else { panic!() };
     assert_eq!(advice.credential.text, "the password of server A (web-01)");
-    assert!(login_rows(&snap, &[], AfterOperation::Failover, true).is_empty(), "unknown profiles are skipped");
+    let unknown = login_rows(&snap, &[], AfterOperation::Failover, true);
+    assert!(matches!(unknown[0].answer, RowAnswer::DependsOn { .. }), "unknown profiles: every case, not a guess");
 }
 
 #[test]
@@ -142,34 +133,19 @@ fn drill_servers_get_the_dr_site_rule() {
         .unwrap()
         .disaster_recovery_drill;
     drill.drill_servers[0].protected_instance = instance.id.clone();
-    let inventory = vec![NativeServer {
-        id: "a".into(),
-        name: "db-01".into(),
-        os: OsProfile::Linux { coreos: false, cloud_init: false },
-        login: LoginMethod::KeyPair,
-        ..server()
-    }];
-    let rows = drill_login_rows(&snap, &drill, &inventory);
+    let profiles =
+        vec![profile("a", "db-01", OsProfile::Linux { coreos: false, cloud_init: false }, LoginMethod::KeyPair)];
+    let rows = drill_login_rows(&snap, &drill, &profiles);
     assert_eq!(rows.len(), 1);
-    let explanation = rows[0].explanation.as_ref().unwrap();
+    let explanation = rows[0].answer.known().unwrap();
     assert!(explanation.rules().contains(&sdrs_core::seed::SeedRule::DrillAsDrSite));
     let Answer::Use(advice) = &explanation.answer else { panic!() };
     assert_eq!(advice.credential.text, "the key pair of server A (db-01), over SSH");
 }
 
-/// An inventory server; tests set what they look at.
-fn server() -> NativeServer {
-    NativeServer {
-        id: String::new(),
-        name: String::new(),
-        availability_zone: "az1".into(),
-        vpc_id: "vpc".into(),
-        os: OsProfile::Linux { coreos: false, cloud_init: false },
-        login: LoginMethod::KeyPair,
-        power_state: sdrs_core::snapshot::PowerState::Running,
-        password_changed: false,
-        protected_instance_id: None,
-    }
+/// A server profile whose every fact is known.
+fn profile(id: &str, name: &str, os: OsProfile, login: LoginMethod) -> ServerProfile {
+    ServerProfile::known(id, Some(name), os, login, sdrs_core::snapshot::PowerState::Running, "a test")
 }
 
 #[test]
@@ -193,9 +169,10 @@ fn the_overview_counts_and_says_what_needs_attention_with_its_action() {
     let instance_text = include_str!("../../../sdrs-core/tests/data/examples/constructed/protected-instance-show.json");
     let mut instance = serde_json::from_str::<ProtectedInstanceResponse>(instance_text).unwrap().protected_instance;
     (instance.server_group_id, instance.source_server, instance.target_server) = ("ok".into(), "a".into(), "b".into());
-    let inventory = vec![NativeServer { id: "a".into(), ..server() }];
+    let listed: sdrs_core::wire::EcsServer =
+        serde_json::from_value(serde_json::json!({"id": "a", "name": "a", "status": "ACTIVE"})).unwrap();
     let rows: Vec<GroupRow> = groups.iter().cloned().map(|g| GroupRow::Group(Box::new(g))).collect();
-    let facts = overview(&rows, &[pair], &[instance], Some(&inventory));
+    let facts = overview(&rows, &[pair], &[instance], Some(&[listed]));
     assert_eq!(
         facts.counts,
         [(GroupStatus::Protected, 2), (GroupStatus::FailingOver, 1), (GroupStatus::ErrorFailingOver, 1)]
@@ -212,7 +189,7 @@ fn the_overview_counts_and_says_what_needs_attention_with_its_action() {
     );
     assert!(reasons[2].1.contains("fault level 5") && reasons[2].2.is_none());
     assert_eq!(facts.running, [("busy".to_owned(), "pg-busy".to_owned(), GroupStatus::FailingOver)]);
-    // Without an inventory nothing is said about servers.
+    // Without ECS's list nothing is said about servers.
     assert_eq!(overview(&rows, &[], &[], None).attention.len(), 1);
     // A group the console cannot read needs attention; it hides nothing else.
     let mut with_legacy = rows.clone();

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::guidance::LoginRow;
+use crate::guidance::{LoginRow, RowAnswer};
 use crate::login::ServerRole;
 use crate::seed::SeedRule;
 use crate::timefmt::{job_time, parse_job_time, UnixMillis};
@@ -25,15 +25,28 @@ pub struct ServerLogin {
     pub summary: String,
     /// The seed rules the answer cites.
     pub rules: Vec<SeedRule>,
+    /// What was known of the server's profile, each fact with its source (ECS, IMS, or an operator's override).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub facts: Vec<String>,
 }
 
 impl ServerLogin {
     /// One row of the core's login guidance, for the evidence.
     pub fn from_row(server_group_id: &str, row: &LoginRow) -> ServerLogin {
-        let (documented, summary, rules) = match &row.explanation {
-            Ok(explanation) => (explanation.is_documented(), explanation.summary.clone(), explanation.rules()),
-            Err(reason) => (false, reason.clone(), Vec::new()),
+        let (documented, rules) = match &row.answer {
+            RowAnswer::Known(explanation) => (explanation.is_documented(), explanation.rules()),
+            RowAnswer::DependsOn { cases, .. } => {
+                let mut rules: Vec<SeedRule> = Vec::new();
+                for rule in cases.iter().flat_map(|c| c.explanation.rules()) {
+                    if !rules.contains(&rule) {
+                        rules.push(rule);
+                    }
+                }
+                (cases.iter().all(|c| c.explanation.is_documented()), rules)
+            }
+            RowAnswer::Unanswered(_) => (false, Vec::new()),
         };
+        let summary = row.answer.summary();
         ServerLogin {
             server_group_id: server_group_id.to_owned(),
             instance: row.instance.clone(),
@@ -43,6 +56,7 @@ impl ServerLogin {
             documented,
             summary,
             rules,
+            facts: row.facts.clone(),
         }
     }
 }

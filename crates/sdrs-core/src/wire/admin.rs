@@ -24,9 +24,25 @@ pub struct NativeServer {
     /// Set on DR servers and drill servers that SDRS created: the protected instance they belong to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protected_instance_id: Option<String>,
+    /// The IMS image it was created from (what ECS and IMS say about it); absent on servers stored before images.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_id: Option<String>,
 }
 
 impl NativeServer {
+    /// Its profile as sdrs-server's own inventory knows it: every fact known (the admin API's tests and tools; the
+    /// clients learn profiles from ECS and IMS, as on a real cloud).
+    pub fn profile(&self) -> crate::profile::ServerProfile {
+        crate::profile::ServerProfile::known(
+            &self.id,
+            Some(&self.name),
+            self.os,
+            self.login,
+            self.power_state,
+            "sdrs-server's inventory",
+        )
+    }
+
     /// What a pre-check needs to know about it.
     pub fn facts(&self) -> ServerFacts {
         ServerFacts { id: self.id.clone(), name: Some(self.name.clone()), power_state: self.power_state }
@@ -66,6 +82,10 @@ pub struct NewServer {
     pub power_state: PowerState,
     #[serde(default)]
     pub password_changed: bool,
+    /// The IMS image it was created from: the public image of its OS when the OS has Cloud-Init or Cloudbase-Init,
+    /// else a private image made from it, when left out.
+    #[serde(default)]
+    pub image_id: Option<String>,
 }
 
 fn running() -> PowerState {

@@ -1,6 +1,7 @@
 //! Serde types for every body the protection-group API sends or receives, with the reference's field names and nulls.
 
 mod admin;
+mod cloud;
 mod envelope;
 mod job;
 mod plans;
@@ -9,6 +10,7 @@ mod resources;
 mod service;
 
 pub use admin::*;
+pub use cloud::*;
 pub use envelope::{ErrorBody, ErrorEnvelope, ErrorReply, GatewayError};
 pub use job::{Job, JobEntities, JobIdResponse, JobType};
 pub use plans::*;

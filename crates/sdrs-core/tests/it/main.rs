@@ -10,6 +10,8 @@ mod member_rules;
 mod plan;
 /// Pre-checks: every blocking reason at once.
 mod precheck;
+/// Server profiles from ECS and IMS, and guidance where a fact is unknown.
+mod profile;
 /// The role swap (the seed's Table 1, computed).
 mod role_swap;
 /// The state machine: table facts, properties and the generated charts.

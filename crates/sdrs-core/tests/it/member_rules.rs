@@ -40,6 +40,7 @@ fn server(group: &sdrs_core::wire::ServerGroup) -> NativeServer {
         power_state: PowerState::Running,
         password_changed: false,
         protected_instance_id: None,
+        image_id: None,
     }
 }
 

@@ -339,46 +339,50 @@ async fn observe(client: &Client, run: &PlanRun, at: GroupAt) -> Option<Option<b
 }
 
 /// After the run: for every server of every group that succeeded, which credential logs in now (the core's engine,
-/// with the inventory's OS profiles where this server has them).
+/// with each server's profile as ECS and IMS give it; where they do not tell a fact, every case is answered).
 async fn record_logins(state: &AppState, client: &Client, project: &str, run: &PlanRun) -> ApiResult<()> {
     let mut logins = Vec::new();
-    let note = match (run.options.mode, client.inventory().await) {
-        (RunMode::DrillCleanup, _) => "A drill cleanup changes no server's login.".to_owned(),
-        (_, Ok(None)) => "The servers' operating systems and login methods are not known to this tool (the SDRS API \
-                         does not report them): ask the login rules for each server."
-            .to_owned(),
-        (_, Err(error)) => format!("The inventory could not be read: {error}"),
-        (mode, Ok(Some(inventory))) => {
-            for (at, group) in run.groups() {
-                if group.status != GroupRunStatus::Succeeded {
-                    continue;
+    let mode = run.options.mode;
+    let note = if mode == RunMode::DrillCleanup {
+        "A drill cleanup changes no server's login.".to_owned()
+    } else {
+        for (at, group) in run.groups() {
+            if group.status != GroupRunStatus::Succeeded {
+                continue;
+            }
+            let Ok(snapshot) = client.snapshot(&group.server_group_id).await else { continue };
+            let drill = snapshot
+                .disaster_recovery_drills
+                .iter()
+                .find(|d| Some(&d.id) == run.group(at).disaster_recovery_drill_id.as_ref());
+            let mut ids: Vec<String> = snapshot
+                .protected_instances
+                .iter()
+                .flat_map(|i| [i.source_server.clone(), i.target_server.clone()])
+                .collect();
+            ids.extend(drill.iter().flat_map(|d| d.drill_servers.iter().map(|s| s.drill_server_id.clone())));
+            let profiles = client.server_profiles(&ids).await;
+            let rows = match mode {
+                RunMode::Drill => drill.map(|d| drill_login_rows(&snapshot, d, &profiles)).unwrap_or_default(),
+                _ => {
+                    let after = if mode == RunMode::Failover {
+                        AfterOperation::Failover
+                    } else {
+                        AfterOperation::PlannedFailover
+                    };
+                    login_rows_after(&snapshot, &profiles, after)
                 }
-                let Ok(snapshot) = client.snapshot(&group.server_group_id).await else { continue };
-                let rows = match mode {
-                    RunMode::Drill => {
-                        let drill = snapshot
-                            .disaster_recovery_drills
-                            .iter()
-                            .find(|d| Some(&d.id) == run.group(at).disaster_recovery_drill_id.as_ref());
-                        drill.map(|d| drill_login_rows(&snapshot, d, &inventory)).unwrap_or_default()
-                    }
-                    _ => {
-                        let after = if mode == RunMode::Failover {
-                            AfterOperation::Failover
-                        } else {
-                            AfterOperation::PlannedFailover
-                        };
-                        login_rows_after(&snapshot, &inventory, after)
-                    }
-                };
-                logins.extend(rows.iter().map(|row| ServerLogin::from_row(&group.server_group_id, row)));
-            }
-            match mode {
-                RunMode::Drill => "For the drill servers, from each group's server profiles.".to_owned(),
-                _ => "Assumed to be each group's first failover where production is now at `target` (as after every \
-                      first failover, Table 1), and a later one where it is back at `source`."
-                    .to_owned(),
-            }
+            };
+            logins.extend(rows.iter().map(|row| ServerLogin::from_row(&group.server_group_id, row)));
+        }
+        let sources = "From each server's profile as ECS and IMS give it; a fact they do not tell is answered for \
+                       every case it could have.";
+        match mode {
+            RunMode::Drill => format!("For the drill servers. {sources}"),
+            _ => format!(
+                "Assumed to be each group's first failover where production is now at `target` (as after every first \
+                 failover, Table 1), and a later one where it is back at `source`. {sources}"
+            ),
         }
     };
     let (p, id) = (project.to_owned(), run.id.clone());

@@ -76,9 +76,8 @@ impl Transport for RouterTransport {
     }
 }
 
-/// The client that reaches SDRS for `project`: in gateway mode the upstream, signed with the gateway's access key
-/// (only for its project); embedded, this server's router with the project's first token (or access key) and the
-/// admin token, for the inventory's server profiles. `None` when this server holds no credential for the project.
+/// The client that reaches SDRS, ECS and IMS for `project`: in gateway mode the upstreams, signed with the gateway's
+/// access key (only for its project); embedded, this server's router with the project's first token (or access key). `None` when this server holds no credential for the project.
 pub fn client_of(state: &AppState, project: &str) -> Option<Client> {
     embedded_or_gateway(state, project, |transport| transport)
 }
@@ -96,7 +95,8 @@ fn embedded_or_gateway(
         let credential =
             Credential::AccessKey { access_key: config.access_key.clone(), secret_key: config.secret_key.clone() };
         let transport = HttpTransport::with_client(gateway.http_client());
-        return Some(Client::new(&config.upstream, project, credential, wrap(Box::new(transport))));
+        let client = Client::new(&config.upstream, project, credential, wrap(Box::new(transport)));
+        return Some(client.with_services(config.ecs_upstream.as_deref(), config.ims_upstream.as_deref()));
     }
     let credentials = state.config.projects.get(project)?;
     let credential = match (credentials.tokens.first(), credentials.access_keys.first()) {
@@ -107,10 +107,7 @@ fn embedded_or_gateway(
         (None, None) => return None,
     };
     let transport = RouterTransport { router: crate::router(state.clone()) };
-    Some(
-        Client::new("http://sdrs-server.local", project, credential, wrap(Box::new(transport)))
-            .with_admin_token(state.config.admin_token.clone()),
-    )
+    Some(Client::new("http://sdrs-server.local", project, credential, wrap(Box::new(transport))))
 }
 
 /// How the executor reaches SDRS for each project it serves.
@@ -122,8 +119,8 @@ pub struct Orchestrator {
 }
 
 impl Orchestrator {
-    /// Gateway mode: the upstream, signed with the gateway's access key. Embedded: this server's router, with the
-    /// project's first token (or access key) and the admin token, for the inventory's server profiles.
+    /// Gateway mode: the upstream (and its ECS and IMS), signed with the gateway's access key. Embedded: this server's
+    /// router, with the project's first token (or access key); the servers' facts come from its ECS and IMS reads.
     pub fn for_state(state: &AppState) -> Orchestrator {
         Orchestrator::through(state, |transport| transport)
     }

@@ -72,6 +72,10 @@ pub async fn create_server(
     check_name(&request.name)?;
     check_id("availability_zone", &request.availability_zone)?;
     check_id("vpc_id", &request.vpc_id)?;
+    if let Some(image) = &request.image_id {
+        check_id("image_id", image)?;
+    }
+    let image_id = Some(request.image_id.unwrap_or_else(|| super::cloud::default_image(&id, request.os)));
     let server = NativeServer {
         id,
         name: request.name,
@@ -82,6 +86,7 @@ pub async fn create_server(
         power_state: request.power_state,
         password_changed: request.password_changed,
         protected_instance_id: None,
+        image_id,
     };
     let stored = server.clone();
     state

@@ -1,6 +1,7 @@
 //! The route table and what handlers share: path and query extraction, snapshots, and refusals from pre-checks.
 
 pub mod admin;
+mod cloud;
 mod drills;
 mod extract;
 mod groups;
@@ -9,6 +10,7 @@ mod misc;
 mod plans;
 mod replications;
 
+pub use cloud::{default_image, CallerProject};
 pub use extract::{Body, Created, Filters, Ids, ListOf, OptionalBody, QueryPairs, Stored, SubmissionKey};
 pub use misc::put_domain;
 
@@ -49,6 +51,15 @@ pub struct DocumentedRoutes {
     /// Recovery plans (`/orchestration/v1/...`), this tool's extension: the SDRS API's credentials, or in gateway
     /// mode the console's session.
     pub orchestration: ApiRouter<AppState>,
+    /// The read side of ECS (`/v1/{project_id}/cloudservers`): the SDRS API's credentials.
+    pub ecs: ApiRouter<AppState>,
+    /// The read side of IMS (`/v2/...`, no project in the path): the credential's project.
+    pub ims: ApiRouter<AppState>,
+}
+
+/// The operationId and summary of an ECS or IMS read, tagged as the emulation of another service.
+fn cloud(id: &'static str, summary: &'static str) -> impl FnOnce(TransformOperation<'_>) -> TransformOperation<'_> {
+    move |operation| operation.id(id).summary(summary).tag("ECS and IMS reads (the inventory's servers)")
 }
 
 /// `/` answers browsers with the console's page, everything else with the version list, so its handler returns a
@@ -214,7 +225,19 @@ pub fn documented_routes() -> DocumentedRoutes {
             "/admin/v1/{project_id}/server-groups/{server_group_id}/jobs",
             get_with(admin::group_jobs, doc("AdminGroupJobs", "A group's most recent jobs, newest first")),
         );
-    DocumentedRoutes { public, sdrs, admin, orchestration: orchestration_routes() }
+    let ecs = ApiRouter::new()
+        .api_route(
+            "/v1/{project_id}/cloudservers/detail",
+            get_with(cloud::list_servers, cloud("ListServersDetails", "ECS: list servers with their details")),
+        )
+        .api_route(
+            "/v1/{project_id}/cloudservers/{server_id}",
+            get_with(cloud::show_server, cloud("ShowServer", "ECS: a server's details")),
+        );
+    let ims = ApiRouter::new()
+        .api_route("/v2/cloudimages", get_with(cloud::list_images, cloud("ListImages", "IMS: list images")))
+        .api_route("/v2/images/{image_id}", get_with(cloud::show_image, cloud("GlanceShowImage", "IMS: an image")));
+    DocumentedRoutes { public, sdrs, admin, orchestration: orchestration_routes(), ecs, ims }
 }
 
 /// The operationId and summary of a recovery-plan route, tagged as this tool's own.
@@ -287,6 +310,8 @@ pub fn router(state: AppState) -> Router {
     let api = generated.sdrs.route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate));
     let orchestration =
         generated.orchestration.route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate));
+    let ecs = generated.ecs.route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate));
+    let ims = generated.ims.route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate_unscoped));
     // The admin API changes the inventory and injects faults: only with `--admin`, and only with its own token.
     let admin = match state.config.admin_token {
         Some(_) => generated.admin.route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate_admin)),
@@ -300,6 +325,8 @@ pub fn router(state: AppState) -> Router {
     let routes = public
         .route("/console/config", get(misc::console_config))
         .merge(api)
+        .merge(ecs)
+        .merge(ims)
         .merge(orchestration)
         .merge(admin)
         .fallback(misc::fallback)
@@ -323,6 +350,7 @@ fn gateway_router(state: AppState) -> Router {
         .route("/gateway/login", post(crate::gateway::login))
         .route("/gateway/logout", post(crate::gateway::logout))
         .route("/v1/{*rest}", axum::routing::any(crate::gateway::forward))
+        .route("/v2/{*rest}", axum::routing::any(crate::gateway::forward))
         .merge(
             openapi::GENERATED
                 .orchestration

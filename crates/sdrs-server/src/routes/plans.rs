@@ -159,7 +159,6 @@ async fn snapshots(state: &AppState, project: &str, plan: &RecoveryPlan) -> ApiR
             reasons: "this server has no credential for the project".into(),
         })
     })?;
-    let inventory = client.inventory().await.map_err(|e| ApiError::upstream(format!("the inventory: {e}")))?;
     let mut ids: Vec<String> = plan.group_entries().map(|(_, g)| g.server_group_id.clone()).collect();
     ids.sort_unstable();
     ids.dedup();
@@ -178,9 +177,12 @@ async fn snapshots(state: &AppState, project: &str, plan: &RecoveryPlan) -> ApiR
     for (id, answer) in answers {
         match answer {
             Ok(mut snapshot) => {
-                if let Some(inventory) = &inventory {
-                    snapshot.set_servers_from(inventory);
-                }
+                let ids: Vec<String> = snapshot
+                    .protected_instances
+                    .iter()
+                    .flat_map(|i| [i.source_server.clone(), i.target_server.clone()])
+                    .collect();
+                snapshot.set_servers_from(&client.server_profiles(&ids).await);
                 found.push(snapshot.facts());
             }
             Err(ClientError::Api { code, .. }) if code == sdrs_core::member_rules::Missing::Group.code().as_str() => {}

@@ -42,6 +42,8 @@ pub(crate) fn demo_gateway(upstream: &str, timeout: Duration) -> Gateway {
         secret_key: demo::SECRET_KEY.to_owned(),
         console_secret: SECRET.to_owned(),
         timeout,
+        ecs_upstream: None,
+        ims_upstream: None,
     })
     .unwrap()
 }
@@ -312,7 +314,13 @@ async fn a_recovery_plan_drives_the_upstream_through_the_gateway() {
     assert_eq!(upstream.group_json(&db).await["status"], "failed-over");
     assert_eq!(upstream.group_json(&cache).await["status"], "error-failing-over");
     assert_eq!(upstream.group_json(&web).await["status"], "failed-over");
-    assert!(done["logins_note"].as_str().unwrap().contains("not known"), "{}", done["logins_note"]);
+    // The logins of the evidence come from the upstream's ECS and IMS, read through the same signed client.
+    let logins = done["logins"].as_array().unwrap();
+    assert!(!logins.is_empty(), "{done}");
+    assert!(
+        logins.iter().all(|l| l["facts"].as_array().unwrap().iter().any(|f| f.as_str().unwrap().contains("ECS"))),
+        "{logins:?}"
+    );
     let (status, report, _) = send(&gw, Method::GET, &format!("{run_path}/report"), None, Some(&cookie)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(report["gates"], json!([]));
@@ -338,4 +346,70 @@ async fn a_console_session_survives_a_restart() {
     let state = with_gateway(&app);
     assert_eq!(send(&state, Method::GET, &plans, None, Some(&cookie)).await.0, StatusCode::OK);
     assert_eq!(send(&state, Method::GET, &plans, None, Some("sdrs_gateway=forged")).await.0, StatusCode::UNAUTHORIZED);
+}
+
+/// An IMS that refuses every request, as a real one does for a credential without IMS rights.
+async fn refusing_ims() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = axum::Router::new().fallback(|| async {
+        (StatusCode::FORBIDDEN, axum::Json(json!({"error": {"code": "IMG.0003", "message": "no permission"}})))
+    });
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    base
+}
+
+/// The ECS and IMS reads are forwarded, signed, to where each service lives; no change to either is, and no other
+/// project's. A refusal of IMS passes through as IMS said it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ecs_and_ims_reads_are_forwarded_and_nothing_else() {
+    let upstream = upstream().await;
+    let ims = refusing_ims().await;
+    let mut state = AppState::open(Config::new(temp_db("gateway"))).unwrap();
+    let mut config = GatewayConfig {
+        upstream: upstream.clone(),
+        project_id: demo::PROJECT.to_owned(),
+        access_key: demo::ACCESS_KEY.to_owned(),
+        secret_key: demo::SECRET_KEY.to_owned(),
+        console_secret: SECRET.to_owned(),
+        timeout: Duration::from_secs(10),
+        ecs_upstream: Some(upstream.clone()),
+        ims_upstream: None,
+    };
+    state.gateway = Some(Gateway::new(config.clone()).unwrap());
+    let gw = state;
+    let cookie = login(&gw).await;
+
+    let (status, body, _) = send(&gw, Method::GET, &v1("/cloudservers/srv-web-01"), None, Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["server"]["metadata"]["os_type"], "Windows");
+    let (status, body, _) = send(&gw, Method::GET, &v1("/cloudservers/detail?limit=2"), None, Some(&cookie)).await;
+    assert_eq!((status, body["servers"].as_array().map(Vec::len)), (StatusCode::OK, Some(2)), "{body}");
+    let (status, body, _) = send(&gw, Method::GET, "/v2/cloudimages?__imagetype=gold", None, Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK, "IMS derived from the SDRS upstream (no `sdrs.` host): {body}");
+    let (status, body, _) = send(&gw, Method::GET, "/v2/images/srv-web-02-image", None, Some(&cookie)).await;
+    assert_eq!((status, body["__imagetype"].as_str()), (StatusCode::OK, Some("private")), "{body}");
+
+    // Reads only, this project only.
+    for (method, path) in [
+        (Method::DELETE, v1("/cloudservers/srv-web-01")),
+        (Method::POST, v1("/cloudservers/action")),
+        (Method::PUT, v1("/cloudservers/srv-web-01")),
+        (Method::DELETE, "/v2/images/srv-web-02-image".to_owned()),
+        (Method::GET, "/v1/someone-else/cloudservers/srv-web-01".to_owned()),
+        (Method::GET, v1("/cloudservers/..%2f..%2fadmin")),
+    ] {
+        let (status, body, _) = send(&gw, method.clone(), &path, Some(json!({})), Some(&cookie)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path} must not be forwarded: {body}");
+    }
+
+    // IMS elsewhere, refusing: its answer, not an error of the gateway's.
+    config.ims_upstream = Some(ims);
+    let mut state = AppState::open(Config::new(temp_db("gateway"))).unwrap();
+    state.gateway = Some(Gateway::new(config).unwrap());
+    let cookie = login(&state).await;
+    let (status, body, _) = send(&state, Method::GET, "/v2/images/srv-web-02-image", None, Some(&cookie)).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("IMG.0003")), "{body}");
+    let (status, _, _) = send(&state, Method::GET, &v1("/cloudservers/srv-web-01"), None, Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK, "ECS is still where it was");
 }

@@ -392,6 +392,8 @@ async fn item04_gateway_login_is_throttled_and_needs_a_long_secret() {
         secret_key: "sk".to_owned(),
         console_secret: secret.to_owned(),
         timeout: Duration::from_secs(1),
+        ecs_upstream: None,
+        ims_upstream: None,
     };
     assert!(Gateway::new(config("short")).is_err());
     let app = TestApp::new().await;
@@ -464,6 +466,8 @@ async fn item05_06_13_gateway_guards() {
                 secret_key: "sk".to_owned(),
                 console_secret: secret.to_owned(),
                 timeout: Duration::from_secs(2),
+                ecs_upstream: None,
+                ims_upstream: None,
             })
             .unwrap(),
         );

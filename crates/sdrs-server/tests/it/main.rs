@@ -5,6 +5,8 @@
 mod actions;
 /// Tokens, AK/SK signatures, project isolation, body limits.
 mod auth;
+/// The ECS and IMS read side: server and image documents, lists, errors, projects.
+mod cloud;
 /// `sdrs-server copy-database`, SQLite to the suite's backend.
 mod copy;
 /// Concurrency, restart recovery and a kill -9 of the real binary.

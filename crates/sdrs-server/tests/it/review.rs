@@ -205,6 +205,8 @@ fn gateway_state(app: &TestApp, trusted: &[IpAddr]) -> AppState {
         secret_key: "sk".to_owned(),
         console_secret: "the-right-console-secret".to_owned(),
         timeout: Duration::from_secs(1),
+        ecs_upstream: None,
+        ims_upstream: None,
     };
     let mut state = app.with_config(|c| c.trusted_proxies = trusted.to_vec()).state.clone();
     state.gateway = Some(Gateway::new(config).unwrap());
