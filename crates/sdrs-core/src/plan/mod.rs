@@ -42,8 +42,8 @@ pub struct RecoveryPlan {
     pub stages: Vec<Stage>,
 }
 
-/// One step of a plan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+/// One step of a plan. Read through [`StageFields`] (see its `Deserialize`), written tagged by `type`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Stage {
     /// Protection groups acted on in parallel.
@@ -60,6 +60,44 @@ wire_enum! {
         Groups = "groups",
         Wait = "wait",
         Gate = "gate",
+    }
+}
+
+/// A stage as read: its `type` and whichever fields it has. Read flat and then checked, because serde's reader of an
+/// internally tagged enum buffers every value in a generic tree first, which costs each wasm module that reads plans
+/// (the console's planning pages, sdrs-wasm) several kilobytes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StageFields {
+    #[serde(rename = "type")]
+    kind: StageKind,
+    groups: Option<Vec<PlanGroup>>,
+    seconds: Option<u64>,
+    text: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for Stage {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Stage, D::Error> {
+        let StageFields { kind, groups, seconds, text } = StageFields::deserialize(deserializer)?;
+        let stray = |field: &str| serde::de::Error::custom(format!("a `{kind}` stage has no field `{field}`"));
+        let missing = |field: &'static str| serde::de::Error::missing_field(field);
+        match kind {
+            StageKind::Groups => match (seconds, text) {
+                (Some(_), _) => Err(stray("seconds")),
+                (_, Some(_)) => Err(stray("text")),
+                _ => Ok(Stage::Groups { groups: groups.ok_or_else(|| missing("groups"))? }),
+            },
+            StageKind::Wait => match (groups, text) {
+                (Some(_), _) => Err(stray("groups")),
+                (_, Some(_)) => Err(stray("text")),
+                _ => Ok(Stage::Wait { seconds: seconds.ok_or_else(|| missing("seconds"))? }),
+            },
+            StageKind::Gate => match (groups, seconds) {
+                (Some(_), _) => Err(stray("groups")),
+                (_, Some(_)) => Err(stray("seconds")),
+                _ => Ok(Stage::Gate { text: text.ok_or_else(|| missing("text"))? }),
+            },
+        }
     }
 }
 

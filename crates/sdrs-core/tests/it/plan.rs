@@ -516,3 +516,26 @@ fn a_drill_run_records_its_drills_for_the_cleanup() {
     let _ = DisasterRecoveryDrill::clone;
     let _ = FindingKind::WrongStatus;
 }
+
+/// A stage is read by its `type`, with exactly that kind's field: what is written reads back, a field of another
+/// kind, an unknown field, a missing field and an unknown type are refused.
+#[test]
+fn a_stage_reads_its_own_kinds_fields_only() {
+    let stages = vec![groups(&["g1"]), Stage::Wait { seconds: 30 }, Stage::Gate { text: "call the DBA".into() }];
+    for stage in &stages {
+        let text = serde_json::to_string(stage).unwrap();
+        assert_eq!(&serde_json::from_str::<Stage>(&text).unwrap(), stage, "{text}");
+    }
+    for (text, says) in [
+        (r#"{"type": "wait", "seconds": 5, "text": "x"}"#, "a `wait` stage has no field `text`"),
+        (r#"{"type": "gate", "text": "x", "groups": []}"#, "a `gate` stage has no field `groups`"),
+        (r#"{"type": "groups", "groups": [], "seconds": 1}"#, "a `groups` stage has no field `seconds`"),
+        (r#"{"type": "wait"}"#, "missing field `seconds`"),
+        (r#"{"type": "gate", "colour": "red"}"#, "unknown field `colour`"),
+        (r#"{"type": "nap", "seconds": 5}"#, "nap"),
+        (r#"{"seconds": 5}"#, "missing field `type`"),
+    ] {
+        let error = serde_json::from_str::<Stage>(text).unwrap_err().to_string();
+        assert!(error.contains(says), "{text}: {error}");
+    }
+}
