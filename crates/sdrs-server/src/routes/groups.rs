@@ -97,20 +97,14 @@ pub async fn create(
     .await
 }
 
-/// A hot read: answered from memory, or from the stored wire JSON on this thread's own connection (`Db::hot_read`).
+/// A hot read: answered from memory, or from the stored wire JSON (`Db::hot_read`).
 pub async fn show(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
 ) -> ApiResult<Stored<ServerGroupResponse>> {
     const KIND: &str = <ServerGroup as store::Resource>::KIND;
-    let (read_project, read_id) = (project.clone(), id.clone());
-    let response = state
-        .db
-        .hot_read(KIND, &project, &id, move |store| {
-            let stored = store.resource_body(&read_project, KIND, &read_id)?;
-            Ok(stored.map(|body| Stored::<ServerGroupResponse>::wrapped("server_group", &body).into_bytes()))
-        })
-        .await?;
+    let render = |body: &str| Stored::<ServerGroupResponse>::wrapped("server_group", body).into_bytes();
+    let response = state.db.hot_read(KIND, &project, &id, render).await?;
     response.map(Stored::from_bytes).ok_or_else(|| ApiError::missing(Missing::Group, &id))
 }
 

@@ -21,6 +21,7 @@ pub(super) const POSTGRES: &[&str] = &[
     include_str!("../../migrations/postgres/002_shared_state.sql"),
     include_str!("../../migrations/postgres/003_job_claims.sql"),
     include_str!("../../migrations/postgres/004_submissions.sql"),
+    include_str!("../../migrations/postgres/005_resource_counts.sql"),
 ];
 
 /// Applies SQLite's pending migrations in one transaction.

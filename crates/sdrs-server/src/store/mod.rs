@@ -1,16 +1,19 @@
 //! The store interface: what handlers and the job runner may do to the database (`Store`), typed on top of it, and
 //! the database handle (`Db`) that runs their reads and writes.
 //!
-//! Handlers and jobs never see SQL or a driver type: they get a `&dyn Store` inside `Db::call`, `Db::hot_read` or
-//! `Db::write`. All SQL is in the backends, `sqlite.rs` (one process, the embedded default) and `postgres.rs`
-//! (several replicas on one database); `Db` chooses one at open, and no handler knows which
-//! (`tidy::only_the_store_knows_sql`).
+//! Handlers and jobs never see SQL or a driver type: they get a `&dyn Store` inside `Db::call` or `Db::write`, or a
+//! document from `Db::hot_read`. Every statement is in `statements.rs`, written once over the driver primitives of
+//! `sql.rs`; the backends, `sqlite.rs` (one process, the embedded default) and `postgres.rs` (several replicas on one
+//! database), provide the driver, the connections and the writer's transaction (`writer.rs`, shared). `Db` chooses
+//! one at open, and no handler knows which (`tidy::only_the_store_knows_sql`).
 
 mod hot;
 mod migrations;
 mod pg_tls;
 mod postgres;
+mod sql;
 mod sqlite;
+mod statements;
 mod writer;
 
 use axum::body::Bytes;
@@ -84,20 +87,24 @@ impl Db {
     ) -> ApiResult<(Vec<String>, u64)> {
         match self {
             Db::Sqlite(db) => db.list_page(project_id, kind, filter).await,
-            Db::Postgres(db) => db.call(move |store| store.list_bodies(&project_id, kind, &filter)).await,
+            Db::Postgres(db) => db.list_page(project_id, kind, filter).await,
         }
     }
 
-    /// A hot read of one document (a group, a job). On SQLite it may come from this process's memory, which its
-    /// single writer keeps current; on PostgreSQL another replica may have written it, so it is read from the
-    /// database every time.
-    pub async fn hot_read<F>(&self, kind: &'static str, project: &str, id: &str, read: F) -> ApiResult<Option<Bytes>>
-    where
-        F: FnOnce(&dyn Store) -> ApiResult<Option<Bytes>> + Send + 'static,
-    {
+    /// A hot read of one document (a group: `kind` is its resource kind; a job: `JOB_KIND`), its stored wire JSON
+    /// made into the response by `render`. On SQLite it may come from this process's memory, which its single writer
+    /// keeps current; on PostgreSQL another replica may have written it, so it is read from the database every time,
+    /// in one statement from async code.
+    pub async fn hot_read(
+        &self,
+        kind: &'static str,
+        project: &str,
+        id: &str,
+        render: fn(&str) -> Bytes,
+    ) -> ApiResult<Option<Bytes>> {
         match self {
-            Db::Sqlite(db) => db.hot_read(kind, project, id, read),
-            Db::Postgres(db) => db.call(read).await,
+            Db::Sqlite(db) => db.hot_read(kind, project, id, render),
+            Db::Postgres(db) => db.hot_read(kind, project, id, render).await,
         }
     }
 
@@ -135,16 +142,16 @@ impl Db {
         }
     }
 
-    /// Writes waiting for SQLite's writer (PostgreSQL has no queue of its own: 0).
+    /// Writes waiting for this process's writer.
     pub fn queued_writes(&self) -> usize {
         match self {
             Db::Sqlite(db) => db.queued_writes(),
-            Db::Postgres(_) => 0,
+            Db::Postgres(db) => db.queued_writes(),
         }
     }
 
-    /// Write batches committed since the database was opened (each one fsync; on PostgreSQL, this replica's write
-    /// transactions).
+    /// Write batches committed since the database was opened (each one commit: on SQLite one fsync; on PostgreSQL,
+    /// this replica's).
     pub fn write_batches(&self) -> u32 {
         match self {
             Db::Sqlite(db) => db.write_batches(),

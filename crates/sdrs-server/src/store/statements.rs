@@ -1,0 +1,648 @@
+//! Every SQL statement of the server, written once: `impl Store for` any `Sql` driver, SQLite's connection and
+//! PostgreSQL's alike. Statements use SQLite's numbered placeholders (`?1`), which PostgreSQL's driver renumbers; what
+//! the two databases spell differently (JSON fields, substring search, `SKIP LOCKED`, the jobs' insertion order) comes
+//! from the `Dialect`. Upserts are `INSERT … ON CONFLICT … DO UPDATE`, and a duplicate is `ON CONFLICT DO NOTHING`
+//! with its count checked, which both accept (on PostgreSQL an error would abort the whole transaction).
+//!
+//! The statements the async read path of PostgreSQL runs outside a `Store` (a document, a list page) are constants
+//! and functions here too, so that no statement exists twice.
+
+use sdrs_core::wire::Fault;
+use sdrs_core::ErrorCode;
+
+use super::sql::{args, Arg, Dialect, Row, Sql};
+use super::{
+    Dump, DumpedJob, DumpedResource, FailureJobs, InUse, ListFilter, NewJob, ReplayAnswer, ReplayClaim, ResourceRow,
+    Store, StoredJob, JOB_KIND,
+};
+use crate::error::{ApiError, ApiResult};
+
+/// A resource's stored wire JSON: `(id, kind, project)`.
+const RESOURCE_BODY: &str = "SELECT body FROM resources WHERE id = ?1 AND kind = ?2 AND project_id = ?3";
+/// A job's stored wire JSON: `(job_id, project)`.
+const JOB_BODY: &str = "SELECT body FROM jobs WHERE job_id = ?1 AND project_id = ?2";
+
+/// The statement that reads one document's stored wire JSON: a job's (`kind` is `JOB_KIND`) or a resource's.
+pub fn document_statement<'a>(kind: &'a str, project: &'a str, id: &'a str) -> (&'static str, Vec<Arg<'a>>) {
+    if kind == JOB_KIND {
+        (JOB_BODY, vec![id.into(), project.into()])
+    } else {
+        (RESOURCE_BODY, vec![id.into(), kind.into(), project.into()])
+    }
+}
+
+/// The claim of due jobs: `(holder, now, until, limit)`, returning each job's id and claim token.
+pub fn claim_statement(dialect: Dialect) -> String {
+    format!(
+        "UPDATE jobs SET claim_holder = ?1, claim_token = claim_token + 1, claim_until = ?3
+         WHERE job_id IN (SELECT job_id FROM jobs WHERE status IN ('INIT', 'RUNNING') AND run_after <= ?2
+                          AND (claim_until < ?2 OR claim_holder = ?1) ORDER BY run_after LIMIT ?4{})
+         RETURNING job_id, claim_token",
+        dialect.skip_locked()
+    )
+}
+
+/// The statements of one list page: the count of the matches and the page itself, with their arguments (the page's
+/// are the count's plus `LIMIT` and `OFFSET`).
+pub struct ListStatements<'a> {
+    pub count: String,
+    pub page: String,
+    pub args: Vec<Arg<'a>>,
+    pub page_args: Vec<Arg<'a>>,
+}
+
+/// The statements of a page of a project's resources of one kind. Unfiltered, the count comes from the counts the
+/// triggers keep (`resource_counts`) instead of a scan. The page's rows are chosen in a subquery that, unfiltered,
+/// reads only the `(project_id, kind, seq)` index, so a deep `OFFSET` skips index entries rather than rows; `marker`
+/// (`filter.after`) pages by key.
+pub fn list_statements<'a>(
+    dialect: Dialect,
+    project_id: &'a str,
+    kind: &'a str,
+    filter: &'a ListFilter,
+) -> ListStatements<'a> {
+    let mut clauses = vec!["project_id = ?1".to_owned(), "kind = ?2".to_owned()];
+    let mut args: Vec<Arg<'a>> = vec![project_id.into(), kind.into()];
+    if let Some(groups) = &filter.server_group_ids {
+        any_of("server_group_id", groups, &mut clauses, &mut args);
+    }
+    if let Some(ids) = &filter.ids {
+        any_of("id", ids, &mut clauses, &mut args);
+    }
+    if let Some(statuses) = &filter.statuses {
+        any_of("status", statuses, &mut clauses, &mut args);
+        if filter.or_faulty {
+            let last = clauses.pop().expect("the status clause");
+            clauses.push(format!("({last} OR {} <> '0')", dialect.json_text("fault_level")));
+        }
+    }
+    if let Some(status) = &filter.status {
+        any_of("status", std::slice::from_ref(status), &mut clauses, &mut args);
+    }
+    if let Some(az) = &filter.az {
+        any_of("az", std::slice::from_ref(az), &mut clauses, &mut args);
+    }
+    if let Some(az) = &filter.group_az {
+        let az = next(&mut args, az.into());
+        clauses.push(format!(
+            "server_group_id IN (SELECT id FROM resources WHERE project_id = ?1 AND kind = '{}' AND az = {az})",
+            <sdrs_core::wire::ServerGroup as super::Resource>::KIND
+        ));
+    }
+    if let Some(name) = &filter.name_contains {
+        let name = next(&mut args, name.into());
+        clauses.push(dialect.contains("name", &name));
+    }
+    if filter.no_drills {
+        clauses.push(format!("{} = 0", dialect.json_int("disaster_recovery_drill_num")));
+    }
+    if let Some(vpc) = &filter.drill_vpc_id {
+        let vpc = next(&mut args, vpc.into());
+        clauses.push(format!("{} = {vpc}", dialect.json_text("drill_vpc_id")));
+    }
+    if let Some(marker) = &filter.after {
+        let marker = next(&mut args, marker.into());
+        clauses
+            .push(format!("seq > (SELECT seq FROM resources WHERE project_id = ?1 AND kind = ?2 AND id = {marker})"));
+    }
+    let condition = clauses.join(" AND ");
+    let count = if clauses.len() == 2 {
+        "SELECT coalesce((SELECT n FROM resource_counts WHERE project_id = ?1 AND kind = ?2), 0)".to_owned()
+    } else {
+        format!("SELECT count(*) FROM resources WHERE {condition}")
+    };
+    let mut page_args = args.clone();
+    let limit = next(&mut page_args, i64::from(filter.limit).into());
+    let offset = next(&mut page_args, (filter.offset.min(i64::MAX as u64) as i64).into());
+    let page = format!(
+        "SELECT body FROM resources WHERE seq IN \
+         (SELECT seq FROM resources WHERE {condition} ORDER BY seq LIMIT {limit} OFFSET {offset}) ORDER BY seq"
+    );
+    ListStatements { count, page, args, page_args }
+}
+
+/// Adds an argument; its placeholder.
+fn next<'a>(args: &mut Vec<Arg<'a>>, arg: Arg<'a>) -> String {
+    args.push(arg);
+    format!("?{}", args.len())
+}
+
+/// `column IN (…)` over `values` (none: `IN (NULL)`, which matches nothing).
+fn any_of<'a>(column: &str, values: &'a [String], clauses: &mut Vec<String>, args: &mut Vec<Arg<'a>>) {
+    let placeholders: Vec<String> = if values.is_empty() {
+        vec![next(args, Arg::Text(None))]
+    } else {
+        values.iter().map(|value| next(args, value.into())).collect()
+    };
+    clauses.push(format!("{column} IN ({})", placeholders.join(", ")));
+}
+
+/// SQLite's list order of a project's resources of one kind (`(project, kind)`): their `seq`, in order.
+pub const LIST_ORDER: &str = "SELECT seq FROM resources WHERE project_id = ?1 AND kind = ?2 ORDER BY seq";
+/// A page from a known position of that order: `(project, kind, first seq, limit)`.
+pub const PAGE_FROM: &str =
+    "SELECT body FROM resources WHERE project_id = ?1 AND kind = ?2 AND seq >= ?3 ORDER BY seq LIMIT ?4";
+
+/// A fault row (`server_group_id, step, error_code, fail_reason, remaining, raise_error`); empty texts are "none".
+fn fault_of(row: &Row) -> ApiResult<Fault> {
+    let code = row.text(2)?;
+    let reason = row.text(3)?;
+    Ok(Fault {
+        server_group_id: row.opt_text(0)?,
+        step: row.text(1)?,
+        error_code: (!code.is_empty()).then_some(code),
+        fail_reason: (!reason.is_empty()).then_some(reason),
+        times: u32::try_from(row.int(4)?).unwrap_or(0),
+        raise_error: row.bool(5)?,
+    })
+}
+
+impl<S: Sql> Store for S {
+    fn resource_body(&self, project: &str, kind: &str, id: &str) -> ApiResult<Option<String>> {
+        self.text(RESOURCE_BODY, args![id, kind, project])
+    }
+
+    fn insert_resource(&self, project: &str, row: &ResourceRow<'_>) -> ApiResult<()> {
+        let inserted = self.execute(
+            "INSERT INTO resources (id, kind, project_id, server_group_id, name, status, az, body)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (project_id, kind, id) DO NOTHING",
+            args![row.id, row.kind, project, row.server_group_id, row.name, row.status, row.az, row.body.as_str()],
+        )?;
+        self.touched(row.kind, project, row.id);
+        if inserted == 0 {
+            return Err(ApiError::code(
+                ErrorCode::SDRS_0201,
+                format!("a {} with id `{}` exists already", row.kind, row.id),
+            ));
+        }
+        Ok(())
+    }
+
+    fn update_resource(&self, project: &str, row: &ResourceRow<'_>) -> ApiResult<()> {
+        let changed = self.execute(
+            "UPDATE resources SET name = ?2, status = ?3, az = ?4, server_group_id = ?5, body = ?6
+             WHERE id = ?1 AND kind = ?7 AND project_id = ?8",
+            args![row.id, row.name, row.status, row.az, row.server_group_id, row.body.as_str(), row.kind, project],
+        )?;
+        self.touched(row.kind, project, row.id);
+        if changed != 1 {
+            return Err(ApiError::Internal(anyhow::anyhow!("{} {} vanished during an update", row.kind, row.id)));
+        }
+        Ok(())
+    }
+
+    fn remove_resource(&self, project: &str, kind: &'static str, id: &str) -> ApiResult<()> {
+        self.execute(
+            "DELETE FROM resources WHERE id = ?1 AND kind = ?2 AND project_id = ?3",
+            args![id, kind, project],
+        )?;
+        self.touched(kind, project, id);
+        Ok(())
+    }
+
+    fn resource_exists(&self, project: &str, kind: &str, id: &str) -> ApiResult<bool> {
+        self.exists("SELECT 1 FROM resources WHERE project_id = ?1 AND kind = ?2 AND id = ?3", args![project, kind, id])
+    }
+
+    fn resource_group(&self, project: &str, kind: &str, id: &str) -> ApiResult<Option<String>> {
+        let row = self.query_opt(
+            "SELECT server_group_id FROM resources WHERE project_id = ?1 AND kind = ?2 AND id = ?3",
+            args![project, kind, id],
+        )?;
+        Ok(row.map(|row| row.opt_text(0)).transpose()?.flatten())
+    }
+
+    fn member_bodies(&self, project: &str, kind: &str, server_group_id: &str) -> ApiResult<Vec<String>> {
+        self.texts(
+            "SELECT body FROM resources WHERE server_group_id = ?1 AND kind = ?2 AND project_id = ?3 ORDER BY seq",
+            args![server_group_id, kind, project],
+        )
+    }
+
+    fn list_bodies(&self, project: &str, kind: &str, filter: &ListFilter) -> ApiResult<(Vec<String>, u64)> {
+        let statements = list_statements(self.dialect(), project, kind, filter);
+        let count = self.query_one(&statements.count, &statements.args)?.int(0)?;
+        Ok((self.texts(&statements.page, &statements.page_args)?, count as u64))
+    }
+
+    fn count_resources(&self, project: &str, kind: &str) -> ApiResult<u64> {
+        let count =
+            self.query_one("SELECT count(*) FROM resources WHERE project_id = ?1 AND kind = ?2", args![project, kind])?;
+        Ok(count.int(0)? as u64)
+    }
+
+    fn has_resources(&self) -> ApiResult<bool> {
+        self.exists("SELECT 1 FROM resources LIMIT 1", &[])
+    }
+
+    fn in_use(&self, project: &str, by: InUse<'_>) -> ApiResult<bool> {
+        let dialect = self.dialect();
+        let (kind, condition, value) = match by {
+            InUse::Server(id) => (
+                "protected_instance",
+                format!("({} = ?3 OR {} = ?3)", dialect.json_text("source_server"), dialect.json_text("target_server")),
+                id,
+            ),
+            InUse::Disk(id) => ("replication", dialect.contains(&dialect.json_text("volume_ids"), "?3"), id),
+        };
+        let sql = format!("SELECT 1 FROM resources WHERE project_id = ?1 AND kind = ?2 AND {condition} LIMIT 1");
+        self.exists(&sql, args![project, kind, value])
+    }
+
+    fn insert_job(&self, job: &NewJob<'_>) -> ApiResult<()> {
+        self.execute(
+            "INSERT INTO jobs (job_id, project_id, server_group_id, status, run_after, created, body, plan)
+             VALUES (?1, ?2, ?3, 'INIT', ?4, ?4, ?5, ?6)",
+            args![job.job_id, job.project_id, job.server_group_id, job.now, job.body.as_str(), job.plan.as_str()],
+        )?;
+        Ok(())
+    }
+
+    fn job_body(&self, project: &str, job_id: &str) -> ApiResult<Option<String>> {
+        self.text(JOB_BODY, args![job_id, project])
+    }
+
+    fn unfinished_job(&self, job_id: &str) -> ApiResult<Option<StoredJob>> {
+        let row = self.query_opt(
+            "SELECT body, plan, run_after FROM jobs WHERE job_id = ?1 AND status IN ('INIT', 'RUNNING')",
+            args![job_id],
+        )?;
+        row.map(|row| Ok(StoredJob { body: row.text(0)?, plan: row.text(1)?, run_after: row.int(2)? })).transpose()
+    }
+
+    fn update_job(
+        &self,
+        project: &str,
+        job_id: &str,
+        status: &str,
+        run_after: i64,
+        body: &str,
+        plan: &str,
+    ) -> ApiResult<()> {
+        self.execute(
+            "UPDATE jobs SET status = ?3, run_after = ?4, body = ?5, plan = ?6 WHERE job_id = ?1 AND project_id = ?2",
+            args![job_id, project, status, run_after, body, plan],
+        )?;
+        self.touched(JOB_KIND, project, job_id);
+        Ok(())
+    }
+
+    fn recent_job_bodies(&self, server_group_id: &str, limit: u32) -> ApiResult<Vec<String>> {
+        let sql = format!(
+            "SELECT body FROM jobs WHERE server_group_id = ?1 ORDER BY created DESC, {} DESC LIMIT ?2",
+            self.dialect().job_order()
+        );
+        self.texts(&sql, args![server_group_id, limit])
+    }
+
+    fn claim_due_jobs(&self, holder: &str, now: i64, until: i64, limit: u32) -> ApiResult<Vec<(String, i64)>> {
+        let rows = self.query(&claim_statement(self.dialect()), args![holder, now, until, limit])?;
+        rows.iter().map(|row| Ok((row.text(0)?, row.int(1)?))).collect()
+    }
+
+    fn take_job_claim(&self, job_id: &str, holder: &str, token: i64, now: i64) -> ApiResult<bool> {
+        let ended = self.execute(
+            "UPDATE jobs SET claim_until = 0
+             WHERE job_id = ?1 AND claim_holder = ?2 AND claim_token = ?3 AND claim_until >= ?4",
+            args![job_id, holder, token, now],
+        )?;
+        Ok(ended > 0)
+    }
+
+    fn next_due(&self) -> ApiResult<Option<i64>> {
+        self.query_one(
+            "SELECT min(CASE WHEN run_after > claim_until THEN run_after ELSE claim_until END) FROM jobs
+             WHERE status IN ('INIT', 'RUNNING')",
+            &[],
+        )?
+        .opt_int(0)
+    }
+
+    fn insert_failure_job(&self, id: &str, project: &str, server_group_id: Option<&str>, body: &str) -> ApiResult<()> {
+        self.execute(
+            "INSERT INTO failure_jobs (id, project_id, server_group_id, body) VALUES (?1, ?2, ?3, ?4)",
+            args![id, project, server_group_id, body],
+        )?;
+        Ok(())
+    }
+
+    fn failure_job_bodies(&self, project: &str, server_group_id: Option<&str>) -> ApiResult<Vec<String>> {
+        self.texts(
+            "SELECT body FROM failure_jobs WHERE project_id = ?1 AND (?2 IS NULL OR server_group_id = ?2)
+             ORDER BY seq DESC",
+            args![project, server_group_id],
+        )
+    }
+
+    fn delete_failure_jobs(&self, project: &str, which: FailureJobs<'_>) -> ApiResult<()> {
+        match which {
+            FailureJobs::One(id) => {
+                self.execute("DELETE FROM failure_jobs WHERE project_id = ?1 AND id = ?2", args![project, id])?
+            }
+            FailureJobs::OfGroup(group) => self.execute(
+                "DELETE FROM failure_jobs WHERE project_id = ?1 AND server_group_id = ?2",
+                args![project, group],
+            )?,
+            FailureJobs::All => self.execute("DELETE FROM failure_jobs WHERE project_id = ?1", args![project])?,
+        };
+        Ok(())
+    }
+
+    fn insert_fault(&self, project: &str, fault: &Fault) -> ApiResult<()> {
+        self.execute(
+            "INSERT INTO faults (project_id, server_group_id, step, error_code, fail_reason, remaining, raise_error)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            args![
+                project,
+                &fault.server_group_id,
+                fault.step.as_str(),
+                fault.error_code.as_deref().unwrap_or_default(),
+                fault.fail_reason.as_deref().unwrap_or_default(),
+                fault.times,
+                fault.raise_error
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn faults(&self, project: &str) -> ApiResult<Vec<Fault>> {
+        let rows = self.query(
+            "SELECT server_group_id, step, error_code, fail_reason, remaining, raise_error FROM faults
+             WHERE project_id = ?1 AND remaining > 0 ORDER BY id",
+            args![project],
+        )?;
+        rows.iter().map(fault_of).collect()
+    }
+
+    fn clear_faults(&self, project: &str) -> ApiResult<()> {
+        self.execute("DELETE FROM faults WHERE project_id = ?1", args![project])?;
+        Ok(())
+    }
+
+    fn take_fault(&self, project: &str, step: &str, server_group_id: Option<&str>) -> ApiResult<Option<Fault>> {
+        let row = self.query_opt(
+            "SELECT server_group_id, step, error_code, fail_reason, remaining, raise_error, id FROM faults
+             WHERE project_id = ?1 AND step = ?2 AND remaining > 0 AND (server_group_id IS NULL OR server_group_id = ?3)
+             ORDER BY id LIMIT 1",
+            args![project, step, server_group_id],
+        )?;
+        let Some(row) = row else { return Ok(None) };
+        self.execute("UPDATE faults SET remaining = remaining - 1 WHERE id = ?1", args![row.int(6)?])?;
+        Ok(Some(fault_of(&row)?))
+    }
+
+    fn domain_body(&self, id: &str) -> ApiResult<Option<String>> {
+        self.text("SELECT body FROM domains WHERE id = ?1", args![id])
+    }
+
+    fn domain_bodies(&self) -> ApiResult<Vec<String>> {
+        self.texts("SELECT body FROM domains ORDER BY id", &[])
+    }
+
+    fn put_domain(&self, id: &str, body: &str) -> ApiResult<()> {
+        self.execute(
+            "INSERT INTO domains (id, body) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET body = excluded.body",
+            args![id, body],
+        )?;
+        Ok(())
+    }
+
+    fn put_session(&self, token_sha256: &str, expires: i64, now: i64) -> ApiResult<()> {
+        self.execute("DELETE FROM sessions WHERE expires <= ?1", args![now])?;
+        self.execute(
+            "INSERT INTO sessions (token_sha256, expires) VALUES (?1, ?2)
+             ON CONFLICT (token_sha256) DO UPDATE SET expires = excluded.expires",
+            args![token_sha256, expires],
+        )?;
+        Ok(())
+    }
+
+    fn session_valid(&self, token_sha256: &str, now: i64) -> ApiResult<bool> {
+        self.exists("SELECT 1 FROM sessions WHERE token_sha256 = ?1 AND expires > ?2", args![token_sha256, now])
+    }
+
+    fn delete_session(&self, token_sha256: &str) -> ApiResult<()> {
+        self.execute("DELETE FROM sessions WHERE token_sha256 = ?1", args![token_sha256])?;
+        Ok(())
+    }
+
+    fn login_failures(&self, client: &str) -> ApiResult<Option<(u32, i64)>> {
+        let row =
+            self.query_opt("SELECT failures, locked_until FROM login_failures WHERE client = ?1", args![client])?;
+        row.map(|row| Ok((u32::try_from(row.int(0)?).unwrap_or(u32::MAX), row.int(1)?))).transpose()
+    }
+
+    fn put_login_failures(&self, client: &str, failures: u32, locked_until: i64, forget_before: i64) -> ApiResult<()> {
+        self.execute("DELETE FROM login_failures WHERE locked_until < ?1", args![forget_before])?;
+        self.execute(
+            "INSERT INTO login_failures (client, failures, locked_until) VALUES (?1, ?2, ?3)
+             ON CONFLICT (client) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until",
+            args![client, failures, locked_until],
+        )?;
+        Ok(())
+    }
+
+    fn clear_login_failures(&self, client: &str) -> ApiResult<()> {
+        self.execute("DELETE FROM login_failures WHERE client = ?1", args![client])?;
+        Ok(())
+    }
+
+    fn claim_replay(&self, signature: &str, now: i64, expires: i64, stale_before: i64) -> ApiResult<ReplayClaim> {
+        self.execute("DELETE FROM replays WHERE expires <= ?1", args![now])?;
+        let found = self.query_opt(
+            "SELECT claimed, status, content_type, body FROM replays WHERE signature = ?1",
+            args![signature],
+        )?;
+        if let Some(row) = found {
+            match row.opt_int(1)? {
+                Some(status) => {
+                    return Ok(ReplayClaim::Answered(ReplayAnswer {
+                        status: u16::try_from(status).unwrap_or(500),
+                        content_type: row.opt_text(2)?,
+                        body: row.opt_bytes(3)?.unwrap_or_default(),
+                    }))
+                }
+                None if row.int(0)? >= stale_before => return Ok(ReplayClaim::InFlight),
+                None => {}
+            }
+        }
+        self.execute(
+            "INSERT INTO replays (signature, expires, claimed) VALUES (?1, ?2, ?3)
+             ON CONFLICT (signature) DO UPDATE SET expires = excluded.expires, claimed = excluded.claimed,
+                 status = NULL, content_type = NULL, body = NULL",
+            args![signature, expires, now],
+        )?;
+        Ok(ReplayClaim::Claimed)
+    }
+
+    fn record_replay(&self, signature: &str, answer: Option<&ReplayAnswer>) -> ApiResult<()> {
+        match answer {
+            None => self.execute("DELETE FROM replays WHERE signature = ?1", args![signature])?,
+            Some(answer) => self.execute(
+                "UPDATE replays SET status = ?2, content_type = ?3, body = ?4 WHERE signature = ?1",
+                args![signature, answer.status, &answer.content_type, answer.body.as_slice()],
+            )?,
+        };
+        Ok(())
+    }
+
+    fn submitted_job(&self, project: &str, key: &str) -> ApiResult<Option<String>> {
+        self.text("SELECT job_id FROM submissions WHERE project_id = ?1 AND key = ?2", args![project, key])
+    }
+
+    fn put_submission(&self, project: &str, key: &str, job_id: &str, now: i64, forget_before: i64) -> ApiResult<()> {
+        self.execute("DELETE FROM submissions WHERE created < ?1", args![forget_before])?;
+        self.execute(
+            "INSERT INTO submissions (project_id, key, job_id, created) VALUES (?1, ?2, ?3, ?4)",
+            args![project, key, job_id, now],
+        )?;
+        Ok(())
+    }
+
+    fn take_lease(&self, name: &str, holder: &str, now: i64, expires: i64) -> ApiResult<Option<i64>> {
+        let found = self.query_opt("SELECT holder, token, expires FROM leases WHERE name = ?1", args![name])?;
+        let found = found.map(|row| Ok::<_, ApiError>((row.text(0)?, row.int(1)?, row.int(2)?))).transpose()?;
+        let token = match found {
+            None => 1,
+            Some((current, token, _)) if current == holder => token,
+            Some((_, token, until)) if until < now => token + 1,
+            Some(_) => return Ok(None),
+        };
+        self.execute(
+            "INSERT INTO leases (name, holder, token, expires) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, token = excluded.token, expires = excluded.expires",
+            args![name, holder, token, expires],
+        )?;
+        Ok(Some(token))
+    }
+
+    fn is_empty(&self) -> ApiResult<bool> {
+        self.query_one(
+            "SELECT NOT EXISTS (SELECT 1 FROM resources) AND NOT EXISTS (SELECT 1 FROM jobs)
+                 AND NOT EXISTS (SELECT 1 FROM failure_jobs) AND NOT EXISTS (SELECT 1 FROM domains)",
+            &[],
+        )?
+        .bool(0)
+    }
+
+    fn dump(&self) -> ApiResult<Dump> {
+        let resources = self.query(
+            "SELECT project_id, kind, id, server_group_id, name, status, az, body FROM resources ORDER BY seq",
+            &[],
+        )?;
+        let jobs = self.query(
+            &format!(
+                "SELECT job_id, project_id, server_group_id, status, run_after, created, body, plan FROM jobs
+                 ORDER BY created, {}",
+                self.dialect().job_order()
+            ),
+            &[],
+        )?;
+        let failure_jobs =
+            self.query("SELECT id, project_id, server_group_id, body FROM failure_jobs ORDER BY seq", &[])?;
+        let faults = self.query(
+            "SELECT server_group_id, step, error_code, fail_reason, remaining, raise_error, project_id FROM faults
+             WHERE remaining > 0 ORDER BY id",
+            &[],
+        )?;
+        Ok(Dump {
+            resources: resources
+                .iter()
+                .map(|row| {
+                    Ok(DumpedResource {
+                        project_id: row.text(0)?,
+                        kind: row.text(1)?,
+                        id: row.text(2)?,
+                        server_group_id: row.opt_text(3)?,
+                        name: row.text(4)?,
+                        status: row.text(5)?,
+                        az: row.opt_text(6)?,
+                        body: row.text(7)?,
+                    })
+                })
+                .collect::<ApiResult<_>>()?,
+            jobs: jobs
+                .iter()
+                .map(|row| {
+                    Ok(DumpedJob {
+                        job_id: row.text(0)?,
+                        project_id: row.text(1)?,
+                        server_group_id: row.opt_text(2)?,
+                        status: row.text(3)?,
+                        run_after: row.int(4)?,
+                        created: row.int(5)?,
+                        body: row.text(6)?,
+                        plan: row.text(7)?,
+                    })
+                })
+                .collect::<ApiResult<_>>()?,
+            failure_jobs: failure_jobs
+                .iter()
+                .map(|row| Ok((row.text(0)?, row.text(1)?, row.opt_text(2)?, row.text(3)?)))
+                .collect::<ApiResult<_>>()?,
+            faults: faults.iter().map(|row| Ok((row.text(6)?, fault_of(row)?))).collect::<ApiResult<_>>()?,
+            domains: self
+                .query("SELECT id, body FROM domains ORDER BY id", &[])?
+                .iter()
+                .map(|row| Ok((row.text(0)?, row.text(1)?)))
+                .collect::<ApiResult<_>>()?,
+            sessions: self
+                .query("SELECT token_sha256, expires FROM sessions ORDER BY token_sha256", &[])?
+                .iter()
+                .map(|row| Ok((row.text(0)?, row.int(1)?)))
+                .collect::<ApiResult<_>>()?,
+        })
+    }
+
+    fn load(&self, dump: &Dump) -> ApiResult<()> {
+        // Not noted for a cache: the target was empty, so nothing of it can be cached.
+        for r in &dump.resources {
+            self.execute(
+                "INSERT INTO resources (project_id, kind, id, server_group_id, name, status, az, body)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                args![&r.project_id, &r.kind, &r.id, &r.server_group_id, &r.name, &r.status, &r.az, &r.body],
+            )?;
+        }
+        for j in &dump.jobs {
+            self.execute(
+                "INSERT INTO jobs (job_id, project_id, server_group_id, status, run_after, created, body, plan)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                args![
+                    &j.job_id,
+                    &j.project_id,
+                    &j.server_group_id,
+                    &j.status,
+                    j.run_after,
+                    j.created,
+                    &j.body,
+                    &j.plan
+                ],
+            )?;
+        }
+        for (id, project, group, body) in &dump.failure_jobs {
+            self.insert_failure_job(id, project, group.as_deref(), body)?;
+        }
+        for (project, fault) in &dump.faults {
+            self.insert_fault(project, fault)?;
+        }
+        for (id, body) in &dump.domains {
+            self.put_domain(id, body)?;
+        }
+        for (digest, expires) in &dump.sessions {
+            self.execute("INSERT INTO sessions (token_sha256, expires) VALUES (?1, ?2)", args![digest, *expires])?;
+        }
+        Ok(())
+    }
+
+    fn savepoint(&self, name: &'static str) -> ApiResult<()> {
+        self.batch(&format!("SAVEPOINT {name}"))
+    }
+
+    fn release(&self, name: &'static str) -> ApiResult<()> {
+        self.batch(&format!("RELEASE SAVEPOINT {name}"))
+    }
+
+    fn rollback_to(&self, name: &'static str) -> ApiResult<()> {
+        self.batch(&format!("ROLLBACK TO SAVEPOINT {name}"))
+    }
+}
