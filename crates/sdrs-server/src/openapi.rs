@@ -159,6 +159,13 @@ fn complete(mut document: Value) -> Value {
                 );
                 responses.insert("502".into(), reply("The SDRS service could not be read (`GATEWAY.0502`)", &envelope));
             }
+            // routes/cloud.rs: ECS and IMS answer a missing server or image with 404, as the real services do.
+            if path.ends_with("/cloudservers/{server_id}") {
+                responses.insert("404".into(), reply("No such server (`Ecs.0114`)", &envelope));
+            }
+            if path.starts_with("/v2/images/") {
+                responses.insert("404".into(), reply("No such image (`IMG.0027`)", &envelope));
+            }
             if public {
                 operation["security"] = json!([]);
             } else {
