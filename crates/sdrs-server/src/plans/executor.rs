@@ -32,9 +32,12 @@ use crate::AppState;
 
 /// The lease of the one executor that drives runs.
 const LEASE: &str = "plan-executor";
-/// How long the lease lasts without a renewal: longer than a round's sends and polls (the gateway's upstream timeout
-/// is 30 s by default), so a live holder keeps it; after a holder dies, runs wait this long for another replica.
-const LEASE_MILLIS: i64 = 60_000;
+/// How long the lease lasts without a renewal. A live holder renews it in the background (`RENEW_EVERY`) whatever its
+/// rounds are waiting for (the gateway's upstream may take 30 s to answer); after a holder dies, its runs wait this
+/// long, plus a poll interval, for another replica.
+const LEASE_MILLIS: i64 = 10_000;
+/// How often the holder renews the lease: several renewals fit in one lease, so a slow write does not lose it.
+const RENEW_EVERY: Duration = Duration::from_millis(2_500);
 
 /// This replica no longer holds the executor's lease: its round stops, writing nothing.
 #[derive(Debug, thiserror::Error)]
@@ -411,6 +414,8 @@ pub fn poll_interval(state: &AppState) -> Duration {
 pub async fn worker(state: AppState, wake: Arc<Notify>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
     let orchestrator = Orchestrator::for_state(&state);
     let interval = poll_interval(&state);
+    let renewing = tokio::spawn(renew(state.clone()));
+    let _stop_renewing = AbortOnDrop(renewing);
     loop {
         if let Err(error) = run_due(&state, &orchestrator).await {
             tracing::error!(error = %error, "the plan executor could not reach the database; retrying");
@@ -419,6 +424,29 @@ pub async fn worker(state: AppState, wake: Arc<Notify>, mut shutdown: tokio::syn
             _ = wake.notified() => {}
             _ = tokio::time::sleep(interval) => {}
             _ = shutdown.changed() => return,
+        }
+    }
+}
+
+/// Aborts a task when dropped: the renewal stops with the worker.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Renews this replica's lease every `RENEW_EVERY` while it holds it (`Store::renew_lease` extends only a lease this
+/// replica still holds). Paused with the process, so a replica that is frozen or cut off loses the lease on time.
+async fn renew(state: AppState) {
+    loop {
+        tokio::time::sleep(RENEW_EVERY).await;
+        let holder = state.replica.clone();
+        let renewed =
+            state.db.write(move |tx| tx.renew_lease(LEASE, &holder, crate::now_millis() + LEASE_MILLIS)).await;
+        if let Err(error) = renewed {
+            tracing::warn!(error = %error, "the plan executor's lease could not be renewed");
         }
     }
 }

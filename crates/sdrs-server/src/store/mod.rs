@@ -282,6 +282,8 @@ pub trait Store {
     /// Takes or renews the lease `name` for `holder` until `expires`: its fencing token if `holder` holds it now (a
     /// new, larger token when it changed hands), `None` if another holder's lease has not expired at `now`.
     fn take_lease(&self, name: &str, holder: &str, now: i64, expires: i64) -> ApiResult<Option<i64>>;
+    /// Extends the lease `name` to `expires` if `holder` still holds it (its token unchanged); says whether it did.
+    fn renew_lease(&self, name: &str, holder: &str, expires: i64) -> ApiResult<bool>;
 
     /// Whether the database holds no resource, job, task-centre entry or domain (what `copy_database` may fill).
     fn is_empty(&self) -> ApiResult<bool>;

@@ -33,7 +33,7 @@ use tokio_postgres::types::{IsNull, ToSql, Type};
 use tokio_postgres::{Client, Statement};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-use super::sql::{args, postgres_placeholders, Arg, Dialect, Row, Sql, Value};
+use super::sql::{args, postgres_placeholders, Arg, Dialect, OwnedArg, Row, Sql, Value};
 use super::statements::{claim_statement, document_statement, list_statements};
 use super::writer::{Committer, Writer};
 use super::{ListFilter, Store};
@@ -288,14 +288,40 @@ impl ToSql for Arg<'_> {
     tokio_postgres::types::to_sql_checked!();
 }
 
+/// A statement kept to be sent in front of the next one: savepoints (`batch`) and writes whose answer nobody waits for
+/// (`execute_later`), in the order they were asked for.
+enum Later {
+    Simple(String),
+    Write { statement: Statement, args: Vec<OwnedArg>, expect: Option<(u64, String)> },
+}
+
+impl ToSql for OwnedArg {
+    fn to_sql(&self, ty: &Type, out: &mut bytes::BytesMut) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        self.as_arg().to_sql(ty, out)
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    tokio_postgres::types::to_sql_checked!();
+}
+
+/// Reads remembered by statement and arguments.
+type Remembered = HashMap<(String, Vec<OwnedArg>), Vec<Row>>;
+
 /// A connection driven on the thread that uses it, by a runtime of its own: what the writer and the readers run
 /// their statements on.
 pub struct PgConn {
     runtime: tokio::runtime::Runtime,
     client: Client,
     statements: RefCell<HashMap<String, Statement>>,
-    /// Statements without results sent in front of the next statement (savepoints), pipelined with it.
-    deferred: RefCell<String>,
+    /// Sent in front of the next statement, pipelined with it.
+    later: RefCell<Vec<Later>>,
+    /// The writer's reads since its last write, by statement and arguments: inside a write batch, which holds the
+    /// write lock, only this connection's own writes change what they read, and any write forgets them all. (A
+    /// handler reads the same group and members several times while it checks and changes them.)
+    remembered: Option<RefCell<Remembered>>,
 }
 
 impl PgConn {
@@ -323,22 +349,65 @@ impl PgConn {
             Ok::<_, Unreachable>(client)
         });
         let client = client.map_err(|error| ApiError::Internal(error.into()))?;
-        Ok(PgConn { runtime, client, statements: RefCell::default(), deferred: RefCell::default() })
+        Ok(PgConn {
+            runtime,
+            client,
+            statements: RefCell::default(),
+            later: RefCell::default(),
+            remembered: (!read_only).then(RefCell::default),
+        })
     }
 
     fn is_closed(&self) -> bool {
         self.client.is_closed()
     }
 
-    /// Runs `future` after the deferred statements, pipelined with them: both are sent before either answer is read.
+    fn forget_reads(&self) {
+        if let Some(remembered) = &self.remembered {
+            remembered.borrow_mut().clear();
+        }
+    }
+
+    /// Runs `future` after what was kept for later, pipelined with it: everything is sent, in order, before the first
+    /// answer is read. A kept write that failed, or changed another number of rows than expected, is the error.
     fn run<T>(&self, future: impl Future<Output = Result<T, tokio_postgres::Error>>) -> ApiResult<T> {
-        let deferred = std::mem::take(&mut *self.deferred.borrow_mut());
-        self.runtime.block_on(async {
-            if deferred.is_empty() {
-                return Ok(future.await?);
+        let later = std::mem::take(&mut *self.later.borrow_mut());
+        if later.is_empty() {
+            return Ok(self.runtime.block_on(future)?);
+        }
+        // Consecutive simple statements go out as one.
+        let mut items: Vec<Later> = Vec::with_capacity(later.len());
+        for item in later {
+            match (items.last_mut(), item) {
+                (Some(Later::Simple(text)), Later::Simple(more)) => text.push_str(&more),
+                (_, item) => items.push(item),
             }
-            let (before, result) = tokio::join!(self.client.batch_execute(&deferred), future);
-            before?;
+        }
+        let params: Vec<Vec<&(dyn ToSql + Sync)>> = items
+            .iter()
+            .map(|item| match item {
+                Later::Write { args, .. } => args.iter().map(|arg| arg as &(dyn ToSql + Sync)).collect(),
+                Later::Simple(_) => Vec::new(),
+            })
+            .collect();
+        let client = &self.client;
+        let sent = items.iter().zip(&params).map(|(item, params)| async move {
+            match item {
+                Later::Simple(text) => client.batch_execute(text).await.map(|()| 0),
+                Later::Write { statement, .. } => client.execute(statement, params).await,
+            }
+        });
+        self.runtime.block_on(async {
+            // Polled in order the first time, so the requests leave in order.
+            let (answers, result) = tokio::join!(futures_util::future::join_all(sent), future);
+            for (item, answer) in items.iter().zip(answers) {
+                let changed = answer?;
+                if let Later::Write { expect: Some((wanted, why)), .. } = item {
+                    if changed != *wanted {
+                        return Err(ApiError::Internal(anyhow::anyhow!(why.clone())));
+                    }
+                }
+            }
             Ok(result?)
         })
     }
@@ -354,15 +423,15 @@ impl PgConn {
         Ok(statement)
     }
 
-    /// Sends the deferred statements, if any, and `sql` after them.
+    /// Sends what was kept for later, if anything, and then `sql` (simple statements; may be empty).
     fn flush(&self, sql: &str) -> ApiResult<()> {
-        let mut text = std::mem::take(&mut *self.deferred.borrow_mut());
-        text.push_str(sql);
-        if text.is_empty() {
-            return Ok(());
+        if sql.is_empty() {
+            if self.later.borrow().is_empty() {
+                return Ok(());
+            }
+            return self.run(async { Ok(()) });
         }
-        self.runtime.block_on(self.client.batch_execute(&text))?;
-        Ok(())
+        self.run(self.client.batch_execute(sql))
     }
 }
 
@@ -388,23 +457,57 @@ impl Sql for PgConn {
     }
 
     fn query(&self, sql: &str, args: &[Arg<'_>]) -> ApiResult<Vec<Row>> {
+        // Only reads are remembered; a statement that writes and returns rows (a claim) forgets them.
+        let remember = self.remembered.as_ref().filter(|_| sql.trim_start().starts_with("SELECT"));
+        let key = remember.map(|_| (sql.to_owned(), args.iter().map(|arg| arg.kept()).collect::<Vec<_>>()));
+        if let (Some(remembered), Some(key)) = (remember, &key) {
+            if let Some(rows) = remembered.borrow().get(key) {
+                return Ok(rows.clone());
+            }
+        } else {
+            self.forget_reads();
+        }
         let statement = self.prepared(sql, args)?;
         let params: Vec<&(dyn ToSql + Sync)> = args.iter().map(|arg| arg as &(dyn ToSql + Sync)).collect();
-        self.run(self.client.query(&statement, &params))?.iter().map(values_of).collect()
+        let rows: Vec<Row> =
+            self.run(self.client.query(&statement, &params))?.iter().map(values_of).collect::<ApiResult<_>>()?;
+        if let (Some(remembered), Some(key)) = (remember, key) {
+            remembered.borrow_mut().insert(key, rows.clone());
+        }
+        Ok(rows)
     }
 
     fn execute(&self, sql: &str, args: &[Arg<'_>]) -> ApiResult<u64> {
+        self.forget_reads();
         let statement = self.prepared(sql, args)?;
         let params: Vec<&(dyn ToSql + Sync)> = args.iter().map(|arg| arg as &(dyn ToSql + Sync)).collect();
         self.run(self.client.execute(&statement, &params))
     }
 
-    /// Deferred: sent in front of the next statement, or the commit.
+    /// Kept for later: sent in front of the next statement, or the commit.
     fn batch(&self, sql: &str) -> ApiResult<()> {
-        let mut deferred = self.deferred.borrow_mut();
-        deferred.push_str(sql);
-        deferred.push_str("; ");
+        self.forget_reads();
+        self.later.borrow_mut().push(Later::Simple(format!("{sql}; ")));
         Ok(())
+    }
+
+    fn execute_later(&self, sql: &str, args: &[Arg<'_>], expect: Option<(u64, String)>) -> ApiResult<()> {
+        self.forget_reads();
+        let statement = self.prepared(sql, args)?;
+        let args = args.iter().map(|arg| arg.kept()).collect();
+        self.later.borrow_mut().push(Later::Write { statement, args, expect });
+        Ok(())
+    }
+
+    fn settle(&self) -> ApiResult<()> {
+        if self.later.borrow().iter().any(|item| matches!(item, Later::Write { .. })) {
+            return self.flush("");
+        }
+        Ok(())
+    }
+
+    fn discard(&self) {
+        self.later.borrow_mut().retain(|item| matches!(item, Later::Simple(_)));
     }
 }
 
@@ -439,7 +542,7 @@ impl Committer for PgCommitter {
 
     fn rollback(&mut self) {
         let Some(conn) = &self.conn else { return };
-        conn.deferred.borrow_mut().clear();
+        conn.later.borrow_mut().clear();
         if conn.flush("ROLLBACK").is_err() {
             // A connection whose transaction did not end is not used again.
             self.conn = None;

@@ -9,12 +9,43 @@
 use crate::error::{ApiError, ApiResult};
 
 /// An argument of a statement, typed so that PostgreSQL can prepare the statement with it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Arg<'a> {
     Text(Option<&'a str>),
     Int(Option<i64>),
     Bool(bool),
     Bytes(Option<&'a [u8]>),
+}
+
+/// An argument kept beyond its statement's call (a write sent later, a read remembered).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum OwnedArg {
+    Text(Option<String>),
+    Int(Option<i64>),
+    Bool(bool),
+    Bytes(Option<Vec<u8>>),
+}
+
+impl Arg<'_> {
+    pub fn kept(self) -> OwnedArg {
+        match self {
+            Arg::Text(text) => OwnedArg::Text(text.map(str::to_owned)),
+            Arg::Int(n) => OwnedArg::Int(n),
+            Arg::Bool(b) => OwnedArg::Bool(b),
+            Arg::Bytes(bytes) => OwnedArg::Bytes(bytes.map(<[u8]>::to_vec)),
+        }
+    }
+}
+
+impl OwnedArg {
+    pub fn as_arg(&self) -> Arg<'_> {
+        match self {
+            OwnedArg::Text(text) => Arg::Text(text.as_deref()),
+            OwnedArg::Int(n) => Arg::Int(*n),
+            OwnedArg::Bool(b) => Arg::Bool(*b),
+            OwnedArg::Bytes(bytes) => Arg::Bytes(bytes.as_deref()),
+        }
+    }
 }
 
 impl<'a> From<&'a str> for Arg<'a> {
@@ -202,6 +233,25 @@ pub trait Sql {
 
     /// Runs statements without arguments or results (savepoints).
     fn batch(&self, sql: &str) -> ApiResult<()>;
+
+    /// Runs a write whose caller does not wait for its answer; it must change `expect.0` rows, if given, or the
+    /// operation fails with `expect.1`. SQLite runs it at once. PostgreSQL sends it in front of the operation's next
+    /// statement, pipelined, and at the latest when the operation ends (`settle`), which is when its failure is known.
+    fn execute_later(&self, sql: &str, args: &[Arg<'_>], expect: Option<(u64, String)>) -> ApiResult<()> {
+        let changed = self.execute(sql, args)?;
+        match expect {
+            Some((wanted, why)) if changed != wanted => Err(ApiError::Internal(anyhow::anyhow!(why))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Sends what `execute_later` kept and reports its failure: the end of a write operation.
+    fn settle(&self) -> ApiResult<()> {
+        Ok(())
+    }
+
+    /// Forgets what `execute_later` kept and has not sent: the operation failed and is rolled back.
+    fn discard(&self) {}
 
     /// A write changed (or may have changed) a document a cache may hold. SQLite's writer invalidates its hot-read
     /// cache with these; PostgreSQL keeps no such cache.

@@ -179,15 +179,13 @@ impl<S: Sql> Store for S {
     }
 
     fn update_resource(&self, project: &str, row: &ResourceRow<'_>) -> ApiResult<()> {
-        let changed = self.execute(
+        self.execute_later(
             "UPDATE resources SET name = ?2, status = ?3, az = ?4, server_group_id = ?5, body = ?6
              WHERE id = ?1 AND kind = ?7 AND project_id = ?8",
             args![row.id, row.name, row.status, row.az, row.server_group_id, row.body.as_str(), row.kind, project],
+            Some((1, format!("{} {} vanished during an update", row.kind, row.id))),
         )?;
         self.touched(row.kind, project, row.id);
-        if changed != 1 {
-            return Err(ApiError::Internal(anyhow::anyhow!("{} {} vanished during an update", row.kind, row.id)));
-        }
         Ok(())
     }
 
@@ -250,12 +248,12 @@ impl<S: Sql> Store for S {
     }
 
     fn insert_job(&self, job: &NewJob<'_>) -> ApiResult<()> {
-        self.execute(
+        self.execute_later(
             "INSERT INTO jobs (job_id, project_id, server_group_id, status, run_after, created, body, plan)
              VALUES (?1, ?2, ?3, 'INIT', ?4, ?4, ?5, ?6)",
             args![job.job_id, job.project_id, job.server_group_id, job.now, job.body.as_str(), job.plan.as_str()],
-        )?;
-        Ok(())
+            None,
+        )
     }
 
     fn job_body(&self, project: &str, job_id: &str) -> ApiResult<Option<String>> {
@@ -279,9 +277,10 @@ impl<S: Sql> Store for S {
         body: &str,
         plan: &str,
     ) -> ApiResult<()> {
-        self.execute(
+        self.execute_later(
             "UPDATE jobs SET status = ?3, run_after = ?4, body = ?5, plan = ?6 WHERE job_id = ?1 AND project_id = ?2",
             args![job_id, project, status, run_after, body, plan],
+            None,
         )?;
         self.touched(JOB_KIND, project, job_id);
         Ok(())
@@ -514,6 +513,14 @@ impl<S: Sql> Store for S {
             args![name, holder, token, expires],
         )?;
         Ok(Some(token))
+    }
+
+    fn renew_lease(&self, name: &str, holder: &str, expires: i64) -> ApiResult<bool> {
+        let renewed = self.execute(
+            "UPDATE leases SET expires = ?3 WHERE name = ?1 AND holder = ?2 AND expires < ?3",
+            args![name, holder, expires],
+        )?;
+        Ok(renewed > 0)
     }
 
     fn is_empty(&self) -> ApiResult<bool> {

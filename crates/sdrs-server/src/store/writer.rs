@@ -87,7 +87,11 @@ impl<C: Committer> Writer<C> {
     {
         let (reply, answer) = oneshot::channel::<ApiResult<R>>();
         let op: WriteOp<C::Conn> = Box::new(move |conn| {
-            let result = f(conn);
+            // Writes kept for later are sent now: their failure is this operation's.
+            let result = f(conn).and_then(|value| conn.settle().map(|()| value));
+            if result.is_err() {
+                conn.discard();
+            }
             let succeeded = result.is_ok();
             let answer: Answer = Box::new(move |commit| {
                 let answer = match (result, commit) {

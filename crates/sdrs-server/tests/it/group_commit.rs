@@ -180,3 +180,50 @@ async fn a_submission_whose_commit_fails_is_not_accepted() {
     let (status, answer) = app.post(&v1("/server-groups"), body).await;
     assert_eq!(status, StatusCode::OK, "the next commit goes through: {answer}");
 }
+
+/// On either backend, a write whose answer nobody waited for (PostgreSQL sends it later, pipelined: `execute_later`)
+/// still fails its own operation when it does not do what it must: an update of a group that is gone fails that write
+/// only, its other changes rolled back, while the next write of the same batch commits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_sent_later_that_fails_fails_its_own_operation_only() {
+    use sdrs_core::wire::ServerGroup;
+    use sdrs_server::store;
+    let app = TestApp::new().await;
+    let (group, _, _) = app.protected_group("kept").await;
+    let db = &app.state.db;
+    let (release, holder) = hold_the_writer(db).await;
+    let failing = {
+        let (db, group) = (db.clone(), group.clone());
+        tokio::spawn(async move {
+            db.write(move |tx| {
+                let mut kept: ServerGroup = store::get(tx, crate::util::P, &group)?.unwrap();
+                kept.description = Some("changed by a write that fails".to_owned());
+                store::update(tx, crate::util::P, &kept)?;
+                let mut gone = kept.clone();
+                gone.id = "0000000000000000000000000000dead".to_owned();
+                store::update(tx, crate::util::P, &gone)
+            })
+            .await
+        })
+    };
+    let next = {
+        let (db, group) = (db.clone(), group.clone());
+        tokio::spawn(async move {
+            db.write(move |tx| {
+                let mut kept: ServerGroup = store::get(tx, crate::util::P, &group)?.unwrap();
+                kept.name = "renamed".to_owned();
+                store::update(tx, crate::util::P, &kept)
+            })
+            .await
+        })
+    };
+    wait_until_queued(db, 2).await;
+    release.send(()).unwrap();
+    holder.await.unwrap().unwrap();
+    let error = failing.await.unwrap().unwrap_err();
+    assert!(format!("{error:#}").contains("vanished during an update"), "{error:#}");
+    next.await.unwrap().unwrap();
+    let shown = app.group_json(&group).await;
+    assert_eq!(shown["name"], "renamed", "the next write of the batch committed");
+    assert_ne!(shown["description"], "changed by a write that fails", "the failed write's first change is undone");
+}

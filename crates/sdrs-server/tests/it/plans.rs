@@ -547,3 +547,21 @@ async fn the_demo_plan_runs_as_a_drill_and_says_why_a_failover_would_not() {
     command(&app, &run, "confirm-gate", json!({"confirmed_by": "demo"})).await;
     assert_eq!(drive(&app, &run).await["status"], "succeeded");
 }
+
+/// The executor's holder renews its lease in the background (`executor::renew`); a renewal extends only a lease its
+/// replica still holds, never one another replica took after it lapsed.
+#[tokio::test]
+async fn only_the_holder_renews_the_executor_lease() {
+    let app = TestApp::new().await;
+    let db = &app.state.db;
+    let now = sdrs_server::now_millis();
+    let take =
+        |holder: &'static str, at: i64| db.write(move |tx| tx.take_lease("plan-executor", holder, at, at + 10_000));
+    let renew = |holder: &'static str, until: i64| db.write(move |tx| tx.renew_lease("plan-executor", holder, until));
+    assert_eq!(take("a", now).await.unwrap(), Some(1));
+    assert!(renew("a", now + 20_000).await.unwrap(), "the holder renews");
+    assert_eq!(take("b", now + 15_000).await.unwrap(), None, "renewed: still held 15 s on");
+    assert_eq!(take("b", now + 25_000).await.unwrap(), Some(2), "lapsed: it changes hands");
+    assert!(!renew("a", now + 40_000).await.unwrap(), "a's renewal no longer extends anything");
+    assert_eq!(take("a", now + 30_000).await.unwrap(), None, "b's lease stands");
+}

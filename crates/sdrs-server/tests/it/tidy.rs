@@ -147,3 +147,42 @@ fn only_the_store_knows_sql() {
     }
     assert!(offenders.is_empty(), "move these behind store::Store:\n{}", offenders.join("\n"));
 }
+
+/// Inside the store, every statement on the data is in `statements.rs`, written once for both databases: the
+/// backends hold only what is theirs alone (pragmas, the advisory lock, settings, transaction boundaries).
+#[test]
+fn every_statement_on_the_data_is_written_once() {
+    let store = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/store");
+    let on_data = ["SELECT ", "INSERT INTO", "DELETE FROM", "UPDATE ", " FROM resources", " FROM jobs"];
+    // The migrations' own bookkeeping, the update hook's action, the dialect's fragment, sql.rs's placeholder test.
+    let backend_only = [
+        "pg_advisory_xact_lock",
+        "current_setting",
+        "PRAGMA",
+        "//",
+        "schema_version",
+        "SQLITE_UPDATE",
+        "SKIP LOCKED",
+        "FROM t ",
+    ];
+    let mut offenders = Vec::new();
+    let mut statements = 0;
+    for entry in std::fs::read_dir(&store).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        if path.file_name().unwrap() == "statements.rs" {
+            statements = text.matches("SELECT ").count();
+            continue;
+        }
+        for (number, line) in text.lines().enumerate() {
+            let trimmed = line.trim();
+            if on_data.iter().any(|word| trimmed.contains(word))
+                && !backend_only.iter().any(|allowed| trimmed.contains(allowed))
+            {
+                offenders.push(format!("{}:{}: {trimmed}", path.display(), number + 1));
+            }
+        }
+    }
+    assert!(statements >= 30, "the statements are in statements.rs: {statements} SELECTs found");
+    assert!(offenders.is_empty(), "write these once, in store/statements.rs:\n{}", offenders.join("\n"));
+}
