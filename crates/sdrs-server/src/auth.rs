@@ -11,6 +11,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sdrs_auth::{AuthError, RequestParts, VerifyOptions};
 
+use crate::audit::Actor;
 use crate::error::ApiError;
 use crate::plans::Caller;
 use crate::{limits, replay, AppState};
@@ -147,6 +148,8 @@ async fn authenticate_for(state: AppState, project: String, request: Request, ne
     match claimed {
         Claimed::Token => {
             parts.extensions.insert(Caller(format!("a token of project {project}")));
+            let token = header(&parts, "x-auth-token").unwrap_or_default();
+            parts.extensions.insert(Actor(format!("token:{}", crate::audit::fingerprint(token))));
             next.run(Request::from_parts(parts, Body::from(bytes))).await
         }
         Claimed::Signed { signature, access_key } => {
@@ -154,6 +157,7 @@ async fn authenticate_for(state: AppState, project: String, request: Request, ne
                 return error.into_response();
             }
             parts.extensions.insert(Caller(format!("access key {access_key}")));
+            parts.extensions.insert(Actor(format!("access-key:{access_key}")));
             let guarded = replay::guards(&parts.method);
             let handle = next.run(Request::from_parts(parts, Body::from(bytes)));
             if guarded {
@@ -176,7 +180,9 @@ pub async fn authenticate_admin(State(state): State<AppState>, request: Request,
     if project.is_none() || state.config.admin_project.as_deref().is_some_and(|scope| Some(scope) != project) {
         return ApiError::unauthorized("the admin token does not open this project").into_response();
     }
-    let (parts, body) = request.into_parts();
+    let actor = Actor(format!("admin-token:{}", crate::audit::fingerprint(token.unwrap_or_default())));
+    let (mut parts, body) = request.into_parts();
+    parts.extensions.insert(actor);
     let limits = &state.config.limits;
     match limits::read_body(&parts.headers, body, state.config.max_body_bytes, limits.body_timeout).await {
         Ok(bytes) => next.run(Request::from_parts(parts, Body::from(bytes))).await,

@@ -101,6 +101,27 @@ pub struct Args {
     /// Requests handled at once at most; one more is answered 503.
     #[arg(long, default_value_t = 512)]
     pub max_in_flight: usize,
+    /// Log lines as JSON objects (one per line, with the request id), or as text.
+    #[arg(long, value_enum, default_value = "text", env = "SDRS_LOG_FORMAT")]
+    pub log_format: LogFormat,
+    /// Serve `/metrics`, `/healthz` and `/readyz` on this address too (a port the monitoring reaches and clients do
+    /// not).
+    #[arg(long, value_name = "ADDRESS", env = "SDRS_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+    /// How many days audit events (and settled webhook deliveries) are kept.
+    #[arg(long, default_value_t = 400, env = "SDRS_AUDIT_RETENTION_DAYS")]
+    pub audit_retention_days: u32,
+    /// Deliver webhooks to loopback and link-local addresses too (for tests; a webhook could otherwise reach
+    /// services on this host, a cloud's metadata service among them).
+    #[arg(long)]
+    pub allow_private_webhooks: bool,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -133,6 +154,8 @@ pub struct Serve {
     pub listen: SocketAddr,
     pub demo: bool,
     pub gateway: Option<GatewayConfig>,
+    pub metrics_listen: Option<SocketAddr>,
+    pub log_format: LogFormat,
 }
 
 /// The shortest admin token or gateway secret accepted: long enough that guessing it is hopeless.
@@ -187,6 +210,8 @@ pub fn startup(matches: &ArgMatches, env: &dyn Fn(&str) -> Option<String>) -> an
     config.allow_unsigned_payload = args.allow_unsigned_payload;
     config.public_url = args.public_url.unwrap_or_else(|| format!("http://{}", args.listen));
     config.limits.max_connections = args.max_connections;
+    config.allow_private_webhooks = args.allow_private_webhooks;
+    config.audit_retention = std::time::Duration::from_secs(u64::from(args.audit_retention_days.max(1)) * 86_400);
     config.limits.max_in_flight = args.max_in_flight;
     config.trusted_proxies = args.trusted_proxies;
     if args.admin && !args.demo {
@@ -250,7 +275,14 @@ pub fn startup(matches: &ArgMatches, env: &dyn Fn(&str) -> Option<String>) -> an
         config.admin_project = Some(crate::demo::PROJECT.to_owned());
     }
     config.validate()?;
-    let serve = Serve { config, listen: args.listen, demo: args.demo, gateway };
+    let serve = Serve {
+        config,
+        listen: args.listen,
+        demo: args.demo,
+        gateway,
+        metrics_listen: args.metrics_listen,
+        log_format: args.log_format,
+    };
     Ok((Startup::Serve(Box::new(serve)), warnings))
 }
 

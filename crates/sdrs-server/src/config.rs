@@ -197,6 +197,10 @@ pub struct Config {
     /// (a restart then waits for its old leases to expire), and one fixed name on SQLite, where one process holds
     /// the file.
     pub replica: Option<String>,
+    /// Deliver webhooks to loopback and link-local addresses too (a test's receiver; off in production).
+    pub allow_private_webhooks: bool,
+    /// How long audit events (and settled webhook deliveries) are kept.
+    pub audit_retention: Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -214,6 +218,8 @@ impl std::fmt::Debug for Config {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("public_url", &self.public_url)
             .field("replica", &self.replica)
+            .field("allow_private_webhooks", &self.allow_private_webhooks)
+            .field("audit_retention", &self.audit_retention)
             .finish_non_exhaustive()
     }
 }
@@ -266,6 +272,8 @@ impl Config {
             public_url: "http://127.0.0.1:8080".to_owned(),
             limits: Limits::default(),
             replica: None,
+            allow_private_webhooks: false,
+            audit_retention: Duration::from_secs(400 * 86_400),
         }
     }
 

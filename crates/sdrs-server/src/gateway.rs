@@ -197,6 +197,11 @@ async fn require_session(state: &AppState, headers: &HeaderMap) -> Result<(), Re
 }
 
 /// The session tokens in the request's `Cookie` headers.
+/// The console's session token the request carries, if it carries one.
+pub fn session_token(headers: &HeaderMap) -> Option<&str> {
+    session_tokens(headers).next()
+}
+
 fn session_tokens(headers: &HeaderMap) -> impl Iterator<Item = &str> {
     headers
         .get_all(header::COOKIE)
@@ -215,6 +220,21 @@ fn gateway_error(status: StatusCode, code: &'static str, message: String) -> Res
 /// in that header is the client's own word and is not believed. An IPv6 client counts per /64, the block one
 /// subscriber is given. In-process tests have no peer and share one.
 pub fn client_key(headers: &HeaderMap, peer: Option<IpAddr>, trusted: &[IpAddr]) -> String {
+    match client_address(headers, peer, trusted) {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        IpAddr::V4(v4) => v4.to_string(),
+    }
+}
+
+/// The client's address: the peer's, or behind a trusted proxy the nearest untrusted one it names in
+/// `X-Forwarded-For`.
+pub fn client_address(headers: &HeaderMap, peer: Option<IpAddr>, trusted: &[IpAddr]) -> IpAddr {
     let peer = peer.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
     let mut client = peer;
     if trusted.contains(&peer) {
@@ -229,16 +249,7 @@ pub fn client_key(headers: &HeaderMap, peer: Option<IpAddr>, trusted: &[IpAddr])
             client = *nearest;
         }
     }
-    match client {
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => v4.to_string(),
-            None => {
-                let s = v6.segments();
-                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-            }
-        },
-        IpAddr::V4(v4) => v4.to_string(),
-    }
+    client
 }
 
 fn peer_of(request: &Request) -> Option<IpAddr> {
@@ -499,7 +510,15 @@ pub async fn forward(State(state): State<AppState>, request: Request) -> Respons
     if !body.is_empty() {
         upstream = upstream.body(body.to_vec());
     }
-    match upstream.send().await {
+    let sent = upstream.send().await;
+    let outcome = match &sent {
+        Ok(answer) => answer.status().as_u16().to_string(),
+        Err(error) if error.is_timeout() => "timeout".to_owned(),
+        Err(_) => "unreachable".to_owned(),
+    };
+    let labels = crate::ops::UpstreamLabels { service: service.as_str().to_owned(), status: outcome };
+    state.metrics.upstream_calls.get_or_create(&labels).inc();
+    match sent {
         Ok(answer) => {
             let status = StatusCode::from_u16(answer.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
             let content_type = answer.headers().get(reqwest::header::CONTENT_TYPE).cloned();

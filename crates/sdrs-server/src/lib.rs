@@ -1,5 +1,6 @@
 //! sdrs-server: an SDRS-compatible API server with durable jobs on SQLite. `router(state)` is the whole HTTP surface.
 
+mod audit;
 mod auth;
 pub mod cli;
 mod config;
@@ -9,7 +10,9 @@ pub mod gateway;
 pub mod jobs;
 mod limits;
 mod listener;
+pub mod notify;
 pub mod openapi;
+pub mod ops;
 pub mod plans;
 mod replay;
 pub mod resources;
@@ -40,6 +43,10 @@ pub struct AppState {
     /// This process's name among the replicas of one database, for the leases it holds: `--replica`, else
     /// `Db::worker` (fixed on SQLite, random at each start on PostgreSQL).
     pub replica: Arc<str>,
+    /// What `/metrics` reports.
+    pub metrics: Arc<ops::Metrics>,
+    /// Set once shutdown begins (`/readyz` then answers 503).
+    pub stopping: ops::Stopping,
 }
 
 impl AppState {
@@ -49,6 +56,12 @@ impl AppState {
         let db = Db::open(&config.database)?;
         // Unnamed, a replica holds its leases under the name its database handle claims jobs under.
         let replica = config.replica.as_deref().unwrap_or(db.worker()).into();
+        let metrics = Arc::new(ops::Metrics::new());
+        let observed = metrics.clone();
+        db.observe_batches(Arc::new(move |operations, took| {
+            observed.write_batch_size.observe(operations as f64);
+            observed.write_commit_seconds.observe(took.as_secs_f64());
+        }));
         Ok(AppState {
             db,
             config: Arc::new(config),
@@ -56,6 +69,8 @@ impl AppState {
             plans_wake: Arc::new(Notify::new()),
             gateway: None,
             replica,
+            metrics,
+            stopping: ops::Stopping::default(),
         })
     }
 }
@@ -85,10 +100,17 @@ pub async fn serve_on(
     shutdown: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let worker = tokio::spawn(jobs::worker(state.db.clone(), state.jobs_wake.clone(), stop_rx.clone()));
-    let executor = tokio::spawn(plans::executor::worker(state.clone(), state.plans_wake.clone(), stop_rx));
+    let worker = tokio::spawn(jobs::worker(state.clone(), stop_rx.clone()));
+    let executor = tokio::spawn(plans::executor::worker(state.clone(), state.plans_wake.clone(), stop_rx.clone()));
+    let deliverer = tokio::spawn(notify::deliverer(state.clone(), stop_rx.clone()));
+    let retention = tokio::spawn(ops::retention(state.clone(), stop_rx));
     tracing::info!("listening on http://{}", listener.local_addr()?);
     let limits = state.config.limits.clone();
+    let stopping = state.stopping.clone();
+    let shutdown = async move {
+        shutdown.await;
+        stopping.begin();
+    };
     listener::serve(listener, router(state), &limits, shutdown).await?;
     let _ = stop_tx.send(true);
     if tokio::time::timeout(limits.shutdown_grace, worker).await.is_err() {
@@ -97,6 +119,9 @@ pub async fn serve_on(
     if tokio::time::timeout(limits.shutdown_grace, executor).await.is_err() {
         tracing::warn!("the plan executor did not stop within {} s", limits.shutdown_grace.as_secs());
     }
+    // Both only wait between rounds; a delivery cut short is attempted again (at least once).
+    let _ = tokio::time::timeout(limits.shutdown_grace, deliverer).await;
+    retention.abort();
     tracing::info!("stopped");
     Ok(())
 }

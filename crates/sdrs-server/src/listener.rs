@@ -39,7 +39,13 @@ pub async fn serve(
     limits: &Limits,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
-    let connections = Arc::new(Semaphore::new(limits.max_connections));
+    // Never more than the open-files limit leaves room for: beyond it the server could not even accept the
+    // connection it would answer 503.
+    let cap = crate::ops::connection_cap(limits.max_connections);
+    if cap < limits.max_connections {
+        tracing::warn!(configured = limits.max_connections, cap, "the open-files limit caps the connections");
+    }
+    let connections = Arc::new(Semaphore::new(cap));
     let (close_tx, close_rx) = watch::channel(());
     let mut shutdown = std::pin::pin!(shutdown);
     loop {

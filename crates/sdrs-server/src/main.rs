@@ -4,10 +4,10 @@ use sdrs_server::cli::{self, Startup};
 use sdrs_server::{demo, AppState};
 
 fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
-        .init();
     let startup = cli::from_env()?;
+    let json = matches!(&startup, Startup::Serve(serve) if serve.log_format == cli::LogFormat::Json);
+    sdrs_server::ops::init_logging(json);
+    sdrs_server::ops::raise_open_files_limit();
     // Blocking threads serve lists from a pool of 8 connections: more would only wait on the pool, and each thread
     // may hold a malloc arena of its own (the soak's RSS grew with them).
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().max_blocking_threads(16).build()?;
@@ -52,6 +52,11 @@ async fn run(startup: Startup) -> anyhow::Result<()> {
             demo::ADMIN_TOKEN,
             serve.listen
         );
+    }
+    if let Some(address) = serve.metrics_listen {
+        let listener = tokio::net::TcpListener::bind(address).await?;
+        println!("Metrics, health and readiness also on http://{address}/");
+        tokio::spawn(sdrs_server::ops::serve_operating(state.clone(), listener));
     }
     sdrs_server::serve(state, serve.listen).await
 }

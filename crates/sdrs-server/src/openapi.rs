@@ -86,6 +86,14 @@ pub enum Service {
 }
 
 impl Service {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Service::Sdrs => "sdrs",
+            Service::Ecs => "ecs",
+            Service::Ims => "ims",
+        }
+    }
+
     /// The service of a documented path template, if it is one of the three.
     pub fn of(path: &str) -> Option<Service> {
         if path.starts_with("/v1/{project_id}/cloudservers") {
@@ -128,7 +136,7 @@ fn complete(mut document: Value) -> Value {
             .filter_map(|segment| segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
             .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
             .collect();
-        let public = matches!(path.as_str(), "/" | "/v1");
+        let public = matches!(path.as_str(), "/" | "/v1" | "/healthz" | "/readyz" | "/metrics");
         for (method, operation) in item.as_object_mut().expect("a path item").iter_mut() {
             let mut parameters = template_ids.clone();
             parameters.extend(operation["parameters"].as_array().cloned().unwrap_or_default());
@@ -158,6 +166,13 @@ fn complete(mut document: Value) -> Value {
                     reply("The command does not apply to the run as it is (`PLAN.0409`), or a replay", &envelope),
                 );
                 responses.insert("502".into(), reply("The SDRS service could not be read (`GATEWAY.0502`)", &envelope));
+            }
+            if path == "/metrics" {
+                // Prometheus' own media type, not aide's text/plain for a String.
+                responses.insert(
+                    "200".into(),
+                    json!({"description": "The metrics", "content": {"application/openmetrics-text": {"schema": {"type": "string"}}}}),
+                );
             }
             // routes/cloud.rs: ECS and IMS answer a missing server or image with 404, as the real services do.
             if path.ends_with("/cloudservers/{server_id}") {

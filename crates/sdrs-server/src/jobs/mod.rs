@@ -115,15 +115,42 @@ pub fn recent_for_group(store: &dyn Store, server_group_id: &str, limit: u32) ->
 /// marked `FAIL`. Only an error of the database itself (busy, I/O, full, read-only) is returned, for the worker to
 /// retry; it never leaves the job or any other job stuck behind it.
 pub fn advance(tx: &dyn Store, job_id: &str, now: UnixMillis) -> ApiResult<bool> {
+    advance_noting(tx, job_id, now, &mut Vec::new())
+}
+
+/// A job that ended, for what follows its commit (the metrics).
+#[derive(Debug, Clone)]
+pub struct Finished {
+    pub job_type: String,
+    pub status: JobStatus,
+    /// From its submission (its id's time) to its end.
+    pub seconds: f64,
+}
+
+/// `advance`, noting in `finished` the job if it ended. Its end is announced in the same transaction
+/// (`notify::job_ended`: the webhooks' outbox).
+pub fn advance_noting(tx: &dyn Store, job_id: &str, now: UnixMillis, finished: &mut Vec<Finished>) -> ApiResult<bool> {
     tx.savepoint("advance_job")?;
-    let advanced = match advance_steps(tx, job_id, now) {
+    let mut ended = None;
+    let advanced = match advance_steps(tx, job_id, now, &mut ended) {
         Ok(changed) => Ok(changed),
         Err(error) if is_database_failure(&error) => Err(error),
         Err(error) => {
             tx.rollback_to("advance_job")?;
             tracing::error!(job_id, error = %format!("{error:#}"), "a failed job could not be recorded in full");
-            mark_failed(tx, job_id, &error, now).map(|()| true)
+            mark_failed(tx, job_id, &error, now, &mut ended).map(|()| true)
         }
+    };
+    let advanced = match (advanced, ended) {
+        (Ok(changed), Some((job, project))) => crate::notify::job_ended(tx, &project, &job, now).map(|()| {
+            finished.push(Finished {
+                job_type: job.job_type.clone(),
+                status: job.status,
+                seconds: submitted_at(&job.job_id).map_or(0.0, |at| (now - at).max(0) as f64 / 1000.0),
+            });
+            changed
+        }),
+        (advanced, _) => advanced,
     };
     match advanced {
         Ok(changed) => {
@@ -149,8 +176,16 @@ fn store_job(tx: &dyn Store, job: &Job, plan: &Plan, next_run: UnixMillis) -> Ap
     tx.update_job(&plan.project_id, &job.job_id, job.status.as_str(), next_run, &body, &plan_text)
 }
 
-/// Runs the due steps of one job, each in a savepoint of its own.
-fn advance_steps(tx: &dyn Store, job_id: &str, now: UnixMillis) -> ApiResult<bool> {
+/// When a job was submitted: its id is a UUIDv7, whose first 48 bits are the Unix milliseconds.
+fn submitted_at(job_id: &str) -> Option<i64> {
+    let id = uuid::Uuid::parse_str(job_id).ok()?;
+    let (seconds, nanos) = id.get_timestamp()?.to_unix();
+    Some(seconds as i64 * 1000 + i64::from(nanos / 1_000_000))
+}
+
+/// Runs the due steps of one job, each in a savepoint of its own; sets `ended` to the job and its project if it
+/// ended.
+fn advance_steps(tx: &dyn Store, job_id: &str, now: UnixMillis, ended: &mut Option<(Job, String)>) -> ApiResult<bool> {
     let Some((mut job, mut plan, run_after)) = load_unfinished(tx, job_id)? else { return Ok(false) };
     if run_after > now {
         return Ok(false);
@@ -206,6 +241,9 @@ fn advance_steps(tx: &dyn Store, job_id: &str, now: UnixMillis) -> ApiResult<boo
         }
     }
     store_job(tx, &job, &plan, next_run)?;
+    if matches!(job.status, JobStatus::Success | JobStatus::Fail) {
+        *ended = Some((job, plan.project_id));
+    }
     Ok(true)
 }
 
@@ -296,7 +334,13 @@ fn record_failure(
 
 /// The last resort when failing a job properly failed too: the job's row alone is marked `FAIL` (its resources keep
 /// the statuses they had), so that it is never picked up again.
-fn mark_failed(tx: &dyn Store, job_id: &str, error: &ApiError, now: UnixMillis) -> ApiResult<()> {
+fn mark_failed(
+    tx: &dyn Store,
+    job_id: &str,
+    error: &ApiError,
+    now: UnixMillis,
+    ended: &mut Option<(Job, String)>,
+) -> ApiResult<()> {
     let Some((mut job, plan, _)) = load_unfinished(tx, job_id)? else { return Ok(()) };
     finish_sub_job(&mut job, plan.next_step, JobStatus::Fail, now);
     job.status = JobStatus::Fail;
@@ -304,7 +348,9 @@ fn mark_failed(tx: &dyn Store, job_id: &str, error: &ApiError, now: UnixMillis) 
     job.end_time = Some(job_time(now));
     job.error_code = Some(plan.kind.job().failure_code().as_str().to_owned());
     job.fail_reason = Some(format!("the job could not run: {error}"));
-    store_job(tx, &job, &plan, now)
+    store_job(tx, &job, &plan, now)?;
+    *ended = Some((job, plan.project_id));
+    Ok(())
 }
 
 fn sub_job(job: &mut Job, index: usize) -> Option<&mut Job> {
@@ -359,6 +405,11 @@ const CLAIM_MILLIS: i64 = 5_000;
 /// worker that stalled past its claim writes nothing for that job. A job's own error fails that job only (see
 /// `advance`); an error of the database aborts the batch and is returned.
 pub async fn run_due(db: &Db, now: UnixMillis) -> ApiResult<usize> {
+    run_due_noting(db, now, &mut Vec::new()).await
+}
+
+/// `run_due`, noting in `finished` every job that ended (once its batch committed).
+pub async fn run_due_noting(db: &Db, now: UnixMillis, finished: &mut Vec<Finished>) -> ApiResult<usize> {
     let mut advanced = 0;
     loop {
         let batch = db.claim_due_jobs(now, crate::now_millis().max(now) + CLAIM_MILLIS, JOBS_PER_TRANSACTION).await?;
@@ -366,20 +417,21 @@ pub async fn run_due(db: &Db, now: UnixMillis) -> ApiResult<usize> {
             return Ok(advanced);
         }
         let worker = db.worker().to_owned();
-        let count = db
+        let (count, ended) = db
             .write(move |tx| {
-                let mut count = 0;
+                let (mut count, mut ended) = (0, Vec::new());
                 for (job_id, token) in &batch {
                     // The claim is checked at the time the claim was made for (`now` may be a test's later time),
                     // and ended by the same statement; a database error rolls both back with the advance.
                     if !tx.take_job_claim(job_id, &worker, *token, now)? {
                         continue;
                     }
-                    count += usize::from(advance(tx, job_id, now)?);
+                    count += usize::from(advance_noting(tx, job_id, now, &mut ended)?);
                 }
-                Ok(count)
+                Ok((count, ended))
             })
             .await?;
+        finished.extend(ended);
         advanced += count;
         if count == 0 {
             return Ok(advanced);
@@ -394,11 +446,19 @@ fn backoff(failures: u32) -> Duration {
 
 /// The background worker: advances due jobs, sleeping until the next is due or a new job is submitted. It returns
 /// as soon as `shutdown` changes, between two batches (a batch is one short transaction).
-pub async fn worker(db: Db, wake: Arc<Notify>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+pub async fn worker(state: crate::AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    let (db, wake): (Db, Arc<Notify>) = (state.db.clone(), state.jobs_wake.clone());
     let mut failures = 0u32;
     loop {
         let now = crate::now_millis();
-        let wait = match run_due(&db, now).await {
+        let mut finished = Vec::new();
+        let ran = run_due_noting(&db, now, &mut finished).await;
+        for job in finished {
+            let labels = crate::ops::JobEndLabels { job_type: job.job_type, status: job.status.as_str().to_owned() };
+            state.metrics.jobs_finished.get_or_create(&labels).inc();
+            state.metrics.job_seconds.get_or_create(&labels).observe(job.seconds);
+        }
+        let wait = match ran {
             Ok(_) => {
                 if failures > 0 {
                     tracing::info!("job worker recovered after {failures} failed attempt(s)");

@@ -125,9 +125,11 @@ async fn drive(
             .write(move |tx| {
                 fence(tx, &holder, token)?;
                 let Some(mut run) = store::get::<PlanRun>(tx, &p, &id)? else { return Ok(None) };
+                let before = run.status;
                 let work = run.advance(now);
                 if work.changed {
                     store::update(tx, &p, &run)?;
+                    crate::notify::run_changed(tx, &p, before, &run, now)?;
                 }
                 Ok(Some((work, run)))
             })
@@ -184,6 +186,7 @@ async fn drive(
                 fence(tx, &holder, token)?;
                 let Some(mut run) = store::get::<PlanRun>(tx, &p, &id)? else { return Ok(false) };
                 let now = crate::now_millis();
+                let before = run.status;
                 let mut changed = false;
                 for item in learned {
                     match item {
@@ -201,6 +204,7 @@ async fn drive(
                 }
                 if changed {
                     store::update(tx, &p, &run)?;
+                    crate::notify::run_changed(tx, &p, before, &run, now)?;
                 }
                 Ok(changed)
             })

@@ -212,7 +212,7 @@ pub async fn show_server(
 }
 
 /// A service's query, as the pairs a signature reads, documented with the keys its official SDK sends.
-pub struct ServiceQuery<K>(QueryPairs, std::marker::PhantomData<K>);
+pub struct ServiceQuery<K>(pub QueryPairs, pub std::marker::PhantomData<K>);
 
 /// The query keys of one of the services' operations.
 pub trait QueryKeys {

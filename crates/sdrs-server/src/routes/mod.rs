@@ -7,6 +7,7 @@ mod extract;
 mod groups;
 mod instances;
 mod misc;
+mod operations;
 mod plans;
 mod replications;
 
@@ -71,7 +72,8 @@ fn versions_doc(operation: TransformOperation<'_>) -> TransformOperation<'_> {
 pub fn documented_routes() -> DocumentedRoutes {
     let public = ApiRouter::new()
         .api_route("/", get_with(misc::versions_or_console, versions_doc))
-        .api_route("/v1", get_with(misc::version, doc("ShowSpecifiedApiVersion", "The v1 API version")));
+        .api_route("/v1", get_with(misc::version, doc("ShowSpecifiedApiVersion", "The v1 API version")))
+        .merge(operating_routes());
     let sdrs = ApiRouter::new()
         .api_route(
             "/v1/{project_id}/server-groups",
@@ -300,6 +302,53 @@ fn orchestration_routes() -> ApiRouter<AppState> {
             &path("/plan-runs/{run_id}/report.html"),
             get_with(plans::report_html, ours("ShowPlanRunReportPage", "The run's evidence report (printable HTML)")),
         )
+        .api_route(
+            &path("/audit-events"),
+            get_with(
+                operations::audit_events,
+                ours("ListAuditEvents", "The audit trail: every change and refused change, newest first"),
+            ),
+        )
+        .api_route(
+            &path("/webhooks"),
+            get_with(operations::list_webhooks, ours("ListWebhooks", "List webhooks (never their secrets)"))
+                .post_with(operations::create_webhook, ours("CreateWebhook", "Add a webhook")),
+        )
+        .api_route(
+            &path("/webhooks/{webhook_id}"),
+            delete_with(
+                operations::delete_webhook,
+                ours("DeleteWebhook", "Remove a webhook and its pending deliveries"),
+            ),
+        )
+        .api_route(
+            &path("/webhooks/{webhook_id}/deliveries"),
+            get_with(operations::deliveries, ours("ListWebhookDeliveries", "A webhook's latest deliveries")),
+        )
+}
+
+/// `/healthz`, `/readyz` and `/metrics`: for load balancers and monitoring, in every mode, without credentials.
+pub fn operating_routes() -> ApiRouter<AppState> {
+    fn ours(id: &'static str, summary: &'static str) -> impl FnOnce(TransformOperation<'_>) -> TransformOperation<'_> {
+        move |operation| operation.id(id).summary(summary).tag("Operating the server")
+    }
+    ApiRouter::new()
+        .api_route("/healthz", get_with(crate::ops::healthz, ours("ShowHealth", "The process answers")))
+        .api_route(
+            "/readyz",
+            get_with(crate::ops::readyz, |operation| {
+                ours("ShowReadiness", "Ready to serve: the database answers within 1 s, not shutting down")(operation)
+                    .response::<200, axum::Json<sdrs_core::wire::Readiness>>()
+                    .response::<503, axum::Json<sdrs_core::wire::Readiness>>()
+            }),
+        )
+        .api_route(
+            "/metrics",
+            get_with(crate::ops::metrics, |operation| {
+                ours("ShowMetrics", "Metrics in the Prometheus (OpenMetrics) text format")(operation)
+                    .response::<200, String>()
+            }),
+        )
 }
 
 pub fn router(state: AppState) -> Router {
@@ -307,14 +356,24 @@ pub fn router(state: AppState) -> Router {
         return gateway_router(state);
     }
     let generated = openapi::GENERATED.clone();
-    let api = generated.sdrs.route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate));
-    let orchestration =
-        generated.orchestration.route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate));
+    // The audit layer inside the authentication, which names the actor.
+    let audited = || middleware::from_fn_with_state(state.clone(), crate::audit::record);
+    let api = generated
+        .sdrs
+        .route_layer(audited())
+        .route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate));
+    let orchestration = generated
+        .orchestration
+        .route_layer(audited())
+        .route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate));
     let ecs = generated.ecs.route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate));
     let ims = generated.ims.route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate_unscoped));
     // The admin API changes the inventory and injects faults: only with `--admin`, and only with its own token.
     let admin = match state.config.admin_token {
-        Some(_) => generated.admin.route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate_admin)),
+        Some(_) => generated
+            .admin
+            .route_layer(audited())
+            .route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate_admin)),
         None => Router::new(),
     };
     let document = generated.document;
@@ -330,12 +389,13 @@ pub fn router(state: AppState) -> Router {
         .merge(orchestration)
         .merge(admin)
         .fallback(misc::fallback)
-        .method_not_allowed_fallback(misc::method_not_allowed);
+        .method_not_allowed_fallback(misc::method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), crate::ops::measure));
     crate::limits::apply(routes, &state.config.limits)
         // API answers compressed when the client asks (the console's precompressed files pass through as they are).
         .layer(tower_http::compression::CompressionLayer::new().br(true).gzip(true))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(crate::ops::request_span))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .layer(cors)
         .with_state(state)
@@ -351,17 +411,22 @@ fn gateway_router(state: AppState) -> Router {
         .route("/gateway/logout", post(crate::gateway::logout))
         .route("/v1/{*rest}", axum::routing::any(crate::gateway::forward))
         .route("/v2/{*rest}", axum::routing::any(crate::gateway::forward))
+        // Logins, logouts and forwarded changes (the upstream's answer recorded as the outcome).
+        .route_layer(middleware::from_fn_with_state(state.clone(), crate::audit::record))
+        .merge(Router::from(operating_routes()))
         .merge(
             openapi::GENERATED
                 .orchestration
                 .clone()
+                .route_layer(middleware::from_fn_with_state(state.clone(), crate::audit::record))
                 .route_layer(middleware::from_fn_with_state(state.clone(), crate::gateway::authenticate_session)),
         )
-        .fallback(misc::fallback);
+        .fallback(misc::fallback)
+        .layer(middleware::from_fn_with_state(state.clone(), crate::ops::measure));
     crate::limits::apply(routes, &state.config.limits)
         .layer(tower_http::compression::CompressionLayer::new().br(true).gzip(true))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(crate::ops::request_span))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
 }
@@ -514,22 +579,26 @@ where
     F: FnOnce(&dyn store::Store, i64) -> ApiResult<crate::jobs::Submission> + Send + 'static,
 {
     let (scale, now) = (state.config.time_scale, crate::now_millis());
-    let job_id = state
+    let (job_id, accepted) = state
         .db
         .write(move |tx| {
             if let Some(key) = &key.0 {
                 if let Some(job_id) = tx.submitted_job(&project, key)? {
-                    return Ok(job_id);
+                    return Ok((job_id, None));
                 }
             }
             let submission = work(tx, now)?;
+            let job_type = submission.job_type;
             let job_id = crate::jobs::submit(tx, &project, submission, scale, now)?;
             if let Some(key) = &key.0 {
                 tx.put_submission(&project, key, &job_id, now, now - SUBMISSION_KEY_MILLIS)?;
             }
-            Ok(job_id)
+            Ok((job_id, Some(job_type)))
         })
         .await?;
+    if let Some(job_type) = accepted {
+        state.metrics.jobs_accepted.get_or_create(&crate::ops::JobLabels { job_type: job_type.to_owned() }).inc();
+    }
     state.jobs_wake.notify_one();
     Ok(axum::Json(JobIdResponse { job_id }))
 }

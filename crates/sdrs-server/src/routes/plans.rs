@@ -339,8 +339,10 @@ async fn command(
         .db
         .write(move |tx| {
             let mut run = run_or_404(tx, &project, &id)?;
+            let before = run.status;
             apply(&mut run, now).map_err(|e| ApiError::plan(&PlanError::Command(e)))?;
             store::update(tx, &project, &run)?;
+            crate::notify::run_changed(tx, &project, before, &run, now)?;
             Ok(run)
         })
         .await?;

@@ -1,8 +1,9 @@
 //! Every schema change of both backends, in one list each, applied in order at start; a version records how far a
 //! database is. SQLite keeps it in `PRAGMA user_version`, PostgreSQL in `schema_version`.
 //!
-//! PostgreSQL's first migration is the schema SQLite's first four leave (it started later); from then on, a change
-//! adds one file to each list (`replicas::both_backends_migrate_to_the_same_tables` compares the two).
+//! PostgreSQL's first migration is the schema SQLite's first four leave (it started later), but for the counts SQLite's
+//! third added (PostgreSQL's fifth); from then on, a change adds one file to each list
+//! (`replicas::both_backends_migrate_to_the_same_tables` compares the two).
 
 /// SQLite's migrations, oldest first.
 pub(super) const SQLITE: &[&str] = &[
@@ -13,6 +14,7 @@ pub(super) const SQLITE: &[&str] = &[
     include_str!("../../migrations/005_shared_state.sql"),
     include_str!("../../migrations/006_job_claims.sql"),
     include_str!("../../migrations/007_submissions.sql"),
+    include_str!("../../migrations/008_operations.sql"),
 ];
 
 /// PostgreSQL's migrations, oldest first.
@@ -22,6 +24,7 @@ pub(super) const POSTGRES: &[&str] = &[
     include_str!("../../migrations/postgres/003_job_claims.sql"),
     include_str!("../../migrations/postgres/004_submissions.sql"),
     include_str!("../../migrations/postgres/005_resource_counts.sql"),
+    include_str!("../../migrations/postgres/006_operations.sql"),
 ];
 
 /// Applies SQLite's pending migrations in one transaction.

@@ -28,7 +28,7 @@ use crate::error::ApiResult;
 pub use hot::JOB_KIND;
 pub use postgres::PgDb;
 pub use sqlite::SqliteDb;
-pub use writer::NotCommitted;
+pub use writer::{BatchObserver, NotCommitted};
 
 use crate::config::Database;
 use crate::error::ApiError;
@@ -66,15 +66,32 @@ impl Db {
     }
 
     /// Runs `f` as one atomic write: check-then-change holds against every other write, of this process or (on
-    /// PostgreSQL) of any replica. Answers once committed; an error from `f` rolls back `f`'s changes only.
+    /// PostgreSQL) of any replica. Answers once committed; an error from `f` rolls back `f`'s changes only. Inside a
+    /// request's audit context (`with_audit`), what `f` changed is recorded in the same transaction
+    /// (`Store::insert_audit_event`): the event commits if and only if the change does.
     pub async fn write<R, F>(&self, f: F) -> ApiResult<R>
     where
         R: Send + 'static,
         F: FnOnce(&dyn Store) -> ApiResult<R> + Send + 'static,
     {
+        let audit = AUDIT.try_with(Clone::clone).ok();
+        let audited = move |store: &dyn Store| -> ApiResult<R> {
+            // What an earlier operation of the batch noted is not this one's.
+            store.take_changes();
+            let value = f(store)?;
+            let changes = store.take_changes();
+            if let (Some(context), false) = (&audit, changes.is_empty()) {
+                let outcome = match changes.iter().find(|(kind, _)| kind == JOB_KIND) {
+                    Some((_, job)) => format!("job {job}"),
+                    None => "ok".to_owned(),
+                };
+                store.insert_audit_event(context, &changes, &outcome)?;
+            }
+            Ok(value)
+        };
         match self {
-            Db::Sqlite(db) => db.write(f).await,
-            Db::Postgres(db) => db.write(f).await,
+            Db::Sqlite(db) => db.write(audited).await,
+            Db::Postgres(db) => db.write(audited).await,
         }
     }
 
@@ -126,6 +143,30 @@ impl Db {
         }
     }
 
+    /// Whether the database answers a query now (`/readyz`).
+    pub async fn ping(&self) -> ApiResult<()> {
+        match self {
+            Db::Sqlite(db) => db.call(|store| store.ping()).await,
+            Db::Postgres(db) => db.ping().await,
+        }
+    }
+
+    /// Database connections in use now (the pools' and the writer's).
+    pub fn connections_in_use(&self) -> usize {
+        match self {
+            Db::Sqlite(db) => db.connections_in_use(),
+            Db::Postgres(db) => db.connections_in_use(),
+        }
+    }
+
+    /// Calls `observe` after every write batch with its number of operations and how long it took to run and commit.
+    pub fn observe_batches(&self, observe: writer::BatchObserver) {
+        match self {
+            Db::Sqlite(db) => db.observe_batches(observe),
+            Db::Postgres(db) => db.observe_batches(observe),
+        }
+    }
+
     /// How durable an answered commit is, in SQLite's `synchronous` numbers (2: FULL, on disk).
     pub async fn synchronous(&self) -> ApiResult<i64> {
         match self {
@@ -167,6 +208,79 @@ impl Db {
             Db::Postgres(_) => None,
         }
     }
+}
+
+/// The request a write belongs to, for the audit trail: set by `audit::record` around a changing request's handler.
+#[derive(Debug, Clone)]
+pub struct AuditContext {
+    pub project: String,
+    pub at: i64,
+    pub actor: String,
+    pub address: Option<String>,
+    pub request_id: Option<String>,
+    /// `METHOD /path/template`.
+    pub operation: String,
+    /// The ids the path names, `(kind, id)`: what a refusal is about.
+    pub named: Vec<(String, String)>,
+    /// The body, redacted.
+    pub detail: Option<String>,
+}
+
+tokio::task_local! {
+    static AUDIT: AuditContext;
+}
+
+/// Runs `f` with `context` as the audit context of every `Db::write` it makes.
+pub async fn with_audit<F: std::future::Future>(context: AuditContext, f: F) -> F::Output {
+    AUDIT.scope(context, f).await
+}
+
+/// Which audit events to list: newest first, before a cursor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditQuery {
+    pub since: i64,
+    pub until: i64,
+    pub resource_id: Option<String>,
+    /// Events before this one (the previous page's last id).
+    pub before: Option<i64>,
+    pub limit: u32,
+}
+
+/// A webhook as stored, its secret included (it signs the deliveries; the API never shows it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookRow {
+    pub id: String,
+    pub url: String,
+    pub events: Vec<String>,
+    pub secret: String,
+    pub created: i64,
+}
+
+/// A delivery due now, claimed for this attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueDelivery {
+    pub seq: i64,
+    pub event_id: String,
+    pub event: String,
+    pub payload: String,
+    pub created: i64,
+    pub attempts: u32,
+    pub url: String,
+    pub secret: String,
+}
+
+/// What an attempt came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliveryOutcome {
+    Delivered {
+        status: u16,
+    },
+    /// Failed; tried again at `next_attempt`, or given up when that is `None`.
+    Failed {
+        status: Option<u16>,
+        error: String,
+        next_attempt: Option<i64>,
+    },
 }
 
 /// Whether an error is the database's own (retry later) rather than the operation's (fail the job).
@@ -285,6 +399,48 @@ pub trait Store {
     /// Extends the lease `name` to `expires` if `holder` still holds it (its token unchanged); says whether it did.
     fn renew_lease(&self, name: &str, holder: &str, expires: i64) -> ApiResult<bool>;
 
+    /// What this operation's writes have touched since the last call, `(kind, id)`: for its audit event.
+    fn take_changes(&self) -> Vec<(String, String)>;
+    /// Records one audit event: `changes` (or, none, what the request named) and the outcome.
+    fn insert_audit_event(&self, context: &AuditContext, changes: &[(String, String)], outcome: &str) -> ApiResult<()>;
+    /// A project's audit events, newest first.
+    fn audit_events(&self, project: &str, query: &AuditQuery) -> ApiResult<Vec<sdrs_core::wire::AuditEvent>>;
+    /// Forgets events older than `before` (the retention) and deliveries settled before it; how many events.
+    fn forget_audit_events(&self, before: i64) -> ApiResult<u64>;
+
+    /// Adds a webhook to a project.
+    fn put_webhook(&self, project: &str, webhook: &WebhookRow) -> ApiResult<()>;
+    /// A project's webhooks, oldest first.
+    fn webhooks(&self, project: &str) -> ApiResult<Vec<WebhookRow>>;
+    /// Removes a webhook and its pending deliveries; whether it existed.
+    fn delete_webhook(&self, project: &str, id: &str) -> ApiResult<bool>;
+    /// Queues an event's delivery to one webhook, due at `now`.
+    fn enqueue_delivery(
+        &self,
+        project: &str,
+        webhook_id: &str,
+        event_id: &str,
+        event: &str,
+        payload: &str,
+        now: i64,
+    ) -> ApiResult<()>;
+    /// Claims up to `limit` deliveries due at `now` until `until` (a claimed one is not claimed again before then).
+    fn claim_deliveries(&self, now: i64, until: i64, limit: u32) -> ApiResult<Vec<DueDelivery>>;
+    /// Records an attempt's outcome.
+    fn record_delivery(&self, seq: i64, outcome: &DeliveryOutcome) -> ApiResult<()>;
+    /// A webhook's latest deliveries, newest first.
+    fn deliveries(
+        &self,
+        project: &str,
+        webhook_id: &str,
+        limit: u32,
+    ) -> ApiResult<Vec<sdrs_core::wire::WebhookDelivery>>;
+
+    /// Runs the cheapest query there is: the database answers.
+    fn ping(&self) -> ApiResult<()>;
+    /// What `/metrics` reports of the shared state at `now`: due jobs, runs by status, gates waiting.
+    fn operating_facts(&self, now: i64) -> ApiResult<OperatingFacts>;
+
     /// Whether the database holds no resource, job, task-centre entry or domain (what `copy_database` may fill).
     fn is_empty(&self) -> ApiResult<bool>;
     /// Every row worth moving to another database, each table in its insertion order.
@@ -298,6 +454,19 @@ pub trait Store {
     fn release(&self, name: &'static str) -> ApiResult<()>;
     /// Undoes the changes since the savepoint, which stays open.
     fn rollback_to(&self, name: &'static str) -> ApiResult<()>;
+}
+
+/// The shared state's figures, read when `/metrics` is scraped.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OperatingFacts {
+    /// Unfinished jobs whose next step is due.
+    pub jobs_due: u64,
+    /// How long the longest-waiting of them has waited, in milliseconds.
+    pub oldest_due_millis: i64,
+    /// Recovery-plan runs by status, every project's.
+    pub plan_runs: Vec<(String, u64)>,
+    /// Runs waiting for a person to confirm a gate.
+    pub gates_waiting: u64,
 }
 
 /// A resource as stored: its wire JSON and the columns lists filter and sort on.

@@ -34,7 +34,7 @@ use tokio_postgres::{Client, Statement};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::sql::{args, postgres_placeholders, Arg, Dialect, OwnedArg, Row, Sql, Value};
-use super::statements::{claim_statement, document_statement, list_statements};
+use super::statements::{claim_statement, document_statement, list_statements, PING};
 use super::writer::{Committer, Writer};
 use super::{ListFilter, Store};
 use crate::error::{ApiError, ApiResult};
@@ -221,6 +221,21 @@ impl PgDb {
         self.writer.batches()
     }
 
+    /// Whether the database answers a query now.
+    pub async fn ping(&self) -> ApiResult<()> {
+        self.pooled(PING, &[], |_| Ok(())).await
+    }
+
+    /// Connections in use: the pool's and the writer's (the readers' are not counted).
+    pub fn connections_in_use(&self) -> usize {
+        let status = self.pool.status();
+        status.size.saturating_sub(status.available) + 1
+    }
+
+    pub fn observe_batches(&self, observer: super::writer::BatchObserver) {
+        self.writer.observe(observer);
+    }
+
     /// Writes waiting for this replica's writer.
     pub fn queued_writes(&self) -> usize {
         self.writer.queued()
@@ -322,6 +337,8 @@ pub struct PgConn {
     /// write lock, only this connection's own writes change what they read, and any write forgets them all. (A
     /// handler reads the same group and members several times while it checks and changes them.)
     remembered: Option<RefCell<Remembered>>,
+    /// What this connection's writes changed, for the operation's audit event.
+    noted: RefCell<Vec<(String, String)>>,
 }
 
 impl PgConn {
@@ -355,6 +372,7 @@ impl PgConn {
             statements: RefCell::default(),
             later: RefCell::default(),
             remembered: (!read_only).then(RefCell::default),
+            noted: RefCell::default(),
         })
     }
 
@@ -497,6 +515,14 @@ impl Sql for PgConn {
         let args = args.iter().map(|arg| arg.kept()).collect();
         self.later.borrow_mut().push(Later::Write { statement, args, expect });
         Ok(())
+    }
+
+    fn touched(&self, kind: &'static str, _project: &str, id: &str) {
+        self.noted.borrow_mut().push((kind.to_owned(), id.to_owned()));
+    }
+
+    fn take_noted(&self) -> Vec<(String, String)> {
+        std::mem::take(&mut *self.noted.borrow_mut())
     }
 
     fn settle(&self) -> ApiResult<()> {

@@ -253,9 +253,12 @@ pub trait Sql {
     /// Forgets what `execute_later` kept and has not sent: the operation failed and is rolled back.
     fn discard(&self) {}
 
-    /// A write changed (or may have changed) a document a cache may hold. SQLite's writer invalidates its hot-read
-    /// cache with these; PostgreSQL keeps no such cache.
-    fn touched(&self, _kind: &'static str, _project: &str, _id: &str) {}
+    /// A write changed (or may have changed) something: noted for the operation's audit event (`take_noted`), and on
+    /// SQLite for the writer, which invalidates what its hot-read cache holds of it.
+    fn touched(&self, kind: &'static str, project: &str, id: &str);
+
+    /// What `touched` noted since the last call, `(kind, id)`.
+    fn take_noted(&self) -> Vec<(String, String)>;
 
     /// At most one row.
     fn query_opt(&self, sql: &str, args: &[Arg<'_>]) -> ApiResult<Option<Row>> {

@@ -101,6 +101,11 @@ fn touched(kind: &'static str, project: &str, id: &str) {
     TOUCHED.with(|keys| keys.borrow_mut().push((kind, project.to_owned(), id.to_owned())));
 }
 
+thread_local! {
+    /// What the writes run on this thread changed, `(kind, id)`, for the operation's audit event.
+    static CHANGES: std::cell::RefCell<Vec<(String, String)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// The keys this thread's writes touched since the last call.
 pub(super) fn take_touched() -> Vec<HotKey> {
     TOUCHED.with(|keys| std::mem::take(&mut *keys.borrow_mut()))
@@ -295,6 +300,16 @@ impl SqliteDb {
         self.writer.fail_next_commits(count);
     }
 
+    /// Connections in use: the reading pool's and the writer's.
+    pub fn connections_in_use(&self) -> usize {
+        let state = self.pool.state();
+        (state.connections - state.idle_connections) as usize + 1
+    }
+
+    pub fn observe_batches(&self, observer: super::writer::BatchObserver) {
+        self.writer.observe(observer);
+    }
+
     /// Writes waiting for the writer.
     pub fn queued_writes(&self) -> usize {
         self.writer.queued()
@@ -487,6 +502,11 @@ impl Sql for Connection {
 
     fn touched(&self, kind: &'static str, project: &str, id: &str) {
         touched(kind, project, id);
+        CHANGES.with(|changes| changes.borrow_mut().push((kind.to_owned(), id.to_owned())));
+    }
+
+    fn take_noted(&self) -> Vec<(String, String)> {
+        CHANGES.with(|changes| std::mem::take(&mut *changes.borrow_mut()))
     }
 }
 

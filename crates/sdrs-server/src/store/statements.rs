@@ -12,10 +12,13 @@ use sdrs_core::ErrorCode;
 
 use super::sql::{args, Arg, Dialect, Row, Sql};
 use super::{
-    Dump, DumpedJob, DumpedResource, FailureJobs, InUse, ListFilter, NewJob, ReplayAnswer, ReplayClaim, ResourceRow,
-    Store, StoredJob, JOB_KIND,
+    AuditContext, AuditQuery, DeliveryOutcome, DueDelivery, Dump, DumpedJob, DumpedResource, FailureJobs, InUse,
+    ListFilter, NewJob, OperatingFacts, ReplayAnswer, ReplayClaim, ResourceRow, Store, StoredJob, WebhookRow, JOB_KIND,
 };
 use crate::error::{ApiError, ApiResult};
+
+/// The readiness check's query: the database answers.
+pub const PING: &str = "SELECT 1";
 
 /// A resource's stored wire JSON: `(id, kind, project)`.
 const RESOURCE_BODY: &str = "SELECT body FROM resources WHERE id = ?1 AND kind = ?2 AND project_id = ?3";
@@ -253,7 +256,9 @@ impl<S: Sql> Store for S {
              VALUES (?1, ?2, ?3, 'INIT', ?4, ?4, ?5, ?6)",
             args![job.job_id, job.project_id, job.server_group_id, job.now, job.body.as_str(), job.plan.as_str()],
             None,
-        )
+        )?;
+        self.touched(JOB_KIND, job.project_id, job.job_id);
+        Ok(())
     }
 
     fn job_body(&self, project: &str, job_id: &str) -> ApiResult<Option<String>> {
@@ -334,6 +339,12 @@ impl<S: Sql> Store for S {
     }
 
     fn delete_failure_jobs(&self, project: &str, which: FailureJobs<'_>) -> ApiResult<()> {
+        let noted = match which {
+            FailureJobs::One(id) => id,
+            FailureJobs::OfGroup(group) => group,
+            FailureJobs::All => "*",
+        };
+        self.touched("failure_job", project, noted);
         match which {
             FailureJobs::One(id) => {
                 self.execute("DELETE FROM failure_jobs WHERE project_id = ?1 AND id = ?2", args![project, id])?
@@ -348,6 +359,7 @@ impl<S: Sql> Store for S {
     }
 
     fn insert_fault(&self, project: &str, fault: &Fault) -> ApiResult<()> {
+        self.touched("fault", project, &fault.step);
         self.execute(
             "INSERT INTO faults (project_id, server_group_id, step, error_code, fail_reason, remaining, raise_error)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -374,6 +386,7 @@ impl<S: Sql> Store for S {
     }
 
     fn clear_faults(&self, project: &str) -> ApiResult<()> {
+        self.touched("fault", project, "*");
         self.execute("DELETE FROM faults WHERE project_id = ?1", args![project])?;
         Ok(())
     }
@@ -407,6 +420,7 @@ impl<S: Sql> Store for S {
     }
 
     fn put_session(&self, token_sha256: &str, expires: i64, now: i64) -> ApiResult<()> {
+        self.touched("gateway_session", "", &token_sha256[..token_sha256.len().min(16)]);
         self.execute("DELETE FROM sessions WHERE expires <= ?1", args![now])?;
         self.execute(
             "INSERT INTO sessions (token_sha256, expires) VALUES (?1, ?2)
@@ -421,6 +435,7 @@ impl<S: Sql> Store for S {
     }
 
     fn delete_session(&self, token_sha256: &str) -> ApiResult<()> {
+        self.touched("gateway_session", "", &token_sha256[..token_sha256.len().min(16)]);
         self.execute("DELETE FROM sessions WHERE token_sha256 = ?1", args![token_sha256])?;
         Ok(())
     }
@@ -521,6 +536,243 @@ impl<S: Sql> Store for S {
             args![name, holder, expires],
         )?;
         Ok(renewed > 0)
+    }
+
+    fn take_changes(&self) -> Vec<(String, String)> {
+        self.take_noted()
+    }
+
+    fn insert_audit_event(&self, context: &AuditContext, changes: &[(String, String)], outcome: &str) -> ApiResult<()> {
+        let about = if changes.is_empty() { &context.named[..] } else { changes };
+        let mut resources: Vec<sdrs_core::wire::AuditResource> = Vec::new();
+        for (kind, id) in about {
+            let resource = sdrs_core::wire::AuditResource { kind: kind.clone(), id: id.clone() };
+            if !resources.contains(&resource) {
+                resources.push(resource);
+            }
+        }
+        self.execute(
+            "INSERT INTO audit_events (project_id, at, actor, address, request_id, operation, resources, detail, outcome)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            args![
+                context.project.as_str(),
+                context.at,
+                context.actor.as_str(),
+                &context.address,
+                &context.request_id,
+                context.operation.as_str(),
+                serde_json::to_string(&resources)?.as_str(),
+                &context.detail,
+                outcome
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn audit_events(&self, project: &str, query: &AuditQuery) -> ApiResult<Vec<sdrs_core::wire::AuditEvent>> {
+        let resource = query.resource_id.as_ref().map(|id| format!("\"id\":{}", serde_json::Value::from(id.as_str())));
+        let sql = format!(
+            "SELECT seq, at, actor, address, request_id, operation, resources, detail, outcome FROM audit_events
+             WHERE project_id = ?1 AND at >= ?2 AND at < ?3 AND (?4 IS NULL OR seq < ?4)
+                 AND (?5 IS NULL OR {}) ORDER BY seq DESC LIMIT ?6",
+            self.dialect().contains("resources", "?5")
+        );
+        let rows = self.query(
+            &sql,
+            args![project, query.since, query.until, Arg::Int(query.before), resource.as_deref(), query.limit],
+        )?;
+        rows.iter()
+            .map(|row| {
+                Ok(sdrs_core::wire::AuditEvent {
+                    id: row.int(0)?.to_string(),
+                    at: sdrs_core::timefmt::job_time(row.int(1)?),
+                    actor: row.text(2)?,
+                    address: row.opt_text(3)?,
+                    request_id: row.opt_text(4)?,
+                    operation: row.text(5)?,
+                    resources: serde_json::from_str(&row.text(6)?)?,
+                    detail: row.opt_text(7)?.and_then(|text| serde_json::from_str(&text).ok()),
+                    outcome: row.text(8)?,
+                })
+            })
+            .collect()
+    }
+
+    fn forget_audit_events(&self, before: i64) -> ApiResult<u64> {
+        self.execute("DELETE FROM webhook_deliveries WHERE status <> 'pending' AND created < ?1", args![before])?;
+        self.execute("DELETE FROM audit_events WHERE at < ?1", args![before])
+    }
+
+    fn put_webhook(&self, project: &str, webhook: &WebhookRow) -> ApiResult<()> {
+        self.execute(
+            "INSERT INTO webhooks (project_id, id, url, events, secret, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            args![
+                project,
+                webhook.id.as_str(),
+                webhook.url.as_str(),
+                serde_json::to_string(&webhook.events)?.as_str(),
+                webhook.secret.as_str(),
+                webhook.created
+            ],
+        )?;
+        self.touched("webhook", project, &webhook.id);
+        Ok(())
+    }
+
+    fn webhooks(&self, project: &str) -> ApiResult<Vec<WebhookRow>> {
+        let rows = self.query(
+            "SELECT id, url, events, secret, created FROM webhooks WHERE project_id = ?1 ORDER BY created, id",
+            args![project],
+        )?;
+        rows.iter()
+            .map(|row| {
+                Ok(WebhookRow {
+                    id: row.text(0)?,
+                    url: row.text(1)?,
+                    events: serde_json::from_str(&row.text(2)?)?,
+                    secret: row.text(3)?,
+                    created: row.int(4)?,
+                })
+            })
+            .collect()
+    }
+
+    fn delete_webhook(&self, project: &str, id: &str) -> ApiResult<bool> {
+        self.execute(
+            "DELETE FROM webhook_deliveries WHERE project_id = ?1 AND webhook_id = ?2 AND status = 'pending'",
+            args![project, id],
+        )?;
+        let deleted = self.execute("DELETE FROM webhooks WHERE project_id = ?1 AND id = ?2", args![project, id])?;
+        if deleted > 0 {
+            self.touched("webhook", project, id);
+        }
+        Ok(deleted > 0)
+    }
+
+    fn enqueue_delivery(
+        &self,
+        project: &str,
+        webhook_id: &str,
+        event_id: &str,
+        event: &str,
+        payload: &str,
+        now: i64,
+    ) -> ApiResult<()> {
+        self.execute_later(
+            "INSERT INTO webhook_deliveries (project_id, webhook_id, event_id, event, payload, created, status,
+                 attempts, next_attempt, claim_until)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?6, 0)",
+            args![project, webhook_id, event_id, event, payload, now],
+            None,
+        )
+    }
+
+    fn claim_deliveries(&self, now: i64, until: i64, limit: u32) -> ApiResult<Vec<DueDelivery>> {
+        let claimed = self.query(
+            &format!(
+                "UPDATE webhook_deliveries SET claim_until = ?2
+                 WHERE seq IN (SELECT seq FROM webhook_deliveries WHERE status = 'pending' AND next_attempt <= ?1
+                               AND claim_until < ?1 ORDER BY next_attempt LIMIT ?3{})
+                 RETURNING seq",
+                self.dialect().skip_locked()
+            ),
+            args![now, until, limit],
+        )?;
+        let mut due = Vec::new();
+        for row in claimed {
+            let found = self.query_opt(
+                "SELECT d.seq, d.event_id, d.event, d.payload, d.created, d.attempts, w.url, w.secret
+                 FROM webhook_deliveries d JOIN webhooks w ON w.project_id = d.project_id AND w.id = d.webhook_id
+                 WHERE d.seq = ?1",
+                args![row.int(0)?],
+            )?;
+            if let Some(row) = found {
+                due.push(DueDelivery {
+                    seq: row.int(0)?,
+                    event_id: row.text(1)?,
+                    event: row.text(2)?,
+                    payload: row.text(3)?,
+                    created: row.int(4)?,
+                    attempts: u32::try_from(row.int(5)?).unwrap_or(u32::MAX),
+                    url: row.text(6)?,
+                    secret: row.text(7)?,
+                });
+            }
+        }
+        Ok(due)
+    }
+
+    fn record_delivery(&self, seq: i64, outcome: &DeliveryOutcome) -> ApiResult<()> {
+        match outcome {
+            DeliveryOutcome::Delivered { status } => self.execute(
+                "UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, last_status = ?2,
+                     last_error = NULL, claim_until = 0 WHERE seq = ?1",
+                args![seq, *status],
+            )?,
+            DeliveryOutcome::Failed { status, error, next_attempt } => self.execute(
+                "UPDATE webhook_deliveries SET status = ?2, attempts = attempts + 1, last_status = ?3, last_error = ?4,
+                     next_attempt = ?5, claim_until = 0 WHERE seq = ?1",
+                args![
+                    seq,
+                    if next_attempt.is_some() { "pending" } else { "abandoned" },
+                    Arg::Int(status.map(i64::from)),
+                    error.as_str(),
+                    next_attempt.unwrap_or_default()
+                ],
+            )?,
+        };
+        Ok(())
+    }
+
+    fn deliveries(
+        &self,
+        project: &str,
+        webhook_id: &str,
+        limit: u32,
+    ) -> ApiResult<Vec<sdrs_core::wire::WebhookDelivery>> {
+        let rows = self.query(
+            "SELECT event_id, event, status, attempts, created, last_status, last_error FROM webhook_deliveries
+             WHERE project_id = ?1 AND webhook_id = ?2 ORDER BY seq DESC LIMIT ?3",
+            args![project, webhook_id, limit],
+        )?;
+        rows.iter()
+            .map(|row| {
+                Ok(sdrs_core::wire::WebhookDelivery {
+                    event_id: row.text(0)?,
+                    event: row.text(1)?,
+                    status: row.text(2)?,
+                    attempts: u32::try_from(row.int(3)?).unwrap_or(u32::MAX),
+                    created_at: sdrs_core::timefmt::job_time(row.int(4)?),
+                    last_status: row.opt_int(5)?.and_then(|status| u16::try_from(status).ok()),
+                    last_error: row.opt_text(6)?,
+                })
+            })
+            .collect()
+    }
+
+    fn ping(&self) -> ApiResult<()> {
+        self.query_one(PING, &[]).map(|_| ())
+    }
+
+    fn operating_facts(&self, now: i64) -> ApiResult<OperatingFacts> {
+        let due = self.query_one(
+            "SELECT count(*), coalesce(?1 - min(run_after), 0) FROM jobs
+             WHERE status IN ('INIT', 'RUNNING') AND run_after <= ?1",
+            args![now],
+        )?;
+        let runs = self.query(
+            "SELECT status, count(*) FROM resources WHERE kind = ?1 GROUP BY status ORDER BY status",
+            args![<sdrs_core::plan::run::PlanRun as super::Resource>::KIND],
+        )?;
+        let plan_runs: Vec<(String, u64)> =
+            runs.iter().map(|row| Ok((row.text(0)?, row.int(1)? as u64))).collect::<ApiResult<_>>()?;
+        let waiting = sdrs_core::plan::run::RunStatus::WaitingForGate.as_str();
+        Ok(OperatingFacts {
+            jobs_due: due.int(0)? as u64,
+            oldest_due_millis: due.int(1)?,
+            gates_waiting: plan_runs.iter().filter(|(status, _)| status == waiting).map(|(_, n)| n).sum(),
+            plan_runs,
+        })
     }
 
     fn is_empty(&self) -> ApiResult<bool> {

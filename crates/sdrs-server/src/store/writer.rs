@@ -43,6 +43,9 @@ pub trait Committer: Send + 'static {
     fn after_batch(&mut self) {}
 }
 
+/// Told after each batch: its number of operations and how long it took to run and commit.
+pub type BatchObserver = Arc<dyn Fn(usize, std::time::Duration) + Send + Sync>;
+
 /// What the writer calls after the batch's commit: `Ok` if it committed, the reason if not.
 type Answer = Box<dyn FnOnce(Result<(), &str>) + Send>;
 
@@ -57,6 +60,7 @@ pub struct Writer<C: Committer> {
     failing_commits: Arc<AtomicU32>,
     /// Batches committed so far, for tests and the benchmark report (operations per commit).
     batches: Arc<AtomicU32>,
+    observer: Arc<std::sync::OnceLock<BatchObserver>>,
 }
 
 impl<C: Committer> Clone for Writer<C> {
@@ -65,6 +69,7 @@ impl<C: Committer> Clone for Writer<C> {
             queue: self.queue.clone(),
             failing_commits: self.failing_commits.clone(),
             batches: self.batches.clone(),
+            observer: self.observer.clone(),
         }
     }
 }
@@ -73,9 +78,13 @@ impl<C: Committer> Writer<C> {
     /// Starts the writer thread on `committer`.
     pub fn start(committer: C, name: &str) -> anyhow::Result<Writer<C>> {
         let (queue, receiver) = mpsc::channel(QUEUE_DEPTH);
-        let writer = Writer { queue, failing_commits: Arc::default(), batches: Arc::default() };
-        let (batches, failing) = (writer.batches.clone(), writer.failing_commits.clone());
-        std::thread::Builder::new().name(name.into()).spawn(move || run(committer, receiver, &batches, &failing))?;
+        let writer =
+            Writer { queue, failing_commits: Arc::default(), batches: Arc::default(), observer: Arc::default() };
+        let (batches, failing, observer) =
+            (writer.batches.clone(), writer.failing_commits.clone(), writer.observer.clone());
+        std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || run(committer, receiver, &batches, &failing, &observer))?;
         Ok(writer)
     }
 
@@ -108,6 +117,11 @@ impl<C: Committer> Writer<C> {
         answer.await.unwrap_or_else(|_| Err(not_committed("the operation did not run to its end")))
     }
 
+    /// Sets what is told after each batch (once; later calls change nothing).
+    pub fn observe(&self, observer: BatchObserver) {
+        let _ = self.observer.set(observer);
+    }
+
     /// Makes the next `count` commits fail as a full disk or a failed fsync would: the batch is rolled back.
     pub fn fail_next_commits(&self, count: u32) {
         self.failing_commits.store(count, Ordering::SeqCst);
@@ -134,6 +148,7 @@ fn run<C: Committer>(
     mut receiver: mpsc::Receiver<WriteOp<C::Conn>>,
     batches: &AtomicU32,
     failing: &AtomicU32,
+    observer: &std::sync::OnceLock<BatchObserver>,
 ) {
     let mut batch = Vec::with_capacity(C::MAX_BATCH);
     while let Some(first) = receiver.blocking_recv() {
@@ -144,7 +159,11 @@ fn run<C: Committer>(
                 Err(_) => break,
             }
         }
+        let (started, operations) = (std::time::Instant::now(), batch.len());
         let committed = commit_batch(&mut committer, batch.drain(..), failing);
+        if let Some(observe) = observer.get() {
+            observe(operations, started.elapsed());
+        }
         // Before any answer: a read that starts after an answer must not find what this batch replaced.
         committer.after_batch();
         match committed {

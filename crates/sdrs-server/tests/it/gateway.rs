@@ -27,7 +27,7 @@ async fn upstream() -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (_stop, stop_rx) = tokio::sync::watch::channel(false);
-    tokio::spawn(jobs::worker(state.db.clone(), state.jobs_wake.clone(), stop_rx));
+    tokio::spawn(jobs::worker(state.clone(), stop_rx));
     tokio::spawn(async move { axum::serve(listener, router(state)).await.unwrap() });
     std::mem::forget(_stop);
     base
@@ -251,7 +251,7 @@ async fn a_recovery_plan_drives_the_upstream_through_the_gateway() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (_stop, stop_rx) = tokio::sync::watch::channel(false);
-    tokio::spawn(jobs::worker(upstream.state.db.clone(), upstream.state.jobs_wake.clone(), stop_rx));
+    tokio::spawn(jobs::worker(upstream.state.clone(), stop_rx));
     let served = upstream.state.clone();
     tokio::spawn(async move { axum::serve(listener, router(served)).await.unwrap() });
 

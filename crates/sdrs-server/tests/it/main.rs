@@ -25,6 +25,8 @@ mod hardening;
 mod members;
 /// Versions, domains, quotas, task centre, unknown paths, OpenAPI.
 mod misc;
+/// Health, readiness, metrics, the audit trail and webhooks.
+mod operations;
 /// Recovery plans and runs.
 mod plans;
 /// The hot read path: stored JSON as is, reads see answered writes.
