@@ -84,12 +84,13 @@ wasm_linker() {
 # ensure_python_sdk: a virtualenv in target/py with the official SDRS, ECS and IMS SDKs; prints its python.
 ensure_python_sdk() {
     local venv="$ROOT/target/py"
-    if ! "$venv/bin/python" -c 'import huaweicloudsdksdrs, huaweicloudsdkecs, huaweicloudsdkims' >/dev/null 2>&1; then
+    if ! "$venv/bin/python" -c 'import huaweicloudsdksdrs, huaweicloudsdkecs, huaweicloudsdkims, prometheus_client' \
+        >/dev/null 2>&1; then
         have python3 || apt_ensure python3
         python3 -m venv "$venv" >/dev/null 2>&1 || { apt_ensure python3-venv; python3 -m venv "$venv"; }
-        say "pip install huaweicloudsdk{sdrs,ecs,ims}==3.1.219 (the official SDKs, for the compatibility tests)"
+        say "pip install huaweicloudsdk{sdrs,ecs,ims}==3.1.219 (the official SDKs) and prometheus_client (its parser)"
         timeout 600 "$venv/bin/pip" install -q huaweicloudsdksdrs==3.1.219 huaweicloudsdkecs==3.1.219 \
-            huaweicloudsdkims==3.1.219 >&2
+            huaweicloudsdkims==3.1.219 prometheus_client==0.21.1 >&2
     fi
     echo "$venv/bin/python"
 }
@@ -109,7 +110,8 @@ on_exit() {
 
 # ensure_test_postgres: the PostgreSQL the caller was given (SDRS_TEST_POSTGRES), or a throwaway one started now.
 ensure_test_postgres() {
-    if [ -z "${SDRS_TEST_POSTGRES:-}" ] || [ -z "${SDRS_TEST_POSTGRES_RESTART:-}" ]; then
+    if [ -z "${SDRS_TEST_POSTGRES:-}" ] || [ -z "${SDRS_TEST_POSTGRES_RESTART:-}" ] \
+        || [ -z "${SDRS_TEST_POSTGRES_STOP:-}" ] || [ -z "${SDRS_TEST_POSTGRES_START:-}" ]; then
         start_test_postgres
     fi
 }
@@ -119,7 +121,8 @@ ensure_test_postgres() {
 # the calling script exits.
 # PostgreSQL refuses to run as root, so as root it runs as the package's `postgres` user. Exports
 # SDRS_TEST_POSTGRES=postgres://postgres@127.0.0.1:PORT (no database: each test makes its own) and
-# SDRS_TEST_POSTGRES_RESTART, a command that restarts it.
+# SDRS_TEST_POSTGRES_RESTART, a command that restarts it (immediate shutdown, then crash recovery), and
+# SDRS_TEST_POSTGRES_STOP / SDRS_TEST_POSTGRES_START, which stop it the same way and start it again.
 start_test_postgres() {
     apt_ensure postgresql
     local bin dir port
@@ -146,7 +149,10 @@ start_test_postgres() {
     export SDRS_TEST_POSTGRES="postgres://postgres@127.0.0.1:$port"
     export SDRS_TEST_POSTGRES_CA="$dir/tls/ca.pem"
     # How the crash test restarts it under running replicas: an immediate shutdown, then crash recovery.
-    export SDRS_TEST_POSTGRES_RESTART="${PG_AS[*]} $bin/pg_ctl -D $dir/data -l $dir/server.log -m immediate -w -t 60 restart -o '-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300'"
+    local options="-o '-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300'"
+    export SDRS_TEST_POSTGRES_RESTART="${PG_AS[*]} $bin/pg_ctl -D $dir/data -l $dir/server.log -m immediate -w -t 60 restart $options"
+    export SDRS_TEST_POSTGRES_STOP="${PG_AS[*]} $bin/pg_ctl -D $dir/data -m immediate -w -t 60 stop"
+    export SDRS_TEST_POSTGRES_START="${PG_AS[*]} $bin/pg_ctl -D $dir/data -l $dir/server.log -w -t 60 start $options"
     say "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') for the tests at 127.0.0.1:$port ($dir)"
 }
 

@@ -1,11 +1,14 @@
 """Drives the official Huawei Cloud SDRS Python SDK (huaweicloudsdksdrs, AK/SK-signed) through a whole protection-group
 lifecycle against a running sdrs-server started with --demo. Prints 'N passed, 0 failed' and exits non-zero on a failure.
 
-Usage: SDRS_ENDPOINT=http://127.0.0.1:PORT python lifecycle.py
+Usage: SDRS_ENDPOINT=http://127.0.0.1:PORT [SDRS_MIDWAY=COMMAND] python lifecycle.py
+where COMMAND, when given, is a shell command run once right after the failover is accepted and before its job is
+followed (scripts/sdk-test kills one of two replicas there).
 """
 
 import json
 import os
+import subprocess
 import sys
 import time
 import urllib.request
@@ -97,6 +100,9 @@ check(job.job_type == "startProtectionGroupNoCG" and job.status == "SUCCESS", "e
 submitted = client.start_failover_protection_group(StartFailoverProtectionGroupRequest(
     server_group_id=group_id, body=FailoverProtectionGroupRequestBody(failover_server_group={})))
 check(len(submitted.job_id) == 32 and submitted.status_code == 200, "failover accepted with a job id")
+if os.environ.get("SDRS_MIDWAY"):
+    subprocess.run(os.environ["SDRS_MIDWAY"], shell=True, check=True)
+    print(f"midway: ran {os.environ['SDRS_MIDWAY']}")
 job = wait(submitted.job_id)
 check(job.job_type == "failoverProtectionGroupNoCG" and job.status == "SUCCESS", "failover job succeeds")
 group = client.show_protection_group(ShowProtectionGroupRequest(server_group_id=group_id)).server_group
