@@ -97,6 +97,19 @@ test("groups list, detail, pre-check, failover, job, role swap and login guidanc
   const failovers = await (await fetch(`${base}/v1/5a1f0c3e2b7d4e6f8a9b0c1d2e3f4a5b/server-groups?name=web-tier`,
     { headers: { "X-Auth-Token": "demo-token" } })).json();
   assert.equal(failovers.server_groups[0].status, "failed-over");
+
+  // Who did it: the group's history and the Activity page name the failover, its caller and its job.
+  await page.goto(`${base}/#/groups/${failovers.server_groups[0].id}`);
+  await page.waitForSelector(".audit-trail table");
+  const history = await page.textContent(".audit-trail");
+  assert.match(history, /POST \/v1\/\{project_id\}\/server-groups\/\{server_group_id\}\/action/);
+  assert.match(history, /token:[0-9a-f]{16}.*job [0-9a-f]{32}/s);
+  assert.doesNotMatch(history, /demo-token/, "never the token itself");
+  await page.click("nav >> text=Activity");
+  await page.waitForSelector("h1:has-text('Activity')");
+  await page.waitForSelector(".audit-trail table");
+  assert.match(await page.textContent(".audit-trail"), /server-groups\/\{server_group_id\}\/action/);
+  await page.screenshot({ path: path.join(results, "console-activity.png"), fullPage: true });
   await page.close();
 });
 

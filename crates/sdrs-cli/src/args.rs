@@ -111,6 +111,8 @@ pub enum Command {
         #[command(subcommand)]
         what: PlanCommand,
     },
+    /// The audit trail: who changed what, from where, with what outcome (newest first).
+    Audit(AuditArgs),
     /// Shell completions, printed on stdout.
     Completions { shell: clap_complete::Shell },
 }
@@ -138,6 +140,24 @@ pub struct GroupsArgs {
     pub limit: u32,
     #[arg(long, default_value_t = 0)]
     pub offset: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Only events at or after this time: Unix milliseconds or 2026-12-04T10:00:00.000Z.
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Only events before this time.
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Only events about this resource: a group's name or id, a run's, a job's, a webhook's id.
+    #[arg(long)]
+    pub resource: Option<String>,
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+    /// Older events than the previous page's last (its `--marker` line).
+    #[arg(long)]
+    pub marker: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 
 use sdrs_client::{Client, ClientError};
 use sdrs_core::guidance::{assumed_first_time, login_rows_after, LoginRow, RowAnswer};
+use sdrs_core::list_query::encode_query_value;
 use sdrs_core::login::{
     explain_login, AfterOperation, CloudbaseInitState, LoginExplanation, LoginMethod, LoginQuestion, OsProfile,
     ServerNames, ServerRole,
@@ -22,7 +23,7 @@ use sdrs_core::role_swap::{preview, roles_at, SiteRoles};
 use sdrs_core::snapshot::{GroupSnapshot, Intent};
 use sdrs_core::state_machine::check as state_check;
 use sdrs_core::status::{JobStatus, PriorityStation};
-use sdrs_core::wire::{Job, PlanList, PlanResource, RunResponse, ServerGroup};
+use sdrs_core::wire::{AuditEventList, Job, PlanList, PlanResource, RunResponse, ServerGroup};
 
 use crate::args::*;
 use crate::config::Settings;
@@ -95,21 +96,52 @@ pub async fn run(cli: &Cli, matches: &ArgMatches) -> Result<i32, CliError> {
         Command::Disable(act) => act_on(&client, act, Intent::Disable, json).await,
         Command::Job { id, wait } => job(&client, id, *wait, json).await,
         Command::Plan { what } => plan(&client, what, json).await,
+        Command::Audit(args) => audit(&client, args, json).await,
         Command::Completions { .. } | Command::LoginRules(_) | Command::Config { .. } => unreachable!("handled above"),
     }
 }
 
-/// Percent-encodes a query value.
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
+/// The project's audit trail, newest first: who changed what, from where, and what came of it.
+async fn audit(client: &Client, args: &AuditArgs, json: bool) -> Result<i32, CliError> {
+    let mut query = format!("limit={}", args.limit);
+    // A group's name is what an operator knows; the trail names resources by id. Anything that names no group (a
+    // run's, a job's, a webhook's id) is asked for as it is.
+    let resource = match &args.resource {
+        Some(text) => Some(find_group(client, text).await.map(|group| group.id).unwrap_or_else(|_| text.clone())),
+        None => None,
+    };
+    for (key, value) in
+        [("since", &args.since), ("until", &args.until), ("resource_id", &resource), ("marker", &args.marker)]
+    {
+        if let Some(value) = value {
+            query.push_str(&format!("&{key}={}", encode_query_value(value)));
+        }
+    }
+    let list: AuditEventList = client.orchestration_get(&format!("/audit-events?{query}")).await?;
+    if json {
+        print_json(&serde_json::to_value(&list).unwrap_or_default());
+        return Ok(0);
+    }
+    let rows = list
+        .audit_events
+        .iter()
+        .map(|e| {
+            vec![
+                e.at.clone(),
+                e.actor.clone(),
+                e.address.clone().unwrap_or_default(),
+                e.operation.clone(),
+                e.resources.iter().map(|r| r.id.as_str()).collect::<Vec<_>>().join(", "),
+                e.outcome.clone(),
+            ]
         })
-        .collect()
+        .collect();
+    println!("{}", table(&["at", "who", "from", "operation", "resources", "outcome"], rows));
+    match &list.next_marker {
+        Some(marker) => println!("{} event(s); older ones: --marker {marker}", list.audit_events.len()),
+        None => println!("{} event(s)", list.audit_events.len()),
+    }
+    Ok(0)
 }
 
 async fn groups(client: &Client, args: &GroupsArgs, json: bool) -> Result<i32, CliError> {
@@ -121,7 +153,7 @@ async fn groups(client: &Client, args: &GroupsArgs, json: bool) -> Result<i32, C
         ("availability_zone", &args.availability_zone),
     ] {
         if let Some(value) = value {
-            query.push_str(&format!("&{key}={}", encode(value)));
+            query.push_str(&format!("&{key}={}", encode_query_value(value)));
         }
     }
     let list = client.list_groups(Some(&query)).await?;
@@ -158,7 +190,7 @@ async fn find_group(client: &Client, text: &str) -> Result<ServerGroup, CliError
             Err(error) => return Err(error.into()),
         }
     }
-    let list = client.list_groups(Some(&format!("name={}&limit=1000", encode(text)))).await?;
+    let list = client.list_groups(Some(&format!("name={}&limit=1000", encode_query_value(text)))).await?;
     let mut exact: Vec<ServerGroup> = list.server_groups.into_iter().filter(|g| g.name == text).collect();
     match exact.len() {
         1 => Ok(exact.remove(0)),

@@ -151,6 +151,29 @@ fn a_failover_with_wait_reaches_success_and_says_who_logs_in_where() {
     assert!(out.contains("accepted: re-protect of db-tier, job "), "{out}");
     assert!(out.contains("SUCCESS"), "{out}");
     assert!(out.contains("roles before") && out.contains("roles now"), "{out}");
+
+    // `sdrs audit` names who did each: the failover by the token's fingerprint, the re-protect by the access key.
+    let (code, out, err) = run(sdrs(&s.base, &s.dir).args(["audit", "--resource", "db-tier"]));
+    assert_eq!(code, 0, "{out}\n{err}");
+    let reprotect = out.lines().find(|l| l.contains("/action")).unwrap_or_else(|| panic!("{out}"));
+    assert!(reprotect.contains(&format!("access-key:{}", demo::ACCESS_KEY)) && reprotect.contains("job "), "{out}");
+    assert!(!out.contains("web-tier"), "only db-tier's events: {out}");
+    let (code, out, err) = run(sdrs(&s.base, &s.dir).args(["audit", "--limit", "1", "--output", "json"]));
+    assert_eq!(code, 0, "{out}\n{err}");
+    let page: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(page["audit_events"].as_array().unwrap().len(), 1);
+    let marker = page["next_marker"].as_str().expect("a marker to older events");
+    let (code, out, _) = run(sdrs(&s.base, &s.dir).args(["audit", "--marker", marker, "--output", "json"]));
+    assert_eq!(code, 0);
+    let older: Value = serde_json::from_str(&out).unwrap();
+    let first_failover = older["audit_events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["operation"] == "POST /v1/{project_id}/server-groups/{server_group_id}/action")
+        .unwrap_or_else(|| panic!("{older}"));
+    assert!(first_failover["actor"].as_str().unwrap().starts_with("token:"), "{first_failover}");
+    assert!(!out.contains(demo::TOKEN) && !out.contains(demo::SECRET_KEY), "never a secret");
 }
 
 #[test]

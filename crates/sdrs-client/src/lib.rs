@@ -405,10 +405,15 @@ impl Client {
         self.call(Call { path: &path, ..Call::default() }).await
     }
 
-    /// GET a path of sdrs-server's recovery-plan API (`/orchestration/v1/{project}{rest}`).
+    /// GET a path of sdrs-server's recovery-plan API (`/orchestration/v1/{project}{rest}`); `rest` may end with a
+    /// query (`/audit-events?limit=5`), which is sent (and signed) as the query.
     pub async fn orchestration_get<T: DeserializeOwned>(&self, rest: &str) -> Result<T, ClientError> {
+        let (rest, query) = match rest.split_once('?') {
+            Some((rest, query)) => (rest, Some(query)),
+            None => (rest, None),
+        };
         let path = self.orchestration_path(rest);
-        self.call(Call { path: &path, ..Call::default() }).await
+        self.call(Call { path: &path, query, ..Call::default() }).await
     }
 
     /// The same path as text (the evidence page).

@@ -1,4 +1,4 @@
-//! Hooks the pages share: following a job, and tasks that end with the component that started them.
+//! Hooks the pages share: the connection, a load that ends with its page, following a job.
 
 use std::future::Future;
 
@@ -7,8 +7,51 @@ use yew::prelude::*;
 
 use sdrs_core::wire::Job;
 
-use crate::api::{get, ApiError};
+use crate::api::{get, ApiError, Connection};
 use crate::ConnectionContext;
+
+/// The connection every page reads (the settings page changes it through the context itself).
+#[hook]
+pub fn use_connection() -> Connection {
+    let connection = use_context::<ConnectionContext>().expect("the app provides the connection");
+    (*connection).clone()
+}
+
+/// What a page loaded: still loading, the answer, or why it failed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Load<T> {
+    Loading,
+    Loaded(T),
+    Failed(ApiError),
+}
+
+/// Loads what `fetch` reads with the connection and `deps`, again whenever either changes; the load is dropped with
+/// the page (or when it starts again), so an old answer never lands on a newer page.
+#[hook]
+pub fn use_load<T, D, F, Fut>(deps: D, fetch: F) -> Load<T>
+where
+    T: Clone + PartialEq + 'static,
+    D: Clone + PartialEq + 'static,
+    F: FnOnce(Connection, D) -> Fut + 'static,
+    Fut: Future<Output = Result<T, ApiError>> + 'static,
+{
+    let connection = use_connection();
+    let loaded = use_state(|| Load::Loading);
+    {
+        let loaded = loaded.clone();
+        use_effect_with((connection, deps), move |(connection, deps)| {
+            loaded.set(Load::Loading);
+            let answer = fetch(connection.clone(), deps.clone());
+            spawn_until_dropped(async move {
+                loaded.set(match answer.await {
+                    Ok(value) => Load::Loaded(value),
+                    Err(error) => Load::Failed(error),
+                });
+            })
+        });
+    }
+    (*loaded).clone()
+}
 
 /// Spawns `task` and returns the effect cleanup that aborts it, so that a page's load does not outlive the page (or
 /// write into the next one) when the operator navigates away or the effect runs again.
@@ -34,11 +77,10 @@ const POLL_MS: u32 = 1_000;
 /// the request helper retries); stops when `job_id` changes or the component unmounts.
 #[hook]
 pub fn use_job(job_id: Option<String>) -> FollowedJob {
-    let connection = use_context::<ConnectionContext>().expect("the app provides the connection");
+    let connection = use_connection();
     let followed = use_state(FollowedJob::default);
     {
         let followed = followed.clone();
-        let connection = (*connection).clone();
         use_effect_with(job_id, move |job_id| {
             let job_id = job_id.clone();
             spawn_until_dropped(async move {

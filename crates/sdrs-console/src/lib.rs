@@ -21,6 +21,7 @@ pub enum Route {
     Group { id: String },
     Operation { id: String, operation: view::ConsoleOperation },
     Job { id: String },
+    Activity,
     Plans,
     Plan { id: String },
     Run { id: String },
@@ -29,7 +30,7 @@ pub enum Route {
     NotFound,
 }
 
-/// The route's path in the page's fragment and back, written out for the eleven fixed paths (`router.rs` says why
+/// The route's path in the page's fragment and back, written out for the twelve fixed paths (`router.rs` says why
 /// there is no router crate). Ids in paths are the API's ids (UUIDs, or `new` for a plan not yet saved), taken as
 /// they are. `tests::every_route_reads_back_from_its_path` keeps the two in step.
 impl Route {
@@ -40,6 +41,7 @@ impl Route {
             Route::Group { id } => format!("/groups/{id}"),
             Route::Operation { id, operation } => format!("/groups/{id}/do/{operation}"),
             Route::Job { id } => format!("/jobs/{id}"),
+            Route::Activity => "/activity".to_owned(),
             Route::Plans => "/plans".to_owned(),
             Route::Plan { id } => format!("/plans/{id}"),
             Route::Run { id } => format!("/runs/{id}"),
@@ -67,6 +69,7 @@ impl Route {
                 Route::Operation { id: id(group)?, operation: operation.parse().ok()? }
             }
             ["jobs", job] => Route::Job { id: id(job)? },
+            ["activity"] => Route::Activity,
             ["plans"] => Route::Plans,
             ["plans", plan] => Route::Plan { id: id(plan)? },
             ["runs", run] => Route::Run { id: id(run)? },
@@ -93,9 +96,12 @@ impl Module {
         match route {
             Route::Plans | Route::Plan { .. } | Route::Run { .. } | Route::Rules => self == Module::Planning,
             Route::Settings | Route::NotFound => true,
-            Route::Overview | Route::Groups | Route::Group { .. } | Route::Operation { .. } | Route::Job { .. } => {
-                self == Module::Incident
-            }
+            Route::Overview
+            | Route::Groups
+            | Route::Group { .. }
+            | Route::Operation { .. }
+            | Route::Job { .. }
+            | Route::Activity => self == Module::Incident,
         }
     }
 
@@ -129,6 +135,7 @@ impl ModulePages for IncidentPages {
             Route::Group { id } => html! { <pages::group::GroupPage {id} /> },
             Route::Operation { id, operation } => html! { <pages::operation::OperationPage {id} {operation} /> },
             Route::Job { id } => html! { <pages::group::JobPage {id} /> },
+            Route::Activity => html! { <pages::activity::ActivityPage /> },
             other => shared_page(other),
         }
     }
@@ -297,6 +304,7 @@ pub fn App<P: ModulePages>() -> Html {
                         <Link to={Route::Overview}>{ "Overview" }</Link>
                         <Link to={Route::Groups}>{ "Protection groups" }</Link>
                         <Link to={Route::Plans}>{ "Recovery plans" }</Link>
+                        <Link to={Route::Activity}>{ "Activity" }</Link>
                         <Link to={Route::Rules}>{ "Login rules & state chart" }</Link>
                         <Link to={Route::Settings}>{ "Connection" }</Link>
                     </nav>
@@ -322,6 +330,7 @@ mod tests {
             Route::Group { id: id() },
             Route::Operation { id: id(), operation: view::ConsoleOperation::Drill },
             Route::Job { id: id() },
+            Route::Activity,
             Route::Plans,
             Route::Plan { id: id() },
             Route::Run { id: id() },

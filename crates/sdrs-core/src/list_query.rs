@@ -15,6 +15,8 @@
 //! - `query_type` is `general` (or empty: no filter) or `status_abnormal`, and on the group list also
 //!   `stop_protected` and `period_no_dr_drill`.
 
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
 use crate::request::{parse_id_list, parse_paging, Paging, RequestError};
 use crate::status::{DrillStatus, GroupStatus, InstanceStatus, ReplicationStatus};
 
@@ -261,10 +263,23 @@ fn valid_status(list: ListKind, text: &str) -> Result<String, RequestError> {
     Ok(text.to_owned())
 }
 
+/// What a query value keeps as it is: RFC 3986's unreserved characters; everything else is percent-encoded.
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
+/// Percent-encodes one query value, as every client writes its list filters (`name=web%20tier`).
+pub fn encode_query_value(value: &str) -> String {
+    utf8_percent_encode(value, QUERY_VALUE).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::catalogue::{ErrorCode, SdrsCoded};
+
+    #[test]
+    fn a_query_value_keeps_only_unreserved_characters() {
+        assert_eq!(encode_query_value("web tier/é&x=['a']~-_."), "web%20tier%2F%C3%A9%26x%3D%5B%27a%27%5D~-_.");
+    }
 
     #[test]
     fn undocumented_keys_are_refused_naming_what_the_list_accepts() {

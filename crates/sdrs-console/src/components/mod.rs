@@ -1,5 +1,6 @@
 //! Reusable pieces of the console, one per file.
 
+pub mod audit_trail;
 pub mod error_box;
 pub mod explanation;
 pub mod job_view;

@@ -9,6 +9,7 @@ use sdrs_core::wire::{FailureJobList, Job};
 
 use super::data::{load_profiles, load_snapshot, recent_jobs};
 use crate::api::{get, ApiError};
+use crate::components::audit_trail::AuditTrail;
 use crate::components::error_box::ErrorBox;
 use crate::components::login_guidance::{DrillGuidance, LoginGuidance};
 use crate::components::status_badge::StatusBadge;
@@ -136,6 +137,8 @@ pub fn GroupPage(props: &GroupPageProps) -> Html {
                 }) }
             </ul>
             <LoginGuidance snapshot={snapshot.clone()} profiles={loaded.profiles.clone()} after={AfterOperation::Failover} />
+            <h2>{ "History" }</h2>
+            <AuditTrail resource_id={Some(group.id.clone())} page_size={10} />
         </section>
     }
 }

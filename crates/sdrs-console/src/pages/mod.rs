@@ -1,5 +1,6 @@
 //! One module per route.
 
+pub mod activity;
 pub mod data;
 pub mod group;
 pub mod groups;

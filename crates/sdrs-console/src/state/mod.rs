@@ -6,6 +6,7 @@ use std::rc::Rc;
 
 use yew::Reducible;
 
+use sdrs_core::list_query::encode_query_value;
 use sdrs_core::precheck::{precheck, Precheck};
 use sdrs_core::role_swap::{preview, RoleSwap};
 use sdrs_core::snapshot::{GroupSnapshot, Intent};
@@ -49,7 +50,7 @@ impl GroupsState {
     pub fn query(&self) -> String {
         let mut query = format!("?limit={PAGE_SIZE}&offset={}", self.offset);
         if !self.name_filter.is_empty() {
-            query.push_str(&format!("&name={}", js_free_encode(&self.name_filter)));
+            query.push_str(&format!("&name={}", encode_query_value(&self.name_filter)));
         }
         if let Some(status) = self.status_filter {
             query.push_str(&format!("&status={status}"));
@@ -103,19 +104,6 @@ pub fn read_group_list(text: &str) -> Result<(Vec<GroupRow>, u64), String> {
         })
         .collect();
     Ok((rows, answer.count))
-}
-
-/// Percent-encodes a query value (everything but unreserved characters).
-pub fn js_free_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 impl Reducible for GroupsState {

@@ -101,6 +101,10 @@ pub struct Evidence {
     pub recovery_millis: Option<i64>,
     pub groups: Vec<GroupRecovery>,
     pub gates: Vec<GateRecord>,
+    /// What people did to the run (started it, confirmed its gate, retried, skipped or cancelled), from the audit
+    /// trail, oldest first; filled in by the server, which keeps the trail.
+    #[serde(default)]
+    pub audit_events: Vec<crate::wire::AuditEvent>,
     /// The run itself: the plan as it was, the check at start, every stage, group, job, step and event.
     pub run: PlanRun,
 }
@@ -143,6 +147,7 @@ pub fn evidence(run: &PlanRun, now: UnixMillis) -> Evidence {
         recovery_millis: groups.iter().filter_map(|g| g.recovery_millis).max(),
         groups,
         gates,
+        audit_events: Vec::new(),
         run: run.clone(),
     }
 }

@@ -230,6 +230,22 @@ pub fn html(report: &Evidence) -> String {
     for event in &run.events {
         let _ = write!(page, "<tr><td>{}</td><td>{}</td></tr>", esc(&event.at), esc(&event.text));
     }
+    page.push_str("</table>");
+
+    page.push_str(
+        "<h2>Audit trail</h2><table><tr><th>At</th><th>Who</th><th>From</th><th>Operation</th><th>Outcome</th></tr>",
+    );
+    for event in &report.audit_events {
+        let _ = write!(
+            page,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&event.at),
+            esc(&event.actor),
+            esc(event.address.as_deref().unwrap_or("")),
+            esc(&event.operation),
+            esc(&event.outcome)
+        );
+    }
     page.push_str("</table></body></html>");
     page
 }

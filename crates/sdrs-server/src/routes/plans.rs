@@ -404,8 +404,28 @@ pub async fn report(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
 ) -> ApiResult<Json<Evidence>> {
-    let run = state.db.call(move |store| run_or_404(store, &project, &id)).await?;
-    Ok(Json(evidence(&run, crate::now_millis())))
+    Ok(Json(evidence_with_audit(&state, project, id).await?))
+}
+
+/// A run's evidence, with what people did to it from the audit trail (oldest first, at most 1,000 events).
+async fn evidence_with_audit(state: &AppState, project: String, id: String) -> ApiResult<Evidence> {
+    let now = crate::now_millis();
+    let (run, mut audit_events) = state
+        .db
+        .call(move |store| {
+            let run = run_or_404(store, &project, &id)?;
+            let query = crate::store::AuditQuery {
+                since: 0,
+                until: i64::MAX,
+                resource_id: Some(id),
+                before: None,
+                limit: 1_000,
+            };
+            Ok((run, store.audit_events(&project, &query)?))
+        })
+        .await?;
+    audit_events.reverse();
+    Ok(Evidence { audit_events, ..evidence(&run, now) })
 }
 
 /// The run's evidence as one self-contained, printable HTML page.
@@ -413,6 +433,5 @@ pub async fn report_html(
     State(state): State<AppState>,
     Ids((project, id)): Ids<(String, String)>,
 ) -> ApiResult<crate::plans::report::Page> {
-    let run = state.db.call(move |store| run_or_404(store, &project, &id)).await?;
-    Ok(crate::plans::report::Page(crate::plans::report::html(&evidence(&run, crate::now_millis()))))
+    Ok(crate::plans::report::Page(crate::plans::report::html(&evidence_with_audit(&state, project, id).await?)))
 }

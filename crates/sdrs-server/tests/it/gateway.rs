@@ -259,6 +259,7 @@ async fn a_recovery_plan_drives_the_upstream_through_the_gateway() {
     let plans = format!("/orchestration/v1/{}/recovery-plans", demo::PROJECT);
     let plan = json!({"recovery_plan": {"name": "site-b", "stages": [
         {"type": "groups", "groups": [{"server_group_id": db}, {"server_group_id": cache, "critical": false}]},
+        {"type": "gate", "text": "Call the DBA"},
         {"type": "groups", "groups": [{"server_group_id": web}]}]}});
     let (status, _, _) = send(&gw, Method::POST, &plans, Some(plan.clone()), None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "plans need the console's session");
@@ -308,6 +309,11 @@ async fn a_recovery_plan_drives_the_upstream_through_the_gateway() {
     let (status, _, _) =
         send(&gw, Method::POST, &format!("{run_path}/groups/{db}/retry"), Some(json!({})), Some(&cookie)).await;
     assert_eq!(status, StatusCode::OK);
+    settle("waiting-for-gate").await;
+    assert_eq!(upstream.group_json(&web).await["status"], "protected", "stage 3 waits for the gate");
+    let gate = json!({"confirmed_by": "Ana (INC-7)"});
+    let (status, _, _) = send(&gw, Method::POST, &format!("{run_path}/confirm-gate"), Some(gate), Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK);
     let done = settle("finished-with-failures").await;
     assert_eq!(done["stages"][0]["groups"][0]["status"], "succeeded");
     assert_eq!(done["stages"][0]["groups"][1]["status"], "failed", "the optional failure stays recorded");
@@ -323,12 +329,43 @@ async fn a_recovery_plan_drives_the_upstream_through_the_gateway() {
     );
     let (status, report, _) = send(&gw, Method::GET, &format!("{run_path}/report"), None, Some(&cookie)).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(report["gates"], json!([]));
+    assert_eq!(report["gates"][0]["confirmed_by"], "Ana (INC-7)", "{report}");
+    // The evidence carries what people did to the run: its start, the retry and the gate, oldest first.
+    let done_by: Vec<&str> =
+        report["audit_events"].as_array().unwrap().iter().map(|e| e["operation"].as_str().unwrap()).collect();
+    assert_eq!(
+        done_by,
+        [
+            "POST /orchestration/v1/{project_id}/recovery-plans/{plan_id}/runs",
+            "POST /orchestration/v1/{project_id}/plan-runs/{run_id}/groups/{server_group_id}/retry",
+            "POST /orchestration/v1/{project_id}/plan-runs/{run_id}/confirm-gate"
+        ],
+        "{report}"
+    );
     assert!(report["recovery_millis"].as_i64().is_some());
     let gate = json!({"confirmed_by": "x"});
     let (status, refused, _) =
         send(&gw, Method::POST, &format!("{run_path}/confirm-gate"), Some(gate), Some(&cookie)).await;
     assert_eq!((status, refused["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("PLAN.0409")));
+
+    // The gateway's audit trail: the login and the gate confirmation, each once, by the console's session (its
+    // fingerprint, never the cookie or the gateway's secret); the refused second confirmation with its code.
+    let audit = format!("/orchestration/v1/{}/audit-events?limit=500", demo::PROJECT);
+    let (status, trail, _) = send(&gw, Method::GET, &audit, None, Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK, "{trail}");
+    let events = trail["audit_events"].as_array().unwrap();
+    let session = cookie.split_once('=').unwrap().1;
+    let of = |operation: &str| events.iter().filter(|e| e["operation"] == operation).collect::<Vec<_>>();
+    let gates = of("POST /orchestration/v1/{project_id}/plan-runs/{run_id}/confirm-gate");
+    assert_eq!(gates.len(), 2, "{gates:?}");
+    let actor = gates[0]["actor"].as_str().unwrap();
+    assert!(actor.starts_with("gateway-session:") && gates.iter().all(|e| e["actor"] == actor), "{gates:?}");
+    assert_eq!(gates.iter().filter(|e| e["outcome"] == "ok").count(), 1, "{gates:?}");
+    assert!(gates.iter().any(|e| e["outcome"] == "refused 409 PLAN.0409"), "{gates:?}");
+    assert!(gates.iter().all(|e| e["resources"].to_string().contains(&run)), "{gates:?}");
+    assert_eq!(of("POST /gateway/login").len(), 1, "{events:?}");
+    let text = trail.to_string();
+    assert!(!text.contains(SECRET) && !text.contains(session), "no secret in the trail");
 }
 
 /// Console sessions are rows of the database: a restart of the gateway logs no console out (both backends).

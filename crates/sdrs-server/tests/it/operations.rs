@@ -54,6 +54,39 @@ async fn health_readiness_and_metrics_follow_the_work() {
     assert_eq!(metric(&after, "sdrs_ready"), Some(1.0));
     assert!(after.ends_with("# EOF\n"), "OpenMetrics text");
 
+    // The dashboard and the alert rules in docs/monitoring name only metrics the server exposes. A family without a
+    // sample yet is not printed, so the names are those ops.rs registers, every printed family among them.
+    let source = std::fs::read_to_string(format!("{}/src/ops.rs", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let registered: Vec<String> = source
+        .split("registry.register(")
+        .skip(1)
+        .filter_map(|call| Some(format!("sdrs_{}", call.split('"').nth(1)?)))
+        .collect();
+    let printed = after.lines().filter_map(|line| line.strip_prefix("# TYPE ")?.split(' ').next());
+    for family in printed {
+        assert!(registered.iter().any(|name| name == family), "{family} printed, not among {registered:?}");
+    }
+    let families: Vec<&str> = registered.iter().map(String::as_str).collect();
+    for file in ["alerts.yml", "grafana-dashboard.json"] {
+        let text =
+            std::fs::read_to_string(format!("{}/../../docs/monitoring/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let mut named = 0;
+        for (at, _) in text.match_indices("sdrs_") {
+            let name: String =
+                text[at..].chars().take_while(|c| c.is_ascii_lowercase() || *c == '_' || c.is_ascii_digit()).collect();
+            let family = ["_total", "_bucket", "_count", "_sum"]
+                .iter()
+                .find_map(|suffix| name.strip_suffix(suffix))
+                .unwrap_or(&name);
+            if name == "sdrs_" || family == "sdrs_server" {
+                continue; // the dashboard's uid, the rule group's name
+            }
+            assert!(families.contains(&family), "{file} names {name}, which the server does not have: {families:?}");
+            named += 1;
+        }
+        assert!(named >= 8, "{file} names {named} metrics");
+    }
+
     // Shutting down: not ready, still alive.
     app.state.stopping.begin();
     let (status, body) = app.get("/readyz").await;
