@@ -37,7 +37,7 @@ test("no serious or critical accessibility violation on any page, in light and d
   const kube = groups.find((g) => g.name === "kube-tier").id;
   const plan = (await get(`/orchestration/v1/${PROJECT}/recovery-plans`)).recovery_plans[0].id;
   const pages = ["#/", "#/groups", `#/groups/${web}`, `#/groups/${web}/do/failover`, `#/groups/${kube}/do/failover`,
-    "#/rules", "#/settings", "#/plans", `#/plans/${plan}`];
+    "#/rules", "#/settings", "#/plans", `#/plans/${plan}`, "#/activity", "#/webhooks"];
   const report = {};
   for (const scheme of ["light", "dark"]) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 720 }, bypassCSP: true, colorScheme: scheme });
@@ -99,7 +99,7 @@ test("readable at 200 % zoom of a 1280×720 laptop: no page scrolls sideways", a
   // 200 % zoom of 1280×720 leaves 640×360 CSS pixels.
   const context = await browser.newContext({ viewport: { width: 640, height: 360 } });
   const wide = [];
-  for (const hash of ["#/", "#/groups", `#/groups/${web}`, `#/groups/${web}/do/reprotect`, "#/rules", "#/settings", "#/plans"]) {
+  for (const hash of ["#/", "#/groups", `#/groups/${web}`, `#/groups/${web}/do/reprotect`, "#/rules", "#/settings", "#/plans", "#/activity", "#/webhooks"]) {
     const page = await context.newPage();
     await page.goto(`${base}/${hash}`);
     await page.waitForSelector("main h1");

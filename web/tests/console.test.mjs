@@ -98,9 +98,13 @@ test("groups list, detail, pre-check, failover, job, role swap and login guidanc
     { headers: { "X-Auth-Token": "demo-token" } })).json();
   assert.equal(failovers.server_groups[0].status, "failed-over");
 
-  // Who did it: the group's history and the Activity page name the failover, its caller and its job.
+  // Who did it: the group's history (a page of the planning module) and the Activity page name the failover, its
+  // caller and its job.
   await page.goto(`${base}/#/groups/${failovers.server_groups[0].id}`);
+  await page.click("text=History: who did what to this group");
+  await page.waitForSelector("h1:has-text('History')");
   await page.waitForSelector(".audit-trail table");
+  assert.match(page.url(), /plans\/index\.html#\/activity\//);
   const history = await page.textContent(".audit-trail");
   assert.match(history, /POST \/v1\/\{project_id\}\/server-groups\/\{server_group_id\}\/action/);
   assert.match(history, /token:[0-9a-f]{16}.*job [0-9a-f]{32}/s);

@@ -105,3 +105,48 @@ test("build a plan with a gate, run it as a drill, confirm, finish, read the evi
   assert.equal(drills.disaster_recovery_drills.length, 1, JSON.stringify(drills));
   await page.close();
 });
+
+test("a webhook is added, its delivery log shows a failover's event, and it is deleted", async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.on("pageerror", (error) => { throw error; });
+  await page.goto(`${base}/#/webhooks`);
+  await page.waitForSelector("h1:has-text('Notifications')");
+  await page.waitForSelector("text=No webhook yet.");
+  // A loopback target is refused in the API's envelope (the demo does not allow private targets).
+  await page.fill("#webhook-url", "http://127.0.0.1:9/hook");
+  await page.fill("#webhook-secret", "a-receivers-secret-0001");
+  await page.click("form.new-webhook button[type=submit]");
+  await page.waitForSelector(".error-box");
+  assert.match(await page.textContent(".error-box"), /loopback/);
+  assert.equal(await page.inputValue("#webhook-secret"), "", "the secret is not kept on the page");
+  // A public one (which does not resolve: its deliveries fail and are retried, as the log shows).
+  await page.fill("#webhook-url", "https://hooks.example.invalid/sdrs");
+  await page.fill("#webhook-secret", "a-receivers-secret-0001");
+  await page.click("form.new-webhook button[type=submit]");
+  await page.waitForSelector("li.webhook");
+  assert.match(await page.textContent("li.webhook"), /hooks\.example\.invalid.*job\.finished/s);
+  const project = "5a1f0c3e2b7d4e6f8a9b0c1d2e3f4a5b";
+  const headers = { "X-Auth-Token": "demo-token", "Content-Type": "application/json" };
+  const groups = await (await fetch(`${base}/v1/${project}/server-groups?name=web-tier`, { headers })).json();
+  const action = await fetch(`${base}/v1/${project}/server-groups/${groups.server_groups[0].id}/action`,
+    { method: "POST", headers, body: JSON.stringify({ "failover-server-group": {} }) });
+  assert.equal(action.status, 200);
+  const { job_id: job } = await action.json();
+  for (let i = 0; i < 300; i++) {
+    const status = (await (await fetch(`${base}/v1/${project}/jobs/${job}`, { headers })).json()).status;
+    if (status === "SUCCESS" || status === "FAIL") break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  let log = "";
+  for (let i = 0; i < 30 && !/job\.finished/.test(log); i++) {
+    await page.reload();
+    await page.waitForSelector("li.webhook");
+    log = await page.textContent("li.webhook");
+    if (!/job\.finished\s*[0-9a-f]{32}\s*pending\s*[1-9]/.test(log)) await new Promise((r) => setTimeout(r, 500));
+  }
+  assert.match(log, /job\.finished\s*[0-9a-f]{32}\s*pending/, log);
+  await page.screenshot({ path: path.join(results, "console-webhooks.png"), fullPage: true });
+  await page.click("li.webhook button:text-is('Delete')");
+  await page.waitForSelector("text=No webhook yet.");
+  await page.close();
+});

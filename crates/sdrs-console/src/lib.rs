@@ -22,15 +22,17 @@ pub enum Route {
     Operation { id: String, operation: view::ConsoleOperation },
     Job { id: String },
     Activity,
+    History { id: String },
     Plans,
     Plan { id: String },
     Run { id: String },
     Rules,
+    Webhooks,
     Settings,
     NotFound,
 }
 
-/// The route's path in the page's fragment and back, written out for the twelve fixed paths (`router.rs` says why
+/// The route's path in the page's fragment and back, written out for the fourteen fixed paths (`router.rs` says why
 /// there is no router crate). Ids in paths are the API's ids (UUIDs, or `new` for a plan not yet saved), taken as
 /// they are. `tests::every_route_reads_back_from_its_path` keeps the two in step.
 impl Route {
@@ -42,10 +44,12 @@ impl Route {
             Route::Operation { id, operation } => format!("/groups/{id}/do/{operation}"),
             Route::Job { id } => format!("/jobs/{id}"),
             Route::Activity => "/activity".to_owned(),
+            Route::History { id } => format!("/activity/{id}"),
             Route::Plans => "/plans".to_owned(),
             Route::Plan { id } => format!("/plans/{id}"),
             Route::Run { id } => format!("/runs/{id}"),
             Route::Rules => "/rules".to_owned(),
+            Route::Webhooks => "/webhooks".to_owned(),
             Route::Settings => "/settings".to_owned(),
             Route::NotFound => "/404".to_owned(),
         }
@@ -70,10 +74,12 @@ impl Route {
             }
             ["jobs", job] => Route::Job { id: id(job)? },
             ["activity"] => Route::Activity,
+            ["activity", resource] => Route::History { id: id(resource)? },
             ["plans"] => Route::Plans,
             ["plans", plan] => Route::Plan { id: id(plan)? },
             ["runs", run] => Route::Run { id: id(run)? },
             ["rules"] => Route::Rules,
+            ["webhooks"] => Route::Webhooks,
             ["settings"] => Route::Settings,
             _ => return None,
         })
@@ -82,7 +88,7 @@ impl Route {
 
 /// The console is built as two wasm modules, so that the pages an incident needs load first and alone: the
 /// incident module (`index.html`: overview, groups, a group, its operations and jobs) and the planning module
-/// (`plans/index.html`: recovery plans, their runs, the rule explorer). Each holds only its own pages; a route of the
+/// (`plans/index.html`: recovery plans, their runs, the rule explorer, the audit trail, notifications). Each holds only its own pages; a route of the
 /// other one opens the other page. The split and its sizes are in ARCHITECTURE.md and `scripts/size-check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Module {
@@ -94,14 +100,17 @@ impl Module {
     /// Whether this module shows the route. The connection settings and the not-found page are in both.
     pub fn shows(self, route: &Route) -> bool {
         match route {
-            Route::Plans | Route::Plan { .. } | Route::Run { .. } | Route::Rules => self == Module::Planning,
+            Route::Plans
+            | Route::Plan { .. }
+            | Route::Run { .. }
+            | Route::Rules
+            | Route::Webhooks
+            | Route::Activity
+            | Route::History { .. } => self == Module::Planning,
             Route::Settings | Route::NotFound => true,
-            Route::Overview
-            | Route::Groups
-            | Route::Group { .. }
-            | Route::Operation { .. }
-            | Route::Job { .. }
-            | Route::Activity => self == Module::Incident,
+            Route::Overview | Route::Groups | Route::Group { .. } | Route::Operation { .. } | Route::Job { .. } => {
+                self == Module::Incident
+            }
         }
     }
 
@@ -135,7 +144,6 @@ impl ModulePages for IncidentPages {
             Route::Group { id } => html! { <pages::group::GroupPage {id} /> },
             Route::Operation { id, operation } => html! { <pages::operation::OperationPage {id} {operation} /> },
             Route::Job { id } => html! { <pages::group::JobPage {id} /> },
-            Route::Activity => html! { <pages::activity::ActivityPage /> },
             other => shared_page(other),
         }
     }
@@ -152,6 +160,9 @@ impl ModulePages for PlanningPages {
             Route::Plan { id } => html! { <pages::plans::PlanPage {id} /> },
             Route::Run { id } => html! { <pages::plans::RunPage {id} /> },
             Route::Rules => html! { <pages::rules::RulesPage /> },
+            Route::Webhooks => html! { <pages::webhooks::WebhooksPage /> },
+            Route::Activity => html! { <pages::activity::ActivityPage /> },
+            Route::History { id } => html! { <pages::activity::ActivityPage resource_id={Some(id)} /> },
             other => shared_page(other),
         }
     }
@@ -305,6 +316,7 @@ pub fn App<P: ModulePages>() -> Html {
                         <Link to={Route::Groups}>{ "Protection groups" }</Link>
                         <Link to={Route::Plans}>{ "Recovery plans" }</Link>
                         <Link to={Route::Activity}>{ "Activity" }</Link>
+                        <Link to={Route::Webhooks}>{ "Notifications" }</Link>
                         <Link to={Route::Rules}>{ "Login rules & state chart" }</Link>
                         <Link to={Route::Settings}>{ "Connection" }</Link>
                     </nav>
@@ -331,10 +343,12 @@ mod tests {
             Route::Operation { id: id(), operation: view::ConsoleOperation::Drill },
             Route::Job { id: id() },
             Route::Activity,
+            Route::History { id: id() },
             Route::Plans,
             Route::Plan { id: id() },
             Route::Run { id: id() },
             Route::Rules,
+            Route::Webhooks,
             Route::Settings,
             Route::NotFound,
         ]

@@ -62,7 +62,7 @@ pub fn AuditTrail(props: &AuditTrailProps) -> Html {
             if list.audit_events.is_empty() {
                 <p>{ "Nothing recorded." }</p>
             } else {
-                <table>
+                <div class="table-scroll"><table>
                     <thead><tr><th>{ "When" }</th><th>{ "Who" }</th><th>{ "From" }</th><th>{ "What" }</th><th>{ "Outcome" }</th></tr></thead>
                     <tbody>{ for list.audit_events.iter().map(|e| html! { <tr>
                         <td>{ &e.at }</td>
@@ -71,7 +71,7 @@ pub fn AuditTrail(props: &AuditTrailProps) -> Html {
                         <td>{ &e.operation }<br /><small>{ e.resources.iter().map(|r| format!("{} {}", r.kind, r.id)).collect::<Vec<_>>().join(", ") }</small></td>
                         <td>{ &e.outcome }</td>
                     </tr> }) }</tbody>
-                </table>
+                </table></div>
             }
             if let Some(newer) = newer { <button type="button" onclick={newer}>{ "Newer" }</button> }
             if let Some(older) = older { <button type="button" onclick={older}>{ "Older" }</button> }

@@ -9,7 +9,6 @@ use sdrs_core::wire::{FailureJobList, Job};
 
 use super::data::{load_profiles, load_snapshot, recent_jobs};
 use crate::api::{get, ApiError};
-use crate::components::audit_trail::AuditTrail;
 use crate::components::error_box::ErrorBox;
 use crate::components::login_guidance::{DrillGuidance, LoginGuidance};
 use crate::components::status_badge::StatusBadge;
@@ -137,8 +136,7 @@ pub fn GroupPage(props: &GroupPageProps) -> Html {
                 }) }
             </ul>
             <LoginGuidance snapshot={snapshot.clone()} profiles={loaded.profiles.clone()} after={AfterOperation::Failover} />
-            <h2>{ "History" }</h2>
-            <AuditTrail resource_id={Some(group.id.clone())} page_size={10} />
+            <p><Link to={Route::History { id: group.id.clone() }}>{ "History: who did what to this group" }</Link></p>
         </section>
     }
 }

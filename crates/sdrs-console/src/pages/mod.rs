@@ -9,6 +9,7 @@ pub mod overview;
 pub mod plans;
 pub mod rules;
 pub mod settings;
+pub mod webhooks;
 
 /// The value of the input an event came from.
 pub fn input_value(e: &yew::Event) -> String {
