@@ -96,11 +96,15 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
         operation: format!("{} {template}", parts.method),
         named: path_ids(template, parts.uri.path()),
         detail: redacted(&bytes),
+        outcome: Default::default(),
     };
     let request = Request::from_parts(parts, Body::from(bytes));
     let response = crate::store::with_audit(context.clone(), next.run(request)).await;
     let status = response.status();
     if !forwarded && !status.is_client_error() && !status.is_server_error() {
+        if let Some(outcome) = context.outcome.lock().ok().and_then(|slot| slot.clone()) {
+            tracing::Span::current().record("outcome", outcome.as_str());
+        }
         return response;
     }
     // Refused (nothing changed, so nothing was recorded) or forwarded: recorded on its own, with the answer.
@@ -120,6 +124,7 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
             .unwrap_or_default();
         format!("refused {} {code}", status.as_u16()).trim_end().to_owned()
     };
+    tracing::Span::current().record("outcome", outcome.as_str());
     if let Err(error) = state.db.write(move |tx| tx.insert_audit_event(&context, &[], &outcome)).await {
         tracing::error!(error = %error, "a refusal could not be added to the audit trail");
     }

@@ -71,6 +71,8 @@ pub struct Metrics {
     pub jobs_accepted: Family<JobLabels, Counter>,
     pub jobs_finished: Family<JobEndLabels, Counter>,
     pub job_seconds: Family<JobEndLabels, Histogram>,
+    /// By the step's own type (`stopProductionServers`, …) and status.
+    pub step_seconds: Family<JobEndLabels, Histogram>,
     pub write_batch_size: Histogram,
     pub write_commit_seconds: Histogram,
     pub upstream_calls: Family<UpstreamLabels, Counter>,
@@ -97,6 +99,7 @@ impl Metrics {
             jobs_accepted: Family::default(),
             jobs_finished: Family::default(),
             job_seconds: Family::new_with_constructor(|| Histogram::new(exponential_buckets(0.1, 2.0, 16))),
+            step_seconds: Family::new_with_constructor(|| Histogram::new(exponential_buckets(0.05, 2.0, 16))),
             write_batch_size: Histogram::new(exponential_buckets(1.0, 2.0, 10)),
             write_commit_seconds: latency(),
             upstream_calls: Family::default(),
@@ -122,6 +125,11 @@ impl Metrics {
             "job_duration_seconds",
             "Time from a job's start to its end, by type and final status",
             metrics.job_seconds.clone(),
+        );
+        registry.register(
+            "job_step_duration_seconds",
+            "Time a job's step took, by the step's type and status (observed when its job ends)",
+            metrics.step_seconds.clone(),
         );
         registry.register("jobs_due", "Unfinished jobs whose next step is due now", metrics.jobs_due.clone());
         registry.register(
@@ -192,13 +200,21 @@ pub async fn measure(State(state): State<AppState>, request: Request, next: Next
     let operation = request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str).to_owned();
     let method = request.method().as_str().to_owned();
     let response = next.run(request).await;
-    let labels = RequestLabels { operation: operation.clone(), method, status: response.status().as_u16() };
+    let status = response.status().as_u16();
+    let seconds = started.elapsed().as_secs_f64();
+    // The request's log line: a change or a refusal at info (with its outcome, which the audit layer recorded on the
+    // span), a read that succeeded at debug, so a busy read path does not flood the log.
+    let span = tracing::Span::current();
+    span.record("operation", operation.as_str()).record("status", status);
+    let millis = (seconds * 1000.0).round() as u64;
+    if method == "GET" && status < 400 {
+        tracing::debug!(millis, "answered");
+    } else {
+        tracing::info!(millis, "answered");
+    }
+    let labels = RequestLabels { operation: operation.clone(), method, status };
     state.metrics.requests.get_or_create(&labels).inc();
-    state
-        .metrics
-        .request_seconds
-        .get_or_create(&OperationLabels { operation })
-        .observe(started.elapsed().as_secs_f64());
+    state.metrics.request_seconds.get_or_create(&OperationLabels { operation }).observe(seconds);
     response
 }
 
@@ -307,12 +323,22 @@ pub async fn serve_operating(state: AppState, listener: tokio::net::TcpListener)
     }
 }
 
-/// The span of a request in the log: its id (returned as `X-Request-Id`), method, path and project. The query is left
-/// out, and no header is read but the request id.
+/// The span of a request in the log: its id (returned as `X-Request-Id`), method, path and project, then its route
+/// template and status (`measure`) and, for a change, its outcome (`job <id>`, `ok`, `refused <status> <code>`: the
+/// audit layer). The query is left out, and no header is read but the request id.
 pub fn request_span<B>(request: &axum::http::Request<B>) -> tracing::Span {
     let request_id = request.headers().get("x-request-id").and_then(|value| value.to_str().ok()).unwrap_or_default();
     let project = crate::auth::path_project(request.uri().path()).unwrap_or_default();
-    tracing::info_span!("request", request_id, method = %request.method(), path = request.uri().path(), project)
+    tracing::info_span!(
+        "request",
+        request_id,
+        method = %request.method(),
+        path = request.uri().path(),
+        project,
+        operation = tracing::field::Empty,
+        status = tracing::field::Empty,
+        outcome = tracing::field::Empty,
+    )
 }
 
 /// Forgets audit events (and settled webhook deliveries) older than the retention, hourly.

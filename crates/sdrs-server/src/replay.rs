@@ -62,10 +62,11 @@ where
         Ok(ReplayClaim::Claimed) => {}
     }
     let (recorder, key) = (db.clone(), signature.to_owned());
-    let task = tokio::spawn(async move {
+    // In the request's span, so that the handler's log lines (and its outcome) stay the request's.
+    let task = tokio::spawn(tracing::Instrument::in_current_span(async move {
         let response = handle.await;
         record(&recorder, key, response).await
-    });
+    }));
     match task.await {
         Ok(response) => response,
         Err(error) => {

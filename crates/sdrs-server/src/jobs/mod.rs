@@ -125,6 +125,19 @@ pub struct Finished {
     pub status: JobStatus,
     /// From its submission (its id's time) to its end.
     pub seconds: f64,
+    /// Each step that ran: its type, its status and how long it took (from its begin to its end time).
+    pub steps: Vec<(String, JobStatus, f64)>,
+}
+
+/// The steps of a job that began and ended, with their durations.
+fn step_times(job: &Job) -> Vec<(String, JobStatus, f64)> {
+    let seconds = |step: &Job| {
+        let begin = sdrs_core::timefmt::parse_job_time(step.begin_time.as_deref()?)?;
+        let end = sdrs_core::timefmt::parse_job_time(step.end_time.as_deref()?)?;
+        Some((end - begin).max(0) as f64 / 1000.0)
+    };
+    let steps = job.entities.sub_jobs.iter().flatten();
+    steps.filter_map(|step| Some((step.job_type.clone(), step.status, seconds(step)?))).collect()
 }
 
 /// `advance`, noting in `finished` the job if it ended. Its end is announced in the same transaction
@@ -147,6 +160,7 @@ pub fn advance_noting(tx: &dyn Store, job_id: &str, now: UnixMillis, finished: &
                 job_type: job.job_type.clone(),
                 status: job.status,
                 seconds: submitted_at(&job.job_id).map_or(0.0, |at| (now - at).max(0) as f64 / 1000.0),
+                steps: step_times(&job),
             });
             changed
         }),
@@ -457,6 +471,10 @@ pub async fn worker(state: crate::AppState, mut shutdown: tokio::sync::watch::Re
             let labels = crate::ops::JobEndLabels { job_type: job.job_type, status: job.status.as_str().to_owned() };
             state.metrics.jobs_finished.get_or_create(&labels).inc();
             state.metrics.job_seconds.get_or_create(&labels).observe(job.seconds);
+            for (step, status, seconds) in job.steps {
+                let labels = crate::ops::JobEndLabels { job_type: step, status: status.as_str().to_owned() };
+                state.metrics.step_seconds.get_or_create(&labels).observe(seconds);
+            }
         }
         let wait = match ran {
             Ok(_) => {

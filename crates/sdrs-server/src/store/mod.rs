@@ -86,6 +86,9 @@ impl Db {
                     None => "ok".to_owned(),
                 };
                 store.insert_audit_event(context, &changes, &outcome)?;
+                if let Ok(mut slot) = context.outcome.lock() {
+                    *slot = Some(outcome);
+                }
             }
             Ok(value)
         };
@@ -224,6 +227,8 @@ pub struct AuditContext {
     pub named: Vec<(String, String)>,
     /// The body, redacted.
     pub detail: Option<String>,
+    /// The outcome recorded for the change (`job <id>`, `ok`), for the request's log line.
+    pub outcome: std::sync::Arc<std::sync::Mutex<Option<String>>>,
 }
 
 tokio::task_local! {

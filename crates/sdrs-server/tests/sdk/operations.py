@@ -6,6 +6,8 @@ Usage:
   python operations.py metrics BASE_URL OUT_FILE        parses BASE_URL/metrics, saves its samples to OUT_FILE
   python operations.py metrics-moved BASE_URL BEFORE    the request and job counters moved since BEFORE, with labels
   python operations.py answers URL STATUS SECONDS       URL answers STATUS within SECONDS (polled every 0.1 s)
+  python operations.py log FILE SECRET...               FILE's JSON lines: the SDK's failover with its request id and
+                                                        job, each change with an outcome, no SECRET on any line
   python operations.py haproxy SOCKET                   prints each server's status and sessions; JSON on stdout
   python operations.py haproxy-says SOCKET SERVER STATUS SECONDS   haproxy reports SERVER's status as STATUS in time
 """
@@ -67,10 +69,44 @@ def metrics_moved(base, before_file):
         "sdrs_job_duration_seconds_count{job_type=failoverProtectionGroupNoCG,status=SUCCESS}",
         f"sdrs_http_request_duration_seconds_count{{operation={FAILOVER}}}",
     ]
+    steps = [name for name in after if name.startswith("sdrs_job_step_duration_seconds_count{")
+             and "status=SUCCESS" in name]
+    expected += steps
     failed = [name for name in expected if after.get(name, 0) <= before.get(name, 0)]
+    if not steps:
+        failed.append("sdrs_job_step_duration_seconds_count (no step observed)")
     for name in expected:
         print(f"{'ok' if name not in failed else 'FAILED'}: {name} {before.get(name, 0)} -> {after.get(name)}")
     if failed:
+        sys.exit(1)
+
+
+def log(path, *secrets):
+    """The server's `--log-format json` log after the SDK's lifecycle. Lines that are not JSON objects (the demo's
+    banner on stdout) are skipped; every other line must parse."""
+    lines = [line for line in open(path) if line.startswith("{")]
+    records = [json.loads(line) for line in lines]
+    answered = [r["span"] for r in records if r.get("fields", {}).get("message") == "answered"]
+    failovers = [span for span in answered
+                 if span.get("operation") == FAILOVER and str(span.get("outcome", "")).startswith("job ")]
+    problems = []
+    if not failovers:
+        problems.append("no line for an accepted failover with its job")
+    if not all(span.get("request_id") and span.get("project") for span in answered):
+        problems.append("a request's line without its request id or project")
+    changes = [span for span in answered if span.get("method") != "GET"]
+    if not all(span.get("outcome") for span in changes):
+        problems.append("a change's line without its outcome: " + json.dumps([s for s in changes if not s.get("outcome")][:2]))
+    if not any(str(span.get("outcome", "")).startswith("refused 400 SDRS.1002") for span in changes):
+        problems.append("no line for the refused second failover")
+    for secret in list(secrets) + ["Signature=", "SDK-HMAC-SHA256"]:
+        if any(secret in line for line in lines):
+            problems.append(f"the log holds {secret[:4]}…")
+    print(f"{'ok' if not problems else 'FAILED'}: {len(records)} JSON log lines, {len(answered)} requests answered, "
+          f"{len(failovers)} accepted failover(s) with their job")
+    for problem in problems:
+        print("  " + problem)
+    if problems:
         sys.exit(1)
 
 
@@ -121,7 +157,7 @@ def haproxy_says(path, server, status, seconds):
 
 
 if __name__ == "__main__":
-    commands = {"metrics": metrics, "metrics-moved": metrics_moved, "answers": answers, "haproxy": haproxy,
+    commands = {"metrics": metrics, "metrics-moved": metrics_moved, "answers": answers, "log": log, "haproxy": haproxy,
                 "haproxy-says": haproxy_says}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(__doc__)
