@@ -233,8 +233,10 @@ fn finding_lines(findings: &[Finding]) -> Vec<String> {
 }
 
 fn roles_table(roles: &SiteRoles) -> String {
-    let name = |r: &sdrs_core::role_swap::ServerRef| {
-        format!("{} ({}, server {})", r.name.clone().unwrap_or_else(|| r.id.clone()), r.id, r.seed)
+    // Each fact once: a server whose name is not known is shown by its id alone.
+    let name = |r: &sdrs_core::role_swap::ServerRef| match &r.name {
+        Some(name) if *name != r.id => format!("{name} ({}, server {})", r.id, r.seed),
+        _ => format!("{} (server {})", r.id, r.seed),
     };
     let rows =
         roles.instances.iter().map(|i| vec![i.name.clone(), name(&i.production_server), name(&i.dr_server)]).collect();
@@ -896,5 +898,32 @@ async fn follow_run(client: &Client, id: &str, json: bool) -> Result<i32, CliErr
             Err(error) => return Err(error.into()),
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sdrs_core::role_swap::{InstanceRoles, SeedServer, ServerRef, SiteRoles};
+    use sdrs_core::status::PriorityStation;
+
+    #[test]
+    fn a_role_table_shows_each_fact_once() {
+        let server = |id: &str, name: Option<&str>, seed| ServerRef { id: id.into(), name: name.map(Into::into), seed };
+        let roles = SiteRoles {
+            priority_station: PriorityStation::Target,
+            production_availability_zone: "eu-de-02".into(),
+            dr_availability_zone: "eu-de-01".into(),
+            instances: vec![InstanceRoles {
+                protected_instance_id: "pi-1".into(),
+                name: "web-01".into(),
+                production_server: server("srv-b", None, SeedServer::B),
+                dr_server: server("srv-a", Some("web-01"), SeedServer::A),
+            }],
+        };
+        let table = super::roles_table(&roles);
+        let row = table.lines().nth(2).unwrap();
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        assert_eq!(cells, ["", "web-01", "srv-b (server B)", "web-01 (srv-a, server A)", ""], "{table}");
+        assert!(!table.contains("srv-b (srv-b"), "{table}");
     }
 }

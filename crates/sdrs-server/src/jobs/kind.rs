@@ -1,4 +1,4 @@
-//! What a job kind is (`JobKind`), the steps jobs are made of (`Step`), the registry of kinds (`PlanKind`), and the
+//! What a job kind is (`JobKind`), the steps jobs are made of (`Step`), the registry of kinds (`AnyJobKind`), and the
 //! helpers the kinds share to change stored resources.
 //!
 //! A new job kind is one module under `kinds/` implementing `JobKind` and one line in `job_kinds!` below.
@@ -79,22 +79,22 @@ macro_rules! job_kinds {
         /// The work of a job and the ids it needs, as stored in its plan.
         #[derive(Debug, Clone, Serialize, Deserialize)]
         #[serde(tag = "type", rename_all = "snake_case")]
-        pub enum PlanKind {
+        pub enum AnyJobKind {
             $($variant($($path)::+),)+
         }
 
-        impl PlanKind {
+        impl AnyJobKind {
             /// The kind that knows what this job does.
             pub fn job(&self) -> &dyn JobKind {
                 match self {
-                    $(PlanKind::$variant(kind) => kind,)+
+                    $(AnyJobKind::$variant(kind) => kind,)+
                 }
             }
         }
 
-        $(impl From<$($path)::+> for PlanKind {
-            fn from(kind: $($path)::+) -> PlanKind {
-                PlanKind::$variant(kind)
+        $(impl From<$($path)::+> for AnyJobKind {
+            fn from(kind: $($path)::+) -> AnyJobKind {
+                AnyJobKind::$variant(kind)
             }
         })+
     };
@@ -113,7 +113,7 @@ job_kinds! {
     DeleteDrill(kinds::delete_drill::DeleteDrill),
 }
 
-impl PlanKind {
+impl AnyJobKind {
     /// The group the job belongs to (for fault injection and the task centre).
     pub fn server_group_id(&self, tx: &dyn Store, project_id: &str) -> ApiResult<Option<String>> {
         let (kind, id) = self.job().resource();

@@ -20,16 +20,15 @@ use sdrs_core::ErrorCode;
 use crate::error::{ApiError, ApiResult};
 use crate::store::{from_json, is_database_failure, Db, NewJob, Store};
 
-pub use kind::{member_status_on_create, JobKind, PlanKind, Step};
-pub use kinds::group::begin_in as begin_group_operation;
+pub use kind::{member_status_on_create, AnyJobKind, JobKind, Step};
 
 /// How long one step takes at time scale 1.
 pub const STEP_MILLIS: u64 = 3000;
 
 /// What the worker follows for one job.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Plan {
-    pub kind: PlanKind,
+pub struct StepPlan {
+    pub kind: AnyJobKind,
     /// An unknown step name in a stored plan fails the plan's decoding, and so the job, instead of doing nothing.
     pub steps: Vec<Step>,
     /// Index of the step running now (or next to start when the job is `INIT`).
@@ -43,7 +42,7 @@ pub struct Plan {
 pub struct Submission {
     pub job_type: &'static str,
     pub entities: JobEntities,
-    pub kind: PlanKind,
+    pub kind: AnyJobKind,
 }
 
 /// Inserts a job in the caller's transaction; it becomes durable with the caller's state change.
@@ -85,7 +84,7 @@ pub fn submit(
         fail_reason: None,
     };
     let step_millis = (STEP_MILLIS as f64 * time_scale.max(0.0)).round() as u64;
-    let plan = Plan { kind, steps, next_step: 0, step_millis, project_id: project_id.to_owned() };
+    let plan = StepPlan { kind, steps, next_step: 0, step_millis, project_id: project_id.to_owned() };
     tx.insert_job(&NewJob {
         job_id: &job_id,
         project_id,
@@ -179,13 +178,13 @@ pub fn advance_noting(tx: &dyn Store, job_id: &str, now: UnixMillis, finished: &
     }
 }
 
-fn load_unfinished(tx: &dyn Store, job_id: &str) -> ApiResult<Option<(Job, Plan, i64)>> {
+fn load_unfinished(tx: &dyn Store, job_id: &str) -> ApiResult<Option<(Job, StepPlan, i64)>> {
     tx.unfinished_job(job_id)?
         .map(|stored| Ok((from_json(&stored.body)?, from_json(&stored.plan)?, stored.run_after)))
         .transpose()
 }
 
-fn store_job(tx: &dyn Store, job: &Job, plan: &Plan, next_run: UnixMillis) -> ApiResult<()> {
+fn store_job(tx: &dyn Store, job: &Job, plan: &StepPlan, next_run: UnixMillis) -> ApiResult<()> {
     let (body, plan_text) = (serde_json::to_string(job)?, serde_json::to_string(plan)?);
     tx.update_job(&plan.project_id, &job.job_id, job.status.as_str(), next_run, &body, &plan_text)
 }
@@ -273,7 +272,7 @@ enum StepOutcome {
 /// One step's effects; the last step's include the job's success, so an error there is the step's too.
 fn run_step(
     tx: &dyn Store,
-    plan: &Plan,
+    plan: &StepPlan,
     job: &mut Job,
     step: Step,
     last: bool,
@@ -299,7 +298,7 @@ fn run_step(
 /// Ends a job as `FAIL` at its current step: error statuses, the task-centre entry, the failed sub-job.
 fn fail_job(
     tx: &dyn Store,
-    plan: &Plan,
+    plan: &StepPlan,
     job: &mut Job,
     code: ErrorCode,
     reason: String,
@@ -318,7 +317,7 @@ fn fail_job(
 /// resource that is gone by the id the job had.
 fn record_failure(
     tx: &dyn Store,
-    plan: &Plan,
+    plan: &StepPlan,
     job: &Job,
     code: ErrorCode,
     reason: &str,
@@ -394,7 +393,7 @@ enum InjectedFault {
 }
 
 /// Consumes an injected fault for this job's group (or any group) and step, if one is armed.
-fn take_fault(tx: &dyn Store, plan: &Plan, step: Step) -> ApiResult<Option<InjectedFault>> {
+fn take_fault(tx: &dyn Store, plan: &StepPlan, step: Step) -> ApiResult<Option<InjectedFault>> {
     let group = plan.kind.server_group_id(tx, &plan.project_id)?;
     let Some(fault) = tx.take_fault(&plan.project_id, step.as_str(), group.as_deref())? else { return Ok(None) };
     let (code, reason) = (fault.error_code.unwrap_or_default(), fault.fail_reason.unwrap_or_default());

@@ -15,7 +15,7 @@ use sdrs_core::wire::{
 
 use super::{drill_or_404, group_or_404, load_snapshot, refuse, Body, Filters, Ids, ListOf, Stored, SubmissionKey};
 use crate::error::ApiResult;
-use crate::jobs::{self, kinds, PlanKind};
+use crate::jobs::{self, kinds, AnyJobKind};
 use crate::store::{self, Resource};
 use crate::AppState;
 
@@ -67,7 +67,7 @@ pub async fn create(
             disaster_recovery_drill_id: Some(drill.id.clone()),
             ..JobEntities::default()
         };
-        let kind: PlanKind = kinds::create_drill::CreateDrill { drill_id: drill.id.clone() }.into();
+        let kind: AnyJobKind = kinds::create_drill::CreateDrill { drill_id: drill.id.clone() }.into();
         Ok(jobs::Submission { job_type: JobType::CreateDisasterRecoveryDrill.as_str(), entities, kind })
     })
     .await
@@ -107,7 +107,7 @@ pub async fn remove(
             disaster_recovery_drill_id: Some(drill.id.clone()),
             ..JobEntities::default()
         };
-        let kind: PlanKind = kinds::delete_drill::DeleteDrill { drill_id: drill.id.clone() }.into();
+        let kind: AnyJobKind = kinds::delete_drill::DeleteDrill { drill_id: drill.id.clone() }.into();
         Ok(jobs::Submission { job_type: JobType::DeleteDisasterRecoveryDrill.as_str(), entities, kind })
     })
     .await

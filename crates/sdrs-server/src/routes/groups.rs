@@ -18,7 +18,8 @@ use sdrs_core::wire::{
 
 use super::{group_or_404, load_snapshot, refuse, Body, Filters, Ids, ListOf, Stored, SubmissionKey};
 use crate::error::{ApiError, ApiResult};
-use crate::jobs::{self, begin_group_operation, kinds, PlanKind};
+use crate::jobs::kinds::group::begin_group_operation;
+use crate::jobs::{self, kinds, AnyJobKind};
 use crate::store;
 use crate::AppState;
 
@@ -84,7 +85,7 @@ pub async fn create(
             replication_model: None,
         };
         store::insert(tx, &project, &group)?;
-        let kind: PlanKind = kinds::group::GroupJob {
+        let kind: AnyJobKind = kinds::group::GroupJob {
             operation: Operation::Create,
             server_group_id: group.id.clone(),
             requested_station: None,
@@ -150,7 +151,7 @@ async fn submit_group_operation(
         let mut group = snapshot.server_group;
         let operation = intent.operation();
         begin_group_operation(tx, &project, &mut group, operation, now)?;
-        let kind: PlanKind = kinds::group::GroupJob {
+        let kind: AnyJobKind = kinds::group::GroupJob {
             operation,
             server_group_id: group.id.clone(),
             requested_station: intent.requested_station(),

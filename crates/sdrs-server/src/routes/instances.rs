@@ -19,7 +19,7 @@ use super::{
     Stored, SubmissionKey,
 };
 use crate::error::ApiResult;
-use crate::jobs::{self, kinds, PlanKind};
+use crate::jobs::{self, kinds, AnyJobKind};
 use crate::store::{self, Resource};
 use crate::AppState;
 use sdrs_core::wire::NativeServer;
@@ -87,7 +87,7 @@ pub async fn create(
             protected_instance_id: Some(instance.id.clone()),
             ..JobEntities::default()
         };
-        let kind: PlanKind =
+        let kind: AnyJobKind =
             kinds::create_instance::CreateInstance { protected_instance_id: instance.id.clone() }.into();
         Ok(jobs::Submission { job_type: JobType::CreateProtectedInstance.as_str(), entities, kind })
     })
@@ -130,7 +130,7 @@ pub async fn remove(
             protected_instance_id: Some(instance.id.clone()),
             ..JobEntities::default()
         };
-        let kind: PlanKind = kinds::delete_instance::DeleteInstance {
+        let kind: AnyJobKind = kinds::delete_instance::DeleteInstance {
             protected_instance_id: instance.id.clone(),
             delete_target_server: request.delete_target_server,
         }
@@ -164,7 +164,7 @@ pub async fn attach(
             replication_pair_id: Some(pair.id.clone()),
             ..JobEntities::default()
         };
-        let kind: PlanKind = kinds::attach::Attach {
+        let kind: AnyJobKind = kinds::attach::Attach {
             protected_instance_id: instance.id.clone(),
             replication_id: pair.id.clone(),
             device: params.device.clone(),
@@ -197,7 +197,7 @@ pub async fn detach(
             replication_pair_id: Some(pair.id.clone()),
             ..JobEntities::default()
         };
-        let kind: PlanKind = kinds::detach::Detach {
+        let kind: AnyJobKind = kinds::detach::Detach {
             protected_instance_id: instance.id.clone(),
             replication_id: pair.id.clone(),
             previous_instance: instance.status,

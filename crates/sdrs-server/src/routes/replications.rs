@@ -18,7 +18,7 @@ use super::{
     SubmissionKey,
 };
 use crate::error::ApiResult;
-use crate::jobs::{self, kinds, PlanKind};
+use crate::jobs::{self, kinds, AnyJobKind};
 use crate::store::{self, Resource};
 use crate::AppState;
 use sdrs_core::wire::NativeDisk;
@@ -108,7 +108,7 @@ pub async fn create(
             volume_ids: Some(pair.volume_ids.clone()),
             ..JobEntities::default()
         };
-        let kind: PlanKind =
+        let kind: AnyJobKind =
             kinds::create_replication::CreateReplication { replication_id: pair.id.clone(), dr_disk_id }.into();
         Ok(jobs::Submission { job_type: JobType::CreateReplicationPair.as_str(), entities, kind })
     })
@@ -154,7 +154,7 @@ pub async fn expand(
             volume_ids: Some(pair.volume_ids.clone()),
             ..JobEntities::default()
         };
-        let kind: PlanKind =
+        let kind: AnyJobKind =
             kinds::expand_replication::ExpandReplication { replication_id: pair.id.clone(), new_size, previous_status }
                 .into();
         Ok(jobs::Submission { job_type: JobType::ExpandReplicationPair.as_str(), entities, kind })
@@ -181,7 +181,7 @@ pub async fn remove(
             volume_ids: Some(pair.volume_ids.clone()),
             ..JobEntities::default()
         };
-        let kind: PlanKind = kinds::delete_replication::DeleteReplication {
+        let kind: AnyJobKind = kinds::delete_replication::DeleteReplication {
             replication_id: pair.id.clone(),
             delete_target_volume: request.replication.delete_target_volume,
         }

@@ -1,4 +1,6 @@
-//! The security review's findings (issue 11), one test or more per item, each failing on the code before the fix.
+//! The server under attack: signatures that cover what runs, jobs that fail alone, limits over a real socket, the
+//! gateway's guards, replay protection, per-project ids, the console's serving and input checks. Each test failed on
+//! the code before its fix.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,9 +22,9 @@ fn now_date() -> String {
     sdrs_auth::format_sdk_date(now_millis() / 1000)
 }
 
-/// Item 1: a signature over one body, sent with another and the signed body's hash in `X-Sdk-Content-Sha256`.
+/// A signature over one body, sent with another and the signed body's hash in `X-Sdk-Content-Sha256`.
 #[tokio::test]
-async fn item01_the_signature_covers_the_body_received() {
+async fn the_signature_covers_the_body_received() {
     let app = TestApp::new().await;
     let (group, _, _) = app.protected_group("swap").await;
     let path = format!("/v1/{P}/server-groups/{group}/action");
@@ -149,10 +151,10 @@ async fn lifecycle(app: &TestApp) -> Option<(Value, String)> {
     None
 }
 
-/// Item 2: a step that raises an error (not a clean failure) at every step kind ends its own job as FAIL with its
+/// A step that raises an error (not a clean failure) at every step kind ends its own job as FAIL with its
 /// kind's failure code; a job of another project in the same worker batch succeeds.
 #[tokio::test]
-async fn item02_a_step_that_raises_an_error_fails_its_own_job_and_stalls_nothing() {
+async fn a_step_that_raises_an_error_fails_its_own_job_and_stalls_nothing() {
     let steps = {
         let app = TestApp::new().await;
         let (_, body) = app.post(&admin("/faults"), json!({"step": "nope"})).await;
@@ -205,10 +207,10 @@ async fn other_project_group_create(app: &TestApp, name: &str) -> String {
     submitted["job_id"].as_str().unwrap().to_owned()
 }
 
-/// Item 2, as reported: the disk of a pair deleted before the pair's create job ran. Deleting it through the
+/// The disk of a pair deleted before the pair's create job ran. Deleting it through the
 /// admin API is refused; a row that vanishes anyway (here: by SQL) fails that job only.
 #[tokio::test(flavor = "multi_thread")]
-async fn item02_a_vanished_disk_fails_its_pair_job_only() {
+async fn a_vanished_disk_fails_its_pair_job_only() {
     let app = TestApp::new().await;
     let group = app.group("vanish").await;
     app.server("v-srv", json!({"family": "linux", "coreos": false, "cloud_init": false}), "key-pair").await;
@@ -295,10 +297,10 @@ async fn get_over_socket(addr: std::net::SocketAddr, path: &str) -> String {
     read_until_closed(&mut stream, Duration::from_secs(5)).await.expect("an answer")
 }
 
-/// Item 3: half a request line, an idle keep-alive connection, a connection beyond the cap, a request beyond the
+/// Half a request line, an idle keep-alive connection, a connection beyond the cap, a request beyond the
 /// in-flight cap, a slow body, and credentials checked before the body.
 #[tokio::test(flavor = "multi_thread")]
-async fn item03_timeouts_and_connection_limits_over_a_socket() {
+async fn timeouts_and_connection_limits_hold_over_a_socket() {
     let server = live(|config| {
         config.limits.max_connections = 3;
         config.limits.max_in_flight = 1;
@@ -369,9 +371,9 @@ async fn stop(mut server: Live) {
     tokio::time::timeout(Duration::from_secs(3), server.done).await.expect("stops within the grace").unwrap().unwrap();
 }
 
-/// Item 2 (shutdown): with a connection stuck mid-request and jobs due, the server stops within its grace period.
+/// With a connection stuck mid-request and jobs due, the server stops within its grace period.
 #[tokio::test(flavor = "multi_thread")]
-async fn item02_shutdown_is_bounded() {
+async fn shutdown_is_bounded() {
     let server = live(|config| config.limits.header_read_timeout = Duration::from_secs(30)).await;
     let mut stuck = TcpStream::connect(server.addr).await.unwrap();
     stuck.write_all(b"GET /v1 HT").await.unwrap();
@@ -381,9 +383,9 @@ async fn item02_shutdown_is_bounded() {
     assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
 }
 
-/// Item 4: wrong gateway secrets are throttled per client; a short secret is refused at start.
+/// Wrong gateway secrets are throttled per client; a short secret is refused at start.
 #[tokio::test]
-async fn item04_gateway_login_is_throttled_and_needs_a_long_secret() {
+async fn gateway_login_is_throttled_and_needs_a_long_secret() {
     use sdrs_server::gateway::{Gateway, GatewayConfig};
     let config = |secret: &str| GatewayConfig {
         upstream: "http://127.0.0.1:9".to_owned(),
@@ -440,10 +442,10 @@ async fn gateway_call(
     (parts.status, serde_json::from_slice(&bytes).unwrap_or(Value::Null), parts.headers)
 }
 
-/// Items 5, 6 and 13: cross-site requests with the session cookie, ids a URL parser would rewrite, a Secure cookie
+/// Cross-site requests with the session cookie, ids a URL parser would rewrite, a Secure cookie
 /// behind HTTPS, errors that name neither the upstream nor the OS's words, and a cap on upstream answers.
 #[tokio::test]
-async fn item05_06_13_gateway_guards() {
+async fn the_gateway_refuses_cross_site_rewritten_ids_and_oversized_answers() {
     use sdrs_server::gateway::{Gateway, GatewayConfig};
     // An upstream that answers 17 MB to anything.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -540,9 +542,9 @@ async fn item05_06_13_gateway_guards() {
     assert!(!message.contains("127.0.0.1") && !message.to_lowercase().contains("refused"), "{message}");
 }
 
-/// Item 7: the admin API is off unless configured, and then answers only its own token, not a project's.
+/// The admin API is off unless configured, and then answers only its own token, not a project's.
 #[tokio::test]
-async fn item07_the_admin_api_needs_its_own_credential() {
+async fn the_admin_api_needs_its_own_credential() {
     let app = TestApp::new().await;
     let project_token_only = [("x-auth-token", demo::TOKEN), ("content-type", "application/json")];
     let fault = json!({"step": "startDrServers"}).to_string();
@@ -558,10 +560,10 @@ async fn item07_the_admin_api_needs_its_own_credential() {
     assert_eq!((status, body["error_code"].as_str()), (StatusCode::NOT_FOUND, Some("APIG.0101")));
 }
 
-/// Item 8: a signed change sent three times runs once; the repeats get the first answer, marked. A request turned
+/// A signed change sent three times runs once; the repeats get the first answer, marked. A request turned
 /// away by the limits does not use up its signature.
 #[tokio::test]
-async fn item08_a_signed_change_is_carried_out_once() {
+async fn a_signed_change_is_carried_out_once() {
     let app = TestApp::new().await;
     let path = format!("/v1/{P}/server-groups");
     let body = json!({"server_group": {"name": "replayed", "source_availability_zone": demo::SOURCE_AZ,
@@ -616,9 +618,9 @@ async fn raw_response_method(
         .unwrap()
 }
 
-/// Item 9: a repeated query key, and a signature that does not cover `host`.
+/// A repeated query key, and a signature that does not cover `host`.
 #[tokio::test]
-async fn item09_one_request_one_signature() {
+async fn one_request_one_signature() {
     let app = TestApp::new().await;
     app.group("alpha").await;
     let path = format!("/v1/{P}/server-groups");
@@ -642,9 +644,9 @@ async fn item09_one_request_one_signature() {
     assert!(body["error_msg"].as_str().unwrap().contains("`host` must be signed"), "{body}");
 }
 
-/// Item 10: ids are per project; an unknown access key and a wrong signature answer the same.
+/// Ids are per project; an unknown access key and a wrong signature answer the same.
 #[tokio::test]
-async fn item10_ids_are_per_project_and_no_key_oracle() {
+async fn ids_are_per_project_and_no_key_oracle() {
     let app = TestApp::new().await;
     app.server("shared-id", json!({"family": "linux", "coreos": false, "cloud_init": false}), "key-pair").await;
     let server =
@@ -678,9 +680,9 @@ async fn item10_ids_are_per_project_and_no_key_oracle() {
     assert!(a["error_msg"].as_str().unwrap().contains("verify aksk signature fail"));
 }
 
-/// Item 11: the console's headers, hashed assets cached for good, no symlink out of its folder, HEAD.
+/// The console's headers, hashed assets cached for good, no symlink out of its folder, HEAD.
 #[tokio::test]
-async fn item11_console_serving() {
+async fn the_console_is_served_with_its_headers_and_nothing_outside_its_folder() {
     let dir = std::env::temp_dir().join(format!("sdrs-console-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("index.html"), "<html><script type=\"module\">import init from '/x.js';</script></html>")
@@ -770,18 +772,18 @@ async fn console_files_and_api_answers_are_compressed_when_asked() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Item 12: the links of `GET /v1` name the configured public URL, whatever `Host` says.
+/// The links of `GET /v1` name the configured public URL, whatever `Host` says.
 #[tokio::test]
-async fn item12_links_do_not_echo_host() {
+async fn links_do_not_echo_the_host() {
     let app = TestApp::new().await;
     let (_, body) = app.raw(Method::GET, "/v1", "", &[("host", "evil.example")]).await;
     let href = body["version"]["links"][0]["href"].as_str().unwrap();
     assert!(href.starts_with(&app.state.config.public_url) && !href.contains("evil"), "{href}");
 }
 
-/// Item 14: admin input held to the API's rules, duplicate keys refused, an unwritable database refused at once.
+/// Admin input held to the API's rules, duplicate keys refused, an unwritable database refused at once.
 #[tokio::test]
-async fn item14_input_and_database_checks() {
+async fn admin_input_duplicate_keys_and_an_unwritable_database_are_refused() {
     let app = TestApp::new().await;
     for name in ["a".repeat(900_000), "nul\u{0}name".to_owned(), "esc\u{1b}[31mred".to_owned()] {
         let server = json!({"name": name, "availability_zone": demo::SOURCE_AZ, "vpc_id": demo::VPC_ID,

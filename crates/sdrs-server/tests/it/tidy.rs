@@ -39,9 +39,9 @@ fn every_step_belongs_to_a_job_kind() {
     use sdrs_core::state_machine::Operation;
     use sdrs_core::status::{InstanceStatus, ReplicationStatus};
     use sdrs_server::jobs::kinds::*;
-    use sdrs_server::jobs::{PlanKind, Step};
+    use sdrs_server::jobs::{AnyJobKind, Step};
     let id = String::new;
-    let mut kinds: Vec<PlanKind> = Operation::ALL
+    let mut kinds: Vec<AnyJobKind> = Operation::ALL
         .iter()
         .map(|operation| {
             group::GroupJob { operation: *operation, server_group_id: id(), requested_station: None }.into()
@@ -76,13 +76,13 @@ fn every_step_belongs_to_a_job_kind() {
         }
         .into(),
     ]);
-    let steps: Vec<Step> = kinds.iter().flat_map(|kind: &PlanKind| kind.job().steps().to_vec()).collect();
+    let steps: Vec<Step> = kinds.iter().flat_map(|kind: &AnyJobKind| kind.job().steps().to_vec()).collect();
     let missing: Vec<&Step> = Step::ALL.iter().filter(|step| !steps.contains(step)).collect();
     assert!(missing.is_empty(), "steps no kind runs: {missing:?}");
     // The stored form of a plan is unchanged by the registry: `{"type": "<snake_case>", ...fields}`.
-    let stored = serde_json::to_value(PlanKind::from(create_drill::CreateDrill { drill_id: "d".into() })).unwrap();
+    let stored = serde_json::to_value(AnyJobKind::from(create_drill::CreateDrill { drill_id: "d".into() })).unwrap();
     assert_eq!(stored, serde_json::json!({"type": "create_drill", "drill_id": "d"}));
-    let group: PlanKind =
+    let group: AnyJobKind =
         serde_json::from_value(serde_json::json!({"type": "group", "operation": "failover", "server_group_id": "g"}))
             .unwrap();
     assert_eq!(group.job().steps().last(), Some(&Step::StartDrServers));

@@ -36,7 +36,7 @@ pub fn begin(cx: &Cx<'_>, group: &mut ServerGroup, operation: Operation) -> ApiR
 }
 
 /// `begin` for callers that hold a transaction rather than a `Cx`.
-pub fn begin_in(
+pub fn begin_group_operation(
     tx: &dyn crate::store::Store,
     project: &str,
     group: &mut ServerGroup,
