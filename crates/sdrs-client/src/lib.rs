@@ -1,4 +1,5 @@
-//! sdrs-client: one typed client of the SDRS API, for the recovery-plan executor and the CLI.
+//! sdrs-client: one typed client of the SDRS, ECS and IMS APIs, and the one way this project signs and sends a
+//! request: the CLI, the recovery-plan executor and the gateway's forwarding (`Client::forward`) all go through it.
 //!
 //! Requests and answers are the core's wire types; AK/SK requests are signed with sdrs-auth exactly as the official
 //! SDKs sign; errors come back as the service's own code and message. The bytes travel through a [`Transport`]:
@@ -52,7 +53,7 @@ pub enum ClientError {
     Api { status: u16, code: String, message: String },
     /// No answer came (connection refused or lost, timeout): a change may or may not have been received.
     #[error("no answer from {endpoint}: {reason}")]
-    NoAnswer { endpoint: String, reason: String },
+    NoAnswer { endpoint: String, kind: FailureKind, reason: String },
     /// An answer came that is not what the API documents.
     #[error("unexpected answer (HTTP {status}): {detail}")]
     Unexpected { status: u16, detail: String },
@@ -68,8 +69,36 @@ impl ClientError {
     }
 }
 
+/// Why no answer came, as far as the transport can tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// Nothing within the timeout.
+    Timeout,
+    /// The connection could not be made (refused, no route, the name does not resolve).
+    Connect,
+    /// TLS failed: the certificate did not verify, or the handshake broke.
+    Tls,
+    /// The answer was larger than `MAX_ANSWER_BYTES`.
+    TooLarge,
+    /// Anything else (the connection broke during the call, a URL that does not parse).
+    Other,
+}
+
+/// No answer, and why: its kind, and the words of the error chain (for logs: they may name hosts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransportError {
+    pub kind: FailureKind,
+    pub reason: String,
+}
+
+impl From<String> for TransportError {
+    fn from(reason: String) -> TransportError {
+        TransportError { kind: FailureKind::Other, reason }
+    }
+}
+
 /// A future a transport returns.
-pub type Sending<'a> = Pin<Box<dyn Future<Output = Result<http::Response<Bytes>, String>> + Send + 'a>>;
+pub type Sending<'a> = Pin<Box<dyn Future<Output = Result<http::Response<Bytes>, TransportError>> + Send + 'a>>;
 
 /// Carries a request to the service and its answer back. An `Err` means no answer (the request may have been
 /// received); any HTTP answer, errors included, is `Ok`.
@@ -110,37 +139,64 @@ impl Transport for HttpTransport {
             let (mut parts, body) = request.into_parts();
             // reqwest sets `Host` from the URL (the same value the signature covers); a second one would be sent too.
             parts.headers.remove(http::header::HOST);
-            let mut builder = self.client.request(parts.method, parts.uri.to_string()).headers(parts.headers);
+            // The path signed must be the path sent: reqwest's URL parser normalises (dot segments), so refuse a URL
+            // it would change.
+            let url = reqwest::Url::parse(&parts.uri.to_string()).map_err(|e| TransportError::from(e.to_string()))?;
+            if url.path() != parts.uri.path() {
+                return Err(format!("the URL's path would be sent as {}", url.path()).into());
+            }
+            let mut builder = self.client.request(parts.method, url).headers(parts.headers);
             if !body.is_empty() {
                 builder = builder.body(body);
             }
-            let mut answer = builder.send().await.map_err(|e| describe(&e))?;
+            let mut answer = builder.send().await.map_err(|e| failure(&e))?;
+            let too_large = || TransportError {
+                kind: FailureKind::TooLarge,
+                reason: format!("the answer is larger than {MAX_ANSWER_BYTES} bytes"),
+            };
+            if answer.content_length().is_some_and(|length| length > MAX_ANSWER_BYTES as u64) {
+                return Err(too_large());
+            }
             let mut response = http::Response::builder().status(answer.status().as_u16());
             for (name, value) in answer.headers() {
                 response = response.header(name, value);
             }
             let mut bytes = Vec::new();
-            while let Some(chunk) = answer.chunk().await.map_err(|e| describe(&e))? {
+            while let Some(chunk) = answer.chunk().await.map_err(|e| failure(&e))? {
                 if bytes.len() + chunk.len() > MAX_ANSWER_BYTES {
-                    return Err(format!("the answer is larger than {MAX_ANSWER_BYTES} bytes"));
+                    return Err(too_large());
                 }
                 bytes.extend_from_slice(&chunk);
             }
-            response.body(Bytes::from(bytes)).map_err(|e| e.to_string())
+            response.body(Bytes::from(bytes)).map_err(|e| e.to_string().into())
         })
     }
 }
 
-/// reqwest's error with its causes, which say what really happened (refused, reset, timed out).
-fn describe(error: &reqwest::Error) -> String {
-    let mut text = error.to_string();
+/// reqwest's error as a failure: its kind, and the words of its causes, which say what really happened (refused,
+/// reset, timed out, which certificate).
+fn failure(error: &reqwest::Error) -> TransportError {
+    let mut reason = error.to_string();
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
+        reason.push_str(": ");
+        reason.push_str(&cause.to_string());
         source = cause.source();
     }
-    text
+    let lower = reason.to_lowercase();
+    let kind = if error.is_timeout() {
+        FailureKind::Timeout
+    } else if ["certificate", "tls", "handshake", "corrupt message", "invalidcontenttype"]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        FailureKind::Tls
+    } else if error.is_connect() {
+        FailureKind::Connect
+    } else {
+        FailureKind::Other
+    };
+    TransportError { kind, reason }
 }
 
 /// A client of one project at one endpoint. Cheap to clone.
@@ -179,12 +235,22 @@ struct Call<'a> {
 }
 
 /// Which service a call goes to.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum Service {
     #[default]
     Sdrs,
     Ecs,
     Ims,
+}
+
+impl Service {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Service::Sdrs => "sdrs",
+            Service::Ecs => "ecs",
+            Service::Ims => "ims",
+        }
+    }
 }
 
 /// Where `service` answers for an SDRS endpoint: its host's first label `sdrs` replaced by `ecs` or `ims`
@@ -255,6 +321,30 @@ impl Client {
     }
 
     async fn send(&self, call: Call<'_>) -> Result<Bytes, ClientError> {
+        let answer = self.exchange(call).await?;
+        let status = answer.status().as_u16();
+        let bytes = answer.into_body();
+        if (200..300).contains(&status) {
+            return Ok(bytes);
+        }
+        Err(api_error(status, &bytes))
+    }
+
+    /// Signs and sends a request as it is given, for a proxy (sdrs-server's gateway): the answer comes back whatever
+    /// its status, headers included; only no answer is an error (`ClientError::NoAnswer`, with its kind).
+    pub async fn forward(
+        &self,
+        method: http::Method,
+        service: Service,
+        path: &str,
+        query: Option<&str>,
+        body: Bytes,
+    ) -> Result<http::Response<Bytes>, ClientError> {
+        self.exchange(Call { method, service, path, query, body: Some(body.to_vec()), key: None }).await
+    }
+
+    /// Builds, signs and sends one request; any HTTP answer is `Ok`.
+    async fn exchange(&self, call: Call<'_>) -> Result<http::Response<Bytes>, ClientError> {
         let inner = &self.inner;
         let base = match call.service {
             Service::Sdrs => &inner.endpoint,
@@ -265,8 +355,12 @@ impl Client {
             Some(query) => format!("{base}{}?{query}", call.path),
             None => format!("{base}{}", call.path),
         };
-        let no_answer = |reason: String| ClientError::NoAnswer { endpoint: inner.endpoint.clone(), reason };
-        let uri: http::Uri = url.parse().map_err(|e: http::uri::InvalidUri| no_answer(e.to_string()))?;
+        let no_answer = |failure: TransportError| ClientError::NoAnswer {
+            endpoint: inner.endpoint.clone(),
+            kind: failure.kind,
+            reason: failure.reason,
+        };
+        let uri: http::Uri = url.parse().map_err(|e: http::uri::InvalidUri| no_answer(e.to_string().into()))?;
         let host = uri.authority().map(|a| a.as_str().to_owned()).unwrap_or_default();
         let body = call.body.unwrap_or_default();
         let mut headers: Vec<(String, String)> = vec![
@@ -300,14 +394,8 @@ impl Client {
         for (name, value) in &headers {
             request = request.header(name, value);
         }
-        let request = request.body(Bytes::from(body)).map_err(|e| no_answer(e.to_string()))?;
-        let answer = inner.transport.send(request).await.map_err(no_answer)?;
-        let status = answer.status().as_u16();
-        let bytes = answer.into_body();
-        if (200..300).contains(&status) {
-            return Ok(bytes);
-        }
-        Err(api_error(status, &bytes))
+        let request = request.body(Bytes::from(body)).map_err(|e| no_answer(e.to_string().into()))?;
+        inner.transport.send(request).await.map_err(no_answer)
     }
 
     fn path(&self, rest: &str) -> String {
@@ -505,7 +593,7 @@ mod tests {
         fn send(&self, request: http::Request<Bytes>) -> Sending<'_> {
             *self.seen.lock().unwrap() = Some(request);
             let response = http::Response::builder().status(self.status).body(Bytes::from_static(self.body.as_bytes()));
-            Box::pin(async move { response.map_err(|e| e.to_string()) })
+            Box::pin(async move { response.map_err(|e| e.to_string().into()) })
         }
     }
 
@@ -570,6 +658,44 @@ mod tests {
         assert!(wrong.is_err());
     }
 
+    /// What a proxy forwards is signed like every other call, to the service's own host, and its answer comes back
+    /// as it is, a refusal included.
+    #[test]
+    fn a_forwarded_request_is_signed_and_its_answer_comes_back_whatever_its_status() {
+        let seen = Arc::new(std::sync::Mutex::new(None));
+        let credential = Credential::AccessKey { access_key: "AK1".into(), secret_key: "SK1".into() };
+        let refusal = r#"{"error":{"code":"SDRS.1002","message":"not now"}}"#;
+        let client = Client::new(
+            "https://sdrs.eu-de.example",
+            "p1",
+            credential,
+            Canned { status: 400, body: refusal, seen: seen.clone() },
+        );
+        let answer = block_on(client.forward(
+            http::Method::GET,
+            Service::Ecs,
+            "/v1/p1/cloudservers/detail",
+            Some("limit=5&name=web%20tier"),
+            Bytes::new(),
+        ))
+        .unwrap();
+        assert_eq!((answer.status().as_u16(), answer.body().as_ref()), (400, refusal.as_bytes()));
+        let request = seen.lock().unwrap().take().unwrap();
+        assert_eq!(request.uri().host(), Some("ecs.eu-de.example"));
+        let headers: Vec<(String, String)> =
+            request.headers().iter().map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap().to_owned())).collect();
+        let parts = sdrs_auth::RequestParts {
+            method: "GET",
+            path: request.uri().path(),
+            query: request.uri().query(),
+            headers: &headers,
+            body: request.body(),
+        };
+        let now = system_clock() / 1000;
+        let verified = sdrs_auth::verify(&parts, |ak| (ak == "AK1").then(|| "SK1".to_owned()), now, Default::default());
+        assert_eq!(verified.unwrap(), "AK1", "the query is signed as sent");
+    }
+
     /// ECS on `ecs.` answers one server; IMS on `ims.` refuses with 403; anything else is 404 `Ecs.0114`.
     struct Cloud;
 
@@ -587,7 +713,7 @@ mod tests {
                 _ => (404, r#"{"error":{"code":"Ecs.0114","message":"Instance could not be found."}}"#),
             };
             let response = http::Response::builder().status(status).body(Bytes::from_static(body.as_bytes()));
-            Box::pin(async move { response.map_err(|e| e.to_string()) })
+            Box::pin(async move { response.map_err(|e| e.to_string().into()) })
         }
     }
 
@@ -612,7 +738,9 @@ mod tests {
         struct Down;
         impl Transport for Down {
             fn send(&self, _: http::Request<Bytes>) -> Sending<'_> {
-                Box::pin(async { Err("connection refused".to_owned()) })
+                Box::pin(async {
+                    Err(TransportError { kind: FailureKind::Connect, reason: "connection refused".to_owned() })
+                })
             }
         }
         let client = Client::new("http://127.0.0.1:9", "p1", Credential::Token("t".into()), Down);

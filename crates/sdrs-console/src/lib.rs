@@ -89,7 +89,7 @@ impl Route {
 /// The console is built as two wasm modules, so that the pages an incident needs load first and alone: the
 /// incident module (`index.html`: overview, groups, a group, its operations and jobs) and the planning module
 /// (`plans/index.html`: recovery plans, their runs, the rule explorer, the audit trail, notifications). Each holds only its own pages; a route of the
-/// other one opens the other page. The split and its sizes are in ARCHITECTURE.md and `scripts/size-check`.
+/// other one opens the other page. `scripts/size-check` holds each module to its size budget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Module {
     Incident,

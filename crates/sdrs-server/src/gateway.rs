@@ -16,7 +16,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::{ApiError, ApiResult, ServerCode};
-use crate::openapi::Service;
+use sdrs_client::{ClientError, FailureKind};
+
+use crate::openapi::{service_of, Service};
 use crate::store::Db;
 use crate::AppState;
 
@@ -34,8 +36,6 @@ const MAX_LOCKOUT: Duration = Duration::from_secs(15 * 60);
 /// its turn, or is answered 429 at once.
 const LOGIN_PACE: Duration = Duration::from_millis(500);
 const MAX_PACE_WAIT: Duration = Duration::from_secs(5);
-/// The largest upstream answer passed on (a page of 1,000 groups is about 1.5 MB).
-const MAX_UPSTREAM_BYTES: usize = 16 << 20;
 
 /// Where the gateway forwards to, and with which credentials. Never logged: `Debug` hides the secrets.
 #[derive(Clone)]
@@ -69,7 +69,9 @@ impl std::fmt::Debug for GatewayConfig {
 #[derive(Clone)]
 pub struct Gateway {
     pub config: Arc<GatewayConfig>,
-    client: reqwest::Client,
+    http: reqwest::Client,
+    /// The configured project's client of the upstream SDRS, ECS and IMS, signed with the gateway's access key.
+    client: sdrs_client::Client,
     /// When the next login attempt may be checked (`LOGIN_PACE`).
     next_login: Arc<std::sync::Mutex<tokio::time::Instant>>,
 }
@@ -96,9 +98,17 @@ impl Gateway {
             config.console_secret.chars().count() >= MIN_SECRET_CHARS,
             "the gateway's console secret must be at least {MIN_SECRET_CHARS} characters long"
         );
-        let client =
+        let http =
             reqwest::Client::builder().timeout(config.timeout).redirect(reqwest::redirect::Policy::none()).build()?;
-        Ok(Gateway { config: Arc::new(config), client, next_login: Arc::new(tokio::time::Instant::now().into()) })
+        let credential = sdrs_client::Credential::AccessKey {
+            access_key: config.access_key.clone(),
+            secret_key: config.secret_key.clone(),
+        };
+        let transport = sdrs_client::HttpTransport::with_client(http.clone());
+        let client = sdrs_client::Client::new(&config.upstream, &config.project_id, credential, transport)
+            .with_services(config.ecs_upstream.as_deref(), config.ims_upstream.as_deref());
+        let next_login = Arc::new(tokio::time::Instant::now().into());
+        Ok(Gateway { config: Arc::new(config), http, client, next_login })
     }
 
     /// Waits for this login attempt's turn among all clients', or says how long the queue is when that is more than
@@ -120,7 +130,7 @@ impl Gateway {
 
     /// The HTTP client the gateway forwards with (its timeout, no redirects), for the recovery-plan executor.
     pub fn http_client(&self) -> reqwest::Client {
-        self.client.clone()
+        self.http.clone()
     }
 }
 
@@ -392,7 +402,7 @@ fn allowed(method: &str, path: &str, project: &str) -> Option<Service> {
                     })
             }
         })
-        .find_map(|(_, documented_path)| Service::of(documented_path))
+        .find_map(|(_, documented_path)| service_of(documented_path))
 }
 
 impl GatewayConfig {
@@ -400,8 +410,8 @@ impl GatewayConfig {
     fn upstream_of(&self, service: Service) -> String {
         let (given, derived) = match service {
             Service::Sdrs => return self.upstream.clone(),
-            Service::Ecs => (&self.ecs_upstream, sdrs_client::Service::Ecs),
-            Service::Ims => (&self.ims_upstream, sdrs_client::Service::Ims),
+            Service::Ecs => (&self.ecs_upstream, Service::Ecs),
+            Service::Ims => (&self.ims_upstream, Service::Ims),
         };
         given.clone().unwrap_or_else(|| sdrs_client::derived_endpoint(&self.upstream, derived))
     }
@@ -454,92 +464,42 @@ pub async fn forward(State(state): State<AppState>, request: Request) -> Respons
             Ok(body) => body,
             Err(error) => return error.into_response(),
         };
-    let url = format!(
-        "{}{path}{}",
-        upstream.trim_end_matches('/'),
-        query.as_deref().map(|q| format!("?{q}")).unwrap_or_default()
-    );
-    let parsed = match reqwest::Url::parse(&url) {
-        Ok(parsed) => parsed,
-        Err(error) => {
-            tracing::warn!(error = %error, "the gateway's upstream URL does not parse");
+    // The path checked above must be the path sent: the URL parser normalises, so check again what it makes of it.
+    let parsed = reqwest::Url::parse(&format!("{}{path}", upstream.trim_end_matches('/')));
+    let upstream_base = reqwest::Url::parse(&upstream).map(|u| u.path().trim_end_matches('/').to_owned());
+    match (&parsed, upstream_base) {
+        (Ok(parsed), Ok(base)) if format!("{base}{path}") == parsed.path() => {}
+        (Ok(_), Ok(_)) => return ApiError::no_such_api().into_response(),
+        _ => {
+            tracing::warn!(upstream, "the gateway's upstream URL does not parse");
             return gateway_error(
                 StatusCode::BAD_GATEWAY,
                 "GATEWAY.0502",
                 "the upstream URL is misconfigured".to_owned(),
             );
         }
-    };
-    // The path checked above must be the path sent: the URL parser normalises, so check again what it made.
-    let upstream_base = reqwest::Url::parse(&upstream).map(|u| u.path().trim_end_matches('/').to_owned());
-    if upstream_base.map(|base| format!("{base}{path}")).as_deref() != Ok(parsed.path()) {
-        return ApiError::no_such_api().into_response();
     }
-    let host = match (parsed.host_str(), parsed.port()) {
-        (Some(host), Some(port)) => format!("{host}:{port}"),
-        (Some(host), None) => host.to_owned(),
-        _ => return gateway_error(StatusCode::BAD_GATEWAY, "GATEWAY.0502", "the upstream URL has no host".to_owned()),
-    };
-    let mut headers = vec![
-        ("host".to_owned(), host),
-        // Signed and fresh for every call: `X-Sdk-Date` has whole seconds, and a server that carries out a signed
-        // change once (as sdrs-server does) would otherwise take two identical clicks in one second for a replay.
-        ("x-request-id".to_owned(), uuid::Uuid::new_v4().simple().to_string()),
-        ("x-project-id".to_owned(), gateway.config.project_id.clone()),
-        ("x-sdk-date".to_owned(), sdrs_auth::format_sdk_date(crate::now_millis() / 1000)),
-        ("content-type".to_owned(), "application/json;charset=utf-8".to_owned()),
-    ];
-    let parts = sdrs_auth::RequestParts {
-        method: &method,
-        path: &path,
-        query: query.as_deref(),
-        headers: &headers,
-        body: &body,
-    };
-    let authorization = match sdrs_auth::sign(&parts, &gateway.config.access_key, &gateway.config.secret_key) {
-        Ok(value) => value,
-        Err(error) => return gateway_error(StatusCode::INTERNAL_SERVER_ERROR, "GATEWAY.0500", error.to_string()),
-    };
-    headers.push(("authorization".to_owned(), authorization));
-    let mut upstream = gateway.client.request(method.parse().unwrap_or(reqwest::Method::GET), parsed);
-    for (name, value) in &headers {
-        if name != "host" {
-            upstream = upstream.header(name, value);
-        }
-    }
-    if !body.is_empty() {
-        upstream = upstream.body(body.to_vec());
-    }
-    let sent = upstream.send().await;
+    let method = method.parse().unwrap_or(http::Method::GET);
+    // Signed and sent by sdrs-client, as every request this project makes (a fresh `x-request-id` each, so two
+    // identical clicks in one second are not one signed request to a server that carries out a change once).
+    let sent = gateway.client.forward(method, service, &path, query.as_deref(), body).await;
     let outcome = match &sent {
         Ok(answer) => answer.status().as_u16().to_string(),
-        Err(error) if error.is_timeout() => "timeout".to_owned(),
+        Err(ClientError::NoAnswer { kind: FailureKind::Timeout, .. }) => "timeout".to_owned(),
         Err(_) => "unreachable".to_owned(),
     };
     let labels = crate::ops::UpstreamLabels { service: service.as_str().to_owned(), status: outcome };
     state.metrics.upstream_calls.get_or_create(&labels).inc();
     match sent {
         Ok(answer) => {
-            let status = StatusCode::from_u16(answer.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
-            let content_type = answer.headers().get(reqwest::header::CONTENT_TYPE).cloned();
-            let request_id = answer.headers().get("x-request-id").cloned();
-            let bytes = match read_bounded(answer).await {
-                Ok(bytes) => bytes,
-                Err(Bounded::TooLarge) => {
-                    return gateway_error(
-                        StatusCode::BAD_GATEWAY,
-                        "GATEWAY.0502",
-                        format!("the upstream SDRS endpoint answered more than {MAX_UPSTREAM_BYTES} bytes"),
-                    )
-                }
-                Err(Bounded::Failed(error)) => return upstream_error(&gateway, &error),
-            };
+            let (parts, bytes) = answer.into_parts();
+            let status = StatusCode::from_u16(parts.status.as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
             let mut response = (status, bytes).into_response();
-            if let Some(value) = content_type.and_then(|v| HeaderValue::from_bytes(v.as_bytes()).ok()) {
-                response.headers_mut().insert(header::CONTENT_TYPE, value);
+            if let Some(value) = parts.headers.get(header::CONTENT_TYPE) {
+                response.headers_mut().insert(header::CONTENT_TYPE, value.clone());
             }
-            if let Some(value) = request_id.and_then(|v| HeaderValue::from_bytes(v.as_bytes()).ok()) {
-                response.headers_mut().insert("x-upstream-request-id", value);
+            if let Some(value) = parts.headers.get("x-request-id") {
+                response.headers_mut().insert("x-upstream-request-id", value.clone());
             }
             response
         }
@@ -547,59 +507,42 @@ pub async fn forward(State(state): State<AppState>, request: Request) -> Respons
     }
 }
 
-enum Bounded {
-    TooLarge,
-    Failed(reqwest::Error),
-}
-
-/// Reads an upstream answer, giving up past `MAX_UPSTREAM_BYTES` instead of buffering whatever is sent.
-async fn read_bounded(mut answer: reqwest::Response) -> Result<Vec<u8>, Bounded> {
-    if answer.content_length().is_some_and(|length| length > MAX_UPSTREAM_BYTES as u64) {
-        return Err(Bounded::TooLarge);
-    }
-    let mut bytes = Vec::new();
-    while let Some(chunk) = answer.chunk().await.map_err(Bounded::Failed)? {
-        if bytes.len() + chunk.len() > MAX_UPSTREAM_BYTES {
-            return Err(Bounded::TooLarge);
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    Ok(bytes)
-}
-
-/// Which side failed, in the SDRS envelope: the upstream did not answer in time, refused, or failed TLS. The answer
-/// names the kind of failure only; the upstream's URL and the OS's error text go to the log, not to the browser.
-fn upstream_error(gateway: &Gateway, error: &reqwest::Error) -> Response {
-    // The cause is at the bottom of the source chain (reqwest → hyper → rustls or io).
-    let mut detail = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        detail = format!("{detail}: {cause}");
-        source = cause.source();
-    }
-    tracing::warn!(upstream = %gateway.config.upstream, error = %detail, "the upstream SDRS endpoint failed");
-    if error.is_timeout() {
-        return gateway_error(
+/// Which side failed, in the SDRS envelope: the upstream did not answer in time, refused, failed TLS or answered too
+/// much. The answer names the kind of failure only; the upstream's URL and the OS's error text go to the log, not to
+/// the browser.
+fn upstream_error(gateway: &Gateway, error: &ClientError) -> Response {
+    tracing::warn!(upstream = %gateway.config.upstream, error = %error, "the upstream SDRS endpoint failed");
+    let kind = match error {
+        ClientError::NoAnswer { kind, .. } => *kind,
+        _ => FailureKind::Other,
+    };
+    match kind {
+        FailureKind::Timeout => gateway_error(
             StatusCode::GATEWAY_TIMEOUT,
             "GATEWAY.0504",
             format!("the upstream SDRS endpoint did not answer within {} s", gateway.config.timeout.as_secs()),
-        );
-    }
-    let lower = detail.to_lowercase();
-    let tls = ["certificate", "tls", "handshake", "corrupt message", "invalidcontenttype"];
-    if tls.iter().any(|word| lower.contains(word)) {
-        return gateway_error(
+        ),
+        FailureKind::Tls => gateway_error(
             StatusCode::BAD_GATEWAY,
             "GATEWAY.0526",
             "the upstream SDRS endpoint's TLS could not be verified (see the server log)".to_owned(),
-        );
+        ),
+        FailureKind::TooLarge => gateway_error(
+            StatusCode::BAD_GATEWAY,
+            "GATEWAY.0502",
+            format!("the upstream SDRS endpoint answered more than {} bytes", sdrs_client::MAX_ANSWER_BYTES),
+        ),
+        FailureKind::Connect => gateway_error(
+            StatusCode::BAD_GATEWAY,
+            "GATEWAY.0502",
+            "the upstream SDRS endpoint could not be connected to (see the server log)".to_owned(),
+        ),
+        FailureKind::Other => gateway_error(
+            StatusCode::BAD_GATEWAY,
+            "GATEWAY.0502",
+            "the upstream SDRS endpoint failed during the call (see the server log)".to_owned(),
+        ),
     }
-    let what = if error.is_connect() { "could not be connected to" } else { "failed during the call" };
-    gateway_error(
-        StatusCode::BAD_GATEWAY,
-        "GATEWAY.0502",
-        format!("the upstream SDRS endpoint {what} (see the server log)"),
-    )
 }
 
 #[cfg(test)]

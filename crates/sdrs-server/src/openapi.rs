@@ -77,34 +77,19 @@ pub fn operations(document: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Whose operation a documented path is: SDRS's, ECS's or IMS's (the gateway forwards each to its own upstream).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Service {
-    Sdrs,
-    Ecs,
-    Ims,
-}
+/// The services the gateway forwards to: sdrs-client's, one enum for both.
+pub use sdrs_client::Service;
 
-impl Service {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Service::Sdrs => "sdrs",
-            Service::Ecs => "ecs",
-            Service::Ims => "ims",
-        }
-    }
-
-    /// The service of a documented path template, if it is one of the three.
-    pub fn of(path: &str) -> Option<Service> {
-        if path.starts_with("/v1/{project_id}/cloudservers") {
-            Some(Service::Ecs)
-        } else if path.starts_with("/v1/{project_id}") {
-            Some(Service::Sdrs)
-        } else if path.starts_with("/v2/") {
-            Some(Service::Ims)
-        } else {
-            None
-        }
+/// The service of a documented path template, if it is one of the three.
+pub fn service_of(path: &str) -> Option<Service> {
+    if path.starts_with("/v1/{project_id}/cloudservers") {
+        Some(Service::Ecs)
+    } else if path.starts_with("/v1/{project_id}") {
+        Some(Service::Sdrs)
+    } else if path.starts_with("/v2/") {
+        Some(Service::Ims)
+    } else {
+        None
     }
 }
 
@@ -119,7 +104,7 @@ pub static CLOUD_OPERATIONS: LazyLock<Vec<(String, String)>> = LazyLock::new(|| 
 });
 
 fn operations_of(service: Service) -> Vec<(String, String)> {
-    operations(&GENERATED.document).into_iter().filter(|(_, path)| Service::of(path) == Some(service)).collect()
+    operations(&GENERATED.document).into_iter().filter(|(_, path)| service_of(path) == Some(service)).collect()
 }
 
 /// Adds what no handler's type says: path parameters from each template, the responses of the layers (credentials,

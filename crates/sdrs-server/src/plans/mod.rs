@@ -70,7 +70,14 @@ impl Transport for RouterTransport {
             let response = self.router.clone().oneshot(request).await.map_err(|e| e.to_string())?;
             let (parts, body) = response.into_parts();
             let limited = http_body_util::Limited::new(body, sdrs_client::MAX_ANSWER_BYTES);
-            let bytes = limited.collect().await.map_err(|e| e.to_string())?.to_bytes();
+            let bytes = limited
+                .collect()
+                .await
+                .map_err(|e| sdrs_client::TransportError {
+                    kind: sdrs_client::FailureKind::TooLarge,
+                    reason: e.to_string(),
+                })?
+                .to_bytes();
             Ok(http::Response::from_parts(parts, bytes))
         })
     }

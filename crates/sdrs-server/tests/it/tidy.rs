@@ -186,3 +186,47 @@ fn every_statement_on_the_data_is_written_once() {
     assert!(statements >= 30, "the statements are in statements.rs: {statements} SELECTs found");
     assert!(offenders.is_empty(), "write these once, in store/statements.rs:\n{}", offenders.join("\n"));
 }
+
+/// ARCHITECTURE.md stays true: every test or function it names (`module::name_with_underscores`) exists, and every
+/// repository path it names (`crates/…`, `docs/…`, `scripts/…`, `web/…`) exists.
+#[test]
+fn architecture_names_only_what_exists() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let text = std::fs::read_to_string(root.join("ARCHITECTURE.md")).unwrap();
+    let mut sources = String::new();
+    let mut folders = vec![root.join("crates"), root.join("web/tests")];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs" || e == "mjs" || e == "py") {
+                sources.push_str(&std::fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+    let quoted: Vec<&str> = text.split('`').skip(1).step_by(2).collect();
+    let mut missing = Vec::new();
+    let mut names = 0;
+    for item in &quoted {
+        let Some((_, name)) = item.rsplit_once("::") else { continue };
+        if name.matches('_').count() >= 2
+            && name.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit())
+        {
+            names += 1;
+            if !sources.contains(&format!("fn {name}(")) && !sources.contains(&format!("fn {name}<")) {
+                missing.push(item.to_string());
+            }
+        }
+    }
+    for item in &quoted {
+        let path = item.split(['{', ' ']).next().unwrap_or_default();
+        if ["crates/", "docs/", "scripts/", "web/"].iter().any(|prefix| path.starts_with(prefix))
+            && !root.join(path).exists()
+        {
+            missing.push(item.to_string());
+        }
+    }
+    assert!(names >= 20, "the check found {names} names");
+    assert!(missing.is_empty(), "ARCHITECTURE.md names what does not exist: {missing:?}");
+}
