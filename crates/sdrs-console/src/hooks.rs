@@ -63,43 +63,55 @@ pub fn spawn_until_dropped(task: impl Future<Output = ()> + 'static) -> impl FnO
     move || handle.abort()
 }
 
-/// A job as last read, or why reading it stopped.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct FollowedJob {
-    pub job: Option<Job>,
+/// A document as last read, or why reading it stopped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Followed<T> {
+    pub value: Option<T>,
     pub error: Option<ApiError>,
 }
 
-/// How often a running job is read.
+impl<T> Default for Followed<T> {
+    fn default() -> Self {
+        Followed { value: None, error: None }
+    }
+}
+
+/// A job as last read, or why reading it stopped.
+pub type FollowedJob = Followed<Job>;
+
+/// How often something running is read again.
 const POLL_MS: u32 = 1_000;
 
-/// Follows a job every second until it is finished (or reading it fails for a reason other than the network, which
-/// the request helper retries); stops when `job_id` changes or the component unmounts.
+/// Reads `url` every second until `finished` says the document has ended (or reading it fails for a reason other
+/// than the network, which the request helper retries); starts again when `url` or `generation` changes (a page
+/// bumps it after it changed the document itself), and stops when the component unmounts.
 #[hook]
-pub fn use_job(job_id: Option<String>) -> FollowedJob {
+pub fn use_follow<T>(url: Option<String>, generation: u32, finished: fn(&T) -> bool) -> Followed<T>
+where
+    T: serde::de::DeserializeOwned + Clone + PartialEq + 'static,
+{
     let connection = use_connection();
-    let followed = use_state(FollowedJob::default);
+    let followed = use_state(Followed::<T>::default);
     {
         let followed = followed.clone();
-        use_effect_with(job_id, move |job_id| {
-            let job_id = job_id.clone();
+        use_effect_with((url, generation, connection), move |(url, _, connection)| {
+            let (url, connection) = (url.clone(), connection.clone());
             spawn_until_dropped(async move {
-                let Some(job_id) = job_id else { return };
-                let url = connection.v1(&format!("/jobs/{job_id}"));
+                let Some(url) = url.filter(|_| connection.is_complete()) else { return };
                 let mut last = None;
                 loop {
-                    match get::<Job>(&connection, &url).await {
-                        Ok(job) => {
-                            let finished = job.status.is_finished();
-                            last = Some(job);
-                            followed.set(FollowedJob { job: last.clone(), error: None });
-                            if finished {
+                    match get::<T>(&connection, &url).await {
+                        Ok(value) => {
+                            let done = finished(&value);
+                            last = Some(value);
+                            followed.set(Followed { value: last.clone(), error: None });
+                            if done {
                                 return;
                             }
                         }
                         Err(error) => {
                             // The last state read stays on screen beside the reason reading stopped.
-                            followed.set(FollowedJob { job: last, error: Some(error) });
+                            followed.set(Followed { value: last, error: Some(error) });
                             return;
                         }
                     }
@@ -109,4 +121,12 @@ pub fn use_job(job_id: Option<String>) -> FollowedJob {
         });
     }
     (*followed).clone()
+}
+
+/// Follows a job every second until it is finished; stops when `job_id` changes or the component unmounts.
+#[hook]
+pub fn use_job(job_id: Option<String>) -> FollowedJob {
+    let connection = use_connection();
+    let url = job_id.map(|id| connection.v1(&format!("/jobs/{id}")));
+    use_follow(url, 0, |job: &Job| job.status.is_finished())
 }

@@ -98,6 +98,25 @@ pub async fn load_group_list(connection: &Connection, url: &str) -> Result<(Vec<
     read_group_list(&text).map_err(|detail| ApiError::Unexpected { status: 200, detail })
 }
 
+/// Every group of the project, a page of 1,000 at a time (`load_group_list` for each), for the pages that need them
+/// all: the overview and the plan editor. At most `MAX_GROUP_PAGES` pages.
+pub async fn load_all_groups(connection: &Connection) -> Result<Vec<GroupRow>, ApiError> {
+    let mut rows = Vec::new();
+    for _ in 0..MAX_GROUP_PAGES {
+        let url = connection.v1(&format!("/server-groups?limit=1000&offset={}", rows.len()));
+        let (page, count) = load_group_list(connection, &url).await?;
+        let last = page.is_empty();
+        rows.extend(page);
+        if last || rows.len() as u64 >= count {
+            break;
+        }
+    }
+    Ok(rows)
+}
+
+/// Ten pages of 1,000 groups: more than a project holds in practice, and a bound on what one page view reads.
+const MAX_GROUP_PAGES: usize = 10;
+
 /// A job this tab started, remembered for the group page's "recent jobs".
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StartedJob {

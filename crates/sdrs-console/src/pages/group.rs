@@ -12,10 +12,10 @@ use crate::api::{get, ApiError};
 use crate::components::error_box::ErrorBox;
 use crate::components::login_guidance::{DrillGuidance, LoginGuidance};
 use crate::components::status_badge::StatusBadge;
-use crate::hooks::spawn_until_dropped;
+use crate::hooks::{spawn_until_dropped, use_connection};
 use crate::router::Link;
 use crate::view::action_buttons;
-use crate::{ConnectionContext, Route};
+use crate::Route;
 use sdrs_core::profile::ServerProfile;
 
 #[derive(Properties, PartialEq)]
@@ -44,12 +44,12 @@ fn fault_words(level: &str) -> String {
 
 #[component]
 pub fn GroupPage(props: &GroupPageProps) -> Html {
-    let connection = use_context::<ConnectionContext>().expect("the app provides the connection");
+    let connection = use_connection();
     let loaded = use_state(Loaded::default);
     let tick = use_state(|| 0u32);
     {
         let loaded = loaded.clone();
-        let connection = (*connection).clone();
+        let connection = connection.clone();
         let id = props.id.clone();
         use_effect_with((id.clone(), connection.clone(), *tick), move |_| {
             spawn_until_dropped(async move {
@@ -151,7 +151,7 @@ struct DrillItemProps {
 /// One DR drill: its servers' login guidance, and a delete that asks once more before it sends.
 #[component]
 fn DrillItem(props: &DrillItemProps) -> Html {
-    let connection = use_context::<ConnectionContext>().expect("the app provides the connection");
+    let connection = use_connection();
     let confirming = use_state(|| false);
     let outcome = use_state(|| None::<Result<Job, ApiError>>);
     let d = &props.drill;
@@ -159,7 +159,7 @@ fn DrillItem(props: &DrillItemProps) -> Html {
     let refused = sdrs_core::member_rules::delete_drill(d).refusals.into_iter().next();
     let on_delete = {
         let (confirming, outcome, connection, id) =
-            (confirming.clone(), outcome.clone(), (*connection).clone(), d.id.clone());
+            (confirming.clone(), outcome.clone(), connection.clone(), d.id.clone());
         Callback::from(move |_| {
             if !*confirming {
                 confirming.set(true);
@@ -222,7 +222,7 @@ pub fn JobPage(props: &JobPageProps) -> Html {
         <section>
             <h1>{ format!("Job {}", props.id) }</h1>
             if let Some(error) = &followed.error { <ErrorBox error={error.clone()} /> }
-            { match &followed.job {
+            { match &followed.value {
                 Some(job) => html! { <>
                     if let Some(group) = &job.entities.server_group_id {
                         <p><Link to={Route::Group { id: group.clone() }}>{ "← The protection group" }</Link></p>

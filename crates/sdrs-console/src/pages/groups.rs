@@ -5,19 +5,19 @@ use yew::prelude::*;
 use super::data::load_group_list;
 use crate::components::error_box::ErrorBox;
 use crate::components::status_badge::StatusBadge;
-use crate::hooks::spawn_until_dropped;
+use crate::hooks::{spawn_until_dropped, use_connection};
 use crate::router::Link;
 use crate::state::{GroupRow, GroupsAction, GroupsState};
-use crate::{ConnectionContext, Route};
+use crate::Route;
 use sdrs_core::status::GroupStatus;
 
 #[component]
 pub fn GroupsPage() -> Html {
-    let connection = use_context::<ConnectionContext>().expect("the app provides the connection");
+    let connection = use_connection();
     let state = use_reducer(|| GroupsState { loading: true, ..GroupsState::default() });
     {
         let state = state.clone();
-        let connection = (*connection).clone();
+        let connection = connection.clone();
         use_effect_with((state.generation, connection.clone()), move |_| {
             let loading = connection.is_complete().then(|| {
                 let url = connection.v1(&format!("/server-groups{}", state.query()));

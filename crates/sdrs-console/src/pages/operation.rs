@@ -16,11 +16,11 @@ use crate::components::job_view::JobView;
 use crate::components::login_guidance::{DrillGuidance, LoginGuidance};
 use crate::components::precheck_panel::PrecheckPanel;
 use crate::components::role_swap::RoleSwapView;
-use crate::hooks::{spawn_until_dropped, use_job};
+use crate::hooks::{spawn_until_dropped, use_connection, use_job};
 use crate::router::Link;
 use crate::state::{FlowAction, FlowState, Phase};
 use crate::view::ConsoleOperation;
-use crate::{ConnectionContext, Route};
+use crate::Route;
 
 #[derive(Properties, PartialEq)]
 pub struct OperationPageProps {
@@ -55,14 +55,14 @@ fn submission(intent: Intent) -> (Method, Option<String>) {
 
 #[component]
 fn Flow(props: &FlowProps) -> Html {
-    let connection = use_context::<ConnectionContext>().expect("the app provides the connection");
+    let connection = use_connection();
     let flow = use_reducer(|| FlowState::new(props.intent));
     let label = props.label;
 
     // Load (with the servers' power states from ECS) and pre-check.
     {
         let flow = flow.dispatcher();
-        let connection = (*connection).clone();
+        let connection = connection.clone();
         let id = props.id.clone();
         use_effect_with((id.clone(), connection.clone()), move |_| {
             spawn_until_dropped(async move {
@@ -80,7 +80,7 @@ fn Flow(props: &FlowProps) -> Html {
     // be remembered among the recent jobs.
     {
         let dispatcher = flow.dispatcher();
-        let connection = (*connection).clone();
+        let connection = connection.clone();
         let id = props.id.clone();
         let intent = props.intent;
         let label = label.to_owned();
@@ -112,7 +112,7 @@ fn Flow(props: &FlowProps) -> Html {
     let followed = use_job(running);
     {
         let dispatcher = flow.dispatcher();
-        use_effect_with(followed.job.clone(), move |job| {
+        use_effect_with(followed.value.clone(), move |job| {
             if let Some(job) = job {
                 dispatcher.dispatch(FlowAction::JobUpdate(job.clone()));
             }
@@ -135,7 +135,7 @@ fn Flow(props: &FlowProps) -> Html {
     };
     let on_retry = {
         let flow = flow.dispatcher();
-        let connection = (*connection).clone();
+        let connection = connection.clone();
         let id = props.id.clone();
         Callback::from(move |_| {
             let flow = flow.clone();
@@ -196,11 +196,11 @@ struct AfterViewProps {
 /// After a successful failover or planned failover: the roles now, and who logs in where.
 #[component]
 fn AfterView(props: &AfterViewProps) -> Html {
-    let connection = use_context::<ConnectionContext>().expect("the app provides the connection");
+    let connection = use_connection();
     let snapshot = use_state(|| None);
     {
         let snapshot = snapshot.clone();
-        let connection = (*connection).clone();
+        let connection = connection.clone();
         use_effect_with(props.id.clone(), move |id| {
             let id = id.clone();
             spawn_until_dropped(async move {
@@ -235,7 +235,7 @@ struct DrillPageProps {
 /// Creating a DR drill: a name, one submission, the live job.
 #[component]
 fn DrillPage(props: &DrillPageProps) -> Html {
-    let connection = use_context::<ConnectionContext>().expect("the app provides the connection");
+    let connection = use_connection();
     let name = use_state(|| "drill-1".to_owned());
     let job_id = use_state(|| None::<String>);
     let error = use_state(|| None);
@@ -247,7 +247,7 @@ fn DrillPage(props: &DrillPageProps) -> Html {
     };
     let on_submit = {
         let (name, job_id, error, sent, connection, id) =
-            (name.clone(), job_id.clone(), error.clone(), sent.clone(), (*connection).clone(), props.id.clone());
+            (name.clone(), job_id.clone(), error.clone(), sent.clone(), connection.clone(), props.id.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             if *sent {
@@ -293,8 +293,8 @@ fn DrillPage(props: &DrillPageProps) -> Html {
                 <button type="submit" disabled={*sent}>{ "Create drill" }</button>
             </form>
             if let Some(e) = error.as_ref().or(followed.error.as_ref()) { <ErrorBox error={e.clone()} /> }
-            if let Some(j) = &followed.job { <JobView job={j.clone()} /> }
-            if let Some(drill_id) = followed.job.as_ref().filter(|j| j.status == JobStatus::Success).and_then(|j| j.entities.disaster_recovery_drill_id.clone()) {
+            if let Some(j) = &followed.value { <JobView job={j.clone()} /> }
+            if let Some(drill_id) = followed.value.as_ref().filter(|j| j.status == JobStatus::Success).and_then(|j| j.entities.disaster_recovery_drill_id.clone()) {
                 <AfterDrill id={props.id.clone()} {drill_id} />
             }
         </section>
@@ -310,11 +310,11 @@ struct AfterDrillProps {
 /// After a drill is created: who logs in to its servers.
 #[component]
 fn AfterDrill(props: &AfterDrillProps) -> Html {
-    let connection = use_context::<ConnectionContext>().expect("the app provides the connection");
+    let connection = use_connection();
     let loaded = use_state(|| None);
     {
         let loaded = loaded.clone();
-        let connection = (*connection).clone();
+        let connection = connection.clone();
         use_effect_with(props.id.clone(), move |id| {
             let id = id.clone();
             spawn_until_dropped(async move {

@@ -9,11 +9,11 @@ use super::data::{load_group_list, load_servers};
 use crate::api::{get, ApiError};
 use crate::components::error_box::ErrorBox;
 use crate::components::status_badge::StatusBadge;
-use crate::hooks::spawn_until_dropped;
+use crate::hooks::{spawn_until_dropped, use_connection};
 use crate::router::Link;
 use crate::state::GroupRow;
 use crate::view::{overview, OverviewFacts};
-use crate::{ConnectionContext, Route};
+use crate::Route;
 
 /// Groups whose last failover is looked up (one request each, sdrs-server's admin API only).
 const LAST_FAILOVER_GROUPS: usize = 50;
@@ -31,11 +31,11 @@ struct Loaded {
 
 #[component]
 pub fn OverviewPage() -> Html {
-    let connection = use_context::<ConnectionContext>().expect("the app provides the connection");
+    let connection = use_connection();
     let loaded = use_state(|| None::<Loaded>);
     let tick = use_state(|| 0u32);
     {
-        let (loaded, connection) = (loaded.clone(), (*connection).clone());
+        let (loaded, connection) = (loaded.clone(), connection.clone());
         use_effect_with((connection.clone(), *tick), move |_| {
             spawn_until_dropped(async move {
                 let (rows, total) =

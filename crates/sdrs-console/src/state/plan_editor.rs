@@ -23,6 +23,7 @@ impl Default for PlanEditor {
     }
 }
 
+#[derive(Debug, Clone, PartialEq)]
 pub enum EditAction {
     /// A plan read from the server (not dirty).
     Load(RecoveryPlan),
