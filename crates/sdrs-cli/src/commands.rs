@@ -101,6 +101,15 @@ pub async fn run(cli: &Cli, matches: &ArgMatches) -> Result<i32, CliError> {
     }
 }
 
+/// Adds each filter that is given to a query string, its value percent-encoded.
+fn push_filters(query: &mut String, filters: &[(&str, &Option<String>)]) {
+    for (key, value) in filters {
+        if let Some(value) = value {
+            query.push_str(&format!("&{key}={}", encode_query_value(value)));
+        }
+    }
+}
+
 /// The project's audit trail, newest first: who changed what, from where, and what came of it.
 async fn audit(client: &Client, args: &AuditArgs, json: bool) -> Result<i32, CliError> {
     let mut query = format!("limit={}", args.limit);
@@ -110,13 +119,9 @@ async fn audit(client: &Client, args: &AuditArgs, json: bool) -> Result<i32, Cli
         Some(text) => Some(find_group(client, text).await.map(|group| group.id).unwrap_or_else(|_| text.clone())),
         None => None,
     };
-    for (key, value) in
-        [("since", &args.since), ("until", &args.until), ("resource_id", &resource), ("marker", &args.marker)]
-    {
-        if let Some(value) = value {
-            query.push_str(&format!("&{key}={}", encode_query_value(value)));
-        }
-    }
+    let filters =
+        [("since", &args.since), ("until", &args.until), ("resource_id", &resource), ("marker", &args.marker)];
+    push_filters(&mut query, &filters);
     let list: AuditEventList = client.orchestration_get(&format!("/audit-events?{query}")).await?;
     if json {
         print_json(&serde_json::to_value(&list).unwrap_or_default());
@@ -146,16 +151,13 @@ async fn audit(client: &Client, args: &AuditArgs, json: bool) -> Result<i32, Cli
 
 async fn groups(client: &Client, args: &GroupsArgs, json: bool) -> Result<i32, CliError> {
     let mut query = format!("limit={}&offset={}", args.limit, args.offset);
-    for (key, value) in [
+    let filters = [
         ("status", &args.status),
         ("name", &args.name),
         ("query_type", &args.query_type),
         ("availability_zone", &args.availability_zone),
-    ] {
-        if let Some(value) = value {
-            query.push_str(&format!("&{key}={}", encode_query_value(value)));
-        }
-    }
+    ];
+    push_filters(&mut query, &filters);
     let list = client.list_groups(Some(&query)).await?;
     if json {
         print_json(&serde_json::to_value(&list).unwrap_or_default());

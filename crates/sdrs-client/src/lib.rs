@@ -642,20 +642,8 @@ mod tests {
         assert_eq!(block_on(client.action("g1", GroupAction::Start, Some("plan-run:r1:g1:1"))).unwrap(), "j1");
         let request = seen.lock().unwrap().take().unwrap();
         assert_eq!(request.headers()[IDEMPOTENCY_KEY], "plan-run:r1:g1:1", "the key is sent, and signed with the rest");
-        let headers: Vec<(String, String)> =
-            request.headers().iter().map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap().to_owned())).collect();
-        let parts = sdrs_auth::RequestParts {
-            method: "POST",
-            path: request.uri().path(),
-            query: request.uri().query(),
-            headers: &headers,
-            body: request.body(),
-        };
-        let now = system_clock() / 1000;
-        let verified = sdrs_auth::verify(&parts, |ak| (ak == "AK1").then(|| "SK1".to_owned()), now, Default::default());
-        assert_eq!(verified.unwrap(), "AK1");
-        let wrong = sdrs_auth::verify(&parts, |_| Some("other".to_owned()), now, Default::default());
-        assert!(wrong.is_err());
+        assert_eq!(signed_by(&request, "SK1").unwrap(), "AK1");
+        assert!(signed_by(&request, "other").is_err());
     }
 
     /// What a proxy forwards is signed like every other call, to the service's own host, and its answer comes back
@@ -682,18 +670,21 @@ mod tests {
         assert_eq!((answer.status().as_u16(), answer.body().as_ref()), (400, refusal.as_bytes()));
         let request = seen.lock().unwrap().take().unwrap();
         assert_eq!(request.uri().host(), Some("ecs.eu-de.example"));
+        assert_eq!(signed_by(&request, "SK1").unwrap(), "AK1", "the query is signed as sent");
+    }
+
+    /// The access key whose secret `secret` verifies the request's signature.
+    fn signed_by(request: &http::Request<Bytes>, secret: &str) -> Result<String, sdrs_auth::AuthError> {
         let headers: Vec<(String, String)> =
             request.headers().iter().map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap().to_owned())).collect();
         let parts = sdrs_auth::RequestParts {
-            method: "GET",
+            method: request.method().as_str(),
             path: request.uri().path(),
             query: request.uri().query(),
             headers: &headers,
             body: request.body(),
         };
-        let now = system_clock() / 1000;
-        let verified = sdrs_auth::verify(&parts, |ak| (ak == "AK1").then(|| "SK1".to_owned()), now, Default::default());
-        assert_eq!(verified.unwrap(), "AK1", "the query is signed as sent");
+        sdrs_auth::verify(&parts, |_| Some(secret.to_owned()), system_clock() / 1000, Default::default())
     }
 
     /// ECS on `ecs.` answers one server; IMS on `ims.` refuses with 403; anything else is 404 `Ecs.0114`.
