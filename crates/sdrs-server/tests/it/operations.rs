@@ -319,3 +319,41 @@ async fn webhooks_receive_signed_events_at_least_once_across_a_restart() {
     assert_eq!(app.call(Method::DELETE, &orch(&format!("/webhooks/{webhook}")), None).await.0, StatusCode::NO_CONTENT);
     TestApp::expect_error(&app.get(&orch(&format!("/webhooks/{webhook}/deliveries"))).await, 404, "PLAN.0404");
 }
+
+/// On PostgreSQL, two replicas delivering at the same moment deliver each event once: a delivery is claimed (`SKIP
+/// LOCKED`) by one of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs PostgreSQL (SDRS_TEST_POSTGRES); scripts/test runs it"]
+async fn two_replicas_deliver_each_event_once() {
+    assert!(crate::util::test_postgres().is_some(), "needs SDRS_TEST_POSTGRES (scripts/test sets it)");
+    let first = TestApp::new().await.restart(|config| config.allow_private_webhooks = true);
+    let second = first.replica();
+    let groups = demo::seed_bulk(&first.state, 20, true).await.unwrap();
+    let (port, received, task) = receiver(0).await;
+    let hook = json!({"webhook": {"url": format!("http://127.0.0.1:{port}/hook"), "events": ["job.finished"],
+        "secret": "the-receivers-shared-secret"}});
+    assert_eq!(first.post(&orch("/webhooks"), hook).await.0, StatusCode::CREATED);
+    for group in &groups {
+        let path = v1(&format!("/server-groups/{group}/action"));
+        assert_eq!(first.post(&path, json!({"failover-server-group": {}})).await.0, StatusCode::OK);
+    }
+    first.run_jobs().await;
+    // Both replicas deliver what is due, at the same moment, until nothing is left.
+    let mut attempted = 0;
+    loop {
+        let (a, b) = tokio::join!(
+            notify::deliver_due(&first.state, now_millis()),
+            notify::deliver_due(&second.state, now_millis())
+        );
+        let round = a.unwrap() + b.unwrap();
+        if round == 0 {
+            break;
+        }
+        attempted += round;
+    }
+    let got = received.lock().unwrap();
+    let ids: std::collections::HashSet<&str> = got.iter().map(|(_, id, ..)| id.as_str()).collect();
+    assert_eq!(ids.len(), groups.len(), "one job.finished per failover");
+    assert_eq!((got.len(), attempted), (groups.len(), groups.len()), "each event delivered once, by one replica");
+    task.abort();
+}
