@@ -126,6 +126,8 @@ pub async fn authenticate_unscoped(State(state): State<AppState>, mut request: R
         return ApiError::unauthorized(SIGNATURE_REFUSED).into_response();
     };
     request.extensions_mut().insert(crate::routes::CallerProject(project.clone()));
+    // The path names no project: the log line gets the credential's.
+    tracing::Span::current().record("project", project.as_str());
     authenticate_for(state, project, request, next).await
 }
 

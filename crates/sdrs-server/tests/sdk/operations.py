@@ -92,8 +92,9 @@ def log(path, *secrets):
     problems = []
     if not failovers:
         problems.append("no line for an accepted failover with its job")
-    if not all(span.get("request_id") and span.get("project") for span in answered):
-        problems.append("a request's line without its request id or project")
+    without = [span for span in answered if not span.get("request_id") or not span.get("project")]
+    if without:
+        problems.append("a request's line without its request id or project: " + json.dumps(without[:2]))
     changes = [span for span in answered if span.get("method") != "GET"]
     if not all(span.get("outcome") for span in changes):
         problems.append("a change's line without its outcome: " + json.dumps([s for s in changes if not s.get("outcome")][:2]))
