@@ -34,16 +34,6 @@ pub async fn load_snapshot(connection: &Connection, id: &str) -> Result<GroupSna
 /// What ECS and IMS say about every server of the group (its instances' and its drills'), as profiles for the login
 /// rules; and the snapshot's `servers` set to their power states for the pre-checks. A server or image the services
 /// do not give leaves its facts unknown, with their answer: never an error page.
-/// A group's snapshot and its servers' profiles, for the pages that show who logs in where now.
-pub async fn load_snapshot_with_profiles(
-    connection: &Connection,
-    id: &str,
-) -> Result<(GroupSnapshot, Vec<ServerProfile>), ApiError> {
-    let mut snapshot = load_snapshot(connection, id).await?;
-    let profiles = load_profiles(connection, &mut snapshot).await;
-    Ok((snapshot, profiles))
-}
-
 pub async fn load_profiles(connection: &Connection, snapshot: &mut GroupSnapshot) -> Vec<ServerProfile> {
     let mut ids: Vec<String> =
         snapshot.protected_instances.iter().flat_map(|i| [i.source_server.clone(), i.target_server.clone()]).collect();
