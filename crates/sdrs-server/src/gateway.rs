@@ -100,13 +100,7 @@ impl Gateway {
         );
         let http =
             reqwest::Client::builder().timeout(config.timeout).redirect(reqwest::redirect::Policy::none()).build()?;
-        let credential = sdrs_client::Credential::AccessKey {
-            access_key: config.access_key.clone(),
-            secret_key: config.secret_key.clone(),
-        };
-        let transport = sdrs_client::HttpTransport::with_client(http.clone());
-        let client = sdrs_client::Client::new(&config.upstream, &config.project_id, credential, transport)
-            .with_services(config.ecs_upstream.as_deref(), config.ims_upstream.as_deref());
+        let client = config.client(Box::new(sdrs_client::HttpTransport::with_client(http.clone())));
         let next_login = Arc::new(tokio::time::Instant::now().into());
         Ok(Gateway { config: Arc::new(config), http, client, next_login })
     }
@@ -406,6 +400,17 @@ fn allowed(method: &str, path: &str, project: &str) -> Option<Service> {
 }
 
 impl GatewayConfig {
+    /// The configured project's client of the upstream SDRS, ECS and IMS, signed with the gateway's access key,
+    /// over `transport`: the gateway's own forwarding and the recovery-plan executor in gateway mode both use it.
+    pub fn client(&self, transport: Box<dyn sdrs_client::Transport>) -> sdrs_client::Client {
+        let credential = sdrs_client::Credential::AccessKey {
+            access_key: self.access_key.clone(),
+            secret_key: self.secret_key.clone(),
+        };
+        sdrs_client::Client::new(&self.upstream, &self.project_id, credential, transport)
+            .with_services(self.ecs_upstream.as_deref(), self.ims_upstream.as_deref())
+    }
+
     /// Where a service's calls go.
     fn upstream_of(&self, service: Service) -> String {
         let (given, derived) = match service {

@@ -99,11 +99,7 @@ fn embedded_or_gateway(
         if config.project_id != project {
             return None;
         }
-        let credential =
-            Credential::AccessKey { access_key: config.access_key.clone(), secret_key: config.secret_key.clone() };
-        let transport = HttpTransport::with_client(gateway.http_client());
-        let client = Client::new(&config.upstream, project, credential, wrap(Box::new(transport)));
-        return Some(client.with_services(config.ecs_upstream.as_deref(), config.ims_upstream.as_deref()));
+        return Some(config.client(wrap(Box::new(HttpTransport::with_client(gateway.http_client())))));
     }
     let credentials = state.config.projects.get(project)?;
     let credential = match (credentials.tokens.first(), credentials.access_keys.first()) {
