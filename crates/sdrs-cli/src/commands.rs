@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use sdrs_client::{Client, ClientError};
 use sdrs_core::guidance::{assumed_first_time, login_rows_after, LoginRow, RowAnswer};
-use sdrs_core::list_query::encode_query_value;
+use sdrs_core::list_query::{append_filters, encode_query_value};
 use sdrs_core::login::{
     explain_login, AfterOperation, CloudbaseInitState, LoginExplanation, LoginMethod, LoginQuestion, OsProfile,
     ServerNames, ServerRole,
@@ -101,15 +101,6 @@ pub async fn run(cli: &Cli, matches: &ArgMatches) -> Result<i32, CliError> {
     }
 }
 
-/// Adds each filter that is given to a query string, its value percent-encoded.
-fn push_filters(query: &mut String, filters: &[(&str, &Option<String>)]) {
-    for (key, value) in filters {
-        if let Some(value) = value {
-            query.push_str(&format!("&{key}={}", encode_query_value(value)));
-        }
-    }
-}
-
 /// The project's audit trail, newest first: who changed what, from where, and what came of it.
 async fn audit(client: &Client, args: &AuditArgs, json: bool) -> Result<i32, CliError> {
     let mut query = format!("limit={}", args.limit);
@@ -119,9 +110,13 @@ async fn audit(client: &Client, args: &AuditArgs, json: bool) -> Result<i32, Cli
         Some(text) => Some(find_group(client, text).await.map(|group| group.id).unwrap_or_else(|_| text.clone())),
         None => None,
     };
-    let filters =
-        [("since", &args.since), ("until", &args.until), ("resource_id", &resource), ("marker", &args.marker)];
-    push_filters(&mut query, &filters);
+    let filters = [
+        ("since", args.since.as_deref()),
+        ("until", args.until.as_deref()),
+        ("resource_id", resource.as_deref()),
+        ("marker", args.marker.as_deref()),
+    ];
+    append_filters(&mut query, &filters);
     let list: AuditEventList = client.orchestration_get(&format!("/audit-events?{query}")).await?;
     if json {
         print_json(&serde_json::to_value(&list).unwrap_or_default());
@@ -152,12 +147,12 @@ async fn audit(client: &Client, args: &AuditArgs, json: bool) -> Result<i32, Cli
 async fn groups(client: &Client, args: &GroupsArgs, json: bool) -> Result<i32, CliError> {
     let mut query = format!("limit={}&offset={}", args.limit, args.offset);
     let filters = [
-        ("status", &args.status),
-        ("name", &args.name),
-        ("query_type", &args.query_type),
-        ("availability_zone", &args.availability_zone),
+        ("status", args.status.as_deref()),
+        ("name", args.name.as_deref()),
+        ("query_type", args.query_type.as_deref()),
+        ("availability_zone", args.availability_zone.as_deref()),
     ];
-    push_filters(&mut query, &filters);
+    append_filters(&mut query, &filters);
     let list = client.list_groups(Some(&query)).await?;
     if json {
         print_json(&serde_json::to_value(&list).unwrap_or_default());

@@ -271,6 +271,19 @@ pub fn encode_query_value(value: &str) -> String {
     utf8_percent_encode(value, QUERY_VALUE).to_string()
 }
 
+/// Appends `&key=value` to a query string for each filter that is given, its value encoded: how the CLI and the
+/// console write a list's filters.
+pub fn append_filters(query: &mut String, filters: &[(&str, Option<&str>)]) {
+    for (key, value) in filters {
+        if let Some(value) = value {
+            query.push('&');
+            query.push_str(key);
+            query.push('=');
+            query.push_str(&encode_query_value(value));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,6 +292,9 @@ mod tests {
     #[test]
     fn a_query_value_keeps_only_unreserved_characters() {
         assert_eq!(encode_query_value("web tier/é&x=['a']~-_."), "web%20tier%2F%C3%A9%26x%3D%5B%27a%27%5D~-_.");
+        let mut query = "limit=5".to_owned();
+        append_filters(&mut query, &[("name", Some("web tier")), ("status", None), ("marker", Some("m&1"))]);
+        assert_eq!(query, "limit=5&name=web%20tier&marker=m%261");
     }
 
     #[test]

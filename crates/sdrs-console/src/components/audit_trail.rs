@@ -3,7 +3,7 @@
 
 use yew::prelude::*;
 
-use sdrs_core::list_query::encode_query_value;
+use sdrs_core::list_query::append_filters;
 use sdrs_core::wire::AuditEventList;
 
 use crate::api::get;
@@ -26,11 +26,7 @@ pub fn AuditTrail(props: &AuditTrailProps) -> Html {
     let deps = (props.resource_id.clone(), props.page_size, marker);
     let loaded = use_load(deps, |connection, (resource_id, limit, marker)| async move {
         let mut query = format!("limit={limit}");
-        for (key, value) in [("resource_id", resource_id), ("marker", marker)] {
-            if let Some(value) = value {
-                query.push_str(&format!("&{key}={}", encode_query_value(&value)));
-            }
-        }
+        append_filters(&mut query, &[("resource_id", resource_id.as_deref()), ("marker", marker.as_deref())]);
         get::<AuditEventList>(&connection, &connection.orchestration(&format!("/audit-events?{query}"))).await
     });
     let list = match loaded {

@@ -99,7 +99,7 @@ pub async fn load_group_list(connection: &Connection, url: &str) -> Result<(Vec<
 }
 
 /// Every group of the project, a page of 1,000 at a time (`load_group_list` for each), for the pages that need them
-/// all: the overview and the plan editor. At most `MAX_GROUP_PAGES` pages.
+/// all (the plan editor). At most `MAX_GROUP_PAGES` pages.
 pub async fn load_all_groups(connection: &Connection) -> Result<Vec<GroupRow>, ApiError> {
     let mut rows = Vec::new();
     for _ in 0..MAX_GROUP_PAGES {
