@@ -521,33 +521,34 @@ fn upstream_error(gateway: &Gateway, error: &ClientError) -> Response {
         ClientError::NoAnswer { kind, .. } => *kind,
         _ => FailureKind::Other,
     };
-    match kind {
-        FailureKind::Timeout => gateway_error(
+    let (status, code, message) = match kind {
+        FailureKind::Timeout => (
             StatusCode::GATEWAY_TIMEOUT,
             "GATEWAY.0504",
             format!("the upstream SDRS endpoint did not answer within {} s", gateway.config.timeout.as_secs()),
         ),
-        FailureKind::Tls => gateway_error(
+        FailureKind::Tls => (
             StatusCode::BAD_GATEWAY,
             "GATEWAY.0526",
             "the upstream SDRS endpoint's TLS could not be verified (see the server log)".to_owned(),
         ),
-        FailureKind::TooLarge => gateway_error(
+        FailureKind::TooLarge => (
             StatusCode::BAD_GATEWAY,
             "GATEWAY.0502",
             format!("the upstream SDRS endpoint answered more than {} bytes", sdrs_client::MAX_ANSWER_BYTES),
         ),
-        FailureKind::Connect => gateway_error(
+        FailureKind::Connect => (
             StatusCode::BAD_GATEWAY,
             "GATEWAY.0502",
             "the upstream SDRS endpoint could not be connected to (see the server log)".to_owned(),
         ),
-        FailureKind::Other => gateway_error(
+        FailureKind::Other => (
             StatusCode::BAD_GATEWAY,
             "GATEWAY.0502",
             "the upstream SDRS endpoint failed during the call (see the server log)".to_owned(),
         ),
-    }
+    };
+    gateway_error(status, code, message)
 }
 
 #[cfg(test)]
