@@ -57,6 +57,7 @@ impl AppState {
         // Unnamed, a replica holds its leases under the name its database handle claims jobs under.
         let replica = config.replica.as_deref().unwrap_or(db.worker()).into();
         let metrics = Arc::new(ops::Metrics::new());
+        db.count_reads_from_memory(metrics.hot_reads_from_memory.clone());
         let observed = metrics.clone();
         db.observe_batches(Arc::new(move |operations, took| {
             observed.write_batch_size.observe(operations as f64);

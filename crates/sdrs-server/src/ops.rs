@@ -82,6 +82,7 @@ pub struct Metrics {
     plan_runs: Family<StatusLabels, Gauge>,
     gates_waiting: Gauge,
     pool_in_use: Gauge,
+    pub hot_reads_from_memory: Counter,
     pub leases_held: Gauge,
     pub ready: Gauge,
 }
@@ -109,6 +110,7 @@ impl Metrics {
             plan_runs: Family::default(),
             gates_waiting: Gauge::default(),
             pool_in_use: Gauge::default(),
+            hot_reads_from_memory: Counter::default(),
             leases_held: Gauge::default(),
             ready: Gauge::default(),
             registry: Registry::default(),
@@ -168,6 +170,11 @@ impl Metrics {
             "webhook_deliveries",
             "Webhook delivery attempts, by outcome",
             metrics.webhook_deliveries.clone(),
+        );
+        registry.register(
+            "hot_reads_from_memory",
+            "Reads of a group or a job answered from this replica's memory, current as of the request",
+            metrics.hot_reads_from_memory.clone(),
         );
         registry.register("ready", "1 when /readyz answers 200", metrics.ready.clone());
         Metrics { registry, ..metrics }

@@ -1,24 +1,33 @@
 //! The hot-read cache: the response bytes of recently read groups and jobs, kept in memory so that a hot read asks
-//! SQLite nothing, and invalidated by the writer after each commit, before it answers.
+//! the database nothing, and invalidated by key after each commit that changed them.
 //!
-//! Consistency rests on two rules, both under the entry's shard lock. The writer, after a batch committed (or
-//! failed), removes every key the batch wrote and bumps its shard's generation, and only then answers. A reader that
-//! missed notes the shard's generation *before* it reads SQLite, and keeps what it read only if the generation is
-//! unchanged. So a value read before a commit is either removed by that commit's invalidation or refused by its
-//! generation check, and a read after an answered write never sees the old value. Only this process's writer can
-//! invalidate, so a backend shared by several processes must not use this cache.
+//! Consistency rests on two rules, both under the entry's shard lock. Whoever invalidates (SQLite's writer after a
+//! batch, before it answers; a PostgreSQL replica's listener, on another replica's notification) removes every key
+//! the commit wrote and bumps its shard's generation. A reader that missed notes the shard's generation *before* it
+//! reads the database, and keeps what it read only if the generation is unchanged. So a value read before a commit
+//! is either removed by that commit's invalidation or refused by its generation check. When an answer may be served
+//! from memory is the backend's rule: on SQLite at once (its writer invalidates before it answers); on PostgreSQL
+//! once the replica has applied every commit's invalidation up to the request's arrival (`pg_cache.rs`).
 
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::Mutex;
 
 use axum::body::Bytes;
 use hashbrown::{Equivalent, HashMap};
+use prometheus_client::metrics::counter::Counter;
 
 /// Shards of the cache: enough that the writer's invalidations and the readers' fills rarely meet on one lock.
 const SHARDS: usize = 64;
 
 /// The key kind of a job (resources use their `Resource::KIND`).
 pub const JOB_KIND: &str = "job";
+
+/// The kinds read hot (a group, a job): only their changes are announced to other replicas.
+pub const HOT_KINDS: [&str; 2] = ["server_group", JOB_KIND];
+
+/// Memory a cache holds at most (entries counted with their keys and overhead): about 130,000 groups of 800 bytes,
+/// every group of a large deployment, bounded whatever the data.
+pub const BUDGET_BYTES: usize = 128 << 20;
 
 /// What a key is: the kind of document, its project, its id (`"server_group"`, `"job"`).
 pub type HotKey = (&'static str, String, String);
@@ -54,6 +63,8 @@ pub struct HotCache {
     shards: Box<[Mutex<Shard>]>,
     hasher: hashbrown::DefaultHashBuilder,
     shard_budget: usize,
+    /// Reads answered from memory (`sdrs_hot_reads_from_memory`), once the server has set it.
+    served: std::sync::OnceLock<Counter>,
 }
 
 #[derive(Default)]
@@ -86,6 +97,7 @@ impl HotCache {
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
             hasher: hashbrown::DefaultHashBuilder::default(),
             shard_budget: budget / SHARDS,
+            served: std::sync::OnceLock::new(),
         }
     }
 
@@ -100,6 +112,23 @@ impl HotCache {
             Some(bytes) => Lookup::Hit(bytes.clone()),
             None => Lookup::Miss(shard.generation),
         }
+    }
+
+    /// Counts the reads answered from memory on `counter` from now on (once; later calls change nothing).
+    pub fn count_served_on(&self, counter: Counter) {
+        let _ = self.served.set(counter);
+    }
+
+    /// A read was answered from memory.
+    pub fn served(&self) {
+        if let Some(counter) = self.served.get() {
+            counter.inc();
+        }
+    }
+
+    /// The generation a reader notes before it reads the database for `key` (as `Lookup::Miss` carries it).
+    pub fn generation(&self, key: KeyRef<'_>) -> u64 {
+        self.shard(key).generation
     }
 
     /// Keeps what a reader read, unless the shard was invalidated since `generation` (the value may be older than a
@@ -139,6 +168,16 @@ impl HotCache {
         }
     }
 
+    /// Forgets everything and refuses every fill begun before (invalidations may have been missed).
+    pub fn invalidate_all(&self) {
+        for shard in self.shards.iter() {
+            let mut shard = shard.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            shard.generation += 1;
+            shard.entries.clear();
+            shard.bytes = 0;
+        }
+    }
+
     /// Memory held now, as counted against the budget (the budget test's measure).
     #[cfg(test)]
     fn bytes(&self) -> usize {
@@ -170,6 +209,18 @@ mod tests {
         assert!(matches!(cache.lookup(key("a")), Lookup::Hit(bytes) if bytes == "new"));
         cache.invalidate([owned("a")]);
         assert!(matches!(cache.lookup(key("a")), Lookup::Miss(_)), "an invalidated value is still served");
+        cache.fill(key("a"), cache.generation(key("a")), b"newer");
+        let before_all = cache.generation(key("b"));
+        cache.invalidate_all();
+        assert!(matches!(cache.lookup(key("a")), Lookup::Miss(_)), "invalidate_all kept a value");
+        cache.fill(key("b"), before_all, b"old");
+        assert!(matches!(cache.lookup(key("b")), Lookup::Miss(_)), "a fill begun before invalidate_all was kept");
+    }
+
+    #[test]
+    fn the_hot_kinds_are_the_routes_kinds() {
+        use crate::store::Resource;
+        assert!(HOT_KINDS.contains(&sdrs_core::wire::ServerGroup::KIND));
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //!
 //! PostgreSQL's first migration is the schema SQLite's first four leave (it started later), but for the counts SQLite's
 //! third added (PostgreSQL's fifth); from then on, a change adds one file to each list
-//! (`replicas::both_backends_migrate_to_the_same_tables` compares the two).
+//! (`replicas::both_backends_migrate_to_the_same_tables` compares the two), except PostgreSQL's own `data_version`
+//! (its seventh), which only the replicas' read caches need.
 
 /// SQLite's migrations, oldest first.
 pub(super) const SQLITE: &[&str] = &[
@@ -25,6 +26,7 @@ pub(super) const POSTGRES: &[&str] = &[
     include_str!("../../migrations/postgres/004_submissions.sql"),
     include_str!("../../migrations/postgres/005_resource_counts.sql"),
     include_str!("../../migrations/postgres/006_operations.sql"),
+    include_str!("../../migrations/postgres/007_data_version.sql"),
 ];
 
 /// Applies SQLite's pending migrations in one transaction.

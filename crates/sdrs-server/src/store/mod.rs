@@ -9,6 +9,7 @@
 
 mod hot;
 mod migrations;
+mod pg_cache;
 mod pg_tls;
 mod postgres;
 mod sql;
@@ -112,9 +113,9 @@ impl Db {
     }
 
     /// A hot read of one document (a group: `kind` is its resource kind; a job: `JOB_KIND`), its stored wire JSON
-    /// made into the response by `render`. On SQLite it may come from this process's memory, which its single writer
-    /// keeps current; on PostgreSQL another replica may have written it, so it is read from the database every time,
-    /// in one statement from async code.
+    /// made into the response by `render`. It may come from this process's memory: on SQLite, which its single writer
+    /// keeps current; on PostgreSQL, once every write answered before the request, on any replica, is invalidated
+    /// here (`pg_cache.rs`). Otherwise it is one statement, from async code.
     pub async fn hot_read(
         &self,
         kind: &'static str,
@@ -159,6 +160,23 @@ impl Db {
         match self {
             Db::Sqlite(db) => db.connections_in_use(),
             Db::Postgres(db) => db.connections_in_use(),
+        }
+    }
+
+    /// PostgreSQL: holds back (or releases) the other replicas' change notifications, as a slow delivery would (the
+    /// test that a late one never lets a stale read through). SQLite has none.
+    #[doc(hidden)]
+    pub fn hold_notifications(&self, held: bool) {
+        if let Db::Postgres(db) = self {
+            db.hold_notifications(held);
+        }
+    }
+
+    /// Counts the hot reads answered from memory on `counter` (the server's `sdrs_hot_reads_from_memory`).
+    pub fn count_reads_from_memory(&self, counter: prometheus_client::metrics::counter::Counter) {
+        match self {
+            Db::Sqlite(db) => db.hot_cache().count_served_on(counter),
+            Db::Postgres(db) => db.hot_cache().count_served_on(counter),
         }
     }
 

@@ -8,15 +8,16 @@
 //!   transaction) runs once whichever replica's worker reaches it; the lock and the commit are paid per batch.
 //! - **Reads with a closure** (`Db::call`: lists, scans) run on a few reader threads, each with its own read-only
 //!   connection.
-//! - **Hot reads** (a group, a job, a list page) and the worker's claims are single statements sent from async code on
-//!   a pooled connection (deadpool), never through a blocking thread.
+//! - **Hot reads** (a group, a job) come from this replica's memory when it is current (`pg_cache.rs`: a write
+//!   transaction announces what it changed, every replica listens), otherwise from the database. They, list pages and
+//!   the worker's claims are single statements sent from async code on a pooled connection (deadpool), never through
+//!   a blocking thread.
 //!
 //! A writer or reader thread's connection is driven by a runtime of its own, on that thread: a statement is sent and
 //! its answer read by the thread that asked, with no hop between threads. Savepoints are not sent on their own: they
 //! go out in front of the next statement, pipelined (`PgConn::batch`), so a write's savepoints cost no round trip.
 //! Every statement is prepared once per connection, with its arguments' types. Reads see every commit answered before
-//! they start, on any replica; there is no read cache to keep across replicas (a read is one round trip, as a
-//! version check would be).
+//! they start, on any replica.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -33,8 +34,10 @@ use tokio_postgres::types::{IsNull, ToSql, Type};
 use tokio_postgres::{Client, Statement};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
+use super::hot::{HotKey, KeyRef, Lookup, HOT_KINDS};
+use super::pg_cache::{announcement, SharedCache};
 use super::sql::{args, postgres_placeholders, Arg, Dialect, OwnedArg, Row, Sql, Value};
-use super::statements::{claim_statement, document_statement, list_statements, PING};
+use super::statements::{claim_statement, document_statement, list_statements, DATA_VERSION, NOTIFY_CHANGED, PING};
 use super::writer::{Committer, Writer};
 use super::{ListFilter, Store};
 use crate::error::{ApiError, ApiResult};
@@ -80,6 +83,8 @@ pub struct PgDb {
     pool: Pool,
     writer: Writer<PgCommitter>,
     readers: Arc<Readers>,
+    /// Groups and jobs read recently, served while current (`pg_cache.rs`).
+    cache: Arc<SharedCache>,
     /// This handle's name on the jobs it claims: random at each open, so a restarted process never mistakes an
     /// earlier one's claims for its own (they lapse within the claim's few seconds).
     worker: Arc<str>,
@@ -118,7 +123,9 @@ impl PgDb {
             .build()?;
         let writer = Writer::start(PgCommitter { target: target.clone(), conn: None }, "sdrs-pg-writer")?;
         let worker = uuid::Uuid::new_v4().simple().to_string().into();
-        Ok(PgDb { pool, writer, readers: Arc::new(Readers::start(target)?), worker })
+        let cache = Arc::new(SharedCache::new());
+        super::pg_cache::listen(target.config.clone(), target.tls.clone(), &cache)?;
+        Ok(PgDb { pool, writer, readers: Arc::new(Readers::start(target)?), cache, worker })
     }
 
     /// Runs a read on a reader thread's connection. It sees every commit answered before it began, on any replica:
@@ -154,7 +161,9 @@ impl PgDb {
         read(client.query(&statement, &params).await?)
     }
 
-    /// A document's stored wire JSON (a group, a job), made into the response by `render`.
+    /// A document (a group, a job) as the response `render` makes of its stored wire JSON: from memory if this
+    /// replica holds it and is current (every write answered before now, on any replica, invalidated here), otherwise
+    /// from the database, and kept for the next reads. `None` (no such document) is not kept.
     pub async fn hot_read(
         &self,
         kind: &'static str,
@@ -162,9 +171,47 @@ impl PgDb {
         id: &str,
         render: fn(&str) -> Bytes,
     ) -> ApiResult<Option<Bytes>> {
+        debug_assert!(HOT_KINDS.contains(&kind), "{kind} is read hot but its changes are not announced");
+        let key = KeyRef(kind, project, id);
+        let documents = &self.cache.documents;
+        if matches!(documents.lookup(key), Lookup::Hit(_)) && self.cache.current_at(self.data_version().await?) {
+            // Looked up again after the check: an invalidation applied meanwhile is seen.
+            if let Lookup::Hit(bytes) = documents.lookup(key) {
+                documents.served();
+                return Ok(Some(bytes));
+            }
+        }
+        let generation = documents.generation(key);
         let (sql, args) = document_statement(kind, project, id);
-        self.pooled(sql, &args, |rows| rows.first().map(|row| text_at(row, 0).map(|body| render(&body))).transpose())
-            .await
+        let value = self
+            .pooled(sql, &args, |rows| rows.first().map(|row| text_at(row, 0).map(|body| render(&body))).transpose())
+            .await?;
+        if let Some(bytes) = &value {
+            documents.fill(key, generation, bytes);
+        }
+        Ok(value)
+    }
+
+    /// `data_version` as read after this call began, in one statement shared with every hit waiting at the moment.
+    async fn data_version(&self) -> ApiResult<i64> {
+        let (answer, start) = self.cache.wait_for_version();
+        if start {
+            let db = self.clone();
+            let read = move || {
+                let db = db.clone();
+                async move {
+                    db.pooled(DATA_VERSION, &[], |rows| match rows.first() {
+                        Some(row) => int_at(row, 0),
+                        None => Err(ApiError::Internal(anyhow::anyhow!("data_version has no row"))),
+                    })
+                    .await
+                    .map_err(|error| format!("{error:#}"))
+                }
+            };
+            tokio::spawn(self.cache.clone().read_versions(read));
+        }
+        let version = answer.await.map_err(|_| ApiError::Internal(anyhow::anyhow!("the version read ended")))?;
+        version.map_err(|error| ApiError::Internal(anyhow::anyhow!(error)))
     }
 
     /// One page of a kind's resources as stored wire JSON, and the number matching the filter.
@@ -214,6 +261,15 @@ impl PgDb {
     /// The name this handle claims jobs under.
     pub fn worker(&self) -> &str {
         &self.worker
+    }
+
+    /// The hot-read cache, whose reads from memory the server counts.
+    pub fn hot_cache(&self) -> &super::hot::HotCache {
+        &self.cache.documents
+    }
+
+    pub fn hold_notifications(&self, held: bool) {
+        self.cache.hold_notifications(held);
     }
 
     /// Write batches committed by this replica.
@@ -339,6 +395,8 @@ pub struct PgConn {
     remembered: Option<RefCell<Remembered>>,
     /// What this connection's writes changed, for the operation's audit event.
     noted: RefCell<Vec<(String, String)>>,
+    /// What this connection's writes changed since the transaction began, announced with its commit (`pg_cache.rs`).
+    changed: RefCell<Vec<HotKey>>,
 }
 
 impl PgConn {
@@ -373,6 +431,7 @@ impl PgConn {
             later: RefCell::default(),
             remembered: (!read_only).then(RefCell::default),
             noted: RefCell::default(),
+            changed: RefCell::default(),
         })
     }
 
@@ -517,8 +576,11 @@ impl Sql for PgConn {
         Ok(())
     }
 
-    fn touched(&self, kind: &'static str, _project: &str, id: &str) {
+    fn touched(&self, kind: &'static str, project: &str, id: &str) {
         self.noted.borrow_mut().push((kind.to_owned(), id.to_owned()));
+        if HOT_KINDS.contains(&kind) {
+            self.changed.borrow_mut().push((kind, project.to_owned(), id.to_owned()));
+        }
     }
 
     fn take_noted(&self) -> Vec<(String, String)> {
@@ -554,6 +616,7 @@ impl Committer for PgCommitter {
             self.conn = None;
             self.conn = Some(PgConn::connect(&self.target, false).map_err(|error| error.to_string())?);
         }
+        self.conn().changed.borrow_mut().clear();
         // Sent with the batch's first statement.
         self.conn().batch(&format!("BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})")).map_err(|e| e.to_string())
     }
@@ -563,7 +626,12 @@ impl Committer for PgCommitter {
     }
 
     fn commit(&mut self) -> Result<(), String> {
-        self.conn().flush("COMMIT").map_err(|error| format!("{error:#}"))
+        let conn = self.conn();
+        // What changed is announced in the transaction that changed it, pipelined in front of the commit.
+        if let Some(payload) = announcement(&std::mem::take(&mut *conn.changed.borrow_mut())) {
+            conn.execute_later(NOTIFY_CHANGED, args![payload.as_str()], None).map_err(|error| format!("{error:#}"))?;
+        }
+        conn.flush("COMMIT").map_err(|error| format!("{error:#}"))
     }
 
     fn rollback(&mut self) {

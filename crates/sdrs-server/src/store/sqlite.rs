@@ -86,10 +86,6 @@ impl ListOrders {
     }
 }
 
-/// Memory the hot-read cache holds at most (entries counted with their keys and overhead): about 130,000 groups of
-/// 800 bytes, every group of a large deployment, bounded whatever the data.
-const HOT_CACHE_BYTES: usize = 128 << 20;
-
 thread_local! {
     /// The hot-read keys that the writes run on this thread changed; only the writer thread writes, and it drains
     /// them after each batch (`take_touched`).
@@ -148,7 +144,7 @@ impl SqliteDb {
         });
         let pool = r2d2::Pool::builder().max_size(8).connection_timeout(Duration::from_secs(30)).build(manager)?;
         let membership = Membership::default();
-        let hot = std::sync::Arc::new(HotCache::new(HOT_CACHE_BYTES));
+        let hot = std::sync::Arc::new(HotCache::new(super::hot::BUDGET_BYTES));
         Ok(SqliteDb(std::sync::Arc::new(DbInner {
             pool,
             writer: Writer::start(SqliteCommitter::open(path, membership.clone(), hot.clone())?, "sdrs-writer")?,
@@ -252,7 +248,10 @@ impl SqliteDb {
     ) -> ApiResult<Option<Bytes>> {
         let key = KeyRef(kind, project, id);
         let generation = match self.hot.lookup(key) {
-            Lookup::Hit(bytes) => return Ok(Some(bytes)),
+            Lookup::Hit(bytes) => {
+                self.hot.served();
+                return Ok(Some(bytes));
+            }
             Lookup::Miss(generation) => generation,
         };
         let (sql, args) = document_statement(kind, project, id);
@@ -316,6 +315,11 @@ impl SqliteDb {
     }
 
     /// Write batches committed since the database was opened (each one fsync).
+    /// The hot-read cache, whose reads from memory the server counts.
+    pub fn hot_cache(&self) -> &HotCache {
+        &self.hot
+    }
+
     pub fn write_batches(&self) -> u32 {
         self.writer.batches()
     }

@@ -20,6 +20,14 @@ use crate::error::{ApiError, ApiResult};
 /// The readiness check's query: the database answers.
 pub const PING: &str = "SELECT 1";
 
+/// PostgreSQL only: the version of the hot documents, which a replica's read cache checks (`pg_cache.rs`).
+pub const DATA_VERSION: &str = "SELECT version FROM data_version";
+/// PostgreSQL only, in a write transaction that changed hot documents: the next version, and one notification per
+/// part of `?1` (parts split by U+001E), each `"<version> <part>"`.
+pub const NOTIFY_CHANGED: &str = "WITH bumped AS (UPDATE data_version SET version = version + 1 RETURNING version) \
+     SELECT pg_notify('sdrs_hot_documents', bumped.version || ' ' || part) \
+     FROM bumped, unnest(string_to_array(?1, chr(30))) AS part";
+
 /// A resource's stored wire JSON: `(id, kind, project)`.
 const RESOURCE_BODY: &str = "SELECT body FROM resources WHERE id = ?1 AND kind = ?2 AND project_id = ?3";
 /// A job's stored wire JSON: `(job_id, project)`.

@@ -84,6 +84,73 @@ async fn what_one_replica_accepted_the_other_shows_at_once_and_runs() {
     assert_eq!(first.state.db.synchronous().await.unwrap(), 2, "commits are durable (synchronous_commit on)");
 }
 
+/// A replica answers a hot read from memory while it is current, and never once another replica has answered a
+/// write that changed it: 100 renames on one replica, each read back at once on the other, which had it in memory;
+/// then with the second replica's notifications held back (a late delivery): it reads the database, never memory.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (SDRS_TEST_POSTGRES); scripts/test runs it"]
+async fn a_replica_answers_from_memory_only_what_no_answered_write_replaced() {
+    let (first, second) = two_replicas().await;
+    let group = first.group("cached").await;
+    let from_memory = || second.state.metrics.hot_reads_from_memory.get();
+    let path = v1(&format!("/server-groups/{group}"));
+    let rename = |name: String| {
+        let (app, path) = (&first, &path);
+        async move { app.call(axum::http::Method::PUT, path, Some(json!({"server_group": {"name": name}}))).await }
+    };
+    // The listener connects in the background: wait until the second replica serves from memory.
+    let mut waited = 0;
+    while from_memory() == 0 {
+        assert_eq!(second.get(&path).await.0, StatusCode::OK);
+        waited += 1;
+        assert!(waited < 500, "the second replica never answered from memory");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    for n in 0..100 {
+        let before = from_memory();
+        let (_, cached) = second.get(&path).await;
+        let (_, again) = second.get(&path).await;
+        assert_eq!(cached, again);
+        assert!(from_memory() > before, "round {n}: the repeated read did not come from memory");
+        let name = format!("cached-{n}");
+        let (status, body) = rename(name.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (_, read) = second.get(&path).await;
+        assert_eq!(read["server_group"]["name"], name, "round {n}: a stale group after an answered write");
+    }
+    // Notifications late: the rename is read from the database, not from memory; released, memory serves again.
+    second.state.db.hold_notifications(true);
+    for n in 0..5 {
+        let (_, cached) = second.get(&path).await;
+        let before = from_memory();
+        let (status, body) = rename(format!("late-{n}")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (_, read) = second.get(&path).await;
+        assert_eq!(read["server_group"]["name"], format!("late-{n}"), "stale while notifications are late: {cached}");
+        assert_eq!(from_memory(), before, "memory answered while a notification was late");
+    }
+    second.state.db.hold_notifications(false);
+    let before = from_memory();
+    for _ in 0..100 {
+        let (_, read) = second.get(&path).await;
+        assert_eq!(read["server_group"]["name"], "late-4");
+        if from_memory() > before {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(from_memory() > before, "memory did not serve again once the notifications arrived");
+    // A job, changed by the other replica's worker, is never stale either.
+    first.protect(&group, "cached-srv").await;
+    let (status, body) =
+        first.post(&v1(&format!("/server-groups/{group}/action")), json!({"start-server-group": {}})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let job = v1(&format!("/jobs/{}", body["job_id"].as_str().unwrap()));
+    assert_eq!(second.get(&job).await.1, second.get(&job).await.1);
+    first.run_jobs().await;
+    assert_eq!(second.get(&job).await.1["status"], "SUCCESS");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[ignore = "needs PostgreSQL (SDRS_TEST_POSTGRES); scripts/test runs it"]
 async fn two_workers_on_the_same_jobs_finish_each_once() {
@@ -157,13 +224,13 @@ async fn both_backends_migrate_to_the_same_tables() {
     })
     .await
     .unwrap();
-    // What only one backend needs: PostgreSQL's version table and the jobs' insertion order (SQLite's rowid).
+    // What only one backend needs: PostgreSQL's schema and data versions and the jobs' insertion order (SQLite's
+    // rowid).
     let sqlite_columns = columns_of(sqlite_columns.into_iter());
-    let postgres_columns = columns_of(
-        postgres_columns
-            .into_iter()
-            .filter(|(table, column)| table != "schema_version" && !(table == "jobs" && column == "seq")),
-    );
+    let postgres_columns = columns_of(postgres_columns.into_iter().filter(|(table, column)| {
+        let only_postgres = ["schema_version", "data_version"].contains(&table.as_str());
+        !(only_postgres || table == "jobs" && column == "seq")
+    }));
     assert_eq!(sqlite_columns, postgres_columns);
 }
 
