@@ -8,6 +8,7 @@
 //! one at open, and no handler knows which (`tidy::only_the_store_knows_sql`).
 
 mod hot;
+mod list_order;
 mod migrations;
 mod pg_cache;
 mod pg_tls;

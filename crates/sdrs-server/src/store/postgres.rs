@@ -35,9 +35,13 @@ use tokio_postgres::{Client, Statement};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::hot::{HotKey, KeyRef, Lookup, HOT_KINDS};
+use super::list_order::{Fingerprint, ListOrder, ListOrders, SHALLOW_OFFSET};
 use super::pg_cache::{announcement, SharedCache};
 use super::sql::{args, postgres_placeholders, Arg, Dialect, OwnedArg, Row, Sql, Value};
-use super::statements::{claim_statement, document_statement, list_statements, DATA_VERSION, NOTIFY_CHANGED, PING};
+use super::statements::{
+    claim_statement, document_statement, list_statements, DATA_VERSION, LIST_FINGERPRINT, LIST_ORDER, NOTIFY_CHANGED,
+    PAGE_FROM, PING,
+};
 use super::writer::{Committer, Writer};
 use super::{ListFilter, Store};
 use crate::error::{ApiError, ApiResult};
@@ -85,6 +89,8 @@ pub struct PgDb {
     readers: Arc<Readers>,
     /// Groups and jobs read recently, served while current (`pg_cache.rs`).
     cache: Arc<SharedCache>,
+    /// The lists' orders read so far, each used while the list's fingerprint is its own (`list_order.rs`).
+    orders: Arc<ListOrders<Fingerprint>>,
     /// This handle's name on the jobs it claims: random at each open, so a restarted process never mistakes an
     /// earlier one's claims for its own (they lapse within the claim's few seconds).
     worker: Arc<str>,
@@ -125,7 +131,8 @@ impl PgDb {
         let worker = uuid::Uuid::new_v4().simple().to_string().into();
         let cache = Arc::new(SharedCache::new());
         super::pg_cache::listen(target.config.clone(), target.tls.clone(), &cache)?;
-        Ok(PgDb { pool, writer, readers: Arc::new(Readers::start(target)?), cache, worker })
+        let readers = Arc::new(Readers::start(target)?);
+        Ok(PgDb { pool, writer, readers, cache, orders: Arc::default(), worker })
     }
 
     /// Runs a read on a reader thread's connection. It sees every commit answered before it began, on any replica:
@@ -214,13 +221,31 @@ impl PgDb {
         version.map_err(|error| ApiError::Internal(anyhow::anyhow!(error)))
     }
 
-    /// One page of a kind's resources as stored wire JSON, and the number matching the filter.
+    /// One page of a kind's resources as stored wire JSON, and the number matching the filter. An unfiltered page is
+    /// found by position in the list's order when the order last read is still the list's (its fingerprint, read with
+    /// the page, says so), or when the offset is deep enough to read the order again; otherwise by `OFFSET`.
     pub async fn list_page(
         &self,
         project_id: String,
         kind: &'static str,
         filter: ListFilter,
     ) -> ApiResult<(Vec<String>, u64)> {
+        if filter.is_unfiltered() {
+            if let Some((fingerprint, order)) = self.orders.last_read(&project_id, kind) {
+                // The page from the position the order gives, and the list's fingerprint, at once.
+                let (now, page) = tokio::join!(
+                    self.fingerprint(&project_id, kind),
+                    self.page_from(&project_id, kind, &order, &filter)
+                );
+                if now? == fingerprint {
+                    return Ok((page?, order.len() as u64));
+                }
+            }
+            if filter.offset >= SHALLOW_OFFSET {
+                let order = self.read_order(&project_id, kind).await?;
+                return Ok((self.page_from(&project_id, kind, &order, &filter).await?, order.len() as u64));
+            }
+        }
         let statements = list_statements(Dialect::Postgres, &project_id, kind, &filter);
         let count = self.pooled(&statements.count, &statements.args, |rows| match rows.first() {
             Some(row) => int_at(row, 0),
@@ -232,6 +257,43 @@ impl PgDb {
         // Two connections, two round trips at once.
         let (count, page) = tokio::join!(count, page);
         Ok((page?, count? as u64))
+    }
+
+    /// A list's fingerprint now.
+    async fn fingerprint(&self, project_id: &str, kind: &str) -> ApiResult<Fingerprint> {
+        self.pooled(LIST_FINGERPRINT, args![project_id, kind], |rows| match rows.first() {
+            Some(row) => Ok(Fingerprint { count: int_at(row, 0)?, last: int_at(row, 1)? }),
+            None => Err(ApiError::Internal(anyhow::anyhow!("no fingerprint row"))),
+        })
+        .await
+    }
+
+    /// Reads a list's order (one scan of the list index) and keeps it with its fingerprint.
+    async fn read_order(&self, project_id: &str, kind: &'static str) -> ApiResult<ListOrder> {
+        let order: ListOrder = Arc::new(
+            self.pooled(LIST_ORDER, args![project_id, kind], |rows| rows.iter().map(|row| int_at(row, 0)).collect())
+                .await?,
+        );
+        self.orders.keep(project_id, kind, Fingerprint::of(&order), order.clone());
+        Ok(order)
+    }
+
+    /// The page at `filter`'s offset and limit, read from the position `order` gives (empty past its end).
+    async fn page_from(
+        &self,
+        project_id: &str,
+        kind: &str,
+        order: &[i64],
+        filter: &ListFilter,
+    ) -> ApiResult<Vec<String>> {
+        let Some(&first) = usize::try_from(filter.offset).ok().and_then(|offset| order.get(offset)) else {
+            return Ok(Vec::new());
+        };
+        let limit = i64::from(filter.limit);
+        self.pooled(PAGE_FROM, args![project_id, kind, first, limit], |rows| {
+            rows.iter().map(|row| text_at(row, 0)).collect()
+        })
+        .await
     }
 
     /// Claims due jobs in one statement of its own, outside the write lock: it touches only the claim columns, which

@@ -10,6 +10,7 @@ use r2d2_sqlite::rusqlite::{self, Connection};
 use r2d2_sqlite::SqliteConnectionManager;
 
 use super::hot::{HotCache, HotKey, KeyRef, Lookup};
+use super::list_order::{ListOrder, ListOrders, SHALLOW_OFFSET};
 use super::sql::{args, Arg, Dialect, Row, Sql, Value};
 use super::statements::{document_statement, LIST_ORDER, PAGE_FROM};
 use super::writer::{Committer, Writer};
@@ -42,7 +43,7 @@ pub struct DbInner {
     membership: Membership,
     /// Each (project, kind)'s resources in list order, as of a membership generation: an unfiltered page is found by
     /// position in O(1) and read in O(limit), however deep its offset.
-    orders: std::sync::Arc<ListOrders>,
+    orders: std::sync::Arc<ListOrders<u64>>,
     /// The response bytes of recently read groups and jobs; the writer invalidates what each batch wrote.
     hot: std::sync::Arc<HotCache>,
     /// Held while the database is open: one process per database file, since the writer and the hot-read cache
@@ -50,40 +51,19 @@ pub struct DbInner {
     _exclusive: std::fs::File,
 }
 
-type ListOrder = std::sync::Arc<Vec<i64>>;
-
-/// Offsets below this are served by `OFFSET` when the list order is stale (skipping this many index entries costs
-/// about as much as reading one page).
-const SHALLOW_OFFSET: u64 = 5_000;
-
-/// A list order's key: the project and the resource kind.
-type ListKey = (String, &'static str);
-
-#[derive(Default)]
-struct ListOrders(std::sync::Mutex<std::collections::HashMap<ListKey, (u64, ListOrder)>>);
-
-impl ListOrders {
-    /// The order of a project's resources of one kind if nothing was inserted or deleted since it was read.
-    fn fresh(&self, project_id: &str, kind: &'static str, generation: u64) -> Option<ListOrder> {
-        let orders = self.0.lock().expect("list orders");
-        orders.get(&(project_id.to_owned(), kind)).filter(|(built, _)| *built == generation).map(|(_, o)| o.clone())
-    }
-
-    /// Reads the order again (one scan of the list index). `generation` must be read before the caller's read
-    /// transaction began, so that an order read from an older snapshot is never taken for a newer one.
-    fn rebuild(
-        &self,
-        conn: &Connection,
-        project_id: &str,
-        kind: &'static str,
-        generation: u64,
-    ) -> ApiResult<ListOrder> {
-        let key = (project_id.to_owned(), kind);
-        let rows = conn.query(LIST_ORDER, args![project_id, kind])?;
-        let order: ListOrder = std::sync::Arc::new(rows.iter().map(|row| row.int(0)).collect::<ApiResult<_>>()?);
-        self.0.lock().expect("list orders").insert(key, (generation, order.clone()));
-        Ok(order)
-    }
+/// Reads a list's order again (one scan of the list index) and keeps it under `generation`, which must be read before
+/// the caller's read transaction began, so that an order read from an older snapshot is never taken for a newer one.
+fn rebuild(
+    orders: &ListOrders<u64>,
+    conn: &Connection,
+    project_id: &str,
+    kind: &'static str,
+    generation: u64,
+) -> ApiResult<ListOrder> {
+    let rows = conn.query(LIST_ORDER, args![project_id, kind])?;
+    let order: ListOrder = std::sync::Arc::new(rows.iter().map(|row| row.int(0)).collect::<ApiResult<_>>()?);
+    orders.keep(project_id, kind, generation, order.clone());
+    Ok(order)
 }
 
 thread_local! {
@@ -199,12 +179,12 @@ impl SqliteDb {
                 return conn.list_bodies(&project_id, kind, &filter);
             }
             let generation = membership.load(std::sync::atomic::Ordering::SeqCst);
-            let order = match orders.fresh(&project_id, kind, generation) {
+            let order = match orders.fresh(&project_id, kind, &generation) {
                 Some(order) => order,
                 // Just after an insert or a delete, a shallow page is cheaper by OFFSET than a new order; a deep one
                 // pays for the order once, and the pages after it are O(limit) again.
                 None if filter.offset < SHALLOW_OFFSET => return conn.list_bodies(&project_id, kind, &filter),
-                None => orders.rebuild(conn, &project_id, kind, generation)?,
+                None => rebuild(&orders, conn, &project_id, kind, generation)?,
             };
             let count = order.len() as u64;
             let start = usize::try_from(filter.offset).ok().and_then(|offset| order.get(offset));

@@ -150,6 +150,10 @@ fn any_of<'a>(column: &str, values: &'a [String], clauses: &mut Vec<String>, arg
 
 /// SQLite's list order of a project's resources of one kind (`(project, kind)`): their `seq`, in order.
 pub const LIST_ORDER: &str = "SELECT seq FROM resources WHERE project_id = ?1 AND kind = ?2 ORDER BY seq";
+/// A list's fingerprint (`list_order::Fingerprint`): its number of resources and its highest `seq`, `(project, kind)`.
+pub const LIST_FINGERPRINT: &str =
+    "SELECT coalesce((SELECT n FROM resource_counts WHERE project_id = ?1 AND kind = ?2), 0), \
+     coalesce((SELECT max(seq) FROM resources WHERE project_id = ?1 AND kind = ?2), 0)";
 /// A page from a known position of that order: `(project, kind, first seq, limit)`.
 pub const PAGE_FROM: &str =
     "SELECT body FROM resources WHERE project_id = ?1 AND kind = ?2 AND seq >= ?3 ORDER BY seq LIMIT ?4";
