@@ -160,13 +160,18 @@ pub fn set_members(
     station: Option<PriorityStation>,
     replication_state: Option<&str>,
 ) -> ApiResult<()> {
-    for mut instance in store::members::<ProtectedInstance>(cx.tx, cx.project, group_id)? {
+    // Both lists are read before anything is written: a write makes the writer read again what it had read.
+    let (instances, pairs) = (
+        store::members::<ProtectedInstance>(cx.tx, cx.project, group_id)?,
+        store::members::<Replication>(cx.tx, cx.project, group_id)?,
+    );
+    for mut instance in instances {
         instance.status = status;
         instance.priority_station = station.unwrap_or(instance.priority_station);
         instance.updated_at = resource_time(cx.now);
         store::update(cx.tx, cx.project, &instance)?;
     }
-    for mut pair in store::members::<Replication>(cx.tx, cx.project, group_id)? {
+    for mut pair in pairs {
         pair.status = replication_status(status);
         pair.priority_station = station.unwrap_or(pair.priority_station);
         if let Some(state) = replication_state {

@@ -440,8 +440,11 @@ impl ToSql for OwnedArg {
     tokio_postgres::types::to_sql_checked!();
 }
 
+/// A read: its statement and arguments.
+type ReadKey = (String, Vec<OwnedArg>);
+
 /// Reads remembered by statement and arguments.
-type Remembered = HashMap<(String, Vec<OwnedArg>), Vec<Row>>;
+type Remembered = HashMap<ReadKey, Vec<Row>>;
 
 /// A connection driven on the thread that uses it, by a runtime of its own: what the writer and the readers run
 /// their statements on.
@@ -635,6 +638,33 @@ impl Sql for PgConn {
         let statement = self.prepared(sql, args)?;
         let args = args.iter().map(|arg| arg.kept()).collect();
         self.later.borrow_mut().push(Later::Write { statement, args, expect });
+        Ok(())
+    }
+
+    /// Sent in one flight (after what was kept for later), and remembered: only the writer remembers its reads, so
+    /// elsewhere this does nothing.
+    fn read_ahead(&self, reads: &[(&str, Vec<Arg<'_>>)]) -> ApiResult<()> {
+        let Some(remembered) = &self.remembered else { return Ok(()) };
+        let mut wanted: Vec<(ReadKey, Statement, &[Arg<'_>])> = Vec::new();
+        for (sql, args) in reads {
+            let key = (sql.to_string(), args.iter().map(|arg| arg.kept()).collect::<Vec<_>>());
+            if remembered.borrow().contains_key(&key) || wanted.iter().any(|(other, _, _)| *other == key) {
+                continue;
+            }
+            wanted.push((key, self.prepared(sql, args)?, args));
+        }
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let params: Vec<Vec<&(dyn ToSql + Sync)>> =
+            wanted.iter().map(|(_, _, args)| args.iter().map(|arg| arg as &(dyn ToSql + Sync)).collect()).collect();
+        let client = &self.client;
+        let queries = wanted.iter().zip(&params).map(|((_, statement, _), params)| client.query(statement, params));
+        let answers = self.run(futures_util::future::try_join_all(queries))?;
+        let mut remembered = remembered.borrow_mut();
+        for ((key, _, _), rows) in wanted.into_iter().zip(answers) {
+            remembered.insert(key, rows.iter().map(values_of).collect::<ApiResult<_>>()?);
+        }
         Ok(())
     }
 

@@ -253,6 +253,13 @@ pub trait Sql {
     /// Forgets what `execute_later` kept and has not sent: the operation failed and is rolled back.
     fn discard(&self) {}
 
+    /// Sends these reads together, so that the same reads asked for one by one afterwards are answered without a
+    /// round trip each (PostgreSQL's writer, which remembers its reads until its next write). A driver whose reads
+    /// are local does nothing.
+    fn read_ahead(&self, _reads: &[(&str, Vec<Arg<'_>>)]) -> ApiResult<()> {
+        Ok(())
+    }
+
     /// A write changed (or may have changed) something: noted for the operation's audit event (`take_noted`), and on
     /// SQLite for the writer, which invalidates what its hot-read cache holds of it.
     fn touched(&self, kind: &'static str, project: &str, id: &str);

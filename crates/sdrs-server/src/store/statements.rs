@@ -13,7 +13,8 @@ use sdrs_core::ErrorCode;
 use super::sql::{args, Arg, Dialect, Row, Sql};
 use super::{
     AuditContext, AuditQuery, DeliveryOutcome, DueDelivery, Dump, DumpedJob, DumpedResource, FailureJobs, InUse,
-    ListFilter, NewJob, OperatingFacts, ReplayAnswer, ReplayClaim, ResourceRow, Store, StoredJob, WebhookRow, JOB_KIND,
+    ListFilter, NewJob, OperatingFacts, ReadAhead, ReplayAnswer, ReplayClaim, ResourceRow, Store, StoredJob,
+    WebhookRow, JOB_KIND,
 };
 use crate::error::{ApiError, ApiResult};
 
@@ -30,6 +31,9 @@ pub const NOTIFY_CHANGED: &str = "WITH bumped AS (UPDATE data_version SET versio
 
 /// A resource's stored wire JSON: `(id, kind, project)`.
 const RESOURCE_BODY: &str = "SELECT body FROM resources WHERE id = ?1 AND kind = ?2 AND project_id = ?3";
+/// A group's members of one kind, in insertion order: `(server_group_id, kind, project)`.
+const MEMBER_BODIES: &str =
+    "SELECT body FROM resources WHERE server_group_id = ?1 AND kind = ?2 AND project_id = ?3 ORDER BY seq";
 /// A job's stored wire JSON: `(job_id, project)`.
 const JOB_BODY: &str = "SELECT body FROM jobs WHERE job_id = ?1 AND project_id = ?2";
 
@@ -226,10 +230,20 @@ impl<S: Sql> Store for S {
     }
 
     fn member_bodies(&self, project: &str, kind: &str, server_group_id: &str) -> ApiResult<Vec<String>> {
-        self.texts(
-            "SELECT body FROM resources WHERE server_group_id = ?1 AND kind = ?2 AND project_id = ?3 ORDER BY seq",
-            args![server_group_id, kind, project],
-        )
+        self.texts(MEMBER_BODIES, args![server_group_id, kind, project])
+    }
+
+    fn read_ahead(&self, project: &str, reads: &[ReadAhead<'_>]) -> ApiResult<()> {
+        let statements: Vec<(&str, Vec<Arg<'_>>)> = reads
+            .iter()
+            .map(|read| match *read {
+                ReadAhead::Resource { kind, id } => (RESOURCE_BODY, args![id, kind, project].to_vec()),
+                ReadAhead::Members { kind, server_group_id } => {
+                    (MEMBER_BODIES, args![server_group_id, kind, project].to_vec())
+                }
+            })
+            .collect();
+        Sql::read_ahead(self, &statements)
     }
 
     fn list_bodies(&self, project: &str, kind: &str, filter: &ListFilter) -> ApiResult<(Vec<String>, u64)> {

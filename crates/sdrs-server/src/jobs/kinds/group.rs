@@ -23,16 +23,16 @@ pub struct GroupJob {
     pub requested_station: Option<PriorityStation>,
 }
 
-/// Moves a group and its members into the operation's transient status, in the submitting transaction.
+/// Moves a group and its members into the operation's transient status, in the submitting transaction. The members
+/// first: their reads come before any write of the operation, so the checks' reads of them are used again.
 pub fn begin(cx: &Cx<'_>, group: &mut ServerGroup, operation: Operation) -> ApiResult<()> {
     let transition = operation.transition();
-    group.status = transition.transient;
-    group.updated_at = resource_time(cx.now);
-    store::update(cx.tx, cx.project, group)?;
     if let Some(members) = transition.members {
         set_members(cx, &group.id, members.transient, None, None)?;
     }
-    Ok(())
+    group.status = transition.transient;
+    group.updated_at = resource_time(cx.now);
+    store::update(cx.tx, cx.project, group)
 }
 
 /// `begin` for callers that hold a transaction rather than a `Cx`.
