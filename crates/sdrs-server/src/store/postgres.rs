@@ -18,6 +18,11 @@
 //! go out in front of the next statement, pipelined (`PgConn::batch`), so a write's savepoints cost no round trip.
 //! Every statement is prepared once per connection, with its arguments' types. Reads see every commit answered before
 //! they start, on any replica.
+//!
+//! The writer's time goes to round trips, not to work: each statement whose answer an operation waits for is one.
+//! So the writer remembers its reads until its next write, sends the reads an operation announces together
+//! (`Store::read_ahead`: a group and its members in one flight), and keeps writes whose answer nobody waits for
+//! until the next statement.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
