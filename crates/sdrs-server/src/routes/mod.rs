@@ -465,17 +465,23 @@ pub fn refuse(error: impl sdrs_core::SdrsCoded) -> ApiError {
     ApiError::from_coded(&error)
 }
 
-/// Reads a group's members (and the group itself, with `with_group`) ahead, together (`Store::read_ahead`).
-pub fn read_group_ahead(tx: &dyn store::Store, project: &str, id: &str, with_group: bool) -> ApiResult<()> {
+/// The reads of a group's members that `load_snapshot` makes, for `Store::read_ahead`.
+fn member_reads(id: &str) -> [ReadAhead<'_>; 3] {
     let members = |kind| ReadAhead::Members { kind, server_group_id: id };
-    let group = ReadAhead::Resource { kind: <ServerGroup as Resource>::KIND, id };
-    let reads = [
+    [
         members(<ProtectedInstance as Resource>::KIND),
         members(<Replication as Resource>::KIND),
         members(<DisasterRecoveryDrill as Resource>::KIND),
-        group,
-    ];
-    tx.read_ahead(project, &reads[..if with_group { 4 } else { 3 }])
+    ]
+}
+
+/// Reads a group and its members ahead, together (`Store::read_ahead`), before `group_or_404` and `load_snapshot`.
+pub fn read_group_ahead(tx: &dyn store::Store, project: &str, id: &str) -> ApiResult<()> {
+    let [instances, pairs, drills] = member_reads(id);
+    tx.read_ahead(
+        project,
+        &[ReadAhead::Resource { kind: <ServerGroup as Resource>::KIND, id }, instances, pairs, drills],
+    )
 }
 
 pub fn group_or_404(tx: &dyn store::Store, project: &str, id: &str) -> ApiResult<ServerGroup> {
@@ -556,14 +562,13 @@ pub fn check(check: sdrs_core::member_rules::MemberCheck) -> ApiResult<()> {
 
 /// The group with its members and what the inventory knows of their servers.
 pub fn load_snapshot(conn: &dyn store::Store, project: &str, group: ServerGroup) -> ApiResult<GroupSnapshot> {
-    read_group_ahead(conn, project, &group.id, false)?;
+    conn.read_ahead(project, &member_reads(&group.id))?;
     let protected_instances: Vec<ProtectedInstance> = store::members(conn, project, &group.id)?;
-    let server_ids: Vec<&str> = protected_instances
+    let servers_ahead: Vec<ReadAhead<'_>> = protected_instances
         .iter()
-        .flat_map(|instance| [instance.source_server.as_str(), instance.target_server.as_str()])
+        .flat_map(|instance| [&instance.source_server, &instance.target_server])
+        .map(|id| ReadAhead::Resource { kind: <NativeServer as Resource>::KIND, id })
         .collect();
-    let servers_ahead: Vec<ReadAhead<'_>> =
-        server_ids.iter().map(|&id| ReadAhead::Resource { kind: <NativeServer as Resource>::KIND, id }).collect();
     conn.read_ahead(project, &servers_ahead)?;
     let mut servers = Vec::new();
     for instance in &protected_instances {

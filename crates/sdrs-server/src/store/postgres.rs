@@ -451,6 +451,10 @@ type ReadKey = (String, Vec<OwnedArg>);
 /// Reads remembered by statement and arguments.
 type Remembered = HashMap<ReadKey, Vec<Row>>;
 
+fn read_key(sql: &str, args: &[Arg<'_>]) -> ReadKey {
+    (sql.to_owned(), args.iter().map(|arg| arg.kept()).collect())
+}
+
 /// A connection driven on the thread that uses it, by a runtime of its own: what the writer and the readers run
 /// their statements on.
 pub struct PgConn {
@@ -606,7 +610,7 @@ impl Sql for PgConn {
     fn query(&self, sql: &str, args: &[Arg<'_>]) -> ApiResult<Vec<Row>> {
         // Only reads are remembered; a statement that writes and returns rows (a claim) forgets them.
         let remember = self.remembered.as_ref().filter(|_| sql.trim_start().starts_with("SELECT"));
-        let key = remember.map(|_| (sql.to_owned(), args.iter().map(|arg| arg.kept()).collect::<Vec<_>>()));
+        let key = remember.map(|_| read_key(sql, args));
         if let (Some(remembered), Some(key)) = (remember, &key) {
             if let Some(rows) = remembered.borrow().get(key) {
                 return Ok(rows.clone());
@@ -652,7 +656,7 @@ impl Sql for PgConn {
         let Some(remembered) = &self.remembered else { return Ok(()) };
         let mut wanted: Vec<(ReadKey, Statement, &[Arg<'_>])> = Vec::new();
         for (sql, args) in reads {
-            let key = (sql.to_string(), args.iter().map(|arg| arg.kept()).collect::<Vec<_>>());
+            let key = read_key(sql, args);
             if remembered.borrow().contains_key(&key) || wanted.iter().any(|(other, _, _)| *other == key) {
                 continue;
             }

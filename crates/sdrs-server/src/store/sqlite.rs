@@ -294,12 +294,12 @@ impl SqliteDb {
         self.writer.queued()
     }
 
-    /// Write batches committed since the database was opened (each one fsync).
     /// The hot-read cache, whose reads from memory the server counts.
     pub fn hot_cache(&self) -> &HotCache {
         &self.hot
     }
 
+    /// Write batches committed since the database was opened (each one fsync).
     pub fn write_batches(&self) -> u32 {
         self.writer.batches()
     }
