@@ -3,7 +3,36 @@
 
 use sdrs_core::wire::{DisasterRecoveryDrill, NativeDisk, NativeServer, ProtectedInstance, Replication, ServerGroup};
 
-use crate::store::Resource;
+use crate::error::ApiResult;
+use crate::store::{self, ReadAhead, Resource, Store};
+
+/// Reads groups of a project ahead (`Store::read_ahead`): the groups and their members in one flight, then the
+/// servers of their protected instances in one. What checks or changes a group (a group operation's handler, a group
+/// job's steps) then finds all of it among the writer's remembered reads; on SQLite this does nothing.
+pub fn read_groups_ahead(tx: &dyn Store, project: &str, groups: &[&str]) -> ApiResult<()> {
+    let members = |id| {
+        [ProtectedInstance::KIND, Replication::KIND, DisasterRecoveryDrill::KIND]
+            .map(|kind| ReadAhead::Members { kind, server_group_id: id })
+    };
+    let first: Vec<ReadAhead<'_>> = groups
+        .iter()
+        .flat_map(|&id| std::iter::once(ReadAhead::Resource { kind: ServerGroup::KIND, id }).chain(members(id)))
+        .collect();
+    if !tx.reads_ahead() || first.is_empty() {
+        return Ok(());
+    }
+    tx.read_ahead(project, &first)?;
+    let mut instances: Vec<ProtectedInstance> = Vec::new();
+    for id in groups {
+        instances.extend(store::members::<ProtectedInstance>(tx, project, id)?);
+    }
+    let servers: Vec<ReadAhead<'_>> = instances
+        .iter()
+        .flat_map(|instance| [&instance.source_server, &instance.target_server])
+        .map(|id| ReadAhead::Resource { kind: NativeServer::KIND, id })
+        .collect();
+    tx.read_ahead(project, &servers)
+}
 
 impl Resource for ServerGroup {
     const KIND: &'static str = "server_group";

@@ -14,11 +14,11 @@ use tokio::sync::Notify;
 
 use sdrs_core::status::JobStatus;
 use sdrs_core::timefmt::{job_time, UnixMillis};
-use sdrs_core::wire::{FailureJob, Job, JobEntities};
+use sdrs_core::wire::{FailureJob, Job, JobEntities, ServerGroup};
 use sdrs_core::ErrorCode;
 
 use crate::error::{ApiError, ApiResult};
-use crate::store::{from_json, is_database_failure, Db, NewJob, Store};
+use crate::store::{from_json, is_database_failure, ClaimedJob, Db, NewJob, Resource, Store, StoredJob};
 
 pub use kind::{member_status_on_create, AnyJobKind, JobKind, Step};
 
@@ -142,9 +142,21 @@ fn step_times(job: &Job) -> Vec<(String, JobStatus, f64)> {
 /// `advance`, noting in `finished` the job if it ended. Its end is announced in the same transaction
 /// (`notify::job_ended`: the webhooks' outbox).
 pub fn advance_noting(tx: &dyn Store, job_id: &str, now: UnixMillis, finished: &mut Vec<Finished>) -> ApiResult<bool> {
+    let stored = tx.unfinished_job(job_id)?;
+    advance_stored(tx, job_id, stored, now, finished)
+}
+
+/// `advance_noting` of a job already read: `stored` is its row if it is unfinished.
+fn advance_stored(
+    tx: &dyn Store,
+    job_id: &str,
+    stored: Option<StoredJob>,
+    now: UnixMillis,
+    finished: &mut Vec<Finished>,
+) -> ApiResult<bool> {
     tx.savepoint("advance_job")?;
     let mut ended = None;
-    let advanced = match advance_steps(tx, job_id, now, &mut ended) {
+    let advanced = match advance_steps(tx, stored, now, &mut ended) {
         Ok(changed) => Ok(changed),
         Err(error) if is_database_failure(&error) => Err(error),
         Err(error) => {
@@ -179,9 +191,11 @@ pub fn advance_noting(tx: &dyn Store, job_id: &str, now: UnixMillis, finished: &
 }
 
 fn load_unfinished(tx: &dyn Store, job_id: &str) -> ApiResult<Option<(Job, StepPlan, i64)>> {
-    tx.unfinished_job(job_id)?
-        .map(|stored| Ok((from_json(&stored.body)?, from_json(&stored.plan)?, stored.run_after)))
-        .transpose()
+    tx.unfinished_job(job_id)?.map(|stored| parse_stored(&stored)).transpose()
+}
+
+fn parse_stored(stored: &StoredJob) -> ApiResult<(Job, StepPlan, i64)> {
+    Ok((from_json(&stored.body)?, from_json(&stored.plan)?, stored.run_after))
 }
 
 fn store_job(tx: &dyn Store, job: &Job, plan: &StepPlan, next_run: UnixMillis) -> ApiResult<()> {
@@ -198,8 +212,13 @@ fn submitted_at(job_id: &str) -> Option<i64> {
 
 /// Runs the due steps of one job, each in a savepoint of its own; sets `ended` to the job and its project if it
 /// ended.
-fn advance_steps(tx: &dyn Store, job_id: &str, now: UnixMillis, ended: &mut Option<(Job, String)>) -> ApiResult<bool> {
-    let Some((mut job, mut plan, run_after)) = load_unfinished(tx, job_id)? else { return Ok(false) };
+fn advance_steps(
+    tx: &dyn Store,
+    stored: Option<StoredJob>,
+    now: UnixMillis,
+    ended: &mut Option<(Job, String)>,
+) -> ApiResult<bool> {
+    let Some((mut job, mut plan, run_after)) = stored.as_ref().map(parse_stored).transpose()? else { return Ok(false) };
     if run_after > now {
         return Ok(false);
     }
@@ -234,7 +253,7 @@ fn advance_steps(tx: &dyn Store, job_id: &str, now: UnixMillis, ended: &mut Opti
                     ApiError::Internal(error) => format!("{error:#}"),
                     other => other.to_string(),
                 };
-                tracing::warn!(job_id, step = step.as_str(), error = %detail, "a job step raised an error; the job fails");
+                tracing::warn!(job_id = job.job_id, step = step.as_str(), error = %detail, "a job step raised an error; the job fails");
                 let reason = format!("step {step} could not run: {detail}");
                 fail_job(tx, &plan, &mut job, plan.kind.job().failure_code(), reason, now)?;
                 break;
@@ -433,13 +452,14 @@ pub async fn run_due_noting(db: &Db, now: UnixMillis, finished: &mut Vec<Finishe
         let (count, ended) = db
             .write(move |tx| {
                 let (mut count, mut ended) = (0, Vec::new());
-                for (job_id, token) in &batch {
-                    // The claim is checked at the time the claim was made for (`now` may be a test's later time),
-                    // and ended by the same statement; a database error rolls both back with the advance.
-                    if !tx.take_job_claim(job_id, &worker, *token, now)? {
-                        continue;
-                    }
-                    count += usize::from(advance_noting(tx, job_id, now, &mut ended)?);
+                // The claims are checked at the time they were made for (`now` may be a test's later time), and
+                // ended by the same statement, which reads the jobs too; a database error rolls back all of it.
+                let claimed = tx.take_job_claims(&worker, &batch, now)?;
+                read_groups_ahead(tx, &claimed)?;
+                for claimed in claimed {
+                    let unfinished = matches!(claimed.status.as_str(), "INIT" | "RUNNING");
+                    let stored = unfinished.then_some(claimed.stored);
+                    count += usize::from(advance_stored(tx, &claimed.job_id, stored, now, &mut ended)?);
                 }
                 Ok((count, ended))
             })
@@ -450,6 +470,28 @@ pub async fn run_due_noting(db: &Db, now: UnixMillis, finished: &mut Vec<Finishe
             return Ok(advanced);
         }
     }
+}
+
+/// Reads the groups the claimed unfinished jobs run on ahead, with their members and servers, a project at a time
+/// (`resources::read_groups_ahead`): their steps then find them among the writer's remembered reads. A plan that
+/// does not parse is left to the job's own advance, which fails it.
+fn read_groups_ahead(tx: &dyn Store, claimed: &[ClaimedJob]) -> ApiResult<()> {
+    if !tx.reads_ahead() {
+        return Ok(());
+    }
+    let mut groups: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for job in claimed.iter().filter(|job| matches!(job.status.as_str(), "INIT" | "RUNNING")) {
+        let Ok(plan) = from_json::<StepPlan>(&job.stored.plan) else { continue };
+        let (kind, id) = plan.kind.job().resource();
+        if kind == <ServerGroup as Resource>::KIND {
+            groups.entry(plan.project_id).or_default().push(id.to_owned());
+        }
+    }
+    for (project, ids) in &groups {
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        crate::resources::read_groups_ahead(tx, project, &ids)?;
+    }
+    Ok(())
 }
 
 /// How long the worker waits after its own error: doubling from half a second to half a minute.

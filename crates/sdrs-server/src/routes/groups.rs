@@ -145,7 +145,7 @@ async fn submit_group_operation(
     action: Option<sdrs_core::action::GroupAction>,
 ) -> ApiResult<Json<JobIdResponse>> {
     super::job_response(state, project.clone(), key, move |tx, now| {
-        super::read_group_ahead(tx, &project, &id)?;
+        crate::resources::read_groups_ahead(tx, &project, &[&id])?;
         let group = group_or_404(tx, &project, &id)?;
         let snapshot = load_snapshot(tx, &project, group)?;
         let intent = decide(action, &snapshot.facts()).map_err(refuse)?;

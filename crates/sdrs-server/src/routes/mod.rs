@@ -32,7 +32,6 @@ use sdrs_core::snapshot::GroupSnapshot;
 use sdrs_core::wire::{DisasterRecoveryDrill, JobIdResponse, ProtectedInstance, Replication, ServerGroup};
 
 use crate::error::{ApiError, ApiResult};
-use crate::store::{ReadAhead, Resource};
 use crate::{auth, openapi, store, AppState};
 use sdrs_core::wire::NativeServer;
 
@@ -465,25 +464,6 @@ pub fn refuse(error: impl sdrs_core::SdrsCoded) -> ApiError {
     ApiError::from_coded(&error)
 }
 
-/// The reads of a group's members that `load_snapshot` makes, for `Store::read_ahead`.
-fn member_reads(id: &str) -> [ReadAhead<'_>; 3] {
-    let members = |kind| ReadAhead::Members { kind, server_group_id: id };
-    [
-        members(<ProtectedInstance as Resource>::KIND),
-        members(<Replication as Resource>::KIND),
-        members(<DisasterRecoveryDrill as Resource>::KIND),
-    ]
-}
-
-/// Reads a group and its members ahead, together (`Store::read_ahead`), before `group_or_404` and `load_snapshot`.
-pub fn read_group_ahead(tx: &dyn store::Store, project: &str, id: &str) -> ApiResult<()> {
-    let [instances, pairs, drills] = member_reads(id);
-    tx.read_ahead(
-        project,
-        &[ReadAhead::Resource { kind: <ServerGroup as Resource>::KIND, id }, instances, pairs, drills],
-    )
-}
-
 pub fn group_or_404(tx: &dyn store::Store, project: &str, id: &str) -> ApiResult<ServerGroup> {
     store::get(tx, project, id)?.ok_or_else(|| ApiError::missing(Missing::Group, id))
 }
@@ -562,14 +542,8 @@ pub fn check(check: sdrs_core::member_rules::MemberCheck) -> ApiResult<()> {
 
 /// The group with its members and what the inventory knows of their servers.
 pub fn load_snapshot(conn: &dyn store::Store, project: &str, group: ServerGroup) -> ApiResult<GroupSnapshot> {
-    conn.read_ahead(project, &member_reads(&group.id))?;
+    crate::resources::read_groups_ahead(conn, project, &[&group.id])?;
     let protected_instances: Vec<ProtectedInstance> = store::members(conn, project, &group.id)?;
-    let servers_ahead: Vec<ReadAhead<'_>> = protected_instances
-        .iter()
-        .flat_map(|instance| [&instance.source_server, &instance.target_server])
-        .map(|id| ReadAhead::Resource { kind: <NativeServer as Resource>::KIND, id })
-        .collect();
-    conn.read_ahead(project, &servers_ahead)?;
     let mut servers = Vec::new();
     for instance in &protected_instances {
         for id in [&instance.source_server, &instance.target_server] {

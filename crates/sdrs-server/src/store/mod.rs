@@ -13,6 +13,7 @@ mod migrations;
 mod pg_cache;
 mod pg_tls;
 mod postgres;
+mod remembered;
 mod sql;
 mod sqlite;
 mod statements;
@@ -347,6 +348,8 @@ pub trait Store {
     /// Reads these together, ahead of `resource_body` and `member_bodies` asking for them one by one: on
     /// PostgreSQL's writer one round trip instead of one each; elsewhere nothing.
     fn read_ahead(&self, project: &str, reads: &[ReadAhead<'_>]) -> ApiResult<()>;
+    /// Whether `read_ahead` does anything here (so that a caller computing what to read ahead can skip it).
+    fn reads_ahead(&self) -> bool;
     /// One page of a kind's resources (by `OFFSET`), and the number matching the filter.
     fn list_bodies(&self, project: &str, kind: &str, filter: &ListFilter) -> ApiResult<(Vec<String>, u64)>;
     /// How many resources of a kind the project has.
@@ -378,9 +381,10 @@ pub trait Store {
     /// another holder's claim still covers (and, on PostgreSQL, rows another transaction has locked: `SKIP LOCKED`).
     /// Returns each job with its claim's token, which grows with every claim.
     fn claim_due_jobs(&self, holder: &str, now: i64, until: i64, limit: u32) -> ApiResult<Vec<(String, i64)>>;
-    /// Ends `holder`'s claim with `token` on a job if it still stands at `now`, and says whether it did: the fence of
-    /// the advance it covers, which follows in the same transaction (so the claim ends only if the advance commits).
-    fn take_job_claim(&self, job_id: &str, holder: &str, token: i64, now: i64) -> ApiResult<bool>;
+    /// Ends `holder`'s claims (each a job and its claim's token) that still stand at `now`, in one statement, and
+    /// returns the jobs whose claims it ended, in the order given, with their rows: the fence of the
+    /// advances they cover, which follow in the same transaction (so a claim ends only if its advance commits).
+    fn take_job_claims(&self, holder: &str, claims: &[(String, i64)], now: i64) -> ApiResult<Vec<ClaimedJob>>;
     /// When the next step of any unfinished job is due, or its claim lapses if another worker claimed it (so that a
     /// worker does not spin on jobs another one holds).
     fn next_due(&self) -> ApiResult<Option<i64>>;
@@ -538,6 +542,14 @@ pub struct StoredJob {
     pub body: String,
     pub plan: String,
     pub run_after: i64,
+}
+
+/// A job whose claim a worker took (`Store::take_job_claims`), to advance.
+pub struct ClaimedJob {
+    pub job_id: String,
+    /// `INIT` or `RUNNING` while it is unfinished.
+    pub status: String,
+    pub stored: StoredJob,
 }
 
 /// The rows `copy_database` moves: what the API and the jobs hold, and the console sessions. Replayed signatures,

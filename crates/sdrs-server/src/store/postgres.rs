@@ -20,9 +20,10 @@
 //! they start, on any replica.
 //!
 //! The writer's time goes to round trips, not to work: each statement whose answer an operation waits for is one.
-//! So the writer remembers its reads until its next write, sends the reads an operation announces together
-//! (`Store::read_ahead`: a group and its members in one flight), and keeps writes whose answer nobody waits for
-//! until the next statement.
+//! So the writer remembers its reads until a write may change them (`remembered.rs`), sends the reads an operation
+//! announces together (`Store::read_ahead`: a batch's groups and their members in one flight, their servers in a
+//! second), claims back a batch of jobs in one statement (`Store::take_job_claims`), and keeps writes whose answer
+//! nobody waits for until the next statement.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -42,6 +43,7 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 use super::hot::{HotKey, KeyRef, Lookup, HOT_KINDS};
 use super::list_order::{Fingerprint, ListOrder, ListOrders, SHALLOW_OFFSET};
 use super::pg_cache::{announcement, SharedCache};
+use super::remembered::{read_key, ReadKey, Remembered};
 use super::sql::{args, postgres_placeholders, Arg, Dialect, OwnedArg, Row, Sql, Value};
 use super::statements::{
     claim_statement, document_statement, list_statements, DATA_VERSION, LIST_FINGERPRINT, LIST_ORDER, NOTIFY_CHANGED,
@@ -445,16 +447,6 @@ impl ToSql for OwnedArg {
     tokio_postgres::types::to_sql_checked!();
 }
 
-/// A read: its statement and arguments.
-type ReadKey = (String, Vec<OwnedArg>);
-
-/// Reads remembered by statement and arguments.
-type Remembered = HashMap<ReadKey, Vec<Row>>;
-
-fn read_key(sql: &str, args: &[Arg<'_>]) -> ReadKey {
-    (sql.to_owned(), args.iter().map(|arg| arg.kept()).collect())
-}
-
 /// A connection driven on the thread that uses it, by a runtime of its own: what the writer and the readers run
 /// their statements on.
 pub struct PgConn {
@@ -463,9 +455,8 @@ pub struct PgConn {
     statements: RefCell<HashMap<String, Statement>>,
     /// Sent in front of the next statement, pipelined with it.
     later: RefCell<Vec<Later>>,
-    /// The writer's reads since its last write, by statement and arguments: inside a write batch, which holds the
-    /// write lock, only this connection's own writes change what they read, and any write forgets them all. (A
-    /// handler reads the same group and members several times while it checks and changes them.)
+    /// The writer's reads, each until one of its writes may change it (`remembered.rs`). (A handler reads the same
+    /// group and members several times while it checks and changes them; a job step reads back what it wrote.)
     remembered: Option<RefCell<Remembered>>,
     /// What this connection's writes changed, for the operation's audit event.
     noted: RefCell<Vec<(String, String)>>,
@@ -513,9 +504,10 @@ impl PgConn {
         self.client.is_closed()
     }
 
-    fn forget_reads(&self) {
+    /// Tells the remembered reads what was written (`changed`: the rows it changed, when known).
+    fn wrote(&self, sql: &str, args: &[Arg<'_>], changed: Option<u64>) {
         if let Some(remembered) = &self.remembered {
-            remembered.borrow_mut().clear();
+            remembered.borrow_mut().wrote(sql, args, changed);
         }
     }
 
@@ -608,7 +600,7 @@ impl Sql for PgConn {
     }
 
     fn query(&self, sql: &str, args: &[Arg<'_>]) -> ApiResult<Vec<Row>> {
-        // Only reads are remembered; a statement that writes and returns rows (a claim) forgets them.
+        // Only reads are remembered; a statement that writes and returns rows (a claim) is a write.
         let remember = self.remembered.as_ref().filter(|_| sql.trim_start().starts_with("SELECT"));
         let key = remember.map(|_| read_key(sql, args));
         if let (Some(remembered), Some(key)) = (remember, &key) {
@@ -616,34 +608,37 @@ impl Sql for PgConn {
                 return Ok(rows.clone());
             }
         } else {
-            self.forget_reads();
+            self.wrote(sql, args, None);
         }
         let statement = self.prepared(sql, args)?;
         let params: Vec<&(dyn ToSql + Sync)> = args.iter().map(|arg| arg as &(dyn ToSql + Sync)).collect();
         let rows: Vec<Row> =
             self.run(self.client.query(&statement, &params))?.iter().map(values_of).collect::<ApiResult<_>>()?;
         if let (Some(remembered), Some(key)) = (remember, key) {
-            remembered.borrow_mut().insert(key, rows.clone());
+            remembered.borrow_mut().keep(key, rows.clone());
         }
         Ok(rows)
     }
 
     fn execute(&self, sql: &str, args: &[Arg<'_>]) -> ApiResult<u64> {
-        self.forget_reads();
         let statement = self.prepared(sql, args)?;
         let params: Vec<&(dyn ToSql + Sync)> = args.iter().map(|arg| arg as &(dyn ToSql + Sync)).collect();
-        self.run(self.client.execute(&statement, &params))
+        let changed = self.run(self.client.execute(&statement, &params));
+        self.wrote(sql, args, changed.as_ref().ok().copied());
+        changed
     }
 
     /// Kept for later: sent in front of the next statement, or the commit.
     fn batch(&self, sql: &str) -> ApiResult<()> {
-        self.forget_reads();
+        if let Some(remembered) = &self.remembered {
+            remembered.borrow_mut().ran(sql);
+        }
         self.later.borrow_mut().push(Later::Simple(format!("{sql}; ")));
         Ok(())
     }
 
     fn execute_later(&self, sql: &str, args: &[Arg<'_>], expect: Option<(u64, String)>) -> ApiResult<()> {
-        self.forget_reads();
+        self.wrote(sql, args, None);
         let statement = self.prepared(sql, args)?;
         let args = args.iter().map(|arg| arg.kept()).collect();
         self.later.borrow_mut().push(Later::Write { statement, args, expect });
@@ -657,7 +652,7 @@ impl Sql for PgConn {
         let mut wanted: Vec<(ReadKey, Statement, &[Arg<'_>])> = Vec::new();
         for (sql, args) in reads {
             let key = read_key(sql, args);
-            if remembered.borrow().contains_key(&key) || wanted.iter().any(|(other, _, _)| *other == key) {
+            if remembered.borrow().contains(&key) || wanted.iter().any(|(other, _, _)| *other == key) {
                 continue;
             }
             wanted.push((key, self.prepared(sql, args)?, args));
@@ -672,9 +667,13 @@ impl Sql for PgConn {
         let answers = self.run(futures_util::future::try_join_all(queries))?;
         let mut remembered = remembered.borrow_mut();
         for ((key, _, _), rows) in wanted.into_iter().zip(answers) {
-            remembered.insert(key, rows.iter().map(values_of).collect::<ApiResult<_>>()?);
+            remembered.keep(key, rows.iter().map(values_of).collect::<ApiResult<_>>()?);
         }
         Ok(())
+    }
+
+    fn remembers_reads(&self) -> bool {
+        self.remembered.is_some()
     }
 
     fn touched(&self, kind: &'static str, project: &str, id: &str) {

@@ -260,6 +260,11 @@ pub trait Sql {
         Ok(())
     }
 
+    /// Whether this connection remembers its reads (PostgreSQL's writer), which `read_ahead` fills.
+    fn remembers_reads(&self) -> bool {
+        false
+    }
+
     /// A write changed (or may have changed) something: noted for the operation's audit event (`take_noted`), and on
     /// SQLite for the writer, which invalidates what its hot-read cache holds of it.
     fn touched(&self, kind: &'static str, project: &str, id: &str);

@@ -12,8 +12,8 @@ use sdrs_core::ErrorCode;
 
 use super::sql::{args, Arg, Dialect, Row, Sql};
 use super::{
-    AuditContext, AuditQuery, DeliveryOutcome, DueDelivery, Dump, DumpedJob, DumpedResource, FailureJobs, InUse,
-    ListFilter, NewJob, OperatingFacts, ReadAhead, ReplayAnswer, ReplayClaim, ResourceRow, Store, StoredJob,
+    AuditContext, AuditQuery, ClaimedJob, DeliveryOutcome, DueDelivery, Dump, DumpedJob, DumpedResource, FailureJobs,
+    InUse, ListFilter, NewJob, OperatingFacts, ReadAhead, ReplayAnswer, ReplayClaim, ResourceRow, Store, StoredJob,
     WebhookRow, JOB_KIND,
 };
 use crate::error::{ApiError, ApiResult};
@@ -30,12 +30,22 @@ pub const NOTIFY_CHANGED: &str = "WITH bumped AS (UPDATE data_version SET versio
      FROM bumped, unnest(string_to_array(?1, chr(30))) AS part";
 
 /// A resource's stored wire JSON: `(id, kind, project)`.
-const RESOURCE_BODY: &str = "SELECT body FROM resources WHERE id = ?1 AND kind = ?2 AND project_id = ?3";
-/// A group's members of one kind, in insertion order: `(server_group_id, kind, project)`.
-const MEMBER_BODIES: &str =
-    "SELECT body FROM resources WHERE server_group_id = ?1 AND kind = ?2 AND project_id = ?3 ORDER BY seq";
+pub(super) const RESOURCE_BODY: &str = "SELECT body FROM resources WHERE id = ?1 AND kind = ?2 AND project_id = ?3";
+/// A group's members of one kind, in insertion order, and their ids (which tell the PostgreSQL writer which lists a
+/// write changes: `remembered.rs`): `(server_group_id, kind, project)`.
+pub(super) const MEMBER_BODIES: &str =
+    "SELECT body, id FROM resources WHERE server_group_id = ?1 AND kind = ?2 AND project_id = ?3 ORDER BY seq";
+/// A new resource row: `(id, kind, project, server_group_id, name, status, az, body)`; a row there already stays.
+pub(super) const RESOURCE_INSERT: &str =
+    "INSERT INTO resources (id, kind, project_id, server_group_id, name, status, az, body) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (project_id, kind, id) DO NOTHING";
+/// A resource row's new columns: `(id, name, status, az, server_group_id, body, kind, project)`.
+pub(super) const RESOURCE_UPDATE: &str = "UPDATE resources SET name = ?2, status = ?3, az = ?4, server_group_id = ?5, \
+     body = ?6 WHERE id = ?1 AND kind = ?7 AND project_id = ?8";
+/// A resource row removed: `(id, kind, project)`.
+pub(super) const RESOURCE_DELETE: &str = "DELETE FROM resources WHERE id = ?1 AND kind = ?2 AND project_id = ?3";
 /// A job's stored wire JSON: `(job_id, project)`.
-const JOB_BODY: &str = "SELECT body FROM jobs WHERE job_id = ?1 AND project_id = ?2";
+pub(super) const JOB_BODY: &str = "SELECT body FROM jobs WHERE job_id = ?1 AND project_id = ?2";
 
 /// The statement that reads one document's stored wire JSON: a job's (`kind` is `JOB_KIND`) or a resource's.
 pub fn document_statement<'a>(kind: &'a str, project: &'a str, id: &'a str) -> (&'static str, Vec<Arg<'a>>) {
@@ -54,6 +64,19 @@ pub fn claim_statement(dialect: Dialect) -> String {
                           AND (claim_until < ?2 OR claim_holder = ?1) ORDER BY run_after LIMIT ?4{})
          RETURNING job_id, claim_token",
         dialect.skip_locked()
+    )
+}
+
+/// Ends the claims of `holder` (`?1`) still standing at `?2` on `count` jobs: their ids are `?3…`, each one's token
+/// follows all the ids, in the same order. One statement text per batch size.
+pub(super) fn take_claims_statement(count: usize) -> String {
+    let ids: Vec<String> = (0..count).map(|n| format!("?{}", n + 3)).collect();
+    let tokens: String = ids.iter().enumerate().map(|(n, id)| format!(" WHEN {id} THEN ?{}", n + 3 + count)).collect();
+    format!(
+        "UPDATE jobs SET claim_until = 0
+         WHERE job_id IN ({}) AND claim_holder = ?1 AND claim_until >= ?2 AND claim_token = CASE job_id{tokens} END
+         RETURNING job_id, status, body, plan, run_after",
+        ids.join(", ")
     )
 }
 
@@ -183,8 +206,7 @@ impl<S: Sql> Store for S {
 
     fn insert_resource(&self, project: &str, row: &ResourceRow<'_>) -> ApiResult<()> {
         let inserted = self.execute(
-            "INSERT INTO resources (id, kind, project_id, server_group_id, name, status, az, body)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (project_id, kind, id) DO NOTHING",
+            RESOURCE_INSERT,
             args![row.id, row.kind, project, row.server_group_id, row.name, row.status, row.az, row.body.as_str()],
         )?;
         self.touched(row.kind, project, row.id);
@@ -199,8 +221,7 @@ impl<S: Sql> Store for S {
 
     fn update_resource(&self, project: &str, row: &ResourceRow<'_>) -> ApiResult<()> {
         self.execute_later(
-            "UPDATE resources SET name = ?2, status = ?3, az = ?4, server_group_id = ?5, body = ?6
-             WHERE id = ?1 AND kind = ?7 AND project_id = ?8",
+            RESOURCE_UPDATE,
             args![row.id, row.name, row.status, row.az, row.server_group_id, row.body.as_str(), row.kind, project],
             Some((1, format!("{} {} vanished during an update", row.kind, row.id))),
         )?;
@@ -209,10 +230,7 @@ impl<S: Sql> Store for S {
     }
 
     fn remove_resource(&self, project: &str, kind: &'static str, id: &str) -> ApiResult<()> {
-        self.execute(
-            "DELETE FROM resources WHERE id = ?1 AND kind = ?2 AND project_id = ?3",
-            args![id, kind, project],
-        )?;
+        self.execute(RESOURCE_DELETE, args![id, kind, project])?;
         self.touched(kind, project, id);
         Ok(())
     }
@@ -244,6 +262,10 @@ impl<S: Sql> Store for S {
             })
             .collect();
         Sql::read_ahead(self, &statements)
+    }
+
+    fn reads_ahead(&self) -> bool {
+        self.remembers_reads()
     }
 
     fn list_bodies(&self, project: &str, kind: &str, filter: &ListFilter) -> ApiResult<(Vec<String>, u64)> {
@@ -330,13 +352,22 @@ impl<S: Sql> Store for S {
         rows.iter().map(|row| Ok((row.text(0)?, row.int(1)?))).collect()
     }
 
-    fn take_job_claim(&self, job_id: &str, holder: &str, token: i64, now: i64) -> ApiResult<bool> {
-        let ended = self.execute(
-            "UPDATE jobs SET claim_until = 0
-             WHERE job_id = ?1 AND claim_holder = ?2 AND claim_token = ?3 AND claim_until >= ?4",
-            args![job_id, holder, token, now],
-        )?;
-        Ok(ended > 0)
+    fn take_job_claims(&self, holder: &str, claims: &[(String, i64)], now: i64) -> ApiResult<Vec<ClaimedJob>> {
+        if claims.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut args: Vec<Arg<'_>> = vec![holder.into(), now.into()];
+        args.extend(claims.iter().map(|(job_id, _)| Arg::from(job_id.as_str())));
+        args.extend(claims.iter().map(|(_, token)| Arg::from(*token)));
+        let rows = self.query(&take_claims_statement(claims.len()), &args)?;
+        let mut claimed = Vec::with_capacity(rows.len());
+        for row in rows {
+            let stored = StoredJob { body: row.text(2)?, plan: row.text(3)?, run_after: row.int(4)? };
+            claimed.push(ClaimedJob { job_id: row.text(0)?, status: row.text(1)?, stored });
+        }
+        // `RETURNING` keeps no order: the claims' own (oldest due first).
+        claimed.sort_by_key(|job| claims.iter().position(|(job_id, _)| *job_id == job.job_id));
+        Ok(claimed)
     }
 
     fn next_due(&self) -> ApiResult<Option<i64>> {
@@ -418,13 +449,25 @@ impl<S: Sql> Store for S {
     }
 
     fn take_fault(&self, project: &str, step: &str, server_group_id: Option<&str>) -> ApiResult<Option<Fault>> {
-        let row = self.query_opt(
+        // The project's armed faults, read whole and picked from here: one read for every step of every job of a
+        // worker's batch (the writer remembers it until a fault is taken), instead of one per step.
+        let armed = self.query(
             "SELECT server_group_id, step, error_code, fail_reason, remaining, raise_error, id FROM faults
-             WHERE project_id = ?1 AND step = ?2 AND remaining > 0 AND (server_group_id IS NULL OR server_group_id = ?3)
-             ORDER BY id LIMIT 1",
-            args![project, step, server_group_id],
+             WHERE project_id = ?1 AND remaining > 0 ORDER BY id",
+            args![project],
         )?;
-        let Some(row) = row else { return Ok(None) };
+        let applies = |row: &Row| -> ApiResult<bool> {
+            let group = row.opt_text(0)?;
+            Ok(row.text(1)? == step && (group.is_none() || group.as_deref() == server_group_id))
+        };
+        let mut first = None;
+        for row in armed {
+            if applies(&row)? {
+                first = Some(row);
+                break;
+            }
+        }
+        let Some(row) = first else { return Ok(None) };
         self.execute("UPDATE faults SET remaining = remaining - 1 WHERE id = ?1", args![row.int(6)?])?;
         Ok(Some(fault_of(&row)?))
     }

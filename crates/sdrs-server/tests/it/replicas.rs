@@ -409,8 +409,8 @@ async fn a_claim_keeps_the_other_worker_off_its_jobs_until_it_lapses() {
     }
     let worker = first.state.db.worker().to_owned();
     let (job, token) = claimed[0].clone();
-    let holds = first.state.db.write(move |tx| tx.take_job_claim(&job, &worker, token, later)).await.unwrap();
-    assert!(!holds, "the first worker's late advance would be refused");
+    let taken = first.state.db.write(move |tx| tx.take_job_claims(&worker, &[(job, token)], later)).await.unwrap();
+    assert!(taken.is_empty(), "the first worker's late advance would be refused");
 }
 
 /// Two replicas started together with `--demo` on one empty database seed it once: one seeds, the other finds the

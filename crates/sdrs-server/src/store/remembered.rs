@@ -1,0 +1,273 @@
+//! The PostgreSQL writer's remembered reads, and what each write makes it forget.
+//!
+//! Inside a write batch, which holds the write lock, only the writer's own statements change what it reads. So a read
+//! is remembered (by statement and arguments) until a write may have changed it, and a write forgets only that:
+//!
+//! - a write to a table forgets the reads that name the table (and, for `resources`, the counts its trigger keeps);
+//! - a write of one resource row (`RESOURCE_INSERT`, `RESOURCE_UPDATE`, `RESOURCE_DELETE`) forgets the resource
+//!   reads other than single rows and member lists, the member lists it joins or leaves (its new group's, and any that
+//!   holds its id), and *replaces* the remembered row itself with what was written (a job step reads back the group it
+//!   just changed; a worker's batch reads its jobs' groups ahead, and one job's writes leave the others' reads be);
+//! - savepoints and their release forget nothing; anything else sent as a simple statement (`ROLLBACK TO`, `BEGIN`)
+//!   forgets everything, as does a write whose table cannot be told.
+//!
+//! A name is matched as a substring of the read's text, so a read that merely mentions a table (a column named like
+//! it) is forgotten too: more round trips, never a stale answer.
+
+use std::collections::HashMap;
+
+use super::sql::{Arg, OwnedArg, Row, Value};
+use super::statements::{MEMBER_BODIES, RESOURCE_BODY, RESOURCE_DELETE, RESOURCE_INSERT, RESOURCE_UPDATE};
+
+/// A read: its statement and arguments.
+pub type ReadKey = (String, Vec<OwnedArg>);
+
+pub fn read_key(sql: &str, args: &[Arg<'_>]) -> ReadKey {
+    (sql.to_owned(), args.iter().map(|arg| arg.kept()).collect())
+}
+
+/// The reads remembered since the batch began, each until a write may change it.
+#[derive(Default)]
+pub struct Remembered {
+    reads: HashMap<ReadKey, Vec<Row>>,
+}
+
+impl Remembered {
+    pub fn get(&self, key: &ReadKey) -> Option<&Vec<Row>> {
+        self.reads.get(key)
+    }
+
+    pub fn contains(&self, key: &ReadKey) -> bool {
+        self.reads.contains_key(key)
+    }
+
+    pub fn keep(&mut self, key: ReadKey, rows: Vec<Row>) {
+        self.reads.insert(key, rows);
+    }
+
+    pub fn forget_all(&mut self) {
+        self.reads.clear();
+    }
+
+    /// A simple statement (savepoints, transaction control) was sent.
+    pub fn ran(&mut self, sql: &str) {
+        let only_savepoints = sql
+            .split(';')
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+            .all(|part| part.starts_with("SAVEPOINT ") || part.starts_with("RELEASE SAVEPOINT "));
+        if !only_savepoints {
+            self.forget_all();
+        }
+    }
+
+    /// A write was sent (or kept to be sent). `changed`: the rows it changed, when known (`None` for a write sent
+    /// later, which must then change its expected rows or fail the operation, rolling back its savepoint).
+    pub fn wrote(&mut self, sql: &str, args: &[Arg<'_>], changed: Option<u64>) {
+        if let Some(written) = resource_row_written(sql, args, changed) {
+            return self.wrote_resource(written);
+        }
+        let Some(table) = written_table(sql) else { return self.forget_all() };
+        let trigger_keeps = (table == "resources").then_some("resource_counts");
+        self.reads.retain(|(read, _), _| !read.contains(table) && trigger_keeps.is_none_or(|t| !read.contains(t)));
+    }
+
+    fn wrote_resource(&mut self, written: ResourceWrite<'_>) {
+        let this = (written.id, written.kind, written.project);
+        // What the row reads as now, when that is known.
+        let now = match written.body {
+            Body::Removed => Some(Vec::new()),
+            Body::Inserted(body) => Some(vec![Row(vec![Value::Text(body.to_owned())])]),
+            Body::Updated(body) => {
+                // Only a row known to exist is surely updated (under the write lock, nothing else removes it).
+                let exists = self.reads.iter().any(|((read, args), rows)| {
+                    read == RESOURCE_BODY && row_key(args) == Some(this) && !rows.is_empty()
+                });
+                exists.then(|| vec![Row(vec![Value::Text(body.to_owned())])])
+            }
+            Body::Unknown => None,
+        };
+        self.reads.retain(|(read, args), rows| {
+            if read == RESOURCE_BODY {
+                row_key(args) != Some(this)
+            } else if read == MEMBER_BODIES {
+                // `(server_group_id, kind, project)`, rows `(body, id)`: a list the row neither joins nor leaves
+                // keeps its rows.
+                let Some((group, kind, project)) = row_key(args) else { return false };
+                let joins = written.group == Some(group);
+                let leaves = rows.iter().any(|row| matches!(row.0.get(1), Some(Value::Text(id)) if id == written.id));
+                kind != written.kind || project != written.project || !(joins || leaves)
+            } else {
+                !read.contains("resource")
+            }
+        });
+        if let Some(rows) = now {
+            let args = [this.0, this.1, this.2].map(|text| OwnedArg::Text(Some(text.to_owned()))).to_vec();
+            self.reads.insert((RESOURCE_BODY.to_owned(), args), rows);
+        }
+    }
+}
+
+/// The three text arguments of a single-row or member-list read: `(id or group, kind, project)`.
+fn row_key(args: &[OwnedArg]) -> Option<(&str, &str, &str)> {
+    match args {
+        [OwnedArg::Text(Some(id)), OwnedArg::Text(Some(kind)), OwnedArg::Text(Some(project))] => {
+            Some((id.as_str(), kind.as_str(), project.as_str()))
+        }
+        _ => None,
+    }
+}
+
+/// One resource row's write, as the store's three resource statements give it.
+struct ResourceWrite<'a> {
+    id: &'a str,
+    kind: &'a str,
+    project: &'a str,
+    /// The group it belongs to after the write, when the write says.
+    group: Option<&'a str>,
+    body: Body<'a>,
+}
+
+enum Body<'a> {
+    Inserted(&'a str),
+    Updated(&'a str),
+    Removed,
+    /// An insert that found the row there already: its body is not this one.
+    Unknown,
+}
+
+fn resource_row_written<'a>(sql: &str, args: &[Arg<'a>], changed: Option<u64>) -> Option<ResourceWrite<'a>> {
+    let text = |index: usize| match args.get(index) {
+        Some(Arg::Text(Some(text))) => Some(*text),
+        _ => None,
+    };
+    // The argument positions are the statements' own (statements.rs).
+    let (id, kind, project, group, body) = if sql == RESOURCE_INSERT {
+        let body = text(7)?;
+        (text(0)?, text(1)?, text(2)?, text(3), if changed == Some(1) { Body::Inserted(body) } else { Body::Unknown })
+    } else if sql == RESOURCE_UPDATE {
+        (text(0)?, text(6)?, text(7)?, text(4), Body::Updated(text(5)?))
+    } else if sql == RESOURCE_DELETE {
+        (text(0)?, text(1)?, text(2)?, None, Body::Removed)
+    } else {
+        return None;
+    };
+    Some(ResourceWrite { id, kind, project, group, body })
+}
+
+/// The table an `INSERT`, `UPDATE` or `DELETE` writes; `None` for any other statement.
+fn written_table(sql: &str) -> Option<&str> {
+    let mut words = sql.split_whitespace();
+    let table = match words.next()? {
+        // `INSERT INTO table`, `DELETE FROM table`
+        "INSERT" | "DELETE" => words.nth(1)?,
+        "UPDATE" => words.next()?,
+        _ => return None,
+    };
+    let table = table.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next()?;
+    (!table.is_empty()).then_some(table)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::sql::args;
+    use crate::store::statements::{take_claims_statement, JOB_BODY, LIST_FINGERPRINT, NOTIFY_CHANGED};
+
+    fn body(text: &str) -> Vec<Row> {
+        vec![Row(vec![Value::Text(text.to_owned())])]
+    }
+
+    fn remembered(reads: &[(&str, Vec<Arg<'_>>, Vec<Row>)]) -> Remembered {
+        let mut remembered = Remembered::default();
+        for (sql, args, rows) in reads {
+            remembered.keep(read_key(sql, args), rows.clone());
+        }
+        remembered
+    }
+
+    const JOB: &str = JOB_BODY;
+    const COUNT: &str = LIST_FINGERPRINT;
+
+    #[test]
+    fn a_write_forgets_the_reads_of_its_table_only() {
+        let mut reads = remembered(&[
+            (JOB, args!["j1", "p"].to_vec(), body("job")),
+            (RESOURCE_BODY, args!["g1", "server-group", "p"].to_vec(), body("group")),
+        ]);
+        reads.wrote(&take_claims_statement(1), args!["holder", 0i64, "j1", 1i64], None);
+        assert!(!reads.contains(&read_key(JOB, args!["j1", "p"])));
+        assert_eq!(reads.get(&read_key(RESOURCE_BODY, args!["g1", "server-group", "p"])), Some(&body("group")));
+        reads.wrote(NOTIFY_CHANGED, &[], None);
+        assert!(!reads.contains(&read_key(RESOURCE_BODY, args!["g1", "server-group", "p"])), "unknown: all forgotten");
+    }
+
+    fn members(ids: &[&str]) -> Vec<Row> {
+        ids.iter().map(|id| Row(vec![Value::Text(format!("body of {id}")), Value::Text((*id).to_owned())])).collect()
+    }
+
+    #[test]
+    fn a_resource_update_replaces_its_row_and_forgets_the_member_lists_it_joins_or_leaves() {
+        let instance = args!["i1", "protected-instance", "p"];
+        let other = args!["i2", "protected-instance", "p"];
+        let (left, joined) = (args!["g1", "protected-instance", "p"], args!["g2", "protected-instance", "p"]);
+        let (untouched, other_kind) = (args!["g3", "protected-instance", "p"], args!["g1", "replication", "p"]);
+        let mut reads = remembered(&[
+            (RESOURCE_BODY, instance.to_vec(), body("old")),
+            (RESOURCE_BODY, other.to_vec(), body("other")),
+            (MEMBER_BODIES, left.to_vec(), members(&["i1", "i2"])),
+            (MEMBER_BODIES, joined.to_vec(), members(&["i4"])),
+            (MEMBER_BODIES, untouched.to_vec(), members(&["i3"])),
+            (MEMBER_BODIES, other_kind.to_vec(), members(&["i1"])),
+            (COUNT, args!["p", "protected-instance"].to_vec(), vec![]),
+            (JOB, args!["j1", "p"].to_vec(), body("job")),
+        ]);
+        // i1 moves from g1 to g2.
+        let update = args!["i1", "name", "status", "az", "g2", "new", "protected-instance", "p"];
+        reads.wrote(RESOURCE_UPDATE, update, None);
+        assert_eq!(reads.get(&read_key(RESOURCE_BODY, instance)), Some(&body("new")));
+        assert_eq!(reads.get(&read_key(RESOURCE_BODY, other)), Some(&body("other")));
+        assert!(!reads.contains(&read_key(MEMBER_BODIES, left)), "the list it left");
+        assert!(!reads.contains(&read_key(MEMBER_BODIES, joined)), "the list it joined");
+        assert_eq!(reads.get(&read_key(MEMBER_BODIES, untouched)), Some(&members(&["i3"])));
+        assert_eq!(reads.get(&read_key(MEMBER_BODIES, other_kind)), Some(&members(&["i1"])));
+        assert!(!reads.contains(&read_key(COUNT, args!["p", "protected-instance"])));
+        assert!(reads.contains(&read_key(JOB, args!["j1", "p"])));
+        // Removed: every list that held it forgets it.
+        let mut reads = remembered(&[(MEMBER_BODIES, joined.to_vec(), members(&["i1"]))]);
+        reads.wrote(RESOURCE_DELETE, instance, Some(1));
+        assert!(!reads.contains(&read_key(MEMBER_BODIES, joined)));
+        assert_eq!(reads.get(&read_key(RESOURCE_BODY, instance)), Some(&vec![]));
+    }
+
+    #[test]
+    fn a_resource_row_is_replaced_only_when_its_write_surely_happened() {
+        let group = args!["g1", "server-group", "p"];
+        let update = args!["g1", "name", "status", "az", "", "new", "server-group", "p"];
+        // Not read before: an update may find no row, so nothing is remembered of it.
+        let mut reads = Remembered::default();
+        reads.wrote(RESOURCE_UPDATE, update, None);
+        assert!(!reads.contains(&read_key(RESOURCE_BODY, group)));
+        // Read as missing: the same.
+        let mut reads = remembered(&[(RESOURCE_BODY, group.to_vec(), vec![])]);
+        reads.wrote(RESOURCE_UPDATE, update, None);
+        assert!(!reads.contains(&read_key(RESOURCE_BODY, group)));
+        // An insert that changed no row found another there.
+        let insert = args!["g1", "server-group", "p", "", "name", "status", "az", "mine"];
+        reads.wrote(RESOURCE_INSERT, insert, Some(0));
+        assert!(!reads.contains(&read_key(RESOURCE_BODY, group)));
+        reads.wrote(RESOURCE_INSERT, insert, Some(1));
+        assert_eq!(reads.get(&read_key(RESOURCE_BODY, group)), Some(&body("mine")));
+        reads.wrote(RESOURCE_DELETE, group, Some(1));
+        assert_eq!(reads.get(&read_key(RESOURCE_BODY, group)), Some(&vec![]));
+    }
+
+    #[test]
+    fn savepoints_keep_the_reads_and_a_rollback_forgets_them() {
+        let mut reads = remembered(&[(JOB, args!["j1", "p"].to_vec(), body("job"))]);
+        reads.ran("SAVEPOINT write_op; RELEASE SAVEPOINT write_op; ");
+        assert!(reads.contains(&read_key(JOB, args!["j1", "p"])));
+        reads.ran("ROLLBACK TO SAVEPOINT write_op; RELEASE SAVEPOINT write_op");
+        assert!(!reads.contains(&read_key(JOB, args!["j1", "p"])));
+    }
+}
