@@ -350,6 +350,10 @@ pub trait Store {
     fn read_ahead(&self, project: &str, reads: &[ReadAhead<'_>]) -> ApiResult<()>;
     /// Whether `read_ahead` does anything here (so that a caller computing what to read ahead can skip it).
     fn reads_ahead(&self) -> bool;
+    /// Refreshes the planner's statistics, after a bulk load (as `pgbench -i` does): until autovacuum's next pass a
+    /// PostgreSQL planner that last saw the table empty may look a row up by the list index (`project_id, kind`) and
+    /// filter its id, and a connection keeps that plan for its prepared statement.
+    fn refresh_statistics(&self) -> ApiResult<()>;
     /// One page of a kind's resources (by `OFFSET`), and the number matching the filter.
     fn list_bodies(&self, project: &str, kind: &str, filter: &ListFilter) -> ApiResult<(Vec<String>, u64)>;
     /// How many resources of a kind the project has.
@@ -624,7 +628,8 @@ pub async fn copy_database(from: &Db, to: &Db) -> anyhow::Result<Copied> {
                 "the target database is not empty: copy into a new database only"
             )));
         }
-        store.load(&dump)
+        store.load(&dump)?;
+        store.refresh_statistics()
     })
     .await?;
     Ok(copied)

@@ -268,6 +268,10 @@ impl<S: Sql> Store for S {
         self.remembers_reads()
     }
 
+    fn refresh_statistics(&self) -> ApiResult<()> {
+        self.batch("ANALYZE")
+    }
+
     fn list_bodies(&self, project: &str, kind: &str, filter: &ListFilter) -> ApiResult<(Vec<String>, u64)> {
         let statements = list_statements(self.dialect(), project, kind, filter);
         let count = self.query_one(&statements.count, &statements.args)?.int(0)?;
