@@ -26,27 +26,94 @@ pub fn read_key(sql: &str, args: &[Arg<'_>]) -> ReadKey {
     (sql.to_owned(), args.iter().map(|arg| arg.kept()).collect())
 }
 
-/// The reads remembered since the batch began, each until a write may change it.
+/// The reads remembered since the batch began, each until a write may change it. A worker's batch remembers hundreds
+/// of reads and makes hundreds of writes, so single rows and member lists are kept by their arguments, where a
+/// resource row's write finds what it changes without a sweep.
 #[derive(Default)]
 pub struct Remembered {
-    reads: HashMap<ReadKey, Vec<Row>>,
+    /// `RESOURCE_BODY`, by its arguments `(id, kind, project)`.
+    rows: HashMap<Vec<OwnedArg>, Vec<Row>>,
+    /// `MEMBER_BODIES`, by its arguments `(server_group_id, kind, project)`.
+    member_lists: HashMap<Vec<OwnedArg>, Vec<Row>>,
+    /// For each member of a remembered list, `(id, kind, project)`, that list's arguments.
+    list_of_member: HashMap<Vec<OwnedArg>, Vec<OwnedArg>>,
+    /// Every other read, with the bits of the tables it names.
+    others: HashMap<ReadKey, (Vec<Row>, u32)>,
+}
+
+/// The schema's tables (the migrations' `CREATE TABLE`s), each a bit of what another read names.
+const TABLES: [&str; 15] = [
+    "audit_events",
+    "data_version",
+    "domains",
+    "failure_jobs",
+    "faults",
+    "jobs",
+    "leases",
+    "login_failures",
+    "replays",
+    "resource_counts",
+    "resources",
+    "sessions",
+    "submissions",
+    "webhook_deliveries",
+    "webhooks",
+];
+
+/// The bits of the tables `sql` names (as a substring: `jobs` also marks a read of `failure_jobs`).
+fn tables_named(sql: &str) -> u32 {
+    TABLES.iter().enumerate().filter(|(_, table)| sql.contains(*table)).fold(0, |bits, (bit, _)| bits | 1 << bit)
+}
+
+fn table_bit(table: &str) -> Option<u32> {
+    TABLES.iter().position(|known| *known == table).map(|bit| 1 << bit)
+}
+
+/// `resources` and the counts its trigger keeps.
+fn resource_bits() -> u32 {
+    table_bit("resources").unwrap_or(0) | table_bit("resource_counts").unwrap_or(0)
 }
 
 impl Remembered {
     pub fn get(&self, key: &ReadKey) -> Option<&Vec<Row>> {
-        self.reads.get(key)
+        match key.0.as_str() {
+            RESOURCE_BODY => self.rows.get(&key.1),
+            MEMBER_BODIES => self.member_lists.get(&key.1),
+            _ => self.others.get(key).map(|(rows, _)| rows),
+        }
     }
 
     pub fn contains(&self, key: &ReadKey) -> bool {
-        self.reads.contains_key(key)
+        self.get(key).is_some()
     }
 
-    pub fn keep(&mut self, key: ReadKey, rows: Vec<Row>) {
-        self.reads.insert(key, rows);
+    pub fn keep(&mut self, (sql, args): ReadKey, rows: Vec<Row>) {
+        match sql.as_str() {
+            RESOURCE_BODY => {
+                self.rows.insert(args, rows);
+            }
+            MEMBER_BODIES => {
+                if let Some((_, kind, project)) = row_key(&args) {
+                    for row in &rows {
+                        if let Some(Value::Text(id)) = row.0.get(1) {
+                            self.list_of_member.insert(text_args([id, kind, project]), args.clone());
+                        }
+                    }
+                }
+                self.member_lists.insert(args, rows);
+            }
+            _ => {
+                let tables = tables_named(&sql);
+                self.others.insert((sql, args), (rows, tables));
+            }
+        }
     }
 
     pub fn forget_all(&mut self) {
-        self.reads.clear();
+        self.rows.clear();
+        self.member_lists.clear();
+        self.list_of_member.clear();
+        self.others.clear();
     }
 
     /// A simple statement (savepoints, transaction control) was sent.
@@ -68,44 +135,57 @@ impl Remembered {
             return self.wrote_resource(written);
         }
         let Some(table) = written_table(sql) else { return self.forget_all() };
-        let trigger_keeps = (table == "resources").then_some("resource_counts");
-        self.reads.retain(|(read, _), _| !read.contains(table) && trigger_keeps.is_none_or(|t| !read.contains(t)));
+        let Some(bit) = table_bit(table) else {
+            // A table the list does not know: told by its name.
+            self.others.retain(|(read, _), _| !read.contains(table));
+            if RESOURCE_BODY.contains(table) || MEMBER_BODIES.contains(table) {
+                self.forget_resource_reads();
+            }
+            return;
+        };
+        let bits = if bit & resource_bits() != 0 { resource_bits() } else { bit };
+        if bits & resource_bits() != 0 {
+            self.forget_resource_reads();
+        }
+        self.others.retain(|_, (_, tables)| *tables & bits == 0);
+    }
+
+    fn forget_resource_reads(&mut self) {
+        self.rows.clear();
+        self.member_lists.clear();
+        self.list_of_member.clear();
     }
 
     fn wrote_resource(&mut self, written: ResourceWrite<'_>) {
-        let this = (written.id, written.kind, written.project);
+        let this = text_args([written.id, written.kind, written.project]);
         // What the row reads as now, when that is known.
         let now = match written.body {
             Body::Removed => Some(Vec::new()),
             Body::Inserted(body) => Some(vec![Row(vec![Value::Text(body.to_owned())])]),
             Body::Updated(body) => {
                 // Only a row known to exist is surely updated (under the write lock, nothing else removes it).
-                let exists = self.reads.iter().any(|((read, args), rows)| {
-                    read == RESOURCE_BODY && row_key(args) == Some(this) && !rows.is_empty()
-                });
+                let exists = self.rows.get(&this).is_some_and(|rows| !rows.is_empty());
                 exists.then(|| vec![Row(vec![Value::Text(body.to_owned())])])
             }
             Body::Unknown => None,
         };
-        self.reads.retain(|(read, args), rows| {
-            if read == RESOURCE_BODY {
-                row_key(args) != Some(this)
-            } else if read == MEMBER_BODIES {
-                // `(server_group_id, kind, project)`, rows `(body, id)`: a list the row neither joins nor leaves
-                // keeps its rows.
-                let Some((group, kind, project)) = row_key(args) else { return false };
-                let joins = written.group == Some(group);
-                let leaves = rows.iter().any(|row| matches!(row.0.get(1), Some(Value::Text(id)) if id == written.id));
-                kind != written.kind || project != written.project || !(joins || leaves)
-            } else {
-                !read.contains("resource")
-            }
-        });
-        if let Some(rows) = now {
-            let args = [this.0, this.1, this.2].map(|text| OwnedArg::Text(Some(text.to_owned()))).to_vec();
-            self.reads.insert((RESOURCE_BODY.to_owned(), args), rows);
+        // The list it leaves (the one that holds it, if remembered) and the one it joins; other lists keep their rows.
+        if let Some(left) = self.list_of_member.remove(&this) {
+            self.member_lists.remove(&left);
         }
+        if let Some(group) = written.group {
+            self.member_lists.remove(&text_args([group, written.kind, written.project]));
+        }
+        self.others.retain(|_, (_, tables)| *tables & resource_bits() == 0);
+        match now {
+            Some(rows) => self.rows.insert(this, rows),
+            None => self.rows.remove(&this),
+        };
     }
+}
+
+fn text_args<const N: usize>(texts: [&str; N]) -> Vec<OwnedArg> {
+    texts.map(|text| OwnedArg::Text(Some(text.to_owned()))).to_vec()
 }
 
 /// The three text arguments of a single-row or member-list read: `(id or group, kind, project)`.
@@ -173,6 +253,23 @@ mod tests {
     use super::*;
     use crate::store::sql::args;
     use crate::store::statements::{take_claims_statement, JOB_BODY, LIST_FINGERPRINT, NOTIFY_CHANGED};
+
+    #[test]
+    fn every_table_of_the_schema_has_a_bit() {
+        let migrations = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/postgres");
+        let mut created = Vec::new();
+        for entry in std::fs::read_dir(migrations).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for part in text.split("CREATE TABLE ").skip(1) {
+                let name = part.trim_start_matches("IF NOT EXISTS ").split([' ', '(']).next().unwrap();
+                created.push(name.to_owned());
+            }
+        }
+        created.sort();
+        created.dedup();
+        created.retain(|table| table != "schema_version");
+        assert_eq!(created, TABLES, "TABLES lists the tables the migrations create");
+    }
 
     fn body(text: &str) -> Vec<Row> {
         vec![Row(vec![Value::Text(text.to_owned())])]
