@@ -12,6 +12,10 @@ use tower::ServiceExt;
 use sdrs_server::store::ListFilter;
 use sdrs_server::{demo, jobs, now_millis, router, AppState, Config, Database};
 
+/// The server binary's allocator, so that the in-process figures and the trivial baseline run on what it runs on.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 struct Args {
     #[command(subcommand)]

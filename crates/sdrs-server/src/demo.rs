@@ -184,7 +184,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<bool> {
     let mut config = (*state.config).clone();
     config.time_scale = 0.0;
     add_credentials(&mut config);
-    let seeder = Seeder { state: AppState { config: std::sync::Arc::new(config), ..state.clone() } };
+    let seeder = Seeder { state: state.with_config(config) };
     install_domain(state).await?;
 
     let windows_cbi = json!({"family": "windows", "cloudbase_init": true});

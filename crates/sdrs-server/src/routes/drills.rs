@@ -44,7 +44,8 @@ pub async fn create(
 ) -> ApiResult<Json<JobIdResponse>> {
     let params = request.disaster_recovery_drill;
     ResourceName::parse(&params.name).map_err(refuse)?;
-    super::job_response(&state, project.clone(), key, move |tx, now| {
+    let group = params.server_group_id.clone();
+    super::group_job_response(&state, project.clone(), group, key, move |tx, now| {
         let snapshot = load_snapshot(tx, &project, group_or_404(tx, &project, &params.server_group_id)?)?;
         super::check(member_rules::create_drill(&snapshot.facts(), params.drill_vpc_id.as_deref()))?;
         let mut group = snapshot.server_group;

@@ -144,8 +144,7 @@ async fn submit_group_operation(
     key: SubmissionKey,
     action: Option<sdrs_core::action::GroupAction>,
 ) -> ApiResult<Json<JobIdResponse>> {
-    super::job_response(state, project.clone(), key, move |tx, now| {
-        crate::resources::read_groups_ahead(tx, &project, &[&id])?;
+    super::group_job_response(state, project.clone(), id.clone(), key, move |tx, now| {
         let group = group_or_404(tx, &project, &id)?;
         let snapshot = load_snapshot(tx, &project, group)?;
         let intent = decide(action, &snapshot.facts()).map_err(refuse)?;

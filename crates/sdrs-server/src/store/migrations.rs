@@ -4,7 +4,8 @@
 //! PostgreSQL's first migration is the schema SQLite's first four leave (it started later), but for the counts SQLite's
 //! third added (PostgreSQL's fifth); from then on, a change adds one file to each list
 //! (`replicas::both_backends_migrate_to_the_same_tables` compares the two), except PostgreSQL's own `data_version`
-//! (its seventh), which only the replicas' read caches need.
+//! (its seventh), which only the replicas' read caches need, and its eighth, a storage setting (`fillfactor`) that
+//! SQLite has no counterpart of.
 
 /// SQLite's migrations, oldest first.
 pub(super) const SQLITE: &[&str] = &[
@@ -27,6 +28,7 @@ pub(super) const POSTGRES: &[&str] = &[
     include_str!("../../migrations/postgres/005_resource_counts.sql"),
     include_str!("../../migrations/postgres/006_operations.sql"),
     include_str!("../../migrations/postgres/007_data_version.sql"),
+    include_str!("../../migrations/postgres/008_resource_fillfactor.sql"),
 ];
 
 /// Applies SQLite's pending migrations in one transaction.

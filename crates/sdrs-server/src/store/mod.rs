@@ -31,7 +31,7 @@ use crate::error::ApiResult;
 pub use hot::JOB_KIND;
 pub use postgres::PgDb;
 pub use sqlite::SqliteDb;
-pub use writer::{BatchObserver, NotCommitted};
+pub use writer::{BatchObserver, GroupAhead, GroupsReader, NotCommitted};
 
 use crate::config::Database;
 use crate::error::ApiError;
@@ -84,6 +84,24 @@ impl Db {
         R: Send + 'static,
         F: FnOnce(&dyn Store) -> ApiResult<R> + Send + 'static,
     {
+        self.write_on(None, f).await
+    }
+
+    /// `write` for an operation on a group (a failover, a drill, …): its batch reads the group, its members and their
+    /// servers ahead together with the other operations' groups (`writer.rs`), before any operation runs.
+    pub async fn write_on_group<R, F>(&self, project: &str, group: &str, f: F) -> ApiResult<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&dyn Store) -> ApiResult<R> + Send + 'static,
+    {
+        self.write_on(Some(GroupAhead { project: project.to_owned(), group: group.to_owned() }), f).await
+    }
+
+    async fn write_on<R, F>(&self, group: Option<GroupAhead>, f: F) -> ApiResult<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&dyn Store) -> ApiResult<R> + Send + 'static,
+    {
         let audit = AUDIT.try_with(Clone::clone).ok();
         let audited = move |store: &dyn Store| -> ApiResult<R> {
             // What an earlier operation of the batch noted is not this one's.
@@ -103,8 +121,8 @@ impl Db {
             Ok(value)
         };
         match self {
-            Db::Sqlite(db) => db.write(audited).await,
-            Db::Postgres(db) => db.write(audited).await,
+            Db::Sqlite(db) => db.write_on(group, audited).await,
+            Db::Postgres(db) => db.write_on(group, audited).await,
         }
     }
 
@@ -186,6 +204,14 @@ impl Db {
         match self {
             Db::Sqlite(db) => db.hot_cache().count_served_on(counter),
             Db::Postgres(db) => db.hot_cache().count_served_on(counter),
+        }
+    }
+
+    /// Sets what reads a write batch's announced groups ahead (`resources::read_groups_ahead`).
+    pub fn read_groups_with(&self, reader: GroupsReader) {
+        match self {
+            Db::Sqlite(db) => db.read_groups_with(reader),
+            Db::Postgres(db) => db.read_groups_with(reader),
         }
     }
 

@@ -49,7 +49,7 @@ use super::statements::{
     claim_statement, document_statement, list_statements, DATA_VERSION, LIST_FINGERPRINT, LIST_ORDER, NOTIFY_CHANGED,
     PAGE_FROM, PING,
 };
-use super::writer::{Committer, Writer};
+use super::writer::{Committer, GroupAhead, GroupsReader, Writer};
 use super::{ListFilter, Store};
 use crate::error::{ApiError, ApiResult};
 
@@ -160,6 +160,20 @@ impl PgDb {
         F: FnOnce(&dyn Store) -> ApiResult<R> + Send + 'static,
     {
         self.writer.write(move |conn| f(conn)).await
+    }
+
+    /// `write` for an operation on a group, which its batch reads ahead with the other operations' groups.
+    pub async fn write_on<R, F>(&self, group: Option<GroupAhead>, f: F) -> ApiResult<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&dyn Store) -> ApiResult<R> + Send + 'static,
+    {
+        self.writer.write_on(group, move |conn| f(conn)).await
+    }
+
+    /// Sets what reads a write batch's announced groups ahead.
+    pub fn read_groups_with(&self, reader: GroupsReader) {
+        self.writer.read_groups_with(reader);
     }
 
     /// A statement from async code on a pooled connection: no blocking thread, one round trip once prepared.

@@ -13,7 +13,7 @@ use super::hot::{HotCache, HotKey, KeyRef, Lookup};
 use super::list_order::{ListOrder, ListOrders, SHALLOW_OFFSET};
 use super::sql::{args, Arg, Dialect, Row, Sql, Value};
 use super::statements::{document_statement, LIST_ORDER, PAGE_FROM};
-use super::writer::{Committer, Writer};
+use super::writer::{Committer, GroupAhead, GroupsReader, Writer};
 use super::{ListFilter, Store};
 use crate::error::{ApiError, ApiResult};
 
@@ -251,6 +251,20 @@ impl SqliteDb {
         F: FnOnce(&dyn Store) -> ApiResult<R> + Send + 'static,
     {
         self.writer.write(move |conn| f(conn)).await
+    }
+
+    /// `write` for an operation on a group, which its batch reads ahead with the other operations' groups.
+    pub async fn write_on<R, F>(&self, group: Option<GroupAhead>, f: F) -> ApiResult<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&dyn Store) -> ApiResult<R> + Send + 'static,
+    {
+        self.writer.write_on(group, move |conn| f(conn)).await
+    }
+
+    /// Sets what reads a write batch's announced groups ahead.
+    pub fn read_groups_with(&self, reader: GroupsReader) {
+        self.writer.read_groups_with(reader);
     }
 
     /// `write` with the SQLite connection itself, inside the writer's transaction: this backend's own tests run SQL of

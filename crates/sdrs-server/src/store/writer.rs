@@ -5,14 +5,21 @@
 //! A batch is one transaction (`Committer::begin`), a savepoint per operation (an operation that fails or panics rolls
 //! back only its own savepoint and answers only its own caller), one commit, and only then the answers: no caller
 //! hears "done" before its change is durable, and every caller of a batch whose commit failed hears that it failed.
+//!
+//! An operation may announce the group it works on (`Writer::write_on`). Before running any operation of a batch, the
+//! writer reads every announced group ahead together (`Writer::read_groups_with`: on PostgreSQL two flights for the
+//! whole batch, where each operation reading for itself cost two round trips of its own), inside a savepoint of its
+//! own: if that read fails, the transaction is as it was and each operation reads what it needs itself.
 
+use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use tokio::sync::{mpsc, oneshot};
 
 use super::sql::Sql;
+use super::Store;
 use crate::error::{ApiError, ApiResult};
 
 /// Operations waiting for the writer at most; a caller beyond that waits to enqueue (backpressure, not memory).
@@ -53,14 +60,31 @@ type Answer = Box<dyn FnOnce(Result<(), &str>) + Send>;
 /// savepoint) and how to answer its caller once the batch's fate is known.
 type WriteOp<C> = Box<dyn FnOnce(&C) -> (bool, Answer) + Send>;
 
+/// The group an operation works on, announced when it is queued so that its batch reads it ahead.
+pub struct GroupAhead {
+    pub project: String,
+    pub group: String,
+}
+
+/// Reads groups of one project ahead, with what checking or changing them reads (`resources::read_groups_ahead`, set
+/// by the server state).
+pub type GroupsReader = Arc<dyn Fn(&dyn Store, &str, &[&str]) -> ApiResult<()> + Send + Sync>;
+
+/// An operation in the queue, with the group it announced.
+struct Queued<C> {
+    group: Option<GroupAhead>,
+    op: WriteOp<C>,
+}
+
 /// The queue to the writer thread. Cloned with the database; the thread ends when every clone is dropped.
 pub struct Writer<C: Committer> {
-    queue: mpsc::Sender<WriteOp<C::Conn>>,
+    queue: mpsc::Sender<Queued<C::Conn>>,
     /// Commits still to be refused (`fail_next_commits`): the fsync-failure and disk-full tests' fault.
     failing_commits: Arc<AtomicU32>,
     /// Batches committed so far, for tests and the benchmark report (operations per commit).
     batches: Arc<AtomicU32>,
-    observer: Arc<std::sync::OnceLock<BatchObserver>>,
+    observer: Arc<OnceLock<BatchObserver>>,
+    groups_reader: Arc<OnceLock<GroupsReader>>,
 }
 
 impl<C: Committer> Clone for Writer<C> {
@@ -70,6 +94,7 @@ impl<C: Committer> Clone for Writer<C> {
             failing_commits: self.failing_commits.clone(),
             batches: self.batches.clone(),
             observer: self.observer.clone(),
+            groups_reader: self.groups_reader.clone(),
         }
     }
 }
@@ -78,18 +103,34 @@ impl<C: Committer> Writer<C> {
     /// Starts the writer thread on `committer`.
     pub fn start(committer: C, name: &str) -> anyhow::Result<Writer<C>> {
         let (queue, receiver) = mpsc::channel(QUEUE_DEPTH);
-        let writer =
-            Writer { queue, failing_commits: Arc::default(), batches: Arc::default(), observer: Arc::default() };
-        let (batches, failing, observer) =
-            (writer.batches.clone(), writer.failing_commits.clone(), writer.observer.clone());
-        std::thread::Builder::new()
-            .name(name.into())
-            .spawn(move || run(committer, receiver, &batches, &failing, &observer))?;
+        let writer = Writer {
+            queue,
+            failing_commits: Arc::default(),
+            batches: Arc::default(),
+            observer: Arc::default(),
+            groups_reader: Arc::default(),
+        };
+        let shared = Shared {
+            batches: writer.batches.clone(),
+            failing: writer.failing_commits.clone(),
+            observer: writer.observer.clone(),
+            groups_reader: writer.groups_reader.clone(),
+        };
+        std::thread::Builder::new().name(name.into()).spawn(move || run(committer, receiver, &shared))?;
         Ok(writer)
     }
 
     /// Queues `f` and waits for its batch to commit. `f`'s error is its own answer; its change is rolled back.
     pub async fn write<R, F>(&self, f: F) -> ApiResult<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&C::Conn) -> ApiResult<R> + Send + 'static,
+    {
+        self.write_on(None, f).await
+    }
+
+    /// `write` for an operation on `group`, which its batch reads ahead with the other operations' groups.
+    pub async fn write_on<R, F>(&self, group: Option<GroupAhead>, f: F) -> ApiResult<R>
     where
         R: Send + 'static,
         F: FnOnce(&C::Conn) -> ApiResult<R> + Send + 'static,
@@ -112,7 +153,7 @@ impl<C: Committer> Writer<C> {
             });
             (succeeded, answer)
         });
-        self.queue.send(op).await.map_err(|_| not_committed("the writer has stopped"))?;
+        self.queue.send(Queued { group, op }).await.map_err(|_| not_committed("the writer has stopped"))?;
         // A dropped answer means the batch failed before this operation ran, or the operation panicked.
         answer.await.unwrap_or_else(|_| Err(not_committed("the operation did not run to its end")))
     }
@@ -120,6 +161,11 @@ impl<C: Committer> Writer<C> {
     /// Sets what is told after each batch (once; later calls change nothing).
     pub fn observe(&self, observer: BatchObserver) {
         let _ = self.observer.set(observer);
+    }
+
+    /// Sets what reads a batch's announced groups ahead (once; later calls change nothing).
+    pub fn read_groups_with(&self, reader: GroupsReader) {
+        let _ = self.groups_reader.set(reader);
     }
 
     /// Makes the next `count` commits fail as a full disk or a failed fsync would: the batch is rolled back.
@@ -142,14 +188,16 @@ pub(super) fn not_committed(reason: &str) -> ApiError {
     ApiError::Internal(NotCommitted { reason: reason.to_owned() }.into())
 }
 
+/// What the writer thread shares with the `Writer` handles.
+struct Shared {
+    batches: Arc<AtomicU32>,
+    failing: Arc<AtomicU32>,
+    observer: Arc<OnceLock<BatchObserver>>,
+    groups_reader: Arc<OnceLock<GroupsReader>>,
+}
+
 /// The writer thread: waits for an operation, takes whatever else is queued (up to `MAX_BATCH`), commits them as one.
-fn run<C: Committer>(
-    mut committer: C,
-    mut receiver: mpsc::Receiver<WriteOp<C::Conn>>,
-    batches: &AtomicU32,
-    failing: &AtomicU32,
-    observer: &std::sync::OnceLock<BatchObserver>,
-) {
+fn run<C: Committer>(mut committer: C, mut receiver: mpsc::Receiver<Queued<C::Conn>>, shared: &Shared) {
     let mut batch = Vec::with_capacity(C::MAX_BATCH);
     while let Some(first) = receiver.blocking_recv() {
         batch.push(first);
@@ -160,15 +208,16 @@ fn run<C: Committer>(
             }
         }
         let (started, operations) = (std::time::Instant::now(), batch.len());
-        let committed = commit_batch(&mut committer, batch.drain(..), failing);
-        if let Some(observe) = observer.get() {
+        let committed = commit_batch(&mut committer, &mut batch, &shared.failing, shared.groups_reader.get());
+        batch.clear();
+        if let Some(observe) = shared.observer.get() {
             observe(operations, started.elapsed());
         }
         // Before any answer: a read that starts after an answer must not find what this batch replaced.
         committer.after_batch();
         match committed {
             Ok(answers) => {
-                batches.fetch_add(1, Ordering::Relaxed);
+                shared.batches.fetch_add(1, Ordering::Relaxed);
                 answers.into_iter().for_each(|answer| answer(Ok(())));
             }
             Err(reason) => tracing::error!(%reason, "a write batch did not commit; its callers are told so"),
@@ -176,12 +225,35 @@ fn run<C: Committer>(
     }
 }
 
+/// Reads the groups the batch's operations announced ahead, a project at a time, where the connection remembers
+/// its reads. A failed read is rolled back to its savepoint and only logged: each operation then reads for itself.
+fn read_groups_ahead<S: Sql>(conn: &S, reader: &GroupsReader, batch: &[Queued<S>]) -> Result<(), String> {
+    let mut by_project: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for group in batch.iter().filter_map(|queued| queued.group.as_ref()) {
+        by_project.entry(&group.project).or_default().push(&group.group);
+    }
+    if by_project.is_empty() || !conn.remembers_reads() {
+        return Ok(());
+    }
+    conn.batch("SAVEPOINT read_ahead").map_err(|error| error.to_string())?;
+    let read = by_project.iter().try_for_each(|(project, groups)| reader(conn, project, groups));
+    let end = match read {
+        Ok(()) => "RELEASE SAVEPOINT read_ahead",
+        Err(error) => {
+            tracing::warn!(%error, "reading a write batch's groups ahead failed; its operations read for themselves");
+            "ROLLBACK TO SAVEPOINT read_ahead; RELEASE SAVEPOINT read_ahead"
+        }
+    };
+    conn.batch(end).map_err(|error| error.to_string())
+}
+
 /// Runs one batch. On success, the answers to give now that it committed. On failure, every operation that ran has
 /// been answered with the reason already; one that did not run is dropped, and its caller hears that.
 fn commit_batch<C: Committer>(
     committer: &mut C,
-    batch: impl Iterator<Item = WriteOp<C::Conn>>,
+    batch: &mut Vec<Queued<C::Conn>>,
     failing: &AtomicU32,
+    groups_reader: Option<&GroupsReader>,
 ) -> Result<Vec<Answer>, String> {
     committer.begin()?;
     let mut answers: Vec<Answer> = Vec::new();
@@ -190,7 +262,12 @@ fn commit_batch<C: Committer>(
         answers.into_iter().for_each(|answer| answer(Err(&reason)));
         reason
     };
-    for op in batch {
+    if let Some(reader) = groups_reader {
+        if let Err(reason) = read_groups_ahead(committer.conn(), reader, batch) {
+            return Err(fail_all(committer, answers, reason));
+        }
+    }
+    for Queued { op, .. } in batch.drain(..) {
         if let Err(error) = committer.conn().batch("SAVEPOINT write_op") {
             return Err(fail_all(committer, answers, error.to_string()));
         }

@@ -138,7 +138,7 @@ async fn cors_only_for_configured_origins() {
     assert!(response.headers().get("access-control-allow-origin").is_none(), "same origin only by default");
     let mut config = (*app.state.config).clone();
     config.allowed_origins = vec!["http://console.example".into()];
-    let open = sdrs_server::AppState { config: std::sync::Arc::new(config), ..app.state.clone() };
+    let open = app.state.with_config(config);
     let response = sdrs_server::router(open).oneshot(preflight()).await.unwrap();
     assert_eq!(response.headers()["access-control-allow-origin"], "http://console.example");
 }

@@ -227,3 +227,40 @@ async fn a_write_sent_later_that_fails_fails_its_own_operation_only() {
     assert_eq!(shown["name"], "renamed", "the next write of the batch committed");
     assert_ne!(shown["description"], "changed by a write that fails", "the failed write's first change is undone");
 }
+
+/// On either backend, group operations queued together are read ahead together (`writer.rs`: the batch's groups,
+/// members and servers before any operation runs), and still each sees what the earlier ones of its batch wrote:
+/// of two failovers of one group in one batch, the second is refused by the status the first set, and failovers of
+/// other groups in the same batch are each accepted once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_operations_read_ahead_together_still_see_their_batch_writes() {
+    let app = TestApp::new().await;
+    let mut groups = Vec::new();
+    for n in 0..4 {
+        groups.push(app.protected_group(&format!("ahead-{n}")).await.0);
+    }
+    let db = &app.state.db;
+    let (release, holder) = hold_the_writer(db).await;
+    let failover = |group: &str| {
+        let (view, path) = (app.with_config(|_| {}), v1(&format!("/server-groups/{group}/action")));
+        tokio::spawn(async move { view.post(&path, json!({"failover-server-group": {}})).await })
+    };
+    let mut sent: Vec<_> = groups.iter().map(|group| failover(group)).collect();
+    sent.push(failover(&groups[0]));
+    wait_until_queued(db, sent.len()).await;
+    release.send(()).unwrap();
+    holder.await.unwrap().unwrap();
+    let mut answers = Vec::new();
+    for answer in sent {
+        answers.push(answer.await.unwrap());
+    }
+    for (status, answer) in &answers[..groups.len()] {
+        assert_eq!(*status, StatusCode::OK, "{answer}");
+        assert!(answer["job_id"].is_string(), "{answer}");
+    }
+    let (status, refused) = &answers[groups.len()];
+    assert_eq!(*status, StatusCode::BAD_REQUEST, "the same group's second failover sees the first's status: {refused}");
+    for group in &groups {
+        assert_eq!(app.group_json(group).await["status"], "failing-over");
+    }
+}

@@ -2,7 +2,6 @@
 //! gateway's guards, replay protection, per-project ids, the console's serving and input checks. Each test failed on
 //! the code before its fix.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
@@ -264,7 +263,7 @@ async fn live(adjust: impl FnOnce(&mut Config)) -> Live {
     config.limits.body_timeout = Duration::from_millis(600);
     config.limits.shutdown_grace = Duration::from_millis(800);
     adjust(&mut config);
-    let state = AppState { config: Arc::new(config), ..app.state.clone() };
+    let state = app.state.with_config(config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -459,7 +458,7 @@ async fn the_gateway_refuses_cross_site_rewritten_ids_and_oversized_answers() {
         if https {
             config.public_url = "https://dr.example".to_owned();
         }
-        let mut state = AppState { config: Arc::new(config), ..app.state.clone() };
+        let mut state = app.state.with_config(config);
         state.gateway = Some(
             Gateway::new(GatewayConfig {
                 upstream: upstream.to_owned(),
@@ -694,7 +693,7 @@ async fn the_console_is_served_with_its_headers_and_nothing_outside_its_folder()
     let app = TestApp::new().await;
     let mut config = (*app.state.config).clone();
     config.console_dir = Some(dir.clone());
-    let state = AppState { config: Arc::new(config), ..app.state.clone() };
+    let state = app.state.with_config(config);
 
     let (status, _, headers) = gateway_call(&state, Method::GET, "/groups/x", None, &[("accept", "text/html")]).await;
     assert_eq!(status, StatusCode::OK);
@@ -741,7 +740,7 @@ async fn console_files_and_api_answers_are_compressed_when_asked() {
     let app = TestApp::new().await;
     let mut config = (*app.state.config).clone();
     config.console_dir = Some(dir.clone());
-    let state = AppState { config: Arc::new(config), ..app.state.clone() };
+    let state = app.state.with_config(config);
     let path = format!("/{wasm}");
     for (accept, encoding, body) in [
         ("br, gzip", Some("br"), "brotli bytes"),

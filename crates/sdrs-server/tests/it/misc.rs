@@ -90,7 +90,7 @@ async fn console_config_only_in_demo_mode() {
     assert_eq!((status, body["project_id"].as_str()), (StatusCode::OK, Some(crate::util::P)));
     let mut config = (*app.state.config).clone();
     config.console_login = None;
-    let plain = sdrs_server::AppState { config: std::sync::Arc::new(config), ..app.state.clone() };
+    let plain = app.state.with_config(config);
     use tower::ServiceExt;
     let request = axum::http::Request::get("/console/config").body(axum::body::Body::empty()).unwrap();
     let response = sdrs_server::router(plain).oneshot(request).await.unwrap();

@@ -481,7 +481,11 @@ async fn a_fenced_out_executor_whose_request_arrives_late_makes_no_second_drill(
     let (status, started) = start(&app, &plan, json!({"mode": "drill", "confirm": "fenced"})).await;
     assert_eq!(status, StatusCode::CREATED, "{started}");
     let run = started["run"]["id"].as_str().unwrap().to_owned();
-    let replica = |name: &str| sdrs_server::AppState { replica: name.into(), ..app.state.clone() };
+    let replica = |name: &str| {
+        let mut state = app.state.clone();
+        state.replica = name.into();
+        state
+    };
     let (a, b) = (replica("replica-a"), replica("replica-b"));
 
     let reached = std::sync::Arc::new(tokio::sync::Notify::new());

@@ -150,7 +150,7 @@ impl TestApp {
     pub fn with_config(&self, adjust: impl FnOnce(&mut Config)) -> TestApp {
         let mut config = (*self.state.config).clone();
         adjust(&mut config);
-        TestApp { state: AppState { config: std::sync::Arc::new(config), ..self.state.clone() }, path: None }
+        TestApp { state: self.state.with_config(config), path: None }
     }
 
     /// A request with explicit headers; the body is sent as given.
