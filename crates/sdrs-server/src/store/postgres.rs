@@ -20,10 +20,10 @@
 //! they start, on any replica.
 //!
 //! The writer's time goes to round trips, not to work: each statement whose answer an operation waits for is one.
-//! So the writer remembers its reads until a write may change them (`remembered.rs`), sends the reads an operation
-//! announces together (`Store::read_ahead`: a batch's groups and their members in one flight, their servers in a
-//! second), claims back a batch of jobs in one statement (`Store::take_job_claims`), and keeps writes whose answer
-//! nobody waits for until the next statement.
+//! So the writer remembers its reads until a write may change them (`remembered.rs`), sends announced reads together
+//! (`Store::read_ahead`: groups and their members in one flight, their servers in a second; a batch reads the groups
+//! its operations announced when queued, `writer.rs`, and the worker its jobs' groups), claims back a batch of jobs in
+//! one statement (`Store::take_job_claims`), and keeps writes whose answer nobody waits for until the next statement.
 
 use std::cell::RefCell;
 use std::collections::HashMap;

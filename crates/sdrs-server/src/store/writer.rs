@@ -79,45 +79,34 @@ struct Queued<C> {
 /// The queue to the writer thread. Cloned with the database; the thread ends when every clone is dropped.
 pub struct Writer<C: Committer> {
     queue: mpsc::Sender<Queued<C::Conn>>,
-    /// Commits still to be refused (`fail_next_commits`): the fsync-failure and disk-full tests' fault.
-    failing_commits: Arc<AtomicU32>,
-    /// Batches committed so far, for tests and the benchmark report (operations per commit).
-    batches: Arc<AtomicU32>,
-    observer: Arc<OnceLock<BatchObserver>>,
-    groups_reader: Arc<OnceLock<GroupsReader>>,
+    shared: Arc<Shared>,
 }
 
 impl<C: Committer> Clone for Writer<C> {
     fn clone(&self) -> Self {
-        Writer {
-            queue: self.queue.clone(),
-            failing_commits: self.failing_commits.clone(),
-            batches: self.batches.clone(),
-            observer: self.observer.clone(),
-            groups_reader: self.groups_reader.clone(),
-        }
+        Writer { queue: self.queue.clone(), shared: self.shared.clone() }
     }
+}
+
+/// What the writer thread and the `Writer` handles share.
+#[derive(Default)]
+struct Shared {
+    /// Batches committed so far, for tests and the benchmark report (operations per commit).
+    batches: AtomicU32,
+    /// Commits still to be refused (`fail_next_commits`): the fsync-failure and disk-full tests' fault.
+    failing: AtomicU32,
+    observer: OnceLock<BatchObserver>,
+    groups_reader: OnceLock<GroupsReader>,
 }
 
 impl<C: Committer> Writer<C> {
     /// Starts the writer thread on `committer`.
     pub fn start(committer: C, name: &str) -> anyhow::Result<Writer<C>> {
         let (queue, receiver) = mpsc::channel(QUEUE_DEPTH);
-        let writer = Writer {
-            queue,
-            failing_commits: Arc::default(),
-            batches: Arc::default(),
-            observer: Arc::default(),
-            groups_reader: Arc::default(),
-        };
-        let shared = Shared {
-            batches: writer.batches.clone(),
-            failing: writer.failing_commits.clone(),
-            observer: writer.observer.clone(),
-            groups_reader: writer.groups_reader.clone(),
-        };
-        std::thread::Builder::new().name(name.into()).spawn(move || run(committer, receiver, &shared))?;
-        Ok(writer)
+        let shared = Arc::new(Shared::default());
+        let on_thread = shared.clone();
+        std::thread::Builder::new().name(name.into()).spawn(move || run(committer, receiver, &on_thread))?;
+        Ok(Writer { queue, shared })
     }
 
     /// Queues `f` and waits for its batch to commit. `f`'s error is its own answer; its change is rolled back.
@@ -160,17 +149,17 @@ impl<C: Committer> Writer<C> {
 
     /// Sets what is told after each batch (once; later calls change nothing).
     pub fn observe(&self, observer: BatchObserver) {
-        let _ = self.observer.set(observer);
+        let _ = self.shared.observer.set(observer);
     }
 
     /// Sets what reads a batch's announced groups ahead (once; later calls change nothing).
     pub fn read_groups_with(&self, reader: GroupsReader) {
-        let _ = self.groups_reader.set(reader);
+        let _ = self.shared.groups_reader.set(reader);
     }
 
     /// Makes the next `count` commits fail as a full disk or a failed fsync would: the batch is rolled back.
     pub fn fail_next_commits(&self, count: u32) {
-        self.failing_commits.store(count, Ordering::SeqCst);
+        self.shared.failing.store(count, Ordering::SeqCst);
     }
 
     /// Operations waiting in the queue (not yet taken into a batch).
@@ -180,20 +169,12 @@ impl<C: Committer> Writer<C> {
 
     /// Batches committed since start.
     pub fn batches(&self) -> u32 {
-        self.batches.load(Ordering::Relaxed)
+        self.shared.batches.load(Ordering::Relaxed)
     }
 }
 
 pub(super) fn not_committed(reason: &str) -> ApiError {
     ApiError::Internal(NotCommitted { reason: reason.to_owned() }.into())
-}
-
-/// What the writer thread shares with the `Writer` handles.
-struct Shared {
-    batches: Arc<AtomicU32>,
-    failing: Arc<AtomicU32>,
-    observer: Arc<OnceLock<BatchObserver>>,
-    groups_reader: Arc<OnceLock<GroupsReader>>,
 }
 
 /// The writer thread: waits for an operation, takes whatever else is queued (up to `MAX_BATCH`), commits them as one.
