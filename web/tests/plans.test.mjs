@@ -1,6 +1,7 @@
 // Headless Chromium against the real sdrs-server (demo data): build a 3-stage plan with a gate in the console, check
 // it, run it as a drill after typing its name, confirm the gate, see it finish, open the evidence report; then run
-// the drill cleanup for it. Saves screenshots in test-results/.
+// the drill cleanup for it; and a new plan keeps a name typed before the group list arrives. Saves screenshots in
+// test-results/.
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -103,6 +104,24 @@ test("build a plan with a gate, run it as a drill, confirm, finish, read the evi
     { headers: { "X-Auth-Token": "demo-token" } })).json();
   assert.deepEqual(drills.disaster_recovery_drills.map((d) => d.name).filter((n) => n.startsWith("drill-")), []);
   assert.equal(drills.disaster_recovery_drills.length, 1, JSON.stringify(drills));
+  await page.close();
+});
+
+test("a new plan keeps what is typed before the group list arrives", async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.on("pageerror", (error) => { throw error; });
+  // The group list answers late, as on a slow link: the name is typed first. The editor once reset the new plan when
+  // the list arrived, and the plan was then saved without a name (PLAN.0400).
+  let release;
+  const listed = new Promise((resolve) => { release = resolve; });
+  await page.route("**/server-groups?*", async (route) => { await listed; await route.continue(); });
+  await page.goto(`${base}/#/plans/new`);
+  await page.fill("#plan-name", "typed-first");
+  await page.press("#plan-name", "Tab");
+  release();
+  await page.click("text=Add groups stage");
+  await page.waitForSelector("#stage-0-add option:nth-child(2)", { state: "attached" });
+  assert.equal(await page.inputValue("#plan-name"), "typed-first");
   await page.close();
 });
 

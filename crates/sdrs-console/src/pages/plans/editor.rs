@@ -44,6 +44,15 @@ pub fn PlanPage(props: &PlanPageProps) -> Html {
         let connection = connection.clone();
         let id = props.id.clone();
         use_effect_with((id.clone(), connection.clone()), move |_| {
+            // A new plan starts empty at once, not after the group list arrives: what the user types meanwhile (its
+            // name, say) is kept, not wiped by a late reset.
+            if id == "new" {
+                editor.dispatch(EditAction::Load(RecoveryPlan {
+                    name: String::new(),
+                    description: String::new(),
+                    stages: Vec::new(),
+                }));
+            }
             spawn_until_dropped(async move {
                 if !connection.is_complete() {
                     return;
@@ -61,11 +70,6 @@ pub fn PlanPage(props: &PlanPageProps) -> Html {
                     Err(e) => error.set(Some(e)),
                 }
                 if id == "new" {
-                    editor.dispatch(EditAction::Load(RecoveryPlan {
-                        name: String::new(),
-                        description: String::new(),
-                        stages: Vec::new(),
-                    }));
                     return;
                 }
                 match get::<PlanResponse>(&connection, &connection.orchestration(&format!("/recovery-plans/{id}")))
