@@ -583,7 +583,7 @@ where
 }
 
 /// `job_response` for an operation on `group`, which the write batch reads ahead with its other operations' groups
-/// (`Db::write_on_group`).
+/// (`Db::write_on`).
 pub async fn group_job_response<F>(
     state: &AppState,
     project: String,
@@ -608,25 +608,24 @@ where
     F: FnOnce(&dyn store::Store, i64) -> ApiResult<crate::jobs::Submission> + Send + 'static,
 {
     let (scale, now) = (state.config.time_scale, crate::now_millis());
-    let announced = group.map(|group| (project.clone(), group));
-    let write = move |tx: &dyn store::Store| {
-        if let Some(key) = &key.0 {
-            if let Some(job_id) = tx.submitted_job(&project, key)? {
-                return Ok((job_id, None));
+    let announced = group.map(|group| store::GroupAhead { project: project.clone(), group });
+    let (job_id, accepted) = state
+        .db
+        .write_on(announced, move |tx| {
+            if let Some(key) = &key.0 {
+                if let Some(job_id) = tx.submitted_job(&project, key)? {
+                    return Ok((job_id, None));
+                }
             }
-        }
-        let submission = work(tx, now)?;
-        let job_type = submission.job_type;
-        let job_id = crate::jobs::submit(tx, &project, submission, scale, now)?;
-        if let Some(key) = &key.0 {
-            tx.put_submission(&project, key, &job_id, now, now - SUBMISSION_KEY_MILLIS)?;
-        }
-        Ok((job_id, Some(job_type)))
-    };
-    let (job_id, accepted) = match &announced {
-        Some((project, group)) => state.db.write_on_group(project, group, write).await?,
-        None => state.db.write(write).await?,
-    };
+            let submission = work(tx, now)?;
+            let job_type = submission.job_type;
+            let job_id = crate::jobs::submit(tx, &project, submission, scale, now)?;
+            if let Some(key) = &key.0 {
+                tx.put_submission(&project, key, &job_id, now, now - SUBMISSION_KEY_MILLIS)?;
+            }
+            Ok((job_id, Some(job_type)))
+        })
+        .await?;
     if let Some(job_type) = accepted {
         state.metrics.jobs_accepted.get_or_create(&crate::ops::JobLabels { job_type: job_type.to_owned() }).inc();
     }

@@ -87,17 +87,10 @@ impl Db {
         self.write_on(None, f).await
     }
 
-    /// `write` for an operation on a group (a failover, a drill, …): its batch reads the group, its members and their
-    /// servers ahead together with the other operations' groups (`writer.rs`), before any operation runs.
-    pub async fn write_on_group<R, F>(&self, project: &str, group: &str, f: F) -> ApiResult<R>
-    where
-        R: Send + 'static,
-        F: FnOnce(&dyn Store) -> ApiResult<R> + Send + 'static,
-    {
-        self.write_on(Some(GroupAhead { project: project.to_owned(), group: group.to_owned() }), f).await
-    }
-
-    async fn write_on<R, F>(&self, group: Option<GroupAhead>, f: F) -> ApiResult<R>
+    /// `write` for an operation on a group, if `group` names one (a failover, a drill, …): its batch reads the group,
+    /// its members and their servers ahead together with the other operations' groups (`writer.rs`), before any
+    /// operation runs.
+    pub async fn write_on<R, F>(&self, group: Option<GroupAhead>, f: F) -> ApiResult<R>
     where
         R: Send + 'static,
         F: FnOnce(&dyn Store) -> ApiResult<R> + Send + 'static,
@@ -121,8 +114,8 @@ impl Db {
             Ok(value)
         };
         match self {
-            Db::Sqlite(db) => db.write_on(group, audited).await,
-            Db::Postgres(db) => db.write_on(group, audited).await,
+            Db::Sqlite(db) => db.write(group, audited).await,
+            Db::Postgres(db) => db.write(group, audited).await,
         }
     }
 
@@ -169,7 +162,7 @@ impl Db {
     /// transaction of its own, outside the write lock; on SQLite through the writer.
     pub async fn claim_due_jobs(&self, now: i64, until: i64, limit: u32) -> ApiResult<Vec<(String, i64)>> {
         match self {
-            Db::Sqlite(db) => db.write(move |store| store.claim_due_jobs(SQLITE_WORKER, now, until, limit)).await,
+            Db::Sqlite(db) => db.write(None, move |store| store.claim_due_jobs(SQLITE_WORKER, now, until, limit)).await,
             Db::Postgres(db) => db.claim_due_jobs(now, until, limit).await,
         }
     }

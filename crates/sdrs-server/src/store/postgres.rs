@@ -154,16 +154,8 @@ impl PgDb {
 
     /// Runs `f` in this replica's next write batch: one transaction holding the write lock, `f` in a savepoint of its
     /// own; answers once the batch has committed.
-    pub async fn write<R, F>(&self, f: F) -> ApiResult<R>
-    where
-        R: Send + 'static,
-        F: FnOnce(&dyn Store) -> ApiResult<R> + Send + 'static,
-    {
-        self.writer.write(move |conn| f(conn)).await
-    }
-
-    /// `write` for an operation on a group, which its batch reads ahead with the other operations' groups.
-    pub async fn write_on<R, F>(&self, group: Option<GroupAhead>, f: F) -> ApiResult<R>
+    /// The group `f` works on, if announced, is read ahead with the rest of its batch's (`writer.rs`).
+    pub async fn write<R, F>(&self, group: Option<GroupAhead>, f: F) -> ApiResult<R>
     where
         R: Send + 'static,
         F: FnOnce(&dyn Store) -> ApiResult<R> + Send + 'static,

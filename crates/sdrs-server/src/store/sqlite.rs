@@ -245,16 +245,8 @@ impl SqliteDb {
     /// Runs `f` on the writer, inside a transaction that holds the write lock from its start (`BEGIN IMMEDIATE`), so
     /// check-then-change is atomic; answers once the batch `f` joined has committed. An error from `f` rolls back
     /// `f`'s changes only.
-    pub async fn write<R, F>(&self, f: F) -> ApiResult<R>
-    where
-        R: Send + 'static,
-        F: FnOnce(&dyn Store) -> ApiResult<R> + Send + 'static,
-    {
-        self.writer.write(move |conn| f(conn)).await
-    }
-
-    /// `write` for an operation on a group, which its batch reads ahead with the other operations' groups.
-    pub async fn write_on<R, F>(&self, group: Option<GroupAhead>, f: F) -> ApiResult<R>
+    /// The group `f` works on, if announced, is read ahead with the rest of its batch's (`writer.rs`).
+    pub async fn write<R, F>(&self, group: Option<GroupAhead>, f: F) -> ApiResult<R>
     where
         R: Send + 'static,
         F: FnOnce(&dyn Store) -> ApiResult<R> + Send + 'static,
