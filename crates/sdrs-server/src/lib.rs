@@ -30,8 +30,8 @@ pub use error::{ApiError, ApiResult, ServerCode};
 use store::Db;
 
 /// Everything a handler needs, behind one `Arc`: axum clones the state for every extractor and middleware of every
-/// request, and a clone of the parts themselves was a few dozen reference counts (a sixth of a cached GET's CPU on
-/// PostgreSQL, seen with perf). Reads go through `Deref`; a change (`state.gateway = …`, in `main` and the tests)
+/// request, and cloning and dropping the parts themselves, a few dozen reference counts, was about a quarter of a
+/// cached GET's CPU on PostgreSQL (perf). Reads go through `Deref`; a change (`state.gateway = …`, in `main` and the tests)
 /// copies the parts first if they are shared (`Arc::make_mut`), so it never reaches another holder's state.
 #[derive(Clone)]
 pub struct AppState(Arc<AppStateParts>);
