@@ -3,8 +3,8 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-/// A generated column: its static's name, its element type, and how a row fills it.
-type Column = (&'static str, &'static str, fn(&Row) -> String);
+/// A generated text column: its static's name and the text a row gives it.
+type TextColumn = (&'static str, fn(&Row) -> &str);
 
 struct Row {
     http_status: u16,
@@ -42,22 +42,40 @@ fn main() {
     }
 
     let mut out = String::new();
-    // One array per column, not one array of rows: a program that reads only some columns (the console reads the
-    // codes and messages) links only those, and the longer texts it never shows stay out of its wasm module.
-    let columns: [Column; 5] = [
-        ("CODES", "&str", |row| format!("{:?}", row.code)),
-        ("HTTP_STATUSES", "u16", |row| row.http_status.to_string()),
-        ("MESSAGES", "&str", |row| format!("{:?}", row.message)),
-        ("DESCRIPTIONS", "&str", |row| format!("{:?}", row.description)),
-        ("HANDLINGS", "&str", |row| format!("{:?}", row.handling)),
+    // One column at a time, not one array of rows: a program that reads only some columns (the console reads the
+    // codes and messages) links only those, and the longer texts it never shows stay out of its wasm module. A text
+    // column is its texts one after another and where each ends, not an array of `&str`: the array's pointers and
+    // lengths were 1.7 KB a column in sdrs-wasm and compress badly.
+    writeln!(out, "/// How many codes the documented error table has.").unwrap();
+    writeln!(out, "pub(crate) const CODE_COUNT: usize = {};\n", rows.len()).unwrap();
+    writeln!(out, "/// The codes, in code order (each nine ASCII characters: `SDRS.` and four digits).").unwrap();
+    writeln!(out, "pub(crate) static CODES: [[u8; 9]; CODE_COUNT] = [").unwrap();
+    for row in &rows {
+        assert_eq!(row.code.len(), 9, "code {} is not nine characters", row.code);
+        writeln!(out, "    *b{:?},", row.code).unwrap();
+    }
+    writeln!(out, "];\n").unwrap();
+    writeln!(out, "/// The HTTP status of each code, in code order.").unwrap();
+    writeln!(out, "pub(crate) static HTTP_STATUSES: [u16; CODE_COUNT] = [").unwrap();
+    for row in &rows {
+        writeln!(out, "    {},", row.http_status).unwrap();
+    }
+    writeln!(out, "];\n").unwrap();
+    let columns: [TextColumn; 3] = [
+        ("MESSAGES", |row| &row.message),
+        ("DESCRIPTIONS", |row| &row.description),
+        ("HANDLINGS", |row| &row.handling),
     ];
-    for (name, kind, cell) in columns {
-        writeln!(out, "/// A column of the documented error table, in code order.").unwrap();
-        writeln!(out, "pub(crate) static {name}: [{kind}; {}] = [", rows.len()).unwrap();
+    for (name, cell) in columns {
+        let mut text = String::new();
+        let mut ends = Vec::new();
         for row in &rows {
-            writeln!(out, "    {},", cell(row)).unwrap();
+            text.push_str(cell(row));
+            ends.push(u16::try_from(text.len()).expect("a text column under 64 KiB"));
         }
-        writeln!(out, "];\n").unwrap();
+        writeln!(out, "/// A text column of the documented error table, in code order.").unwrap();
+        writeln!(out, "pub(crate) static {name}: TextColumn = TextColumn {{ text: {text:?}, ends: {ends:?} }};\n")
+            .unwrap();
     }
     writeln!(out, "impl ErrorCode {{").unwrap();
     for (index, row) in rows.iter().enumerate() {

@@ -15,20 +15,37 @@ pub struct ErrorCode(usize);
 
 include!(concat!(env!("OUT_DIR"), "/catalogue.rs"));
 
+/// One text column of the table: every code's text one after another, and where each ends.
+pub(crate) struct TextColumn {
+    text: &'static str,
+    ends: [u16; CODE_COUNT],
+}
+
+impl TextColumn {
+    fn get(&self, code: ErrorCode) -> &'static str {
+        let start = match code.0 {
+            0 => 0,
+            index => self.ends[index - 1],
+        };
+        &self.text[usize::from(start)..usize::from(self.ends[code.0])]
+    }
+}
+
 impl ErrorCode {
     /// Looks a code up by its text, e.g. `"SDRS.1013"`.
     pub fn parse(code: &str) -> Option<ErrorCode> {
-        CODES.binary_search(&code).ok().map(ErrorCode)
+        CODES.binary_search_by(|known| known.as_slice().cmp(code.as_bytes())).ok().map(ErrorCode)
     }
 
     /// All documented codes, in code order.
     pub fn all() -> impl ExactSizeIterator<Item = ErrorCode> {
-        (0..CODES.len()).map(ErrorCode)
+        (0..CODE_COUNT).map(ErrorCode)
     }
 
     /// The code as the API sends it, e.g. `"SDRS.1013"`.
     pub fn as_str(self) -> &'static str {
-        CODES[self.0]
+        // Every code is ASCII (the build checks its length and writes it from the table's text).
+        std::str::from_utf8(&CODES[self.0]).unwrap_or_default()
     }
 
     /// The HTTP status the service answers with for this code.
@@ -38,17 +55,17 @@ impl ErrorCode {
 
     /// The documented error message.
     pub fn message(self) -> &'static str {
-        MESSAGES[self.0]
+        MESSAGES.get(self)
     }
 
     /// The documented longer description.
     pub fn description(self) -> &'static str {
-        DESCRIPTIONS[self.0]
+        DESCRIPTIONS.get(self)
     }
 
     /// The documented handling measure: what the operator should do.
     pub fn handling(self) -> &'static str {
-        HANDLINGS[self.0]
+        HANDLINGS.get(self)
     }
 
     /// The error envelope body with the documented message and an optional detail appended.

@@ -2,10 +2,16 @@
 //!
 //! Inputs are plain JS objects in the API's own JSON shapes; outputs are plain objects. Every failure is a JS
 //! `Error` with a `code` (a documented SDRS code) and an `httpStatus`; nothing panics on bad input.
+//!
+//! Size decides how values cross (the module's goal is 75 KB gzipped; `scripts/size-breakdown sdrs-wasm` shows what
+//! it links): inputs are read by serde-wasm-bindgen, whose reader is smaller than serde_json's parser; outputs are
+//! written as JSON text by serde_json and read by the host's `JSON.parse`, smaller than serde-wasm-bindgen's writer.
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde_json::{Map, Number, Value};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use sdrs_core::action::{parse_action_object, ActionError, GroupAction};
 use sdrs_core::catalogue::{ErrorCode, SdrsCoded};
@@ -19,15 +25,25 @@ use sdrs_core::state_machine::{self, TRANSITIONS};
 use sdrs_core::status::GroupStatus;
 use sdrs_core::wire::{EcsServer, ImsImage};
 
+/// Talc in place of std's dlmalloc: the same job in about 2 KB less of the module (the module is single-threaded).
+#[cfg(all(not(target_feature = "atomics"), target_family = "wasm"))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = include_str!("types.d.ts");
 
+/// A JS `Error` carrying a code and its HTTP status.
+fn js_error(code: &str, http_status: u16, message: &str) -> JsValue {
+    let error = js_sys::Error::new(message);
+    let _ = js_sys::Reflect::set(&error, &"code".into(), &code.into());
+    let _ = js_sys::Reflect::set(&error, &"httpStatus".into(), &JsValue::from(http_status));
+    error.into()
+}
+
 /// A JS `Error` carrying an SDRS code.
 fn error(code: ErrorCode, message: &str) -> JsValue {
-    let error = js_sys::Error::new(message);
-    let _ = js_sys::Reflect::set(&error, &"code".into(), &code.as_str().into());
-    let _ = js_sys::Reflect::set(&error, &"httpStatus".into(), &JsValue::from(code.http_status()));
-    error.into()
+    js_error(code.as_str(), code.http_status(), message)
 }
 
 fn coded(refusal: &impl SdrsCoded) -> JsValue {
@@ -38,27 +54,58 @@ fn input<T: DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsValue> 
     serde_wasm_bindgen::from_value(value).map_err(|e| error(ErrorCode::SDRS_0201, &format!("invalid {what}: {e}")))
 }
 
+/// A result as the plain JS value of its JSON.
 fn output<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| error(ErrorCode::SDRS_0405, &format!("could not convert the result: {e}")))
+    let text = serde_json::to_string(value)
+        .map_err(|e| error(ErrorCode::SDRS_0405, &format!("could not convert the result: {e}")))?;
+    js_sys::JSON::parse(&text)
 }
 
 /// Parses an action body given as the raw JSON text or as an object.
 fn action_of(body: JsValue) -> Result<GroupAction, JsValue> {
     let object = match body.as_string() {
         // The host's JSON.parse reads the text (see `object_parsed_by`); the core judges the rest.
-        Some(text) => object_parsed_by(text.as_bytes(), |_| host_json(&text)),
-        None => into_object(input(body, "action body")?),
+        Some(text) => object_parsed_by(text.as_bytes(), |_| {
+            let parsed = js_sys::JSON::parse(&text)
+                .map_err(|e| js_sys::Error::from(e).message().as_string().unwrap_or_default())?;
+            json_of(&parsed)
+        }),
+        None => {
+            into_object(json_of(&body).map_err(|e| error(ErrorCode::SDRS_0201, &format!("invalid action body: {e}")))?)
+        }
     };
     object.map_err(ActionError::Body).and_then(|object| parse_action_object(&object)).map_err(|e| coded(&e))
 }
 
-/// JSON text read by the host's `JSON.parse`, as a serde_json value; the error is the host's message.
-fn host_json(text: &str) -> Result<serde_json::Value, String> {
-    let parsed =
-        js_sys::JSON::parse(text).map_err(|e| js_sys::Error::from(e).message().as_string().unwrap_or_default())?;
-    serde_wasm_bindgen::from_value(parsed).map_err(|e| e.to_string())
+/// A JS value as the JSON value it stands for, read as serde-wasm-bindgen reads one into a `serde_json::Value`
+/// (`null` and `undefined` are null, a safe integer is an integer), for the action body, which the core judges as a
+/// JSON object. Walked here rather than deserialized: serde's generic `Value` visitor over serde-wasm-bindgen's
+/// deserializer was the module's largest single piece of glue (scripts/size-breakdown sdrs-wasm).
+fn json_of(value: &JsValue) -> Result<Value, String> {
+    if value.is_null() || value.is_undefined() {
+        Ok(Value::Null)
+    } else if let Some(flag) = value.as_bool() {
+        Ok(Value::Bool(flag))
+    } else if let Some(number) = value.as_f64() {
+        Ok(if js_sys::Number::is_safe_integer(value) {
+            Value::from(number as i64)
+        } else {
+            Number::from_f64(number).map_or(Value::Null, Value::Number)
+        })
+    } else if let Some(text) = value.as_string() {
+        Ok(Value::String(text))
+    } else if js_sys::Array::is_array(value) {
+        js_sys::Array::from(value).iter().map(|item| json_of(&item)).collect::<Result<_, _>>().map(Value::Array)
+    } else if value.is_object() {
+        let mut object = Map::new();
+        for entry in js_sys::Object::entries(value.unchecked_ref()).iter() {
+            let entry: js_sys::Array = entry.unchecked_into();
+            object.insert(entry.get(0).as_string().unwrap_or_default(), json_of(&entry.get(1))?);
+        }
+        Ok(Value::Object(object))
+    } else {
+        Err("a bigint, symbol or function is not JSON".to_owned())
+    }
 }
 
 /// Validates an action body, given as the raw JSON text or as an object.
@@ -131,11 +178,8 @@ pub fn profile_from_ecs(
 
 /// A JS `Error` for a recovery-plan refusal, with this tool's `PLAN.*` code.
 fn plan_error(refusal: &PlanError) -> JsValue {
-    let error = js_sys::Error::new(&refusal.to_string());
     let code = refusal.code();
-    let _ = js_sys::Reflect::set(&error, &"code".into(), &code.as_str().into());
-    let _ = js_sys::Reflect::set(&error, &"httpStatus".into(), &JsValue::from(code.http_status()));
-    error.into()
+    js_error(code.as_str(), code.http_status(), &refusal.to_string())
 }
 
 /// The plan check of a recovery plan run offline: every finding (the groups' own and the plan's) and the simulated
