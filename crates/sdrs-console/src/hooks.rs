@@ -26,9 +26,43 @@ pub enum Load<T> {
 }
 
 /// Loads what `fetch` reads with the connection and `deps`, again whenever either changes; the load is dropped with
-/// the page (or when it starts again), so an old answer never lands on a newer page.
+/// the page (or when it starts again), so an old answer never lands on a newer page. The page reads the answer in
+/// place (`match &*loaded`): a copy of each answer at each render cost the console's module kilobytes.
 #[hook]
-pub fn use_load<T, D, F, Fut>(deps: D, fetch: F) -> Load<T>
+pub fn use_load<T, D, F, Fut>(deps: D, fetch: F) -> UseStateHandle<Load<T>>
+where
+    T: Clone + PartialEq + 'static,
+    D: Clone + PartialEq + 'static,
+    F: FnOnce(Connection, D) -> Fut + 'static,
+    Fut: Future<Output = Result<T, ApiError>> + 'static,
+{
+    use_load_at(deps, 0, fetch)
+}
+
+/// [`use_load`], and again every `every_ms` while the page is open. A refresh keeps the last answer on screen until
+/// the next one arrives; new `deps` (another group, say) show `Loading` first.
+#[hook]
+pub fn use_load_every<T, D, F, Fut>(every_ms: u32, deps: D, fetch: F) -> UseStateHandle<Load<T>>
+where
+    T: Clone + PartialEq + 'static,
+    D: Clone + PartialEq + 'static,
+    F: FnOnce(Connection, D) -> Fut + 'static,
+    Fut: Future<Output = Result<T, ApiError>> + 'static,
+{
+    let tick = use_state(|| 0_u32);
+    {
+        let tick = tick.clone();
+        use_effect_with(every_ms, move |every_ms| {
+            let interval = gloo_timers::callback::Interval::new(*every_ms, move || tick.set(tick.wrapping_add(1)));
+            move || drop(interval)
+        });
+    }
+    use_load_at(deps, *tick, fetch)
+}
+
+/// The load of [`use_load`] and [`use_load_every`]: `tick` reads again without showing `Loading`.
+#[hook]
+fn use_load_at<T, D, F, Fut>(deps: D, tick: u32, fetch: F) -> UseStateHandle<Load<T>>
 where
     T: Clone + PartialEq + 'static,
     D: Clone + PartialEq + 'static,
@@ -38,9 +72,13 @@ where
     let connection = use_connection();
     let loaded = use_state(|| Load::Loading);
     {
+        // Effects run in order: new deps show `Loading` before the load below starts; a tick alone does not.
         let loaded = loaded.clone();
-        use_effect_with((connection, deps), move |(connection, deps)| {
-            loaded.set(Load::Loading);
+        use_effect_with((connection.clone(), deps.clone()), move |_| loaded.set(Load::Loading));
+    }
+    {
+        let loaded = loaded.clone();
+        use_effect_with((connection, deps, tick), move |(connection, deps, _)| {
             let answer = fetch(connection.clone(), deps.clone());
             spawn_until_dropped(async move {
                 loaded.set(match answer.await {
@@ -50,7 +88,7 @@ where
             })
         });
     }
-    (*loaded).clone()
+    loaded
 }
 
 /// Spawns `task` and returns the effect cleanup that aborts it, so that a page's load does not outlive the page (or

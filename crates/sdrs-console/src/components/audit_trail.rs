@@ -29,12 +29,12 @@ pub fn AuditTrail(props: &AuditTrailProps) -> Html {
         append_filters(&mut query, &[("resource_id", resource_id.as_deref()), ("marker", marker.as_deref())]);
         get::<AuditEventList>(&connection, &connection.orchestration(&format!("/audit-events?{query}"))).await
     });
-    let list = match loaded {
+    let list = match &*loaded {
         Load::Loading => return html! { <p aria-live="polite">{ "Loading…" }</p> },
         Load::Failed(error) if error.is_missing_api() => {
             return html! { <p class="muted">{ "This endpoint keeps no audit trail: it is sdrs-server's (directly or as the gateway)." }</p> }
         }
-        Load::Failed(error) => return html! { <ErrorBox {error} /> },
+        Load::Failed(error) => return html! { <ErrorBox error={error.clone()} /> },
         Load::Loaded(list) => list,
     };
     let older = list.next_marker.clone().map(|next| {

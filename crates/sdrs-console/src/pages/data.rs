@@ -31,6 +31,16 @@ pub async fn load_snapshot(connection: &Connection, id: &str) -> Result<GroupSna
     })
 }
 
+/// The group ([`load_snapshot`]) with its servers' profiles ([`load_profiles`]).
+pub async fn load_snapshot_with_profiles(
+    connection: Connection,
+    id: String,
+) -> Result<(GroupSnapshot, Vec<ServerProfile>), ApiError> {
+    let mut snapshot = load_snapshot(&connection, &id).await?;
+    let profiles = load_profiles(&connection, &mut snapshot).await;
+    Ok((snapshot, profiles))
+}
+
 /// What ECS and IMS say about every server of the group (its instances' and its drills'), as profiles for the login
 /// rules; and the snapshot's `servers` set to their power states for the pre-checks. A server or image the services
 /// do not give leaves its facts unknown, with their answer: never an error page.

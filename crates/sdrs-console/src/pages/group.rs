@@ -12,7 +12,7 @@ use crate::api::{get, ApiError};
 use crate::components::error_box::ErrorBox;
 use crate::components::login_guidance::{DrillGuidance, LoginGuidance};
 use crate::components::status_badge::StatusBadge;
-use crate::hooks::{spawn_until_dropped, use_connection};
+use crate::hooks::{use_connection, use_load_every, Load};
 use crate::router::Link;
 use crate::view::action_buttons;
 use crate::Route;
@@ -23,14 +23,13 @@ pub struct GroupPageProps {
     pub id: String,
 }
 
-#[derive(Clone, PartialEq, Default)]
+#[derive(Clone, PartialEq)]
 struct Loaded {
-    snapshot: Option<GroupSnapshot>,
+    snapshot: GroupSnapshot,
     profiles: Vec<ServerProfile>,
     jobs: Vec<Job>,
     jobs_cover: &'static str,
     failures: Option<FailureJobList>,
-    error: Option<ApiError>,
 }
 
 fn fault_words(level: &str) -> String {
@@ -44,46 +43,26 @@ fn fault_words(level: &str) -> String {
 
 #[component]
 pub fn GroupPage(props: &GroupPageProps) -> Html {
-    let connection = use_connection();
-    let loaded = use_state(Loaded::default);
-    let tick = use_state(|| 0u32);
-    {
-        let loaded = loaded.clone();
-        let connection = connection.clone();
-        let id = props.id.clone();
-        use_effect_with((id.clone(), connection.clone(), *tick), move |_| {
-            spawn_until_dropped(async move {
-                let mut snapshot = load_snapshot(&connection, &id).await;
-                let profiles = match &mut snapshot {
-                    Ok(snapshot) => load_profiles(&connection, snapshot).await,
-                    Err(_) => Vec::new(),
-                };
-                let (jobs, jobs_cover) = recent_jobs(&connection, &id).await;
-                let failures = get::<FailureJobList>(
-                    &connection,
-                    &connection.v1(&format!("/task-center/failure-jobs?server_group_id={id}&limit=5")),
-                )
-                .await
-                .ok();
-                let (snapshot, error) = match snapshot {
-                    Ok(s) => (Some(s), None),
-                    Err(e) => (None, Some(e)),
-                };
-                loaded.set(Loaded { snapshot, profiles, jobs, jobs_cover, failures, error });
-            })
-        });
-    }
-    {
-        let tick = tick.clone();
-        use_effect_with((), move |_| {
-            let interval = gloo_timers::callback::Interval::new(5_000, move || tick.set(*tick + 1));
-            move || drop(interval)
-        });
-    }
-    if let Some(error) = &loaded.error {
-        return html! { <section><h1>{ "Protection group" }</h1><ErrorBox error={error.clone()} /></section> };
-    }
-    let Some(snapshot) = &loaded.snapshot else { return html! { <p aria-live="polite">{ "Loading…" }</p> } };
+    let loaded = use_load_every(5_000, props.id.clone(), |connection, id| async move {
+        let mut snapshot = load_snapshot(&connection, &id).await?;
+        let profiles = load_profiles(&connection, &mut snapshot).await;
+        let (jobs, jobs_cover) = recent_jobs(&connection, &id).await;
+        let failures = get::<FailureJobList>(
+            &connection,
+            &connection.v1(&format!("/task-center/failure-jobs?server_group_id={id}&limit=5")),
+        )
+        .await
+        .ok();
+        Ok(Loaded { snapshot, profiles, jobs, jobs_cover, failures })
+    });
+    let loaded = match &*loaded {
+        Load::Loading => return html! { <p aria-live="polite">{ "Loading…" }</p> },
+        Load::Failed(error) => {
+            return html! { <section><h1>{ "Protection group" }</h1><ErrorBox error={error.clone()} /></section> };
+        }
+        Load::Loaded(loaded) => loaded,
+    };
+    let snapshot = &loaded.snapshot;
     let group = &snapshot.server_group;
     let server_cell = |id: &str| match ServerFacts::find(&snapshot.servers, id) {
         Some(facts) => format!("{} — {}", facts.name.clone().unwrap_or_else(|| id.to_owned()), facts.power_state),

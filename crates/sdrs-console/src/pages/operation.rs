@@ -9,14 +9,14 @@ use sdrs_core::state_machine::Operation;
 use sdrs_core::status::JobStatus;
 use sdrs_core::wire::{CreateDrillParams, CreateDrillRequest, JobIdResponse};
 
-use super::data::{load_profiles, load_snapshot, remember_job, StartedJob};
+use super::data::{load_profiles, load_snapshot, load_snapshot_with_profiles, remember_job, StartedJob};
 use crate::api::{json_body, request, Method};
 use crate::components::error_box::ErrorBox;
 use crate::components::job_view::JobView;
 use crate::components::login_guidance::{DrillGuidance, LoginGuidance};
 use crate::components::precheck_panel::PrecheckPanel;
 use crate::components::role_swap::RoleSwapView;
-use crate::hooks::{spawn_until_dropped, use_connection, use_job};
+use crate::hooks::{spawn_until_dropped, use_connection, use_job, use_load, Load};
 use crate::router::Link;
 use crate::state::{FlowAction, FlowState, Phase};
 use crate::view::ConsoleOperation;
@@ -196,21 +196,12 @@ struct AfterViewProps {
 /// After a successful failover or planned failover: the roles now, and who logs in where.
 #[component]
 fn AfterView(props: &AfterViewProps) -> Html {
-    let connection = use_connection();
-    let snapshot = use_state(|| None);
-    {
-        let snapshot = snapshot.clone();
-        let connection = connection.clone();
-        use_effect_with(props.id.clone(), move |id| {
-            let id = id.clone();
-            spawn_until_dropped(async move {
-                let Ok(mut now) = load_snapshot(&connection, &id).await else { return };
-                let profiles = load_profiles(&connection, &mut now).await;
-                snapshot.set(Some((now, profiles)));
-            })
-        });
-    }
-    let Some((now, profiles)) = (*snapshot).clone() else { return html! { <p>{ "Loading the new roles…" }</p> } };
+    let loaded = use_load(props.id.clone(), load_snapshot_with_profiles);
+    let (now, profiles) = match &*loaded {
+        Load::Loading => return html! { <p>{ "Loading the new roles…" }</p> },
+        Load::Failed(error) => return html! { <ErrorBox error={error.clone()} /> },
+        Load::Loaded(loaded) => loaded,
+    };
     let roles = sdrs_core::role_swap::roles_at(&now.facts(), now.server_group.priority_station);
     html! {
         <>
@@ -222,7 +213,7 @@ fn AfterView(props: &AfterViewProps) -> Html {
                         i.dr_server.name.clone().unwrap_or_else(|| i.dr_server.id.clone()), i.dr_server.seed) }</li>
                 }) }</ul>
             </section>
-            <LoginGuidance snapshot={now} {profiles} after={props.after} />
+            <LoginGuidance snapshot={now.clone()} profiles={profiles.clone()} after={props.after} />
         </>
     }
 }
@@ -310,25 +301,14 @@ struct AfterDrillProps {
 /// After a drill is created: who logs in to its servers.
 #[component]
 fn AfterDrill(props: &AfterDrillProps) -> Html {
-    let connection = use_connection();
-    let loaded = use_state(|| None);
-    {
-        let loaded = loaded.clone();
-        let connection = connection.clone();
-        use_effect_with(props.id.clone(), move |id| {
-            let id = id.clone();
-            spawn_until_dropped(async move {
-                let Ok(mut snapshot) = load_snapshot(&connection, &id).await else { return };
-                let profiles = load_profiles(&connection, &mut snapshot).await;
-                loaded.set(Some((snapshot, profiles)));
-            })
-        });
-    }
-    let Some((snapshot, profiles)) = (*loaded).clone() else {
-        return html! { <p>{ "Loading the drill servers…" }</p> };
+    let loaded = use_load(props.id.clone(), load_snapshot_with_profiles);
+    let (snapshot, profiles) = match &*loaded {
+        Load::Loading => return html! { <p>{ "Loading the drill servers…" }</p> },
+        Load::Failed(error) => return html! { <ErrorBox error={error.clone()} /> },
+        Load::Loaded(loaded) => loaded,
     };
     match snapshot.disaster_recovery_drills.iter().find(|d| d.id == props.drill_id).cloned() {
-        Some(drill) => html! { <DrillGuidance {snapshot} {drill} {profiles} /> },
+        Some(drill) => html! { <DrillGuidance snapshot={snapshot.clone()} {drill} profiles={profiles.clone()} /> },
         None => html! {},
     }
 }

@@ -6,10 +6,10 @@ use yew::prelude::*;
 use sdrs_core::wire::{Job, JobList, ProtectedInstanceList, ReplicationList};
 
 use super::data::{load_group_list, load_servers};
-use crate::api::{get, ApiError};
+use crate::api::get;
 use crate::components::error_box::ErrorBox;
 use crate::components::status_badge::StatusBadge;
-use crate::hooks::{spawn_until_dropped, use_connection};
+use crate::hooks::{use_load_every, Load};
 use crate::router::Link;
 use crate::state::GroupRow;
 use crate::view::{overview, OverviewFacts};
@@ -18,7 +18,7 @@ use crate::Route;
 /// Groups whose last failover is looked up (one request each, sdrs-server's admin API only).
 const LAST_FAILOVER_GROUPS: usize = 50;
 
-#[derive(Clone, PartialEq, Default)]
+#[derive(Clone, PartialEq)]
 struct Loaded {
     facts: OverviewFacts,
     total: u64,
@@ -26,82 +26,59 @@ struct Loaded {
     last_failovers: Option<Vec<(String, String, Option<Job>)>>,
     /// Lists that could not be read, so that what they would show is missing, in words.
     missing: Vec<String>,
-    error: Option<ApiError>,
 }
 
 #[component]
 pub fn OverviewPage() -> Html {
-    let connection = use_connection();
-    let loaded = use_state(|| None::<Loaded>);
-    let tick = use_state(|| 0u32);
-    {
-        let (loaded, connection) = (loaded.clone(), connection.clone());
-        use_effect_with((connection.clone(), *tick), move |_| {
-            spawn_until_dropped(async move {
-                let (rows, total) =
-                    match load_group_list(&connection, &connection.v1("/server-groups?limit=1000")).await {
-                        Ok(read) => read,
-                        Err(error) => {
-                            loaded.set(Some(Loaded { error: Some(error), ..Loaded::default() }));
-                            return;
-                        }
-                    };
-                let mut missing = Vec::new();
-                let pairs = get::<ReplicationList>(&connection, &connection.v1("/replications?limit=1000"))
+    let loaded = use_load_every(10_000, (), |connection, _| async move {
+        let (rows, total) = load_group_list(&connection, &connection.v1("/server-groups?limit=1000")).await?;
+        let mut missing = Vec::new();
+        let pairs = get::<ReplicationList>(&connection, &connection.v1("/replications?limit=1000"))
+            .await
+            .map(|l| l.replications)
+            .unwrap_or_else(|error| {
+                missing.push(format!("The replication pairs could not be read, so no broken link is shown: {error}"));
+                Vec::new()
+            });
+        let instances = get::<ProtectedInstanceList>(&connection, &connection.v1("/protected-instances?limit=1000"))
+            .await
+            .map(|l| l.protected_instances)
+            .unwrap_or_else(|error| {
+                missing
+                    .push(format!("The protected instances could not be read, so no deleted server is shown: {error}"));
+                Vec::new()
+            });
+        let servers = load_servers(&connection).await;
+        let facts = overview(&rows, &pairs, &instances, servers.as_deref());
+        let groups = rows.iter().filter_map(|row| match row {
+            GroupRow::Group(group) => Some(group),
+            GroupRow::Unreadable { .. } => None,
+        });
+        let last_failovers = if connection.has_admin() {
+            let mut found = Vec::new();
+            for group in groups.take(LAST_FAILOVER_GROUPS) {
+                let url = connection.admin(&format!("/server-groups/{}/jobs", group.id));
+                let last = get::<JobList>(&connection, &url)
                     .await
-                    .map(|l| l.replications)
-                    .unwrap_or_else(|error| {
-                        missing.push(format!(
-                            "The replication pairs could not be read, so no broken link is shown: {error}"
-                        ));
-                        Vec::new()
-                    });
-                let instances =
-                    get::<ProtectedInstanceList>(&connection, &connection.v1("/protected-instances?limit=1000"))
-                        .await
-                        .map(|l| l.protected_instances)
-                        .unwrap_or_else(|error| {
-                            missing.push(format!(
-                                "The protected instances could not be read, so no deleted server is shown: {error}"
-                            ));
-                            Vec::new()
-                        });
-                let servers = load_servers(&connection).await;
-                let facts = overview(&rows, &pairs, &instances, servers.as_deref());
-                let groups = rows.iter().filter_map(|row| match row {
-                    GroupRow::Group(group) => Some(group),
-                    GroupRow::Unreadable { .. } => None,
-                });
-                let last_failovers = if connection.has_admin() {
-                    let mut found = Vec::new();
-                    for group in groups.take(LAST_FAILOVER_GROUPS) {
-                        let url = connection.admin(&format!("/server-groups/{}/jobs", group.id));
-                        let last = get::<JobList>(&connection, &url).await.ok().and_then(|list| {
-                            list.jobs.into_iter().find(|j| j.job_type == "failoverProtectionGroupNoCG")
-                        });
-                        found.push((group.id.clone(), group.name.clone(), last));
-                    }
-                    Some(found)
-                } else {
-                    None
-                };
-                loaded.set(Some(Loaded { facts, total, last_failovers, missing, error: None }));
-            })
-        });
-    }
-    {
-        let tick = tick.clone();
-        use_effect_with((), move |_| {
-            let interval = gloo_timers::callback::Interval::new(10_000, move || tick.set(*tick + 1));
-            move || drop(interval)
-        });
-    }
-    let Some(loaded) = &*loaded else {
-        return html! { <section><h1>{ "Overview" }</h1><p aria-live="polite">{ "Loading…" }</p></section> };
+                    .ok()
+                    .and_then(|list| list.jobs.into_iter().find(|j| j.job_type == "failoverProtectionGroupNoCG"));
+                found.push((group.id.clone(), group.name.clone(), last));
+            }
+            Some(found)
+        } else {
+            None
+        };
+        Ok(Loaded { facts, total, last_failovers, missing })
+    });
+    let loaded = match &*loaded {
+        Load::Loading => {
+            return html! { <section><h1>{ "Overview" }</h1><p aria-live="polite">{ "Loading…" }</p></section> };
+        }
+        Load::Failed(error) => {
+            return html! { <section><h1>{ "Overview" }</h1><ErrorBox error={error.clone()} /></section> }
+        }
+        Load::Loaded(loaded) => loaded,
     };
-    if let Some(error) = &loaded.error {
-        return html! { <section><h1>{ "Overview" }</h1><ErrorBox error={error.clone()} /></section> };
-    }
     let facts = &loaded.facts;
     html! {
         <section class="overview">

@@ -74,12 +74,12 @@ pub fn WebhooksPage() -> Html {
         <section class="webhooks">
             <h1>{ "Notifications" }</h1>
             <p>{ "Webhooks receive a POST for each event they subscribe to, at least once (retried for 24 hours), signed X-Sdrs-Signature: sha256=<HMAC-SHA256 of the body with the secret>, with X-Sdrs-Event-Id to drop repeats." }</p>
-            { match loaded {
+            { match &*loaded {
                 Load::Loading => html! { <p aria-live="polite">{ "Loading…" }</p> },
-                Load::Failed(error) => html! { <ErrorBox {error} /> },
+                Load::Failed(error) => html! { <ErrorBox error={error.clone()} /> },
                 Load::Loaded(list) if list.webhooks.is_empty() => html! { <p>{ "No webhook yet." }</p> },
                 Load::Loaded(list) => html! { <ul class="webhook-list">
-                    { for list.webhooks.into_iter().map(|webhook| {
+                    { for list.webhooks.iter().cloned().map(|webhook| {
                         let key = webhook.id.clone();
                         html! { <WebhookItem {key} {webhook} on_deleted={reload.clone()} /> }
                     }) }
@@ -155,9 +155,9 @@ fn Deliveries(props: &DeliveriesProps) -> Html {
     let loaded = use_load(props.id.clone(), |connection, id| async move {
         get::<WebhookDeliveryList>(&connection, &connection.orchestration(&format!("/webhooks/{id}/deliveries"))).await
     });
-    match loaded {
+    match &*loaded {
         Load::Loading => html! { <p aria-live="polite">{ "Loading…" }</p> },
-        Load::Failed(error) => html! { <ErrorBox {error} /> },
+        Load::Failed(error) => html! { <ErrorBox error={error.clone()} /> },
         Load::Loaded(list) if list.deliveries.is_empty() => html! { <p class="muted">{ "Nothing delivered yet." }</p> },
         Load::Loaded(list) => html! {
             <div class="table-scroll"><table class="deliveries">

@@ -37,9 +37,9 @@ async fn all_plans(connection: &Connection) -> Result<PlanList, ApiError> {
 #[component]
 pub fn PlansPage() -> Html {
     let plans = use_load((), |connection, _| async move { all_plans(&connection).await });
-    let body = match plans {
+    let body = match &*plans {
         Load::Loading => html! { <p aria-live="polite">{ "Loading…" }</p> },
-        Load::Failed(error) => html! { <ErrorBox {error} /> },
+        Load::Failed(error) => html! { <ErrorBox error={error.clone()} /> },
         Load::Loaded(list) if list.recovery_plans.is_empty() => html! { <p>{ "No recovery plan yet." }</p> },
         Load::Loaded(list) => html! {
             <table class="plans">
