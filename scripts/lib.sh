@@ -209,11 +209,12 @@ wasm_target_dir() {
 }
 
 # small_std: exports what rebuilds std for size: the optimize_for_size feature of std, and panics that abort at
-# once (no panic messages or formatting in the module; the rules do not panic on any input, which the tests check).
+# once (no panic messages or formatting in the module; the rules do not panic on any input, which the tests check),
+# and with them no source locations (file names in the module's data).
 # Nightly-only options, enabled with RUSTC_BOOTSTRAP as the Debian route already must; needs std's sources.
 small_std() {
     export RUSTC_BOOTSTRAP=1 CARGO_UNSTABLE_BUILD_STD=std,panic_abort CARGO_UNSTABLE_BUILD_STD_FEATURES=optimize_for_size
-    export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort"
+    export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none"
 }
 
 # ensure_std_sources ROUTE: std's sources for small_std (rustup's rust-src, or Debian's rust-web-src); fails if absent.
