@@ -1,8 +1,6 @@
 //! The plan check: every reason a run of a plan would be refused or go wrong, at once, from snapshots of its groups,
 //! and a simulated timeline of each group's statuses through the run.
 
-use std::collections::{HashMap, HashSet};
-
 use serde::{Deserialize, Serialize};
 
 use crate::member_rules::{create_drill, remove_drill, MemberCheck, Missing};
@@ -142,7 +140,9 @@ pub fn check_plan(
     groups: &[SnapshotFacts],
     drill_runs: &[DrillRunRecord],
 ) -> PlanCheck {
-    let by_id: HashMap<&str, &SnapshotFacts> = groups.iter().map(|g| (g.server_group.id.as_str(), g)).collect();
+    // Sorted vectors rather than hash maps: the same lookups without a hasher in sdrs-wasm (about 2 KB of it).
+    let mut by_id: Vec<(&str, &SnapshotFacts)> = groups.iter().map(|g| (g.server_group.id.as_str(), g)).collect();
+    by_id.sort_by_key(|(id, _)| *id);
     let mut findings = Vec::new();
     if plan.group_entries().next().is_none() {
         findings.push(PlanFinding::plan(
@@ -168,7 +168,8 @@ pub fn check_plan(
         }
         _ => None,
     };
-    let mut seen: HashMap<&str, usize> = HashMap::new();
+    // Each group's first stage, by id.
+    let mut seen: Vec<(&str, usize)> = Vec::new();
     let mut timeline = Vec::new();
     let mut stations: Vec<(PriorityStation, &str)> = Vec::new();
     for (index, stage) in plan.stages.iter().enumerate() {
@@ -187,7 +188,14 @@ pub fn check_plan(
             }
             for member in members {
                 let id = member.server_group_id.as_str();
-                if let Some(first) = seen.insert(id, index) {
+                let first = match seen.binary_search_by_key(&id, |(seen_id, _)| *seen_id) {
+                    Ok(at) => Some(seen[at].1),
+                    Err(at) => {
+                        seen.insert(at, (id, index));
+                        None
+                    }
+                };
+                if let Some(first) = first {
                     findings.push(
                         PlanFinding::plan(
                             PlanFindingKind::GroupInTwoStages,
@@ -197,10 +205,10 @@ pub fn check_plan(
                         )
                         .at(index, Some(id)),
                     );
-                    seen.insert(id, first);
                     continue;
                 }
-                let Some(facts) = by_id.get(id) else {
+                let found = by_id.binary_search_by_key(&id, |(group_id, _)| *group_id).ok();
+                let Some(facts) = found.map(|at| by_id[at].1) else {
                     let refusal = Missing::Group.refusal(id);
                     findings.push(PlanFinding {
                         code: refusal.code.as_str().to_owned(),
@@ -228,22 +236,20 @@ pub fn check_plan(
             groups: simulated,
         });
     }
-    if options.mode == RunMode::PlannedFailover {
-        let sides: HashSet<PriorityStation> = stations.iter().map(|(s, _)| *s).collect();
-        if sides.len() > 1 {
-            let at = |side: PriorityStation| stations.iter().filter(|(s, _)| *s == side).count();
-            findings.push(PlanFinding::plan(
-                PlanFindingKind::MixedProductionSites,
-                Severity::Blocking,
-                format!(
-                    "the groups are not all on the same side: production is at `source` for {} and at `target` for {}",
-                    at(PriorityStation::Source),
-                    at(PriorityStation::Target)
-                ),
-                "A planned failover moves every group of the run to one site: split the plan, or fail back the \
-                 groups that are already there first.",
-            ));
-        }
+    let mixed = stations.iter().any(|(side, _)| Some(side) != stations.first().map(|(first, _)| first));
+    if options.mode == RunMode::PlannedFailover && mixed {
+        let at = |side: PriorityStation| stations.iter().filter(|(s, _)| *s == side).count();
+        findings.push(PlanFinding::plan(
+            PlanFindingKind::MixedProductionSites,
+            Severity::Blocking,
+            format!(
+                "the groups are not all on the same side: production is at `source` for {} and at `target` for {}",
+                at(PriorityStation::Source),
+                at(PriorityStation::Target)
+            ),
+            "A planned failover moves every group of the run to one site: split the plan, or fail back the \
+             groups that are already there first.",
+        ));
     }
     // Blocking first, then in plan order (a stable sort keeps the order within each severity).
     findings.sort_by_key(|f| match f.severity {
