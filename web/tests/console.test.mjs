@@ -290,3 +290,28 @@ test("a DR drill started here is in this browser's recent jobs, as every other o
   assert.equal(job.job_id, remembered[0].job_id, "the remembered job is the server's");
   await context.close();
 });
+
+test("the group page reads itself again every 5 s, keeping what it shows until the new answer arrives", async () => {
+  const groups = (await api("/server-groups?limit=100")).server_groups;
+  const legacy = groups.find((g) => g.name === "legacy-tier").id;
+  const page = await newPage();
+  await page.goto(`${base}/#/groups/${legacy}`);
+  await page.waitForSelector("h1:has-text('legacy-tier')");
+  // From here on, the page must never fall back to "Loading…" while it reads the group again.
+  await page.evaluate(() => {
+    window.loadingSeen = false;
+    new MutationObserver(() => {
+      if (document.querySelector("main")?.textContent.includes("Loading…")) window.loadingSeen = true;
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
+  // Renamed elsewhere (another console, a script): the open page shows it within one refresh.
+  const rename = (name) => api(`/server-groups/${legacy}`, { method: "PUT", body: JSON.stringify({ server_group: { name } }) });
+  await rename("legacy-renamed");
+  try {
+    await page.waitForSelector("h1:has-text('legacy-renamed')", { timeout: 12_000 });
+    assert.equal(await page.evaluate(() => window.loadingSeen), false, "the page showed Loading… while refreshing");
+  } finally {
+    await rename("legacy-tier");
+    await page.close();
+  }
+});
