@@ -45,7 +45,7 @@ pub async fn create(
     let params = request.disaster_recovery_drill;
     ResourceName::parse(&params.name).map_err(refuse)?;
     let group = params.server_group_id.clone();
-    super::group_job_response(&state, project.clone(), group, key, move |tx, now| {
+    super::job_response(&state, project.clone(), Some(group), key, move |tx, now| {
         let snapshot = load_snapshot(tx, &project, group_or_404(tx, &project, &params.server_group_id)?)?;
         super::check(member_rules::create_drill(&snapshot.facts(), params.drill_vpc_id.as_deref()))?;
         let mut group = snapshot.server_group;
@@ -97,7 +97,7 @@ pub async fn remove(
     Ids((project, id)): Ids<(String, String)>,
     key: SubmissionKey,
 ) -> ApiResult<Json<JobIdResponse>> {
-    super::job_response(&state, project.clone(), key, move |tx, now| {
+    super::job_response(&state, project.clone(), None, key, move |tx, now| {
         let mut drill = drill_or_404(tx, &project, &id)?;
         super::check(member_rules::delete_drill(&drill))?;
         drill.status = DrillStatus::Deleting;

@@ -51,7 +51,7 @@ pub async fn create(
     ResourceName::parse(&params.name).map_err(refuse)?;
     validate_description(params.description.as_deref()).map_err(refuse)?;
     sdrs_core::request::validate_new_group(params.dr_type.as_deref(), &params.source_vpc_id).map_err(refuse)?;
-    super::job_response(&state, project.clone(), key, move |tx, now| {
+    super::job_response(&state, project.clone(), None, key, move |tx, now| {
         let domain: ActiveDomain = super::misc::domain(tx, &params.domain_id)?
             .ok_or_else(|| ApiError::missing(Missing::Domain, &params.domain_id))?;
         let (source, target) = (&params.source_availability_zone, &params.target_availability_zone);
@@ -144,7 +144,7 @@ async fn submit_group_operation(
     key: SubmissionKey,
     action: Option<sdrs_core::action::GroupAction>,
 ) -> ApiResult<Json<JobIdResponse>> {
-    super::group_job_response(state, project.clone(), id.clone(), key, move |tx, now| {
+    super::job_response(state, project.clone(), Some(id.clone()), key, move |tx, now| {
         let group = group_or_404(tx, &project, &id)?;
         let snapshot = load_snapshot(tx, &project, group)?;
         let intent = decide(action, &snapshot.facts()).map_err(refuse)?;

@@ -50,7 +50,7 @@ pub async fn create(
     let params = request.protected_instance;
     ResourceName::parse(&params.name).map_err(refuse)?;
     validate_description(params.description.as_deref()).map_err(refuse)?;
-    super::job_response(&state, project.clone(), key, move |tx, now| {
+    super::job_response(&state, project.clone(), None, key, move |tx, now| {
         let snapshot = load_snapshot(tx, &project, group_or_404(tx, &project, &params.server_group_id)?)?;
         let server = store::get::<NativeServer>(tx, &project, &params.server_id)?;
         let in_use = tx.in_use(&project, store::InUse::Server(&params.server_id))?;
@@ -118,7 +118,7 @@ pub async fn remove(
     key: SubmissionKey,
     OptionalBody(request): OptionalBody<DeleteProtectedInstanceRequest>,
 ) -> ApiResult<Json<JobIdResponse>> {
-    super::job_response(&state, project.clone(), key, move |tx, now| {
+    super::job_response(&state, project.clone(), None, key, move |tx, now| {
         let mut instance = instance_or_404(tx, &project, &id)?;
         let group = group_or_404(tx, &project, &instance.server_group_id)?;
         super::check(member_rules::delete_instance(&group, &instance))?;
@@ -148,7 +148,7 @@ pub async fn attach(
 ) -> ApiResult<Json<JobIdResponse>> {
     let params = request.replication_attachment;
     sdrs_core::request::parse_device(&params.device).map_err(refuse)?;
-    super::job_response(&state, project.clone(), key, move |tx, now| {
+    super::job_response(&state, project.clone(), None, key, move |tx, now| {
         let instance = instance_or_404(tx, &project, &id)?;
         let mut pair = replication_or_404(tx, &project, &params.replication_id)?;
         let snapshot = load_snapshot(tx, &project, group_or_404(tx, &project, &instance.server_group_id)?)?;
@@ -182,7 +182,7 @@ pub async fn detach(
     Ids((project, id, replication_id)): Ids<(String, String, String)>,
     key: SubmissionKey,
 ) -> ApiResult<Json<JobIdResponse>> {
-    super::job_response(&state, project.clone(), key, move |tx, now| {
+    super::job_response(&state, project.clone(), None, key, move |tx, now| {
         let instance = instance_or_404(tx, &project, &id)?;
         let mut pair = replication_or_404(tx, &project, &replication_id)?;
         let group = group_or_404(tx, &project, &instance.server_group_id)?;

@@ -565,39 +565,13 @@ pub fn load_snapshot(conn: &dyn store::Store, project: &str, group: ServerGroup)
 const SUBMISSION_KEY_MILLIS: i64 = 7 * 24 * 3600 * 1000;
 
 /// Runs `work` in one write transaction (it checks, changes, and names the job to submit), submits the job in the
-/// same transaction, wakes the job worker, and answers `{"job_id"}`. `work` gets the current time.
+/// same transaction, wakes the job worker, and answers `{"job_id"}`. `work` gets the current time. An operation on a
+/// group names it (`group`), so the write batch reads it ahead with its other operations' groups (`Db::write_on`).
 ///
 /// With an idempotency key (`key`), the same transaction first looks the key up: a key the project's jobs already
 /// have is answered with that job and nothing runs again, so two senders of one keyed submission (a recovery-plan
 /// executor that lost its lease mid-send and the replica that took over) make one job between them.
 pub async fn job_response<F>(
-    state: &AppState,
-    project: String,
-    key: SubmissionKey,
-    work: F,
-) -> ApiResult<axum::Json<JobIdResponse>>
-where
-    F: FnOnce(&dyn store::Store, i64) -> ApiResult<crate::jobs::Submission> + Send + 'static,
-{
-    submit_job(state, project, None, key, work).await
-}
-
-/// `job_response` for an operation on `group`, which the write batch reads ahead with its other operations' groups
-/// (`Db::write_on`).
-pub async fn group_job_response<F>(
-    state: &AppState,
-    project: String,
-    group: String,
-    key: SubmissionKey,
-    work: F,
-) -> ApiResult<axum::Json<JobIdResponse>>
-where
-    F: FnOnce(&dyn store::Store, i64) -> ApiResult<crate::jobs::Submission> + Send + 'static,
-{
-    submit_job(state, project, Some(group), key, work).await
-}
-
-async fn submit_job<F>(
     state: &AppState,
     project: String,
     group: Option<String>,

@@ -67,7 +67,7 @@ pub async fn create(
     let params = request.replication;
     ResourceName::parse(&params.name).map_err(refuse)?;
     validate_description(params.description.as_deref()).map_err(refuse)?;
-    super::job_response(&state, project.clone(), key, move |tx, now| {
+    super::job_response(&state, project.clone(), None, key, move |tx, now| {
         let snapshot = load_snapshot(tx, &project, group_or_404(tx, &project, &params.server_group_id)?)?;
         let disk = store::get::<NativeDisk>(tx, &project, &params.volume_id)?;
         let in_use = tx.in_use(&project, store::InUse::Disk(&params.volume_id))?;
@@ -139,7 +139,7 @@ pub async fn expand(
     Body(request): Body<ExpandReplicationRequest>,
 ) -> ApiResult<Json<JobIdResponse>> {
     let new_size = request.extend_replication.new_size;
-    super::job_response(&state, project.clone(), key, move |tx, now| {
+    super::job_response(&state, project.clone(), None, key, move |tx, now| {
         let mut pair = replication_or_404(tx, &project, &id)?;
         let snapshot = load_snapshot(tx, &project, group_or_404(tx, &project, &pair.server_group_id)?)?;
         super::check(member_rules::expand_pair(&snapshot.facts(), &pair, new_size))?;
@@ -168,7 +168,7 @@ pub async fn remove(
     key: SubmissionKey,
     OptionalBody(request): OptionalBody<DeleteReplicationRequest>,
 ) -> ApiResult<Json<JobIdResponse>> {
-    super::job_response(&state, project.clone(), key, move |tx, now| {
+    super::job_response(&state, project.clone(), None, key, move |tx, now| {
         let mut pair = replication_or_404(tx, &project, &id)?;
         let group = group_or_404(tx, &project, &pair.server_group_id)?;
         super::check(member_rules::delete_pair(&group, &pair))?;
