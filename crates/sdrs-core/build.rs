@@ -3,8 +3,8 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-/// A generated text column: its static's name and the text a row gives it.
-type TextColumn = (&'static str, fn(&Row) -> &str);
+/// Where a generated `TextColumn` comes from: its static's name and the text a row gives it.
+type TextColumnSource = (&'static str, fn(&Row) -> &str);
 
 struct Row {
     http_status: u16,
@@ -61,7 +61,7 @@ fn main() {
         writeln!(out, "    {},", row.http_status).unwrap();
     }
     writeln!(out, "];\n").unwrap();
-    let columns: [TextColumn; 3] = [
+    let columns: [TextColumnSource; 3] = [
         ("MESSAGES", |row| &row.message),
         ("DESCRIPTIONS", |row| &row.description),
         ("HANDLINGS", |row| &row.handling),

@@ -77,9 +77,9 @@ fn action_of(body: JsValue) -> Result<GroupAction, JsValue> {
     object.map_err(ActionError::Body).and_then(|object| parse_action_object(&object)).map_err(|e| coded(&e))
 }
 
-/// A JS value as the JSON value it stands for, read as serde-wasm-bindgen reads one into a `serde_json::Value`
-/// (`null` and `undefined` are null, a safe integer is an integer), for the action body, which the core judges as a
-/// JSON object. Walked here rather than deserialized: serde's generic `Value` visitor over serde-wasm-bindgen's
+/// A JS value as the JSON value it stands for, read as serde-wasm-bindgen reads a plain JSON value into a
+/// `serde_json::Value` (`null` and `undefined` are null, a safe integer is an integer), for the action body, which the
+/// core judges as a JSON object. Unlike serde-wasm-bindgen, a `Map` reads as an empty object and a BigInt is refused. Walked here rather than deserialized: serde's generic `Value` visitor over serde-wasm-bindgen's
 /// deserializer was the module's largest single piece of glue (scripts/size-breakdown sdrs-wasm).
 fn json_of(value: &JsValue) -> Result<Value, String> {
     if value.is_null() || value.is_undefined() {
