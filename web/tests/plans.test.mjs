@@ -110,18 +110,32 @@ test("build a plan with a gate, run it as a drill, confirm, finish, read the evi
 test("a new plan keeps what is typed before the group list arrives", async () => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.on("pageerror", (error) => { throw error; });
-  // The group list answers late, as on a slow link: the name is typed first. The editor once reset the new plan when
-  // the list arrived, and the plan was then saved without a name (PLAN.0400).
+  // The group list answers late, as on a slow link, while the name is still being typed (the field not yet left).
+  // The editor once reset the new plan when the list arrived, and later set the field back to the last committed
+  // value on that render (it listened to `change`, which only fires on leaving the field); either way the plan was
+  // saved without a name (PLAN.0400).
   let release;
   const listed = new Promise((resolve) => { release = resolve; });
   await page.route("**/server-groups?*", async (route) => { await listed; await route.continue(); });
   await page.goto(`${base}/#/plans/new`);
-  await page.fill("#plan-name", "typed-first");
-  await page.press("#plan-name", "Tab");
-  release();
   await page.click("text=Add groups stage");
+  await page.fill("#plan-name", "typed-first");
+  release();
   await page.waitForSelector("#stage-0-add option:nth-child(2)", { state: "attached" });
   assert.equal(await page.inputValue("#plan-name"), "typed-first");
+  await page.selectOption("#stage-0-add", { label: "web-tier (protected)" });
+  // A wait typed over (cleared, then a number): the number is what is saved.
+  await page.click("text=Add wait");
+  await page.fill("fieldset.stage >> nth=1 >> input[type=number]", "");
+  await page.fill("fieldset.stage >> nth=1 >> input[type=number]", "45");
+  await page.click("text=Save plan");
+  await page.waitForSelector("#check-plan");
+  assert.match(await page.textContent("h1"), /typed-first/);
+  const id = page.url().split("/").pop();
+  const saved = await (await fetch(`${base}/orchestration/v1/5a1f0c3e2b7d4e6f8a9b0c1d2e3f4a5b/recovery-plans/${id}`,
+    { headers: { "X-Auth-Token": "demo-token" } })).json();
+  assert.equal(saved.recovery_plan.name, "typed-first");
+  assert.deepEqual(saved.recovery_plan.stages[1], { type: "wait", seconds: 45 });
   await page.close();
 });
 

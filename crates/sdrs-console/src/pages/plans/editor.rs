@@ -118,9 +118,11 @@ pub fn PlanPage(props: &PlanPageProps) -> Html {
             });
         })
     };
+    // Text fields dispatch on every keystroke, not on `change`: Yew sets an input's DOM value to the rendered one on
+    // every render, so a render between typing and leaving the field (the group list arriving) would wipe the text.
     let dispatch = |action: fn(String) -> EditAction| {
         let editor = editor.clone();
-        Callback::from(move |e: Event| editor.dispatch(action(input_value(&e))))
+        Callback::from(move |e: InputEvent| editor.dispatch(action(input_value(&e))))
     };
     let plan = &editor.plan;
     let stages = plan.stages.iter().enumerate().map(|(index, stage)| {
@@ -137,8 +139,8 @@ pub fn PlanPage(props: &PlanPageProps) -> Html {
             <h1>{ if is_new { "New recovery plan".to_owned() } else { format!("Recovery plan {}", plan.name) } }</h1>
             if let Some(error) = &*error { <ErrorBox error={error.clone()} /> }
             <form onsubmit={Callback::from(|e: SubmitEvent| e.prevent_default())}>
-                <p><label>{ "Name: " }<input id="plan-name" value={plan.name.clone()} onchange={dispatch(EditAction::SetName)} /></label></p>
-                <p><label>{ "Description: " }<input id="plan-description" class="wide" value={plan.description.clone()} onchange={dispatch(EditAction::SetDescription)} /></label></p>
+                <p><label>{ "Name: " }<input id="plan-name" value={plan.name.clone()} oninput={dispatch(EditAction::SetName)} /></label></p>
+                <p><label>{ "Description: " }<input id="plan-description" class="wide" value={plan.description.clone()} oninput={dispatch(EditAction::SetDescription)} /></label></p>
                 { for stages }
                 <p>
                     <button type="button" onclick={add(|| EditAction::AddGroupsStage)}>{ "Add groups stage" }</button>{ " " }
@@ -174,9 +176,13 @@ fn StageEditor(props: &StageEditorProps) -> Html {
         let dispatch = dispatch.clone();
         Callback::from(move |_: MouseEvent| dispatch.dispatch(action.clone()))
     };
-    let on_change = |action: fn(usize, String) -> EditAction| {
+    let on_input = |action: fn(usize, String) -> Option<EditAction>| {
         let dispatch = dispatch.clone();
-        Callback::from(move |e: Event| dispatch.dispatch(action(index, input_value(&e))))
+        Callback::from(move |e: InputEvent| {
+            if let Some(action) = action(index, input_value(&e)) {
+                dispatch.dispatch(action);
+            }
+        })
     };
     let content = match stage {
         Stage::Groups { groups: members } => {
@@ -212,13 +218,15 @@ fn StageEditor(props: &StageEditorProps) -> Html {
             </> }
         }
         Stage::Wait { seconds } => {
-            let set = on_change(|index, text| EditAction::SetWaitSeconds(index, text.parse().unwrap_or(0)));
-            html! { <label>{ "Wait, in seconds: " }<input type="number" min="1" value={seconds.to_string()} onchange={set} /></label> }
+            // A field being cleared to type a new number keeps the last number until one is typed.
+            let set =
+                on_input(|index, text| text.parse().ok().map(|seconds| EditAction::SetWaitSeconds(index, seconds)));
+            html! { <label>{ "Wait, in seconds: " }<input type="number" min="1" value={seconds.to_string()} oninput={set} /></label> }
         }
         Stage::Gate { text } => {
-            let set = on_change(EditAction::SetGateText);
+            let set = on_input(|index, text| Some(EditAction::SetGateText(index, text)));
             let id = format!("stage-{index}-gate");
-            html! { <label>{ "What the person confirming is shown: " }<input {id} class="wide" value={text.clone()} onchange={set} /></label> }
+            html! { <label>{ "What the person confirming is shown: " }<input {id} class="wide" value={text.clone()} oninput={set} /></label> }
         }
     };
     html! {
