@@ -177,7 +177,11 @@ pub fn parse_action_object(object: &Map<String, Value>) -> Result<GroupAction, A
             let priority_station = station
                 .as_str()
                 .and_then(|text| text.parse().ok())
-                .ok_or_else(|| ActionError::InvalidPriorityStation(station.to_string()))?;
+                // serde_json::to_string, not the value's Display: the same text, without a second JSON writer in the
+                // wasm modules (Display writes through an adapter of its own).
+                .ok_or_else(|| {
+                    ActionError::InvalidPriorityStation(serde_json::to_string(station).unwrap_or_default())
+                })?;
             GroupAction::Reverse { priority_station }
         }
     })

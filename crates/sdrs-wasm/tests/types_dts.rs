@@ -1,12 +1,14 @@
-//! `src/types.d.ts` is written by hand; this test holds it to the Rust types it describes, so drift fails here and
-//! the module gains no bytes: every string union against the core enum's `ALL`, every interface's fields against
-//! the keys of a value the core really serializes (or, for the snapshot's inputs, the API's own objects).
+//! `src/types.d.ts` and `src/plan.d.ts` are written by hand; this test holds them to the Rust types they describe, so
+//! drift fails here and the modules gain no bytes: every string union against the core enum's `ALL`, every
+//! interface's fields against the keys of a value the core really serializes (or, for the snapshot's inputs, the API's
+//! own objects).
 
 use std::collections::BTreeSet;
 
 use serde_json::{json, Value};
 
-const DTS: &str = include_str!("../src/types.d.ts");
+/// Both modules' declarations, read as one (the plan module's name the rules module's types).
+const DTS: &str = concat!(include_str!("../src/types.d.ts"), include_str!("../src/plan.d.ts"));
 
 /// The text of `export type NAME = …;` or `export interface NAME { … }` (or `NAME<T>`), comments removed.
 fn declaration(name: &str) -> String {
@@ -23,7 +25,7 @@ fn declaration(name: &str) -> String {
             };
         }
     }
-    panic!("types.d.ts declares no `{name}`");
+    panic!("the declarations declare no `{name}`");
 }
 
 fn strip_comments(text: &str) -> String {
@@ -105,8 +107,8 @@ fn assert_fields(interface: &str, value: &Value) {
         declared.iter().filter(|(_, optional, _)| !optional).map(|(n, ..)| n.clone()).collect();
     let undeclared: Vec<&String> = keys.difference(&names).collect();
     let unsent: Vec<&String> = required.difference(&keys).collect();
-    assert!(undeclared.is_empty(), "{interface}: the core sends {undeclared:?}, which types.d.ts does not declare");
-    assert!(unsent.is_empty(), "{interface}: types.d.ts requires {unsent:?}, which the core does not send");
+    assert!(undeclared.is_empty(), "{interface}: the core sends {undeclared:?}, which the declarations do not declare");
+    assert!(unsent.is_empty(), "{interface}: the declarations require {unsent:?}, which the core does not send");
 }
 
 #[track_caller]

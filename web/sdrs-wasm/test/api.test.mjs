@@ -1,10 +1,11 @@
-// Node tests of every export of sdrs-wasm, on the seed's scenarios and on bad input. Run: node --test web/sdrs-wasm/test/
+// Node tests of every export of sdrs-wasm's two modules, on the seed's scenarios and on bad input. Run: node --test web/sdrs-wasm/test/
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
 const sdrs = require("../node/sdrs_wasm.js");
+const plans = require("../node/sdrs_wasm_plan.js");
 
 const group = {
   id: "g1", name: "web", description: null, status: "protected", progress: 100,
@@ -169,6 +170,14 @@ test("state machine and error catalogue", () => {
   throwsCode(() => sdrs.lookupError("SDRS.9999"), "SDRS.0201");
 });
 
+test("the rules module and the plan module each export their own functions only", () => {
+  assert.deepEqual(Object.keys(sdrs).sort(), [
+    "allowedOperations", "explainLogin", "lookupError", "precheck", "previewRoleSwap", "profileFromEcs", "resolveAction",
+    "stateTable", "validateAction",
+  ]);
+  assert.deepEqual(Object.keys(plans), ["checkPlan"]);
+});
+
 test("checkPlan returns every reason of the plan and its groups at once, with the timeline", () => {
   const db = snapshot({ id: "db", name: "db" });
   const web = snapshot({ id: "web", name: "web", status: "failed-over", priority_station: "target" });
@@ -181,7 +190,7 @@ test("checkPlan returns every reason of the plan and its groups at once, with th
       { type: "groups", groups: [{ server_group_id: "db" }, { server_group_id: "gone" }] },
     ],
   };
-  const check = sdrs.checkPlan(plan, { mode: "failover" }, [db, web]);
+  const check = plans.checkPlan(plan, { mode: "failover" }, [db, web]);
   assert.equal(check.allowed, false);
   const kinds = check.findings.filter((f) => f.severity === "blocking").map((f) => f.precheck ?? f.kind).sort();
   assert.deepEqual(kinds, ["empty-stage", "group-in-two-stages", "group-not-found", "wrong-status"]);
@@ -193,20 +202,20 @@ test("checkPlan returns every reason of the plan and its groups at once, with th
 
   // The same plan's groups as a good plan: nothing blocks a drill.
   const good = { name: "ok", stages: [{ type: "groups", groups: [{ server_group_id: "db" }] }] };
-  assert.equal(sdrs.checkPlan(good, { mode: "drill" }, [db]).allowed, true);
+  assert.equal(plans.checkPlan(good, { mode: "drill" }, [db]).allowed, true);
   // A planned failover over groups on both sides, and a cleanup of an unknown drill run.
   const both = { name: "both", stages: [{ type: "groups", groups: [{ server_group_id: "db" }, { server_group_id: "web" }] }] };
-  const planned = sdrs.checkPlan(both, { mode: "planned-failover", priority_station: "target" }, [db, web]);
+  const planned = plans.checkPlan(both, { mode: "planned-failover", priority_station: "target" }, [db, web]);
   assert.ok(planned.findings.some((f) => f.kind === "mixed-production-sites"));
-  const cleanup = sdrs.checkPlan(good, { mode: "drill-cleanup", drill_run_id: "r9" }, [db], [{ run_id: "r1", drills: [] }]);
+  const cleanup = plans.checkPlan(good, { mode: "drill-cleanup", drill_run_id: "r9" }, [db], [{ run_id: "r1", drills: [] }]);
   assert.deepEqual(cleanup.findings.map((f) => f.kind), ["unknown-drill-run"]);
 });
 
 test("checkPlan refuses a malformed plan or options with this tool's code", () => {
-  throwsCode(() => sdrs.checkPlan({ name: "has space", stages: [] }, { mode: "failover" }, []), "PLAN.0400");
-  throwsCode(() => sdrs.checkPlan({ name: "p", stages: [] }, { mode: "planned-failover" }, []), "PLAN.0400");
-  throwsCode(() => sdrs.checkPlan({ name: "p", stages: [{ type: "teleport" }] }, { mode: "failover" }, []), "SDRS.0201");
-  throwsCode(() => sdrs.checkPlan({ name: "p", stages: [] }, { mode: "failover" }, "not a list"), "SDRS.0201");
+  throwsCode(() => plans.checkPlan({ name: "has space", stages: [] }, { mode: "failover" }, []), "PLAN.0400");
+  throwsCode(() => plans.checkPlan({ name: "p", stages: [] }, { mode: "planned-failover" }, []), "PLAN.0400");
+  throwsCode(() => plans.checkPlan({ name: "p", stages: [{ type: "teleport" }] }, { mode: "failover" }, []), "SDRS.0201");
+  throwsCode(() => plans.checkPlan({ name: "p", stages: [] }, { mode: "failover" }, "not a list"), "SDRS.0201");
 });
 
 test("profileFromEcs maps ECS and IMS facts to a profile, each with its source, unknowns left unknown", () => {

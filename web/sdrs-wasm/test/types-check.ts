@@ -1,14 +1,17 @@
-// Uses every export and type of sdrs-wasm so that `tsc --noEmit` checks the declarations are usable and consistent.
+// Uses every export and type of sdrs-wasm's two modules so that `tsc --noEmit` checks the declarations are usable and consistent.
 import init, {
-  allowedOperations, checkPlan, explainLogin, lookupError, precheck, previewRoleSwap, profileFromEcs, resolveAction, stateTable,
+  allowedOperations, explainLogin, lookupError, precheck, previewRoleSwap, profileFromEcs, resolveAction, stateTable,
   validateAction, type Answer, type ServerProfile, type ErrorInfo, type GroupSnapshot, type Intent, type LoginExplanation, type LoginQuestion,
-  type Operation, type PlanCheck, type Precheck, type RecoveryPlan, type RunOptions, type RoleSwap, type SdrsError, type Transition, type ValidatedAction,
+  type Operation, type Precheck, type RoleSwap, type SdrsError, type Transition, type ValidatedAction,
 } from "../web/sdrs_wasm.js";
+// The plan module: its own init, and the rules module's snapshot type re-exported.
+import initPlan, { checkPlan, type PlanCheck, type RecoveryPlan, type RunOptions, type GroupSnapshot as PlanSnapshot } from "../web/sdrs_wasm_plan.js";
 
 declare const snapshot: GroupSnapshot;
 
 async function main(): Promise<void> {
   await init();
+  await initPlan();
   const action: ValidatedAction = validateAction('{"failover-server-group": {}}');
   if (action.action === "reverse-server-group") {
     const station: "source" | "target" = action.priority_station;
@@ -40,7 +43,8 @@ async function main(): Promise<void> {
     stages: [{ type: "groups", groups: [{ server_group_id: "g1", critical: false }] }, { type: "gate", text: "go?" }],
   };
   const options: RunOptions = { mode: "drill-cleanup", drill_run_id: "r1" };
-  const planCheck: PlanCheck = checkPlan(plan, options, [snapshot], [{ run_id: "r1", drills: [] }]);
+  const same: PlanSnapshot = snapshot;
+  const planCheck: PlanCheck = checkPlan(plan, options, [same], [{ run_id: "r1", drills: [] }]);
   for (const finding of planCheck.findings) console.log(finding.kind, finding.stage, finding.precheck);
   for (const stage of planCheck.timeline) console.log(stage.kind, stage.groups?.map((g) => g.statuses.join(">")));
   const profile: ServerProfile = profileFromEcs({ id: "s1", status: "ACTIVE", metadata: { os_type: "Linux" } }, null);
