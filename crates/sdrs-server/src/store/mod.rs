@@ -192,6 +192,16 @@ impl Db {
         }
     }
 
+    /// PostgreSQL: whether this replica holds the sole-replica lease now (its hot reads need no version read), and
+    /// how many version reads its hits have made (`pg_cache.rs`). SQLite has one process and needs neither.
+    #[doc(hidden)]
+    pub fn sole_replica(&self) -> (bool, u64) {
+        match self {
+            Db::Sqlite(_) => (false, 0),
+            Db::Postgres(db) => db.sole_replica(),
+        }
+    }
+
     /// Counts the hot reads answered from memory on `counter` (the server's `sdrs_hot_reads_from_memory`).
     pub fn count_reads_from_memory(&self, counter: prometheus_client::metrics::counter::Counter) {
         match self {

@@ -14,17 +14,28 @@
 //!   after the check) are current. Otherwise the document is read from the database. So a read never returns what an
 //!   answered write replaced; the cost of a hit is a share of one round trip instead of a statement of its own.
 //! - **Fills** follow `hot.rs`'s generation rule: a value read before an invalidation is not kept.
+//! - **A sole replica skips the version read.** When no other replica's writer is connected, a replica's listener
+//!   takes the sole-replica lease (`SOLE_TAKE`, migration 009; tried at connection and every `SOLE_RETRY`). Once every
+//!   invalidation up to the version it took it at is applied, and after each confirmation (`SOLE_HELD`, every 100 ms,
+//!   under a share lock of the lease's row), hits skip the version read until `LEASE` after the statement was sent.
+//!   Its own writes are invalidated here before they are answered (`PgCommitter::after_batch`). Any other connection's
+//!   write that bumps the version locks the row and waits the lease out in the trigger (0.5 s, more than `LEASE`)
+//!   before it ends the lease and commits: the holder's last confirmation came before that lock, so it has stopped
+//!   skipping before that write can be answered. A lost listening connection ends the lease here at once (it would
+//!   lapse anyway). While two replicas have writers connected, neither takes it, so they do not pass it back and forth;
+//!   the first write of a replica that joins (or of a restarted one, whose old name still holds it) waits the 0.5 s once.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 use tokio_postgres::AsyncMessage;
 
 use super::hot::{HotCache, HotKey, BUDGET_BYTES, HOT_KINDS};
-use super::statements::DATA_VERSION;
+use super::sql::postgres_placeholders;
+use super::statements::{DATA_VERSION, SOLE_HELD, SOLE_TAKE};
 
 /// The channel the notifications go on.
 pub const CHANNEL: &str = "sdrs_hot_documents";
@@ -34,6 +45,13 @@ const PART_SEPARATOR: char = '\u{1e}';
 const PART_BYTES: usize = 7_000;
 /// How long the listener waits before it connects again after losing its connection.
 const RECONNECT_DELAY: Duration = Duration::from_secs(1);
+/// How long a confirmation of the sole-replica lease lets hits skip the version read, counted from when it was sent:
+/// the trigger of migration 009 makes another replica's write wait `pg_sleep(0.5)`, less a margin for timers.
+const LEASE: Duration = Duration::from_millis(450);
+/// How often the holder confirms the lease (well within `LEASE`, so that a hit rarely finds it lapsed).
+const SOLE_CONFIRM: Duration = Duration::from_millis(100);
+/// How often a replica that does not hold the lease tries to take it.
+const SOLE_RETRY: Duration = Duration::from_secs(5);
 
 /// The cache, the version its invalidations have reached, and the shared version reads.
 pub struct SharedCache {
@@ -43,6 +61,12 @@ pub struct SharedCache {
     probe: Mutex<Probe>,
     /// While set, the listener keeps what arrives without applying it (the test of a late notification).
     held: std::sync::atomic::AtomicBool,
+    /// Until when (nanoseconds after `epoch`) hits may skip the version read: this replica holds the sole-replica
+    /// lease; 0 when it does not.
+    sole_until: AtomicU64,
+    epoch: Instant,
+    /// Reads of `data_version` for hits, for the tests and the metrics.
+    version_reads: AtomicU64,
 }
 
 /// Hits waiting for the next read of `data_version`, and whether a task is reading it.
@@ -59,7 +83,30 @@ impl SharedCache {
             applied: AtomicI64::new(-1),
             probe: Mutex::default(),
             held: Default::default(),
+            sole_until: AtomicU64::new(0),
+            epoch: Instant::now(),
+            version_reads: AtomicU64::new(0),
         }
+    }
+
+    /// Whether this replica holds the sole-replica lease now: a hit needs no version read.
+    pub fn sole(&self) -> bool {
+        self.epoch.elapsed().as_nanos() < u128::from(self.sole_until.load(Ordering::Acquire))
+    }
+
+    /// The lease was confirmed by a statement sent at `sent`.
+    fn confirm_sole(&self, sent: Instant) {
+        let until = (sent + LEASE).saturating_duration_since(self.epoch).as_nanos();
+        self.sole_until.store(u64::try_from(until).unwrap_or(u64::MAX), Ordering::Release);
+    }
+
+    fn end_sole(&self) {
+        self.sole_until.store(0, Ordering::Release);
+    }
+
+    /// Reads of `data_version` made for hits since start.
+    pub fn version_reads(&self) -> u64 {
+        self.version_reads.load(Ordering::Relaxed)
     }
 
     /// Holds back (or releases) the notifications that arrive, as a slow delivery would.
@@ -108,6 +155,7 @@ impl SharedCache {
                 }
                 std::mem::take(&mut probe.waiting)
             };
+            self.version_reads.fetch_add(1, Ordering::Relaxed);
             let version = read().await;
             for reply in waiting {
                 let _ = reply.send(version.clone());
@@ -226,11 +274,13 @@ fn parse_key(line: &str) -> Option<HotKey> {
     Some((kind, project.to_owned(), id.to_owned()))
 }
 
-/// Starts the listening thread; it ends once `cache` is dropped.
+/// Starts the listening thread; it ends once `cache` is dropped. `replica` is this replica's name on the sole-replica
+/// lease, the one its writer gives its writes.
 pub fn listen(
     config: tokio_postgres::Config,
     tls: tokio_postgres_rustls::MakeRustlsConnect,
     cache: &Arc<SharedCache>,
+    replica: Arc<str>,
 ) -> anyhow::Result<()> {
     let cache = Arc::downgrade(cache);
     std::thread::Builder::new().name("sdrs-pg-listener".into()).spawn(move || {
@@ -240,8 +290,11 @@ pub fn listen(
         };
         runtime.block_on(async {
             while cache.strong_count() > 0 {
-                if let Err(error) = listen_once(&config, &tls, &cache).await {
+                if let Err(error) = listen_once(&config, &tls, &cache, &replica).await {
                     tracing::warn!(error = %format!("{error:#}"), "the hot-read listener lost PostgreSQL; reads go to the database until it is back");
+                }
+                if let Some(cache) = cache.upgrade() {
+                    cache.end_sole();
                 }
                 tokio::time::sleep(RECONNECT_DELAY).await;
             }
@@ -255,6 +308,7 @@ async fn listen_once(
     config: &tokio_postgres::Config,
     tls: &tokio_postgres_rustls::MakeRustlsConnect,
     cache: &Weak<SharedCache>,
+    replica: &str,
 ) -> anyhow::Result<()> {
     let (client, mut connection) = config.connect(tls.clone()).await?;
     let (notify, mut notifications) = tokio::sync::mpsc::unbounded_channel::<String>();
@@ -273,29 +327,72 @@ async fn listen_once(
         }
     });
     client.batch_execute(&format!("LISTEN {CHANNEL}")).await?;
-    let version: i64 = client.query_one(DATA_VERSION, &[]).await?.get(0);
+    let (take, held) = (
+        client.prepare(&postgres_placeholders(SOLE_TAKE)).await?,
+        client.prepare(&postgres_placeholders(SOLE_HELD)).await?,
+    );
+    // The lease is tried first, so that the version read here is the one it was taken at.
+    let sent = Instant::now();
+    let taken: Option<i64> = client.query_opt(&take, &[&replica]).await?.map(|row| row.get(0));
+    let version: i64 = match taken {
+        Some(version) => version,
+        None => client.query_one(DATA_VERSION, &[]).await?.get(0),
+    };
     match cache.upgrade() {
         Some(cache) => cache.resume_at(version),
         None => return Ok(()),
     }
+    // The lease taken, at the version it was taken at, and when the taking was sent; sole once that version is applied.
+    let mut taking: Option<(i64, Instant)> = taken.map(|version| (version, sent));
+    let mut last_try = Instant::now();
     let mut assembler = Assembler::default();
-    let mut alive = tokio::time::interval(Duration::from_millis(100));
-    let mut held: Vec<String> = Vec::new();
+    let mut alive = tokio::time::interval(SOLE_CONFIRM);
+    let mut waiting: Vec<String> = Vec::new();
+    let mut holding = taking.is_some();
     loop {
-        tokio::select! {
+        let tick = tokio::select! {
             payload = notifications.recv() => {
                 let Some(payload) = payload else { break };
-                held.push(payload);
+                waiting.push(payload);
+                false
             }
-            _ = alive.tick() => {}
-        }
+            _ = alive.tick() => true,
+        };
         let Some(cache) = cache.upgrade() else { return Ok(()) };
-        if cache.held.load(Ordering::SeqCst) {
+        if !cache.held.load(Ordering::SeqCst) {
+            for payload in waiting.drain(..) {
+                if let Some((version, keys)) = assembler.take(&payload) {
+                    cache.apply(version, keys);
+                }
+            }
+        }
+        if let Some((version, sent)) = taking {
+            if cache.current_at(version) {
+                taking = None;
+                cache.confirm_sole(sent);
+                tracing::info!("this replica holds the sole-replica lease: hot reads need no version read");
+            }
+        }
+        if !tick {
             continue;
         }
-        for payload in held.drain(..) {
-            if let Some((version, keys)) = assembler.take(&payload) {
-                cache.apply(version, keys);
+        if holding {
+            let sent = Instant::now();
+            let still: bool = client.query_one(&held, &[&replica]).await?.get(0);
+            if !still {
+                holding = false;
+                taking = None;
+                cache.end_sole();
+                tracing::info!("another replica wrote: this replica gave up the sole-replica lease");
+            } else if taking.is_none() {
+                cache.confirm_sole(sent);
+            }
+        } else if last_try.elapsed() >= SOLE_RETRY {
+            last_try = Instant::now();
+            let sent = Instant::now();
+            if let Some(row) = client.query_opt(&take, &[&replica]).await? {
+                holding = true;
+                taking = Some((row.get(0), sent));
             }
         }
     }

@@ -134,10 +134,18 @@ impl PgDb {
             .wait_timeout(Some(CONNECT_TIMEOUT))
             .create_timeout(Some(CONNECT_TIMEOUT))
             .build()?;
-        let writer = Writer::start(PgCommitter { target: target.clone(), conn: None }, "sdrs-pg-writer")?;
-        let worker = uuid::Uuid::new_v4().simple().to_string().into();
+        let worker: Arc<str> = uuid::Uuid::new_v4().simple().to_string().into();
+        let replica: Arc<str> = format!("sdrs-replica-{worker}").into();
         let cache = Arc::new(SharedCache::new());
-        super::pg_cache::listen(target.config.clone(), target.tls.clone(), &cache)?;
+        let committer = PgCommitter {
+            target: target.clone(),
+            conn: None,
+            replica: replica.clone(),
+            cache: cache.clone(),
+            committed: Vec::new(),
+        };
+        let writer = Writer::start(committer, "sdrs-pg-writer")?;
+        super::pg_cache::listen(target.config.clone(), target.tls.clone(), &cache, replica)?;
         let readers = Arc::new(Readers::start(target)?);
         Ok(PgDb { pool, writer, readers, cache, orders: Arc::default(), worker })
     }
@@ -194,7 +202,9 @@ impl PgDb {
         debug_assert!(HOT_KINDS.contains(&kind), "{kind} is read hot but its changes are not announced");
         let key = KeyRef(kind, project, id);
         let documents = &self.cache.documents;
-        if matches!(documents.lookup(key), Lookup::Hit(_)) && self.cache.current_at(self.data_version().await?) {
+        if matches!(documents.lookup(key), Lookup::Hit(_))
+            && (self.cache.sole() || self.cache.current_at(self.data_version().await?))
+        {
             // Looked up again after the check: an invalidation applied meanwhile is seen.
             if let Lookup::Hit(bytes) = documents.lookup(key) {
                 documents.served();
@@ -345,6 +355,10 @@ impl PgDb {
 
     pub fn hold_notifications(&self, held: bool) {
         self.cache.hold_notifications(held);
+    }
+
+    pub fn sole_replica(&self) -> (bool, u64) {
+        (self.cache.sole(), self.cache.version_reads())
     }
 
     /// Write batches committed by this replica.
@@ -709,6 +723,12 @@ impl Sql for PgConn {
 pub struct PgCommitter {
     target: Target,
     conn: Option<PgConn>,
+    /// Its connection's application_name, `sdrs-replica-<worker>`: the sole-replica lease (`pg_cache.rs`) names its
+    /// holder so, and tells by it whether another replica writes.
+    replica: Arc<str>,
+    cache: Arc<SharedCache>,
+    /// The hot documents the last batch changed, invalidated here before its answers (`pg_cache.rs`).
+    committed: Vec<HotKey>,
 }
 
 impl Committer for PgCommitter {
@@ -720,7 +740,10 @@ impl Committer for PgCommitter {
     fn begin(&mut self) -> Result<(), String> {
         if self.conn.as_ref().is_none_or(PgConn::is_closed) {
             self.conn = None;
-            self.conn = Some(PgConn::connect(&self.target, false).map_err(|error| error.to_string())?);
+            let conn = PgConn::connect(&self.target, false).map_err(|error| error.to_string())?;
+            // A hex name, written inline; sent with the batch's first statement.
+            conn.batch(&format!("SET application_name = '{}'", self.replica)).map_err(|error| error.to_string())?;
+            self.conn = Some(conn);
         }
         self.conn().changed.borrow_mut().clear();
         // Sent with the batch's first statement.
@@ -734,10 +757,19 @@ impl Committer for PgCommitter {
     fn commit(&mut self) -> Result<(), String> {
         let conn = self.conn();
         // What changed is announced in the transaction that changed it, pipelined in front of the commit.
-        if let Some(payload) = announcement(&std::mem::take(&mut *conn.changed.borrow_mut())) {
+        let changed = std::mem::take(&mut *conn.changed.borrow_mut());
+        if let Some(payload) = announcement(&changed) {
             conn.execute_later(NOTIFY_CHANGED, args![payload.as_str()], None).map_err(|error| format!("{error:#}"))?;
         }
-        conn.flush("COMMIT").map_err(|error| format!("{error:#}"))
+        let committed = conn.flush("COMMIT").map_err(|error| format!("{error:#}"));
+        self.committed = changed;
+        committed
+    }
+
+    /// This replica's own changes leave its memory before they are answered: while it holds the sole-replica lease,
+    /// its hits do not wait for the notification.
+    fn after_batch(&mut self) {
+        self.cache.documents.invalidate(std::mem::take(&mut self.committed));
     }
 
     fn rollback(&mut self) {

@@ -151,6 +151,95 @@ async fn a_replica_answers_from_memory_only_what_no_answered_write_replaced() {
     assert_eq!(second.get(&job).await.1["status"], "SUCCESS");
 }
 
+/// A replica that holds the sole-replica lease (its listener takes it in the background, when it is alone).
+async fn sole_replica() -> TestApp {
+    assert!(test_postgres().is_some(), "{NEEDS}");
+    let app = TestApp::new().await;
+    until_sole(&app).await;
+    app
+}
+
+async fn until_sole(app: &TestApp) {
+    for _ in 0..500 {
+        if app.state.db.sole_replica().0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("the replica never held the sole-replica lease");
+}
+
+/// A replica alone answers hot reads from memory without reading the version first, and its own writes are read
+/// back at once, even with its notifications late: a rename and the new name on the next read, memory serving again
+/// after it, no version read at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (SDRS_TEST_POSTGRES); scripts/test runs it"]
+async fn a_sole_replica_answers_from_memory_without_a_version_read() {
+    let app = sole_replica().await;
+    let group = app.group("alone").await;
+    let path = v1(&format!("/server-groups/{group}"));
+    let from_memory = || app.state.metrics.hot_reads_from_memory.get();
+    let version_reads = app.state.db.sole_replica().1;
+    assert_eq!(app.get(&path).await.0, StatusCode::OK);
+    // Its own notifications held back: only the writer's own invalidation keeps memory from answering stale.
+    app.state.db.hold_notifications(true);
+    for n in 0..20 {
+        let before = from_memory();
+        assert_eq!(
+            app.get(&path).await.1["server_group"]["name"],
+            if n == 0 { "alone".to_owned() } else { format!("alone-{}", n - 1) }
+        );
+        assert!(from_memory() > before, "round {n}: not from memory");
+        let name = format!("alone-{n}");
+        let (status, body) =
+            app.call(axum::http::Method::PUT, &path, Some(json!({"server_group": {"name": name}}))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (_, read) = app.get(&path).await;
+        assert_eq!(read["server_group"]["name"], name, "round {n}: its own write read stale");
+    }
+    assert!(app.state.db.sole_replica().0);
+    assert_eq!(app.state.db.sole_replica().1, version_reads, "a hit read the version although the replica is alone");
+}
+
+/// A write on another replica ends the lease before it is answered: the holder, with its notifications held back (a
+/// late delivery), reads the renamed group from the database, never the old name from memory, and reads the version
+/// again; the write waited the lease out (the trigger of migration 009).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (SDRS_TEST_POSTGRES); scripts/test runs it"]
+async fn another_replicas_write_ends_the_lease_before_it_is_answered() {
+    let first = sole_replica().await;
+    let second = first.replica();
+    let group = first.group("leased").await;
+    let path = v1(&format!("/server-groups/{group}"));
+    let from_memory = || first.state.metrics.hot_reads_from_memory.get();
+    let before = from_memory();
+    assert_eq!(first.get(&path).await.1, first.get(&path).await.1);
+    assert!(from_memory() > before, "the holder did not answer from memory");
+    first.state.db.hold_notifications(true);
+    let started = std::time::Instant::now();
+    let (status, body) =
+        second.call(axum::http::Method::PUT, &path, Some(json!({"server_group": {"name": "renamed-elsewhere"}}))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let waited = started.elapsed();
+    let (before, version_reads) = (from_memory(), first.state.db.sole_replica().1);
+    let (_, read) = first.get(&path).await;
+    assert_eq!(read["server_group"]["name"], "renamed-elsewhere", "the holder answered what the write replaced");
+    assert!(waited >= std::time::Duration::from_millis(450), "the write did not wait the lease out: {waited:?}");
+    assert_eq!(from_memory(), before, "memory answered while the notification was late");
+    let (sole, reads) = first.state.db.sole_replica();
+    assert!(!sole && reads > version_reads, "the lease outlived another replica's write");
+    first.state.db.hold_notifications(false);
+    // The lease is not taken back while the second's writer is connected: its next write is not held up.
+    let started = std::time::Instant::now();
+    let (status, _) =
+        second.call(axum::http::Method::PUT, &path, Some(json!({"server_group": {"name": "again"}}))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(started.elapsed() < std::time::Duration::from_millis(450), "a second write waited for a lease");
+    // Nor later: the first does not take it back while the second's writer is connected.
+    tokio::time::sleep(std::time::Duration::from_millis(5_500)).await;
+    assert!(!first.state.db.sole_replica().0, "the lease was taken back from under a replica that writes");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[ignore = "needs PostgreSQL (SDRS_TEST_POSTGRES); scripts/test runs it"]
 async fn two_workers_on_the_same_jobs_finish_each_once() {
