@@ -14,16 +14,17 @@
 //!   after the check) are current. Otherwise the document is read from the database. So a read never returns what an
 //!   answered write replaced; the cost of a hit is a share of one round trip instead of a statement of its own.
 //! - **Fills** follow `hot.rs`'s generation rule: a value read before an invalidation is not kept.
-//! - **A sole replica skips the version read.** When no other replica's writer is connected, a replica's listener
-//!   takes the sole-replica lease (`SOLE_TAKE`, migration 009; tried at connection and every `SOLE_RETRY`). Once every
+//! - **A sole replica skips the version read.** When no other replica has a connection open (each names its listening
+//!   and writing connections `sdrs-replica-<id>`), a replica's listener takes the sole-replica lease (`SOLE_TAKE`,
+//!   migration 009; tried at connection and every `SOLE_RETRY`). Once every
 //!   invalidation up to the version it took it at is applied, and after each confirmation (`SOLE_HELD`, every 100 ms,
 //!   under a share lock of the lease's row), hits skip the version read until `LEASE` after the statement was sent.
 //!   Its own writes are invalidated here before they are answered (`PgCommitter::after_batch`). Any other connection's
 //!   write that bumps the version locks the row and waits the lease out in the trigger (0.5 s, more than `LEASE`)
 //!   before it ends the lease and commits: the holder's last confirmation came before that lock, so it has stopped
 //!   skipping before that write can be answered. A lost listening connection ends the lease here at once (it would
-//!   lapse anyway). While two replicas have writers connected, neither takes it, so they do not pass it back and forth;
-//!   the first write of a replica that joins (or of a restarted one, whose old name still holds it) waits the 0.5 s once.
+//!   lapse anyway). While two replicas are connected, neither takes it, so they do not pass it back and forth; the first
+//!   write of a replica that joins waits the 0.5 s once, as does taking the lease from a replica that is gone.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -326,15 +327,16 @@ async fn listen_once(
             }
         }
     });
-    client.batch_execute(&format!("LISTEN {CHANNEL}")).await?;
+    // Named as the replica's writer is (a hex name, written inline): the lease's holder, and a replica to the others.
+    client.batch_execute(&format!("SET application_name = '{replica}'; LISTEN {CHANNEL}")).await?;
     let (take, held) = (
         client.prepare(&postgres_placeholders(SOLE_TAKE)).await?,
         client.prepare(&postgres_placeholders(SOLE_HELD)).await?,
     );
     // The lease is tried first, so that the version read here is the one it was taken at.
     let sent = Instant::now();
-    let taken: Option<i64> = client.query_opt(&take, &[&replica]).await?.map(|row| row.get(0));
-    let version: i64 = match taken {
+    let taken = take_lease(&client, &take, replica).await?.map(|version| (version, sent));
+    let version: i64 = match taken.map(|(version, _)| version) {
         Some(version) => version,
         None => client.query_one(DATA_VERSION, &[]).await?.get(0),
     };
@@ -343,7 +345,7 @@ async fn listen_once(
         None => return Ok(()),
     }
     // The lease taken, at the version it was taken at, and when the taking was sent; sole once that version is applied.
-    let mut taking: Option<(i64, Instant)> = taken.map(|version| (version, sent));
+    let mut taking: Option<(i64, Instant)> = taken;
     let mut last_try = Instant::now();
     let mut assembler = Assembler::default();
     let mut alive = tokio::time::interval(SOLE_CONFIRM);
@@ -390,15 +392,32 @@ async fn listen_once(
         } else if last_try.elapsed() >= SOLE_RETRY {
             last_try = Instant::now();
             let sent = Instant::now();
-            if let Some(row) = client.query_opt(&take, &[&replica]).await? {
+            if let Some(version) = take_lease(&client, &take, replica).await? {
                 holding = true;
-                taking = Some((row.get(0), sent));
+                taking = Some((version, sent));
             }
         }
     }
     drop(client);
     driver.await??;
     anyhow::bail!("the listening connection ended")
+}
+
+/// Tries to take the sole-replica lease (`SOLE_TAKE`): the version it was taken at, if taken. A first try that only
+/// cleared what a replica that is gone left is followed by a second.
+async fn take_lease(
+    client: &tokio_postgres::Client,
+    take: &tokio_postgres::Statement,
+    replica: &str,
+) -> Result<Option<i64>, tokio_postgres::Error> {
+    for _ in 0..2 {
+        match client.query_opt(take, &[&replica]).await? {
+            None => return Ok(None),
+            Some(row) if row.get::<_, bool>(1) => return Ok(Some(row.get(0))),
+            Some(_) => {}
+        }
+    }
+    Ok(None)
 }
 
 #[cfg(test)]

@@ -23,13 +23,14 @@ pub const PING: &str = "SELECT 1";
 
 /// PostgreSQL only: the version of the hot documents, which a replica's read cache checks (`pg_cache.rs`).
 pub const DATA_VERSION: &str = "SELECT version FROM data_version";
-/// PostgreSQL only: a replica's listener takes the sole-replica lease (`pg_cache.rs`) for `?1`, its writer's
-/// application_name, if nobody else holds it and no other replica's writer is connected; the version as of the taking,
-/// if taken.
-pub const SOLE_TAKE: &str = "UPDATE data_version SET sole_holder = ?1 \
-     WHERE (sole_holder IS NULL OR sole_holder = ?1) AND NOT EXISTS (SELECT 1 FROM pg_stat_activity \
+/// PostgreSQL only: a replica's listener takes the sole-replica lease (`pg_cache.rs`) for `?1`, its connections'
+/// application_name, if no other replica has a connection open; the version as of the taking, and whether it was
+/// taken. It names the version, so the trigger of migration 009 runs: a holder left by a replica that is gone is
+/// waited out and cleared (not taken: the next try takes it).
+pub const SOLE_TAKE: &str = "UPDATE data_version SET version = version, sole_holder = ?1 \
+     WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity \
          WHERE datname = current_database() AND application_name LIKE 'sdrs-replica-%' AND application_name <> ?1) \
-     RETURNING version";
+     RETURNING version, sole_holder IS NOT DISTINCT FROM ?1";
 /// PostgreSQL only: whether `?1` still holds the sole-replica lease, read under a share lock of the row, which a write
 /// that ends the lease holds while it waits the lease out.
 pub const SOLE_HELD: &str = "SELECT sole_holder IS NOT DISTINCT FROM ?1 FROM data_version FOR SHARE";
