@@ -16,9 +16,9 @@
 //! - **Fills** follow `hot.rs`'s generation rule: a value read before an invalidation is not kept.
 //! - **A sole replica skips the version read.** When no other replica has a connection open (each names its listening
 //!   and writing connections `sdrs-replica-<id>`), a replica's listener takes the sole-replica lease (`SOLE_TAKE`,
-//!   migration 009; tried at connection and every `SOLE_RETRY`). Once every
-//!   invalidation up to the version it took it at is applied, and after each confirmation (`SOLE_HELD`, every 100 ms,
-//!   under a share lock of the lease's row), hits skip the version read until `LEASE` after the statement was sent.
+//!   migration 009; tried at connection and every `SOLE_RETRY`). Once every invalidation up to the version it took it
+//!   at is applied, and after each confirmation (`SOLE_HELD`, every 100 ms, under a share lock of the lease's row),
+//!   hits skip the version read until `LEASE` after the statement was sent.
 //!   Its own writes are invalidated here before they are answered (`PgCommitter::after_batch`). Any other connection's
 //!   write that bumps the version locks the row and waits the lease out in the trigger (0.5 s, more than `LEASE`)
 //!   before it ends the lease and commits: the holder's last confirmation came before that lock, so it has stopped
@@ -66,7 +66,7 @@ pub struct SharedCache {
     /// lease; 0 when it does not.
     sole_until: AtomicU64,
     epoch: Instant,
-    /// Reads of `data_version` for hits, for the tests and the metrics.
+    /// Reads of `data_version` made for hits, which the tests count.
     version_reads: AtomicU64,
 }
 
@@ -275,8 +275,8 @@ fn parse_key(line: &str) -> Option<HotKey> {
     Some((kind, project.to_owned(), id.to_owned()))
 }
 
-/// Starts the listening thread; it ends once `cache` is dropped. `replica` is this replica's name on the sole-replica
-/// lease, the one its writer gives its writes.
+/// Starts the listening thread; it ends once `cache` is dropped. `replica` is the application_name of this replica's
+/// connections, its name on the sole-replica lease.
 pub fn listen(
     config: tokio_postgres::Config,
     tls: tokio_postgres_rustls::MakeRustlsConnect,
