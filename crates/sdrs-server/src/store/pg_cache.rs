@@ -329,7 +329,7 @@ async fn listen_once(
     });
     // Named as the replica's writer is (a hex name, written inline): the lease's holder, and a replica to the others.
     client.batch_execute(&format!("SET application_name = '{replica}'; LISTEN {CHANNEL}")).await?;
-    let (take, held) = (
+    let (take, confirm) = (
         client.prepare(&postgres_placeholders(SOLE_TAKE)).await?,
         client.prepare(&postgres_placeholders(SOLE_HELD)).await?,
     );
@@ -380,7 +380,7 @@ async fn listen_once(
         }
         if holding {
             let sent = Instant::now();
-            let still: bool = client.query_one(&held, &[&replica]).await?.get(0);
+            let still: bool = client.query_one(&confirm, &[&replica]).await?.get(0);
             if !still {
                 holding = false;
                 taking = None;
@@ -390,8 +390,8 @@ async fn listen_once(
                 cache.confirm_sole(sent);
             }
         } else if last_try.elapsed() >= SOLE_RETRY {
-            last_try = Instant::now();
             let sent = Instant::now();
+            last_try = sent;
             if let Some(version) = take_lease(&client, &take, replica).await? {
                 holding = true;
                 taking = Some((version, sent));
