@@ -23,9 +23,15 @@
 //! So the writer remembers its reads until a write may change them (`remembered.rs`), sends announced reads together
 //! (`Store::read_ahead`: groups and their members in one flight, their servers in a second; a batch reads the groups
 //! its operations announced when queued, `writer.rs`, and the worker its jobs' groups), claims back a batch of jobs in
-//! one statement (`Store::take_job_claims`), and keeps writes whose answer nobody waits for until the next statement.
+//! one statement (`Store::take_job_claims`), and keeps writes whose answer nobody waits for until the next statement
+//! of the batch, whichever operation sends it: an operation costs no round trip of its own unless it reads from the
+//! database. A kept write that fails there is its own operation's failure: `PgConn::run` rolls back that operation's
+//! savepoint (each operation's is named by its index and released only by the commit) and sends again what followed.
+//! That is sound because no later operation used what it wrote: an operation that ends with kept writes leaves the
+//! remembered reads it filled or replaced (`Remembered::end_operation`), so a later one reads them from the database,
+//! which sends those writes, and learns of their failure, first.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -455,6 +461,9 @@ enum Later {
     Write { statement: Statement, args: Vec<OwnedArg>, expect: Option<(u64, String)> },
 }
 
+/// A kept statement and the writer's operation that asked for it (`None`: the batch's own, or a reader's).
+type Kept = (Option<usize>, Later);
+
 impl ToSql for OwnedArg {
     fn to_sql(&self, ty: &Type, out: &mut bytes::BytesMut) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
         self.as_arg().to_sql(ty, out)
@@ -474,7 +483,11 @@ pub struct PgConn {
     client: Client,
     statements: RefCell<HashMap<String, Statement>>,
     /// Sent in front of the next statement, pipelined with it.
-    later: RefCell<Vec<Later>>,
+    later: RefCell<Vec<Kept>>,
+    /// The writer's operation running now (`Sql::begin_operation`), whose statements are kept under its index.
+    operation: Cell<Option<usize>>,
+    /// Operations of the batch whose kept writes failed after they returned, each rolled back alone, with the error.
+    failed: RefCell<Vec<(usize, ApiError)>>,
     /// The writer's reads, each until one of its writes may change it (`remembered.rs`). (A handler reads the same
     /// group and members several times while it checks and changes them; a job step reads back what it wrote.)
     remembered: Option<RefCell<Remembered>>,
@@ -514,6 +527,8 @@ impl PgConn {
             client,
             statements: RefCell::default(),
             later: RefCell::default(),
+            operation: Cell::default(),
+            failed: RefCell::default(),
             remembered: (!read_only).then(RefCell::default),
             noted: RefCell::default(),
             changed: RefCell::default(),
@@ -531,48 +546,75 @@ impl PgConn {
         }
     }
 
-    /// Runs `future` after what was kept for later, pipelined with it: everything is sent, in order, before the first
-    /// answer is read. A kept write that failed, or changed another number of rows than expected, is the error.
-    fn run<T>(&self, future: impl Future<Output = Result<T, tokio_postgres::Error>>) -> ApiResult<T> {
-        let later = std::mem::take(&mut *self.later.borrow_mut());
-        if later.is_empty() {
-            return Ok(self.runtime.block_on(future)?);
-        }
-        // Consecutive simple statements go out as one.
-        let mut items: Vec<Later> = Vec::with_capacity(later.len());
-        for item in later {
-            match (items.last_mut(), item) {
-                (Some(Later::Simple(text)), Later::Simple(more)) => text.push_str(&more),
-                (_, item) => items.push(item),
+    /// Runs the statement `make` sends after what was kept for later, pipelined with it: everything is sent, in order,
+    /// before the first answer is read. A kept write that failed, or changed another number of rows than expected, is
+    /// the error, unless it is an earlier operation's: that operation's savepoint is rolled back (it alone fails,
+    /// `Sql::take_failed_operations`), and what followed it is sent again, `make`'s statement last, whose first answer
+    /// was read on what the rollback undid.
+    fn run<T, F>(&self, make: impl Fn() -> F) -> ApiResult<T>
+    where
+        F: Future<Output = Result<T, tokio_postgres::Error>>,
+    {
+        loop {
+            let later = std::mem::take(&mut *self.later.borrow_mut());
+            if later.is_empty() {
+                return Ok(self.runtime.block_on(make())?);
             }
-        }
-        let params: Vec<Vec<&(dyn ToSql + Sync)>> = items
-            .iter()
-            .map(|item| match item {
-                Later::Write { args, .. } => args.iter().map(|arg| arg as &(dyn ToSql + Sync)).collect(),
-                Later::Simple(_) => Vec::new(),
-            })
-            .collect();
-        let client = &self.client;
-        let sent = items.iter().zip(&params).map(|(item, params)| async move {
-            match item {
-                Later::Simple(text) => client.batch_execute(text).await.map(|()| 0),
-                Later::Write { statement, .. } => client.execute(statement, params).await,
-            }
-        });
-        self.runtime.block_on(async {
-            // Polled in order the first time, so the requests leave in order.
-            let (answers, result) = tokio::join!(futures_util::future::join_all(sent), future);
-            for (item, answer) in items.iter().zip(answers) {
-                let changed = answer?;
-                if let Later::Write { expect: Some((wanted, why)), .. } = item {
-                    if changed != *wanted {
-                        return Err(ApiError::Internal(anyhow::anyhow!(why.clone())));
+            // Consecutive simple statements of one operation go out as one.
+            let mut items: Vec<Kept> = Vec::with_capacity(later.len());
+            for (operation, item) in later {
+                match (items.last_mut(), item) {
+                    (Some((last, Later::Simple(text))), Later::Simple(more)) if *last == operation => {
+                        text.push_str(&more)
                     }
+                    (_, item) => items.push((operation, item)),
                 }
             }
-            Ok(result?)
-        })
+            let params: Vec<Vec<&(dyn ToSql + Sync)>> = items
+                .iter()
+                .map(|(_, item)| match item {
+                    Later::Write { args, .. } => args.iter().map(|arg| arg as &(dyn ToSql + Sync)).collect(),
+                    Later::Simple(_) => Vec::new(),
+                })
+                .collect();
+            let client = &self.client;
+            let sent = items.iter().zip(&params).map(|((_, item), params)| async move {
+                match item {
+                    Later::Simple(text) => client.batch_execute(text).await.map(|()| 0),
+                    Later::Write { statement, .. } => client.execute(statement, params).await,
+                }
+            });
+            // Polled in order the first time, so the requests leave in order.
+            let (answers, result) =
+                self.runtime.block_on(async { tokio::join!(futures_util::future::join_all(sent), make()) });
+            drop(params);
+            let failure = items.iter().zip(answers).enumerate().find_map(|(at, ((_, item), answer))| match answer {
+                Err(error) => Some((at, ApiError::from(error))),
+                Ok(changed) => match item {
+                    Later::Write { expect: Some((wanted, why)), .. } if changed != *wanted => {
+                        Some((at, ApiError::Internal(anyhow::anyhow!(why.clone()))))
+                    }
+                    _ => None,
+                },
+            });
+            let Some((at, error)) = failure else { return Ok(result?) };
+            let earlier = match &items[at] {
+                (Some(operation), Later::Write { .. }) if Some(*operation) != self.operation.get() => *operation,
+                // The running operation's own write, a savepoint, or the batch's own statement.
+                _ => return Err(error),
+            };
+            // What followed it was not run (the transaction was aborted) or is undone by the rollback (a write that
+            // changed the wrong number of rows aborts nothing): it is sent again, without the failed operation's.
+            let rollback = format!("ROLLBACK TO SAVEPOINT op_{earlier}; RELEASE SAVEPOINT op_{earlier}; ");
+            let mut again: Vec<Kept> = vec![(None, Later::Simple(rollback))];
+            again.extend(items.into_iter().skip(at + 1).filter(|(operation, _)| *operation != Some(earlier)));
+            *self.later.borrow_mut() = again;
+            if let Some(remembered) = &self.remembered {
+                remembered.borrow_mut().forget_all();
+            }
+            tracing::warn!(%error, operation = earlier, "a write failed after its operation returned; it alone is rolled back");
+            self.failed.borrow_mut().push((earlier, error));
+        }
     }
 
     /// The statement prepared on this connection (once) with the arguments' types.
@@ -581,7 +623,8 @@ impl PgConn {
             return Ok(statement.clone());
         }
         let types = types_of(args);
-        let statement = self.run(self.client.prepare_typed(&postgres_placeholders(sql), &types))?;
+        let text = postgres_placeholders(sql);
+        let statement = self.run(|| self.client.prepare_typed(&text, &types))?;
         self.statements.borrow_mut().insert(sql.to_owned(), statement.clone());
         Ok(statement)
     }
@@ -592,9 +635,9 @@ impl PgConn {
             if self.later.borrow().is_empty() {
                 return Ok(());
             }
-            return self.run(async { Ok(()) });
+            return self.run(|| async { Ok(()) });
         }
-        self.run(self.client.batch_execute(sql))
+        self.run(|| self.client.batch_execute(sql))
     }
 }
 
@@ -633,7 +676,7 @@ impl Sql for PgConn {
         let statement = self.prepared(sql, args)?;
         let params: Vec<&(dyn ToSql + Sync)> = args.iter().map(|arg| arg as &(dyn ToSql + Sync)).collect();
         let rows: Vec<Row> =
-            self.run(self.client.query(&statement, &params))?.iter().map(values_of).collect::<ApiResult<_>>()?;
+            self.run(|| self.client.query(&statement, &params))?.iter().map(values_of).collect::<ApiResult<_>>()?;
         if let (Some(remembered), Some(key)) = (remember, key) {
             remembered.borrow_mut().keep(key, rows.clone());
         }
@@ -643,7 +686,7 @@ impl Sql for PgConn {
     fn execute(&self, sql: &str, args: &[Arg<'_>]) -> ApiResult<u64> {
         let statement = self.prepared(sql, args)?;
         let params: Vec<&(dyn ToSql + Sync)> = args.iter().map(|arg| arg as &(dyn ToSql + Sync)).collect();
-        let changed = self.run(self.client.execute(&statement, &params));
+        let changed = self.run(|| self.client.execute(&statement, &params));
         self.wrote(sql, args, changed.as_ref().ok().copied());
         changed
     }
@@ -653,7 +696,7 @@ impl Sql for PgConn {
         if let Some(remembered) = &self.remembered {
             remembered.borrow_mut().ran(sql);
         }
-        self.later.borrow_mut().push(Later::Simple(format!("{sql}; ")));
+        self.later.borrow_mut().push((self.operation.get(), Later::Simple(format!("{sql}; "))));
         Ok(())
     }
 
@@ -661,7 +704,7 @@ impl Sql for PgConn {
         self.wrote(sql, args, None);
         let statement = self.prepared(sql, args)?;
         let args = args.iter().map(|arg| arg.kept()).collect();
-        self.later.borrow_mut().push(Later::Write { statement, args, expect });
+        self.later.borrow_mut().push((self.operation.get(), Later::Write { statement, args, expect }));
         Ok(())
     }
 
@@ -683,8 +726,10 @@ impl Sql for PgConn {
         let params: Vec<Vec<&(dyn ToSql + Sync)>> =
             wanted.iter().map(|(_, _, args)| args.iter().map(|arg| arg as &(dyn ToSql + Sync)).collect()).collect();
         let client = &self.client;
-        let queries = wanted.iter().zip(&params).map(|((_, statement, _), params)| client.query(statement, params));
-        let answers = self.run(futures_util::future::try_join_all(queries))?;
+        let answers = self.run(|| {
+            let queries = wanted.iter().zip(&params).map(|((_, statement, _), params)| client.query(statement, params));
+            futures_util::future::try_join_all(queries)
+        })?;
         let mut remembered = remembered.borrow_mut();
         for ((key, _, _), rows) in wanted.into_iter().zip(answers) {
             remembered.keep(key, rows.iter().map(values_of).collect::<ApiResult<_>>()?);
@@ -707,15 +752,51 @@ impl Sql for PgConn {
         std::mem::take(&mut *self.noted.borrow_mut())
     }
 
-    fn settle(&self) -> ApiResult<()> {
-        if self.later.borrow().iter().any(|item| matches!(item, Later::Write { .. })) {
-            return self.flush("");
+    /// Savepoints are named by the operation and released only with the commit, so that an operation whose kept
+    /// write fails after later operations ran can still be rolled back alone (`run`).
+    fn begin_operation(&self, index: usize) -> ApiResult<()> {
+        self.operation.set(Some(index));
+        if let Some(remembered) = &self.remembered {
+            remembered.borrow_mut().begin_operation();
         }
-        Ok(())
+        self.batch(&format!("SAVEPOINT op_{index}"))
     }
 
-    fn discard(&self) {
-        self.later.borrow_mut().retain(|item| matches!(item, Later::Simple(_)));
+    fn end_operation(&self, index: usize, succeeded: bool) -> ApiResult<()> {
+        let mine = |kept: &Kept| kept.0 == Some(index);
+        let (unsent, kept_writes) = {
+            let later = self.later.borrow();
+            // Its savepoint, its first statement, still kept: nothing of it reached the database.
+            let savepoint = format!("SAVEPOINT op_{index}; ");
+            let unsent = later
+                .iter()
+                .find(|kept| mine(kept))
+                .is_some_and(|(_, item)| matches!(item, Later::Simple(text) if *text == savepoint));
+            (unsent, later.iter().any(|kept| mine(kept) && matches!(kept.1, Later::Write { .. })))
+        };
+        let result = if succeeded {
+            // Its kept writes may still fail. What it read or wrote meanwhile is forgotten, so that a later operation
+            // reads it from the database, which sends those writes first: none depends on a write that fails later.
+            if let Some(remembered) = &self.remembered {
+                remembered.borrow_mut().end_operation(kept_writes);
+            }
+            Ok(())
+        } else if unsent {
+            self.later.borrow_mut().retain(|kept| !mine(kept));
+            if let Some(remembered) = &self.remembered {
+                remembered.borrow_mut().end_operation(true);
+            }
+            Ok(())
+        } else {
+            self.later.borrow_mut().retain(|kept| !(mine(kept) && matches!(kept.1, Later::Write { .. })));
+            self.batch(&format!("ROLLBACK TO SAVEPOINT op_{index}; RELEASE SAVEPOINT op_{index}"))
+        };
+        self.operation.set(None);
+        result
+    }
+
+    fn take_failed_operations(&self) -> Vec<(usize, ApiError)> {
+        std::mem::take(&mut *self.failed.borrow_mut())
     }
 }
 
@@ -746,6 +827,7 @@ impl Committer for PgCommitter {
             self.conn = Some(conn);
         }
         self.conn().changed.borrow_mut().clear();
+        self.conn().failed.borrow_mut().clear();
         // Sent with the batch's first statement.
         self.conn().batch(&format!("BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})")).map_err(|e| e.to_string())
     }
@@ -761,7 +843,9 @@ impl Committer for PgCommitter {
         if let Some(payload) = announcement(&changed) {
             conn.execute_later(NOTIFY_CHANGED, args![payload.as_str()], None).map_err(|error| format!("{error:#}"))?;
         }
-        let committed = conn.flush("COMMIT").map_err(|error| format!("{error:#}"));
+        // What is kept is sent first, on its own: a kept write that changed the wrong number of rows aborts nothing,
+        // so a COMMIT sent with it would commit the operation that must be rolled back (`PgConn::run`).
+        let committed = conn.flush("").and_then(|()| conn.flush("COMMIT")).map_err(|error| format!("{error:#}"));
         self.committed = changed;
         committed
     }
@@ -775,6 +859,7 @@ impl Committer for PgCommitter {
     fn rollback(&mut self) {
         let Some(conn) = &self.conn else { return };
         conn.later.borrow_mut().clear();
+        conn.operation.set(None);
         if conn.flush("ROLLBACK").is_err() {
             // A connection whose transaction did not end is not used again.
             self.conn = None;

@@ -9,7 +9,9 @@
 //!   holds its id), and *replaces* the remembered row itself with what was written (a job step reads back the group it
 //!   just changed; a worker's batch reads its jobs' groups ahead, and one job's writes leave the others' reads be);
 //! - savepoints and their release forget nothing; anything else sent as a simple statement (`ROLLBACK TO`, `BEGIN`)
-//!   forgets everything, as does a write whose table cannot be told.
+//!   forgets everything, as does a write whose table cannot be told;
+//! - an operation of the batch that ends with writes not sent yet forgets what it remembered or replaced while it ran
+//!   (`end_operation`): those writes may still fail and be rolled back, and no later operation may have used them.
 //!
 //! A name is matched as a substring of the read's text, so a read that merely mentions a table (a column named like
 //! it) is forgotten too: more round trips, never a stale answer.
@@ -39,6 +41,15 @@ pub struct Remembered {
     list_of_member: HashMap<Vec<OwnedArg>, Vec<OwnedArg>>,
     /// Every other read, with the bits of the tables it names.
     others: HashMap<ReadKey, (Vec<Row>, u32)>,
+    /// What the writer's running operation put here (read or wrote), while one runs (`begin_operation`).
+    operation: Option<Vec<Kept>>,
+}
+
+/// Where a remembered read is kept.
+enum Kept {
+    Row(Vec<OwnedArg>),
+    List(Vec<OwnedArg>),
+    Other(ReadKey),
 }
 
 /// The schema's tables (the migrations' `CREATE TABLE`s), each a bit of what another read names.
@@ -87,9 +98,44 @@ impl Remembered {
         self.get(key).is_some()
     }
 
+    /// An operation of the writer's batch begins: what it puts here from now on is noted (`end_operation`).
+    pub fn begin_operation(&mut self) {
+        self.operation = Some(Vec::new());
+    }
+
+    /// The operation that began last ended. With `forget`, what it put here is forgotten: its writes are kept to be
+    /// sent later and may still fail, so what it read or wrote is read again from the database by the next operation
+    /// that needs it, and that read sends those writes first.
+    pub fn end_operation(&mut self, forget: bool) {
+        let noted = self.operation.take().unwrap_or_default();
+        if !forget {
+            return;
+        }
+        for kept in noted {
+            match kept {
+                Kept::Row(args) => {
+                    self.rows.remove(&args);
+                }
+                Kept::List(args) => {
+                    self.member_lists.remove(&args);
+                }
+                Kept::Other(key) => {
+                    self.others.remove(&key);
+                }
+            }
+        }
+    }
+
+    fn note(&mut self, kept: impl FnOnce() -> Kept) {
+        if let Some(noted) = &mut self.operation {
+            noted.push(kept());
+        }
+    }
+
     pub fn keep(&mut self, (sql, args): ReadKey, rows: Vec<Row>) {
         match sql.as_str() {
             RESOURCE_BODY => {
+                self.note(|| Kept::Row(args.clone()));
                 self.rows.insert(args, rows);
             }
             MEMBER_BODIES => {
@@ -100,10 +146,12 @@ impl Remembered {
                         }
                     }
                 }
+                self.note(|| Kept::List(args.clone()));
                 self.member_lists.insert(args, rows);
             }
             _ => {
                 let tables = tables_named(&sql);
+                self.note(|| Kept::Other((sql.clone(), args.clone())));
                 self.others.insert((sql, args), (rows, tables));
             }
         }
@@ -178,7 +226,10 @@ impl Remembered {
         }
         self.others.retain(|_, (_, tables)| *tables & resource_bits() == 0);
         match now {
-            Some(rows) => self.rows.insert(this, rows),
+            Some(rows) => {
+                self.note(|| Kept::Row(this.clone()));
+                self.rows.insert(this, rows)
+            }
             None => self.rows.remove(&this),
         };
     }
@@ -357,6 +408,28 @@ mod tests {
         assert_eq!(reads.get(&read_key(RESOURCE_BODY, group)), Some(&body("mine")));
         reads.wrote(RESOURCE_DELETE, group, Some(1));
         assert_eq!(reads.get(&read_key(RESOURCE_BODY, group)), Some(&vec![]));
+    }
+
+    #[test]
+    fn an_operation_ending_with_writes_not_sent_forgets_what_it_read_or_wrote() {
+        let before = args!["j0", "p"];
+        let group = args!["g1", "server-group", "p"];
+        let update = args!["g1", "name", "status", "az", "", "new", "server-group", "p"];
+        let mut reads =
+            remembered(&[(JOB, before.to_vec(), body("earlier")), (RESOURCE_BODY, group.to_vec(), body("old"))]);
+        reads.begin_operation();
+        reads.keep(read_key(JOB, args!["j1", "p"]), body("read while it ran"));
+        reads.wrote(RESOURCE_UPDATE, update, None);
+        assert_eq!(reads.get(&read_key(RESOURCE_BODY, group)), Some(&body("new")), "its write replaced the row");
+        reads.end_operation(true);
+        assert!(!reads.contains(&read_key(JOB, args!["j1", "p"])));
+        assert!(!reads.contains(&read_key(RESOURCE_BODY, group)), "a later operation reads the row from the database");
+        assert_eq!(reads.get(&read_key(JOB, before)), Some(&body("earlier")), "what was read before it stays");
+        // An operation whose writes were all sent keeps what it read.
+        reads.begin_operation();
+        reads.keep(read_key(JOB, args!["j2", "p"]), body("kept"));
+        reads.end_operation(false);
+        assert!(reads.contains(&read_key(JOB, args!["j2", "p"])));
     }
 
     #[test]

@@ -235,8 +235,9 @@ pub trait Sql {
     fn batch(&self, sql: &str) -> ApiResult<()>;
 
     /// Runs a write whose caller does not wait for its answer; it must change `expect.0` rows, if given, or the
-    /// operation fails with `expect.1`. SQLite runs it at once. PostgreSQL sends it in front of the operation's next
-    /// statement, pipelined, and at the latest when the operation ends (`settle`), which is when its failure is known.
+    /// operation fails with `expect.1`. SQLite runs it at once. PostgreSQL sends it in front of the next statement of
+    /// the batch, pipelined, at the latest with the commit; if it fails then, its operation alone is rolled back and
+    /// fails (`take_failed_operations`).
     fn execute_later(&self, sql: &str, args: &[Arg<'_>], expect: Option<(u64, String)>) -> ApiResult<()> {
         let changed = self.execute(sql, args)?;
         match expect {
@@ -245,13 +246,25 @@ pub trait Sql {
         }
     }
 
-    /// Sends what `execute_later` kept and reports its failure: the end of a write operation.
-    fn settle(&self) -> ApiResult<()> {
-        Ok(())
+    /// The writer begins the batch's operation `index`: its savepoint.
+    fn begin_operation(&self, _index: usize) -> ApiResult<()> {
+        self.batch("SAVEPOINT write_op")
     }
 
-    /// Forgets what `execute_later` kept and has not sent: the operation failed and is rolled back.
-    fn discard(&self) {}
+    /// The operation `index` returned; if it failed, its savepoint is rolled back.
+    fn end_operation(&self, _index: usize, succeeded: bool) -> ApiResult<()> {
+        self.batch(if succeeded {
+            "RELEASE SAVEPOINT write_op"
+        } else {
+            "ROLLBACK TO SAVEPOINT write_op; RELEASE SAVEPOINT write_op"
+        })
+    }
+
+    /// After the commit: the operations that returned but whose kept writes failed afterwards (each rolled back
+    /// alone), by their index, with the error. SQLite runs every write at once, so it has none.
+    fn take_failed_operations(&self) -> Vec<(usize, ApiError)> {
+        Vec::new()
+    }
 
     /// Sends these reads together, so that the same reads asked for one by one afterwards are answered without a
     /// round trip each (PostgreSQL's writer, which remembers its reads until its next write). A driver whose reads

@@ -635,7 +635,7 @@ impl<S: Sql> Store for S {
                 resources.push(resource);
             }
         }
-        self.execute(
+        self.execute_later(
             "INSERT INTO audit_events (project_id, at, actor, address, request_id, operation, resources, detail, outcome)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             args![
@@ -649,8 +649,8 @@ impl<S: Sql> Store for S {
                 &context.detail,
                 outcome
             ],
-        )?;
-        Ok(())
+            None,
+        )
     }
 
     fn audit_events(&self, project: &str, query: &AuditQuery) -> ApiResult<Vec<sdrs_core::wire::AuditEvent>> {

@@ -5,6 +5,10 @@
 //! A batch is one transaction (`Committer::begin`), a savepoint per operation (an operation that fails or panics rolls
 //! back only its own savepoint and answers only its own caller), one commit, and only then the answers: no caller
 //! hears "done" before its change is durable, and every caller of a batch whose commit failed hears that it failed.
+//! An operation's writes may reach the database after it returned (PostgreSQL keeps them to send with the next
+//! statement, `Sql::execute_later`); one that fails then is that operation's failure alone: its savepoint is rolled
+//! back, the later operations' statements are sent again, and its caller hears the error
+//! (`Sql::take_failed_operations`).
 //!
 //! An operation may announce the group it works on (`Writer::write_on`). Before running any operation of a batch, the
 //! writer reads every announced group ahead together (`Writer::read_groups_with`: on PostgreSQL two flights for the
@@ -53,8 +57,17 @@ pub trait Committer: Send + 'static {
 /// Told after each batch: its number of operations and how long it took to run and commit.
 pub type BatchObserver = Arc<dyn Fn(usize, std::time::Duration) + Send + Sync>;
 
-/// What the writer calls after the batch's commit: `Ok` if it committed, the reason if not.
-type Answer = Box<dyn FnOnce(Result<(), &str>) + Send>;
+/// How a batch ended for one operation that returned `Ok`.
+enum Fate<'a> {
+    Committed,
+    /// One of its writes failed after it returned; it alone was rolled back.
+    Failed(ApiError),
+    /// The batch did not commit, for this reason.
+    NotCommitted(&'a str),
+}
+
+/// What the writer calls once the operation's fate is known.
+type Answer = Box<dyn FnOnce(Fate<'_>) + Send>;
 
 /// One queued operation: runs inside the batch's transaction and says whether it succeeded (a failure rolls back its
 /// savepoint) and how to answer its caller once the batch's fate is known.
@@ -126,17 +139,13 @@ impl<C: Committer> Writer<C> {
     {
         let (reply, answer) = oneshot::channel::<ApiResult<R>>();
         let op: WriteOp<C::Conn> = Box::new(move |conn| {
-            // Writes kept for later are sent now: their failure is this operation's.
-            let result = f(conn).and_then(|value| conn.settle().map(|()| value));
-            if result.is_err() {
-                conn.discard();
-            }
+            let result = f(conn);
             let succeeded = result.is_ok();
-            let answer: Answer = Box::new(move |commit| {
-                let answer = match (result, commit) {
-                    (Ok(value), Ok(())) => Ok(value),
-                    (Err(error), _) => Err(error),
-                    (Ok(_), Err(reason)) => Err(not_committed(reason)),
+            let answer: Answer = Box::new(move |fate| {
+                let answer = match (result, fate) {
+                    (Ok(value), Fate::Committed) => Ok(value),
+                    (Err(error), _) | (Ok(_), Fate::Failed(error)) => Err(error),
+                    (Ok(_), Fate::NotCommitted(reason)) => Err(not_committed(reason)),
                 };
                 let _ = reply.send(answer);
             });
@@ -197,9 +206,12 @@ fn run<C: Committer>(mut committer: C, mut receiver: mpsc::Receiver<Queued<C::Co
         // Before any answer: a read that starts after an answer must not find what this batch replaced.
         committer.after_batch();
         match committed {
-            Ok(answers) => {
+            Ok((answers, failed)) => {
                 shared.batches.fetch_add(1, Ordering::Relaxed);
-                answers.into_iter().for_each(|answer| answer(Ok(())));
+                let mut failed: BTreeMap<usize, ApiError> = failed.into_iter().collect();
+                for (index, answer) in answers.into_iter().enumerate() {
+                    answer(failed.remove(&index).map_or(Fate::Committed, Fate::Failed));
+                }
             }
             Err(reason) => tracing::error!(%reason, "a write batch did not commit; its callers are told so"),
         }
@@ -228,6 +240,10 @@ fn read_groups_ahead<S: Sql>(conn: &S, reader: &GroupsReader, batch: &[Queued<S>
     conn.batch(end).map_err(|error| error.to_string())
 }
 
+/// What a committed batch answers: each operation's answer, in the batch's order, and the operations whose writes
+/// failed after they returned (by that order), with the error.
+type Committed = (Vec<Answer>, Vec<(usize, ApiError)>);
+
 /// Runs one batch. On success, the answers to give now that it committed. On failure, every operation that ran has
 /// been answered with the reason already; one that did not run is dropped, and its caller hears that.
 fn commit_batch<C: Committer>(
@@ -235,12 +251,12 @@ fn commit_batch<C: Committer>(
     batch: &mut Vec<Queued<C::Conn>>,
     failing: &AtomicU32,
     groups_reader: Option<&GroupsReader>,
-) -> Result<Vec<Answer>, String> {
+) -> Result<Committed, String> {
     committer.begin()?;
     let mut answers: Vec<Answer> = Vec::new();
     let fail_all = |committer: &mut C, answers: Vec<Answer>, reason: String| {
         committer.rollback();
-        answers.into_iter().for_each(|answer| answer(Err(&reason)));
+        answers.into_iter().for_each(|answer| answer(Fate::NotCommitted(&reason)));
         reason
     };
     if let Some(reader) = groups_reader {
@@ -248,22 +264,17 @@ fn commit_batch<C: Committer>(
             return Err(fail_all(committer, answers, reason));
         }
     }
-    for Queued { op, .. } in batch.drain(..) {
-        if let Err(error) = committer.conn().batch("SAVEPOINT write_op") {
+    for (index, Queued { op, .. }) in batch.drain(..).enumerate() {
+        if let Err(error) = committer.conn().begin_operation(index) {
             return Err(fail_all(committer, answers, error.to_string()));
         }
         let conn = committer.conn();
         let (succeeded, answer) = catch_unwind(AssertUnwindSafe(|| op(conn))).unwrap_or_else(|_| {
             tracing::error!("a write operation panicked; its change is rolled back");
-            (false, Box::new(|_: Result<(), &str>| {}) as Answer)
+            (false, Box::new(|_: Fate<'_>| {}) as Answer)
         });
         answers.push(answer);
-        let undo = if succeeded {
-            "RELEASE SAVEPOINT write_op"
-        } else {
-            "ROLLBACK TO SAVEPOINT write_op; RELEASE SAVEPOINT write_op"
-        };
-        if let Err(error) = committer.conn().batch(undo) {
+        if let Err(error) = committer.conn().end_operation(index, succeeded) {
             return Err(fail_all(committer, answers, error.to_string()));
         }
     }
@@ -271,7 +282,10 @@ fn commit_batch<C: Committer>(
         return Err(fail_all(committer, answers, "the commit was refused (injected fault)".to_owned()));
     }
     match committer.commit() {
-        Ok(()) => Ok(answers),
+        Ok(()) => {
+            let failed = committer.conn().take_failed_operations();
+            Ok((answers, failed))
+        }
         Err(error) => Err(fail_all(committer, answers, error)),
     }
 }

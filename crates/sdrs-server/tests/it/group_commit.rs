@@ -254,13 +254,107 @@ async fn group_operations_read_ahead_together_still_see_their_batch_writes() {
     for answer in sent {
         answers.push(answer.await.unwrap());
     }
-    for (status, answer) in &answers[..groups.len()] {
+    for (status, answer) in &answers[1..groups.len()] {
         assert_eq!(*status, StatusCode::OK, "{answer}");
         assert!(answer["job_id"].is_string(), "{answer}");
     }
-    let (status, refused) = &answers[groups.len()];
-    assert_eq!(*status, StatusCode::BAD_REQUEST, "the same group's second failover sees the first's status: {refused}");
+    // The two failovers of the first group reach the queue in either order: whichever runs second is refused.
+    let mut first_group = [&answers[0], &answers[groups.len()]];
+    first_group.sort_by_key(|(status, _)| *status);
+    let [(accepted, answer), (refused, refusal)] = first_group;
+    assert_eq!(*accepted, StatusCode::OK, "{answer}");
+    assert_eq!(
+        *refused,
+        StatusCode::BAD_REQUEST,
+        "the same group's second failover sees the first's status: {refusal}"
+    );
+    assert!(refusal.to_string().contains("failing-over"), "{refusal}");
     for group in &groups {
         assert_eq!(app.group_json(group).await["status"], "failing-over");
     }
+}
+
+/// On either backend, a kept write that fails only after later operations of its batch ran (PostgreSQL finds out when
+/// it next sends statements: `postgres.rs`'s `run`) fails its own operation alone: a duplicate key (which aborts
+/// PostgreSQL's transaction) found by the next operation's read, and an update of a row that is gone (which aborts
+/// nothing) found only at the commit. Each failed operation's earlier changes are undone, and the operations around
+/// them commit, including the one whose read found the failure (its read made again after the rollback).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_that_fails_after_later_operations_ran_fails_its_own_operation_only() {
+    use sdrs_core::wire::ServerGroup;
+    use sdrs_server::store::{self, NewJob};
+    let app = TestApp::new().await;
+    let mut groups = Vec::new();
+    for n in 0..3 {
+        groups.push(app.protected_group(&format!("later-{n}")).await.0);
+    }
+    let db = &app.state.db;
+    // A job's body is stored as given.
+    let job = |id: &'static str| {
+        move |tx: &dyn store::Store| {
+            let new = NewJob {
+                job_id: id,
+                project_id: crate::util::P,
+                server_group_id: None,
+                now: 1,
+                body: format!("{{\"{id}\":1}}"),
+                plan: "{}".to_owned(),
+            };
+            tx.insert_job(&new)
+        }
+    };
+    db.write(job("job-taken")).await.unwrap();
+    let rename = |tx: &dyn store::Store, group: &str, name: &str| -> Result<ServerGroup, ApiError> {
+        let mut kept: ServerGroup = store::get(tx, crate::util::P, group)?.unwrap();
+        kept.name = name.to_owned();
+        store::update(tx, crate::util::P, &kept)?;
+        Ok(kept)
+    };
+    let (release, holder) = hold_the_writer(db).await;
+    type Write = Box<dyn FnOnce(&dyn store::Store) -> Result<(), ApiError> + Send>;
+    let spawn = |write: Write| {
+        let db = db.clone();
+        tokio::spawn(async move { db.write(write).await })
+    };
+    let (g0, g0_again, g2) = (groups[0].clone(), groups[0].clone(), groups[2].clone());
+    let duplicate = spawn(Box::new(move |tx| {
+        rename(tx, &g0, "undone-duplicate")?;
+        job("job-taken")(tx)
+    }));
+    // Reads what the failing operation before it wrote: from the database, whose answer comes after the rollback.
+    let reader = spawn(Box::new(move |tx| {
+        let mut kept: ServerGroup = store::get(tx, crate::util::P, &g0_again)?.unwrap();
+        kept.description = Some("kept".to_owned());
+        store::update(tx, crate::util::P, &kept)
+    }));
+    let vanished = spawn(Box::new(move |tx| {
+        let mut gone = rename(tx, &g2, "undone-vanished")?;
+        gone.id = "0000000000000000000000000000dead".to_owned();
+        store::update(tx, crate::util::P, &gone)
+    }));
+    let writer_only = spawn(Box::new(job("job-fresh")));
+    wait_until_queued(db, 4).await;
+    release.send(()).unwrap();
+    holder.await.unwrap().unwrap();
+    let error = duplicate.await.unwrap().unwrap_err();
+    assert!(format!("{error:#}").contains("duplicate key") || format!("{error:#}").contains("UNIQUE"), "{error:#}");
+    reader.await.unwrap().unwrap();
+    let error = vanished.await.unwrap().unwrap_err();
+    assert!(format!("{error:#}").contains("vanished during an update"), "{error:#}");
+    writer_only.await.unwrap().unwrap();
+    let names: Vec<String> = {
+        let mut names = Vec::new();
+        for group in &groups {
+            names.push(app.group_json(group).await["name"].as_str().unwrap().to_owned());
+        }
+        names
+    };
+    assert_eq!(names, ["later-0", "later-1", "later-2"], "the failed operations' renames are undone");
+    let first = app.group_json(&groups[0]).await;
+    assert_eq!(first["description"], "kept", "the operation between the failed ones committed: {first}");
+    let bodies = db
+        .call(|tx| Ok((tx.job_body(crate::util::P, "job-taken")?, tx.job_body(crate::util::P, "job-fresh")?)))
+        .await
+        .unwrap();
+    assert_eq!(bodies, (Some("{\"job-taken\":1}".to_owned()), Some("{\"job-fresh\":1}".to_owned())));
 }
