@@ -41,7 +41,7 @@ use crate::error::ApiError;
 const SQLITE_WORKER: &str = "the-sqlite-process";
 
 /// A read `Store::read_ahead` sends ahead: a resource, or a group's members of one kind.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum ReadAhead<'a> {
     Resource { kind: &'a str, id: &'a str },
     Members { kind: &'a str, server_group_id: &'a str },

@@ -21,9 +21,10 @@
 //!
 //! The writer's time goes to round trips, not to work: each statement whose answer an operation waits for is one.
 //! So the writer remembers its reads until a write may change them (`remembered.rs`), sends announced reads together
-//! (`Store::read_ahead`: groups and their members in one flight, their servers in a second; a batch reads the groups
-//! its operations announced when queued, `writer.rs`, and the worker its jobs' groups), claims back a batch of jobs in
-//! one statement (`Store::take_job_claims`), and keeps writes whose answer nobody waits for until the next statement
+//! (`Store::read_ahead`: groups and their members in one flight, their servers in a second, each kind of read one
+//! statement for the whole batch; a batch reads the groups its operations announced when queued, `writer.rs`, and the
+//! worker its jobs' groups), claims back a batch of jobs in one statement (`Store::take_job_claims`), and keeps
+//! writes whose answer nobody waits for until the next statement
 //! of the batch, whichever operation sends it: an operation costs no round trip of its own unless it reads from the
 //! database. A kept write that fails there is its own operation's failure: `PgConn::run` rolls back that operation's
 //! savepoint (each operation's is named by its index and released only by the commit) and sends again what followed.
@@ -49,7 +50,7 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 use super::hot::{HotKey, KeyRef, Lookup, HOT_KINDS};
 use super::list_order::{Fingerprint, ListOrder, ListOrders, SHALLOW_OFFSET};
 use super::pg_cache::{announcement, SharedCache};
-use super::remembered::{read_key, ReadKey, Remembered};
+use super::remembered::{read_key, Remembered};
 use super::sql::{args, postgres_placeholders, Arg, Dialect, OwnedArg, Row, Sql, Value};
 use super::statements::{
     claim_statement, document_statement, list_statements, DATA_VERSION, LIST_FINGERPRINT, LIST_ORDER, NOTIFY_CHANGED,
@@ -708,33 +709,28 @@ impl Sql for PgConn {
         Ok(())
     }
 
-    /// Sent in one flight (after what was kept for later), and remembered: only the writer remembers its reads, so
-    /// elsewhere this does nothing.
-    fn read_ahead(&self, reads: &[(&str, Vec<Arg<'_>>)]) -> ApiResult<()> {
-        let Some(remembered) = &self.remembered else { return Ok(()) };
-        let mut wanted: Vec<(ReadKey, Statement, &[Arg<'_>])> = Vec::new();
-        for (sql, args) in reads {
-            let key = read_key(sql, args);
-            if remembered.borrow().contains(&key) || wanted.iter().any(|(other, _, _)| *other == key) {
-                continue;
-            }
-            wanted.push((key, self.prepared(sql, args)?, args));
-        }
-        if wanted.is_empty() {
-            return Ok(());
-        }
+    /// Sent in one flight, after what was kept for later.
+    fn query_together(&self, reads: &[(&str, Vec<Arg<'_>>)]) -> ApiResult<Vec<Vec<Row>>> {
+        let statements =
+            reads.iter().map(|(sql, args)| self.prepared(sql, args)).collect::<ApiResult<Vec<Statement>>>()?;
         let params: Vec<Vec<&(dyn ToSql + Sync)>> =
-            wanted.iter().map(|(_, _, args)| args.iter().map(|arg| arg as &(dyn ToSql + Sync)).collect()).collect();
+            reads.iter().map(|(_, args)| args.iter().map(|arg| arg as &(dyn ToSql + Sync)).collect()).collect();
         let client = &self.client;
         let answers = self.run(|| {
-            let queries = wanted.iter().zip(&params).map(|((_, statement, _), params)| client.query(statement, params));
+            let queries = statements.iter().zip(&params).map(|(statement, params)| client.query(statement, params));
             futures_util::future::try_join_all(queries)
         })?;
-        let mut remembered = remembered.borrow_mut();
-        for ((key, _, _), rows) in wanted.into_iter().zip(answers) {
-            remembered.keep(key, rows.iter().map(values_of).collect::<ApiResult<_>>()?);
+        answers.iter().map(|rows| rows.iter().map(values_of).collect()).collect()
+    }
+
+    fn remembers(&self, sql: &str, args: &[Arg<'_>]) -> bool {
+        self.remembered.as_ref().is_some_and(|remembered| remembered.borrow().contains(&read_key(sql, args)))
+    }
+
+    fn remember(&self, sql: &str, args: &[Arg<'_>], rows: Vec<Row>) {
+        if let Some(remembered) = &self.remembered {
+            remembered.borrow_mut().keep(read_key(sql, args), rows);
         }
-        Ok(())
     }
 
     fn remembers_reads(&self) -> bool {

@@ -266,14 +266,21 @@ pub trait Sql {
         Vec::new()
     }
 
-    /// Sends these reads together, so that the same reads asked for one by one afterwards are answered without a
-    /// round trip each (PostgreSQL's writer, which remembers its reads until its next write). A driver whose reads
-    /// are local does nothing.
-    fn read_ahead(&self, _reads: &[(&str, Vec<Arg<'_>>)]) -> ApiResult<()> {
-        Ok(())
+    /// Runs these reads in one flight (PostgreSQL: all sent before the first answer is read); their rows, in order.
+    fn query_together(&self, reads: &[(&str, Vec<Arg<'_>>)]) -> ApiResult<Vec<Vec<Row>>> {
+        reads.iter().map(|(sql, args)| self.query(sql, args)).collect()
     }
 
-    /// Whether this connection remembers its reads (PostgreSQL's writer), which `read_ahead` fills.
+    /// Whether this read is remembered (PostgreSQL's writer: `remembered.rs`).
+    fn remembers(&self, _sql: &str, _args: &[Arg<'_>]) -> bool {
+        false
+    }
+
+    /// Remembers `rows` as what this read answers now, where reads are remembered (`Store::read_ahead`, which reads
+    /// many rows in one statement and remembers each single read it answers).
+    fn remember(&self, _sql: &str, _args: &[Arg<'_>], _rows: Vec<Row>) {}
+
+    /// Whether this connection remembers its reads (PostgreSQL's writer), which `Store::read_ahead` fills.
     fn remembers_reads(&self) -> bool {
         false
     }

@@ -10,7 +10,9 @@
 use sdrs_core::wire::Fault;
 use sdrs_core::ErrorCode;
 
-use super::sql::{args, Arg, Dialect, Row, Sql};
+use std::collections::HashMap;
+
+use super::sql::{args, Arg, Dialect, Row, Sql, Value};
 use super::{
     AuditContext, AuditQuery, ClaimedJob, DeliveryOutcome, DueDelivery, Dump, DumpedJob, DumpedResource, FailureJobs,
     InUse, ListFilter, NewJob, OperatingFacts, ReadAhead, ReplayAnswer, ReplayClaim, ResourceRow, Store, StoredJob,
@@ -262,17 +264,97 @@ impl<S: Sql> Store for S {
         self.texts(MEMBER_BODIES, args![server_group_id, kind, project])
     }
 
+    /// One statement per resource kind and one for all member lists, sent in one flight (`Sql::query_together`), their
+    /// rows then remembered as the single reads they answer (`RESOURCE_BODY`, `MEMBER_BODIES`): a batch of 30 failovers
+    /// reads its groups and members with two statements where it took 120.
     fn read_ahead(&self, project: &str, reads: &[ReadAhead<'_>]) -> ApiResult<()> {
-        let statements: Vec<(&str, Vec<Arg<'_>>)> = reads
-            .iter()
-            .map(|read| match *read {
+        fn key<'a>(project: &'a str, read: &ReadAhead<'a>) -> (&'static str, Vec<Arg<'a>>) {
+            match *read {
                 ReadAhead::Resource { kind, id } => (RESOURCE_BODY, args![id, kind, project].to_vec()),
                 ReadAhead::Members { kind, server_group_id } => {
                     (MEMBER_BODIES, args![server_group_id, kind, project].to_vec())
                 }
-            })
-            .collect();
-        Sql::read_ahead(self, &statements)
+            }
+        }
+        let mut wanted: Vec<&ReadAhead<'_>> = Vec::new();
+        for read in reads {
+            let (sql, args) = key(project, read);
+            if !self.remembers(sql, &args) && !wanted.contains(&read) {
+                wanted.push(read);
+            }
+        }
+        let mut ids_by_kind: Vec<(&str, Vec<&str>)> = Vec::new();
+        let (mut groups, mut member_kinds): (Vec<&str>, Vec<&str>) = (Vec::new(), Vec::new());
+        for read in &wanted {
+            match **read {
+                ReadAhead::Resource { kind, id } => match ids_by_kind.iter_mut().find(|(known, _)| *known == kind) {
+                    Some((_, ids)) => ids.push(id),
+                    None => ids_by_kind.push((kind, vec![id])),
+                },
+                ReadAhead::Members { kind, server_group_id } => {
+                    if !groups.contains(&server_group_id) {
+                        groups.push(server_group_id);
+                    }
+                    if !member_kinds.contains(&kind) {
+                        member_kinds.push(kind);
+                    }
+                }
+            }
+        }
+        let mut statements: Vec<(String, Vec<Arg<'_>>)> = Vec::new();
+        for (kind, ids) in &ids_by_kind {
+            let mut args: Vec<Arg<'_>> = vec![project.into(), (*kind).into()];
+            let ids: Vec<String> = ids.iter().map(|id| next(&mut args, (*id).into())).collect();
+            let sql = format!(
+                "SELECT id, body FROM resources WHERE project_id = ?1 AND kind = ?2 AND id IN ({})",
+                ids.join(", ")
+            );
+            statements.push((sql, args));
+        }
+        if !groups.is_empty() {
+            let mut args: Vec<Arg<'_>> = vec![project.into()];
+            let groups_in: Vec<String> = groups.iter().map(|id| next(&mut args, (*id).into())).collect();
+            let kinds_in: Vec<String> = member_kinds.iter().map(|kind| next(&mut args, (*kind).into())).collect();
+            let sql = format!(
+                "SELECT body, id, server_group_id, kind FROM resources WHERE project_id = ?1 \
+                 AND server_group_id IN ({}) AND kind IN ({}) ORDER BY seq",
+                groups_in.join(", "),
+                kinds_in.join(", ")
+            );
+            statements.push((sql, args));
+        }
+        if statements.is_empty() {
+            return Ok(());
+        }
+        let together: Vec<(&str, Vec<Arg<'_>>)> =
+            statements.iter().map(|(sql, args)| (sql.as_str(), args.clone())).collect();
+        let mut answers = self.query_together(&together)?.into_iter();
+        let mut bodies: HashMap<(String, String), String> = HashMap::new();
+        for (kind, _) in &ids_by_kind {
+            for row in answers.next().unwrap_or_default() {
+                bodies.insert(((*kind).to_owned(), row.text(0)?), row.text(1)?);
+            }
+        }
+        let mut lists: HashMap<(String, String), Vec<Row>> = HashMap::new();
+        for row in answers.next().unwrap_or_default() {
+            let (body, id, group, kind) = (row.text(0)?, row.text(1)?, row.text(2)?, row.text(3)?);
+            lists.entry((group, kind)).or_default().push(Row(vec![Value::Text(body), Value::Text(id)]));
+        }
+        // Each read remembered with the rows it would have answered on its own.
+        for read in wanted {
+            let rows = match *read {
+                ReadAhead::Resource { kind, id } => bodies
+                    .remove(&(kind.to_owned(), id.to_owned()))
+                    .map(|body| vec![Row(vec![Value::Text(body)])])
+                    .unwrap_or_default(),
+                ReadAhead::Members { kind, server_group_id } => {
+                    lists.remove(&(server_group_id.to_owned(), kind.to_owned())).unwrap_or_default()
+                }
+            };
+            let (sql, args) = key(project, read);
+            self.remember(sql, &args, rows);
+        }
+        Ok(())
     }
 
     fn reads_ahead(&self) -> bool {

@@ -358,3 +358,59 @@ async fn a_write_that_fails_after_later_operations_ran_fails_its_own_operation_o
         .unwrap();
     assert_eq!(bodies, (Some("{\"job-taken\":1}".to_owned()), Some("{\"job-fresh\":1}".to_owned())));
 }
+
+/// On either backend, what a write batch reads ahead (PostgreSQL: one statement per kind and one for every member
+/// list, split into the single reads they answer, `Store::read_ahead`) is what each single read answers from the
+/// database: groups and servers found and missing, member lists in order, full and empty.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_a_batch_reads_ahead_is_what_each_single_read_answers() {
+    use sdrs_core::wire::{DisasterRecoveryDrill, NativeServer, ProtectedInstance, Replication, ServerGroup};
+    use sdrs_server::store::{self, ReadAhead, Resource};
+    let app = TestApp::new().await;
+    let (full, first, _) = app.protected_group("ahead-full").await;
+    let (second, _) = app.protect(&full, "ahead-full-srv2").await;
+    let empty = app.group("ahead-empty").await;
+    let read = |tx: &dyn store::Store, ids: &[String]| -> Result<serde_json::Value, ApiError> {
+        let mut answers = Vec::new();
+        for id in ids {
+            answers.push(json!({
+                "group": store::get::<ServerGroup>(tx, crate::util::P, id)?,
+                "server": store::get::<NativeServer>(tx, crate::util::P, id)?,
+                "instances": store::members::<ProtectedInstance>(tx, crate::util::P, id)?,
+                "replications": store::members::<Replication>(tx, crate::util::P, id)?,
+                "drills": store::members::<DisasterRecoveryDrill>(tx, crate::util::P, id)?,
+            }));
+        }
+        Ok(json!(answers))
+    };
+    let db = &app.state.db;
+    let instances: Vec<ProtectedInstance> = {
+        let full = full.clone();
+        db.call(move |tx| store::members(tx, crate::util::P, &full)).await.unwrap()
+    };
+    assert_eq!(instances.iter().map(|i| i.id.clone()).collect::<Vec<_>>(), [first, second]);
+    let mut ids = vec![full.clone(), empty, "0000000000000000000000000000dead".to_owned()];
+    ids.extend(instances.iter().flat_map(|i| [i.source_server.clone(), i.target_server.clone()]));
+    let from_database = {
+        let ids = ids.clone();
+        db.call(move |tx| read(tx, &ids)).await.unwrap()
+    };
+    let ahead = db
+        .write(move |tx| {
+            let mut reads = Vec::new();
+            for id in &ids {
+                reads.push(ReadAhead::Resource { kind: ServerGroup::KIND, id });
+                reads.push(ReadAhead::Resource { kind: NativeServer::KIND, id });
+                for kind in [ProtectedInstance::KIND, Replication::KIND, DisasterRecoveryDrill::KIND] {
+                    reads.push(ReadAhead::Members { kind, server_group_id: id });
+                }
+            }
+            tx.read_ahead(crate::util::P, &reads)?;
+            read(tx, &ids)
+        })
+        .await
+        .unwrap();
+    assert_eq!(ahead, from_database);
+    assert_eq!(from_database[0]["instances"].as_array().map(Vec::len), Some(2), "{from_database}");
+    assert!(from_database[3]["server"].is_object(), "{from_database}");
+}
