@@ -276,6 +276,9 @@ impl<S: Sql> Store for S {
                 }
             }
         }
+        if !self.remembers_reads() {
+            return Ok(());
+        }
         let mut wanted: Vec<&ReadAhead<'_>> = Vec::new();
         for read in reads {
             let (sql, args) = key(project, read);
