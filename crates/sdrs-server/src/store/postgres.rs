@@ -24,13 +24,14 @@
 //! (`Store::read_ahead`: groups and their members in one flight, their servers in a second, each kind of read one
 //! statement for the whole batch; a batch reads the groups its operations announced when queued, `writer.rs`, and the
 //! worker its jobs' groups), claims back a batch of jobs in one statement (`Store::take_job_claims`), and keeps
-//! writes whose answer nobody waits for until the next statement
-//! of the batch, whichever operation sends it: an operation costs no round trip of its own unless it reads from the
-//! database. A kept write that fails there is its own operation's failure: `PgConn::run` rolls back that operation's
-//! savepoint (each operation's is named by its index and released only by the commit) and sends again what followed.
-//! That is sound because no later operation used what it wrote: an operation that ends with kept writes leaves the
-//! remembered reads it filled or replaced (`Remembered::end_operation`), so a later one reads them from the database,
-//! which sends those writes, and learns of their failure, first.
+//! writes whose answer nobody waits for until the next statement of the batch, whichever operation sends it: an
+//! operation costs no round trip of its own unless it reads from the database.
+//!
+//! A kept write that fails there is its own operation's failure: `PgConn::run` rolls back that operation's savepoint
+//! (each operation's is named by its index and released only by the commit) and sends again what followed. That is
+//! sound because no later operation used what it wrote: an operation that ends with kept writes leaves the remembered
+//! reads it filled or replaced (`Remembered::end_operation`), so a later one reads them from the database, which
+//! sends those writes, and learns of their failure, first.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -588,7 +589,6 @@ impl PgConn {
             // Polled in order the first time, so the requests leave in order.
             let (answers, result) =
                 self.runtime.block_on(async { tokio::join!(futures_util::future::join_all(sent), make()) });
-            drop(params);
             let failure = items.iter().zip(answers).enumerate().find_map(|(at, ((_, item), answer))| match answer {
                 Err(error) => Some((at, ApiError::from(error))),
                 Ok(changed) => match item {

@@ -29,6 +29,15 @@ async fn hold_the_writer(db: &Db) -> (mpsc::Sender<()>, tokio::task::JoinHandle<
     (release, handle)
 }
 
+/// `count` protected groups named `<prefix>-<n>`, their ids in order.
+async fn protected_groups(app: &TestApp, prefix: &str, count: usize) -> Vec<String> {
+    let mut groups = Vec::new();
+    for n in 0..count {
+        groups.push(app.protected_group(&format!("{prefix}-{n}")).await.0);
+    }
+    groups
+}
+
 async fn wait_until_queued(db: &Db, count: usize) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while db.queued_writes() < count {
@@ -235,10 +244,7 @@ async fn a_write_sent_later_that_fails_fails_its_own_operation_only() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn group_operations_read_ahead_together_still_see_their_batch_writes() {
     let app = TestApp::new().await;
-    let mut groups = Vec::new();
-    for n in 0..4 {
-        groups.push(app.protected_group(&format!("ahead-{n}")).await.0);
-    }
+    let groups = protected_groups(&app, "ahead", 4).await;
     let db = &app.state.db;
     let (release, holder) = hold_the_writer(db).await;
     let failover = |group: &str| {
@@ -284,10 +290,7 @@ async fn a_write_that_fails_after_later_operations_ran_fails_its_own_operation_o
     use sdrs_core::wire::ServerGroup;
     use sdrs_server::store::{self, NewJob};
     let app = TestApp::new().await;
-    let mut groups = Vec::new();
-    for n in 0..3 {
-        groups.push(app.protected_group(&format!("later-{n}")).await.0);
-    }
+    let groups = protected_groups(&app, "later", 3).await;
     let db = &app.state.db;
     // A job's body is stored as given.
     let job = |id: &'static str| {
