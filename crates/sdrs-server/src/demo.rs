@@ -328,7 +328,7 @@ pub async fn seed_bulk(state: &AppState, groups: usize, protected: bool) -> anyh
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         ids.extend(chunk);
     }
-    state.db.write(|tx| tx.refresh_statistics()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    state.db.after_bulk_load().await.map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(ids)
 }
 

@@ -54,8 +54,8 @@ use super::pg_cache::{announcement, SharedCache};
 use super::remembered::{read_key, Remembered};
 use super::sql::{args, postgres_placeholders, Arg, Dialect, OwnedArg, Row, Sql, Value};
 use super::statements::{
-    claim_statement, document_statement, list_statements, DATA_VERSION, LIST_FINGERPRINT, LIST_ORDER, NOTIFY_CHANGED,
-    PAGE_FROM, PING,
+    claim_statement, document_statement, list_statements, DATA_VERSION, LIST_FINGERPRINT, LIST_ORDER_ARRAY,
+    NOTIFY_CHANGED, PAGE_FROM, PING,
 };
 use super::writer::{Committer, GroupAhead, GroupsReader, Writer};
 use super::{ListFilter, Store};
@@ -301,10 +301,16 @@ impl PgDb {
 
     /// Reads a list's order (one scan of the list index) and keeps it with its fingerprint.
     async fn read_order(&self, project_id: &str, kind: &'static str) -> ApiResult<ListOrder> {
-        let order: ListOrder = Arc::new(
-            self.pooled(LIST_ORDER, args![project_id, kind], |rows| rows.iter().map(|row| int_at(row, 0)).collect())
-                .await?,
-        );
+        let mut seqs: Vec<i64> = self
+            .pooled(LIST_ORDER_ARRAY, args![project_id, kind], |rows| match rows.first() {
+                Some(row) => Ok(row.try_get(0)?),
+                None => Err(ApiError::Internal(anyhow::anyhow!("no list order row"))),
+            })
+            .await?;
+        if !seqs.is_sorted() {
+            seqs.sort_unstable();
+        }
+        let order: ListOrder = Arc::new(seqs);
         self.orders.keep(project_id, kind, Fingerprint::of(&order), order.clone());
         Ok(order)
     }
@@ -372,6 +378,12 @@ impl PgDb {
     /// Write batches committed by this replica.
     pub fn commits(&self) -> u32 {
         self.writer.batches()
+    }
+
+    /// `VACUUM (ANALYZE)` of the whole database, on a pooled connection (`Db::after_bulk_load`).
+    pub async fn vacuum_analyze(&self) -> ApiResult<()> {
+        let client = self.pool.get().await.map_err(|error| ApiError::Internal(error.into()))?;
+        Ok(client.batch_execute("VACUUM (ANALYZE)").await?)
     }
 
     /// Whether the database answers a query now.

@@ -103,9 +103,9 @@ pub struct ListStatements<'a> {
 }
 
 /// The statements of a page of a project's resources of one kind. Unfiltered, the count comes from the counts the
-/// triggers keep (`resource_counts`) instead of a scan. The page's rows are chosen in a subquery that, unfiltered,
-/// reads only the `(project_id, kind, seq)` index, so a deep `OFFSET` skips index entries rather than rows; `marker`
-/// (`filter.after`) pages by key.
+/// triggers keep (`resource_counts`) instead of a scan, and the page is read by key from its first `seq`, which a
+/// subquery finds by skipping `OFFSET` entries of the `(project_id, kind, seq)` index (not rows). Filtered, the page's
+/// rows are chosen in a subquery with `OFFSET`. `marker` (`filter.after`) pages by key.
 pub fn list_statements<'a>(
     dialect: Dialect,
     project_id: &'a str,
@@ -165,10 +165,17 @@ pub fn list_statements<'a>(
     let mut page_args = args.clone();
     let limit = next(&mut page_args, i64::from(filter.limit).into());
     let offset = next(&mut page_args, (filter.offset.min(i64::MAX as u64) as i64).into());
-    let page = format!(
-        "SELECT body FROM resources WHERE seq IN \
-         (SELECT seq FROM resources WHERE {condition} ORDER BY seq LIMIT {limit} OFFSET {offset}) ORDER BY seq"
-    );
+    let page = if clauses.len() == 2 {
+        format!(
+            "SELECT body FROM resources WHERE {condition} AND seq >= \
+             (SELECT seq FROM resources WHERE {condition} ORDER BY seq LIMIT 1 OFFSET {offset}) ORDER BY seq LIMIT {limit}"
+        )
+    } else {
+        format!(
+            "SELECT body FROM resources WHERE seq IN \
+             (SELECT seq FROM resources WHERE {condition} ORDER BY seq LIMIT {limit} OFFSET {offset}) ORDER BY seq"
+        )
+    };
     ListStatements { count, page, args, page_args }
 }
 
@@ -190,6 +197,10 @@ fn any_of<'a>(column: &str, values: &'a [String], clauses: &mut Vec<String>, arg
 
 /// SQLite's list order of a project's resources of one kind (`(project, kind)`): their `seq`, in order.
 pub const LIST_ORDER: &str = "SELECT seq FROM resources WHERE project_id = ?1 AND kind = ?2 ORDER BY seq";
+/// PostgreSQL's read of the same order: one array (one value to decode, not a row per resource), sorted by the
+/// reader (an aggregate over a sorted subquery keeps its order in practice, which SQL does not promise).
+pub const LIST_ORDER_ARRAY: &str =
+    "SELECT coalesce(array_agg(seq), '{}') FROM (SELECT seq FROM resources WHERE project_id = ?1 AND kind = ?2 ORDER BY seq) AS list";
 /// A list's fingerprint (`list_order::Fingerprint`): its number of resources and its highest `seq`, `(project, kind)`.
 pub const LIST_FINGERPRINT: &str =
     "SELECT coalesce((SELECT n FROM resource_counts WHERE project_id = ?1 AND kind = ?2), 0), \
