@@ -25,7 +25,9 @@
 //! statement for the whole batch; a batch reads the groups its operations announced when queued, `writer.rs`, and the
 //! worker its jobs' groups), claims back a batch of jobs in one statement (`Store::take_job_claims`), and keeps
 //! writes whose answer nobody waits for until the next statement of the batch, whichever operation sends it: an
-//! operation costs no round trip of its own unless it reads from the database.
+//! operation costs no round trip of its own unless it reads from the database. Once 32 are kept they are sent ahead
+//! without waiting (`PgConn::send_ahead`), so the database runs them while the writer computes the next ones (a
+//! worker batch keeps hundreds); their answers are read by the next statement, as those of the writes it sends.
 //!
 //! A kept write that fails there is its own operation's failure: `PgConn::run` rolls back that operation's savepoint
 //! (each operation's is named by its index and released only by the commit) and sends again what followed. That is
@@ -37,11 +39,13 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::Bytes;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use futures_util::future::{FutureExt, MaybeDone};
 use tokio::sync::oneshot;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::{IsNull, ToSql, Type};
@@ -122,7 +126,8 @@ impl PgDb {
         std::thread::spawn(move || -> anyhow::Result<()> {
             let mut conn = PgConn::connect(&migrating, false)?;
             conn.runtime.block_on(async {
-                let tx = conn.client.transaction().await?;
+                let client = Arc::get_mut(&mut conn.client).expect("the migrating connection is its own");
+                let tx = client.transaction().await?;
                 tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await?;
                 super::migrations::migrate_postgres(&tx).await?;
                 tx.commit().await?;
@@ -478,6 +483,26 @@ enum Later {
 /// A kept statement and the writer's operation that asked for it (`None`: the batch's own, or a reader's).
 type Kept = (Option<usize>, Later);
 
+/// A kept statement's answer: once sent ahead (`PgConn::send_ahead`), polled again only by `PgConn::run`, which reads
+/// it (`MaybeDone`: a statement refused before it left is answered at its first poll).
+type Pending = Pin<Box<MaybeDone<Pin<Box<dyn Future<Output = Result<u64, tokio_postgres::Error>> + Send>>>>>;
+
+/// Kept statements are sent ahead, without waiting for their answers, once this many wait: the database runs them
+/// while the writer goes on. (A worker batch of 64 failover jobs keeps over 600, which all waited for its commit.)
+const SEND_AHEAD: usize = 32;
+
+/// Consecutive simple statements of one operation, made one.
+fn merged(later: Vec<Kept>) -> Vec<Kept> {
+    let mut items: Vec<Kept> = Vec::with_capacity(later.len());
+    for (operation, item) in later {
+        match (items.last_mut(), item) {
+            (Some((last, Later::Simple(text))), Later::Simple(more)) if *last == operation => text.push_str(&more),
+            (_, item) => items.push((operation, item)),
+        }
+    }
+    items
+}
+
 impl ToSql for OwnedArg {
     fn to_sql(&self, ty: &Type, out: &mut bytes::BytesMut) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
         self.as_arg().to_sql(ty, out)
@@ -494,10 +519,12 @@ impl ToSql for OwnedArg {
 /// their statements on.
 pub struct PgConn {
     runtime: tokio::runtime::Runtime,
-    client: Client,
+    client: Arc<Client>,
     statements: RefCell<HashMap<String, Statement>>,
     /// Sent in front of the next statement, pipelined with it.
     later: RefCell<Vec<Kept>>,
+    /// Kept statements sent ahead, in order, whose answers the next `run` reads first.
+    sent: RefCell<Vec<(Kept, Pending)>>,
     /// The writer's operation running now (`Sql::begin_operation`), whose statements are kept under its index.
     operation: Cell<Option<usize>>,
     /// Operations of the batch whose kept writes failed after they returned, each rolled back alone, with the error.
@@ -538,9 +565,10 @@ impl PgConn {
         let client = client.map_err(|error| ApiError::Internal(error.into()))?;
         Ok(PgConn {
             runtime,
-            client,
+            client: Arc::new(client),
             statements: RefCell::default(),
             later: RefCell::default(),
+            sent: RefCell::default(),
             operation: Cell::default(),
             failed: RefCell::default(),
             remembered: (!read_only).then(RefCell::default),
@@ -570,37 +598,21 @@ impl PgConn {
         F: Future<Output = Result<T, tokio_postgres::Error>>,
     {
         loop {
-            let later = std::mem::take(&mut *self.later.borrow_mut());
-            if later.is_empty() {
+            let later = merged(std::mem::take(&mut *self.later.borrow_mut()));
+            let sent = std::mem::take(&mut *self.sent.borrow_mut());
+            if later.is_empty() && sent.is_empty() {
                 return Ok(self.runtime.block_on(make())?);
             }
-            // Consecutive simple statements of one operation go out as one.
-            let mut items: Vec<Kept> = Vec::with_capacity(later.len());
-            for (operation, item) in later {
-                match (items.last_mut(), item) {
-                    (Some((last, Later::Simple(text))), Later::Simple(more)) if *last == operation => {
-                        text.push_str(&more)
-                    }
-                    (_, item) => items.push((operation, item)),
-                }
+            let (mut items, mut answers): (Vec<Kept>, Vec<Pending>) = sent.into_iter().unzip();
+            for kept in later {
+                answers.push(self.pending(&kept.1));
+                items.push(kept);
             }
-            let params: Vec<Vec<&(dyn ToSql + Sync)>> = items
-                .iter()
-                .map(|(_, item)| match item {
-                    Later::Write { args, .. } => args.iter().map(|arg| arg as &(dyn ToSql + Sync)).collect(),
-                    Later::Simple(_) => Vec::new(),
-                })
-                .collect();
-            let client = &self.client;
-            let sent = items.iter().zip(&params).map(|((_, item), params)| async move {
-                match item {
-                    Later::Simple(text) => client.batch_execute(text).await.map(|()| 0),
-                    Later::Write { statement, .. } => client.execute(statement, params).await,
-                }
+            // Polled in order the first time, so the requests not sent ahead leave in order, after those that were.
+            let ((), result) = self.runtime.block_on(async {
+                tokio::join!(futures_util::future::join_all(answers.iter_mut().map(Pin::as_mut)).map(drop), make())
             });
-            // Polled in order the first time, so the requests leave in order.
-            let (answers, result) =
-                self.runtime.block_on(async { tokio::join!(futures_util::future::join_all(sent), make()) });
+            let answers = answers.iter_mut().map(|answer| answer.as_mut().take_output().expect("joined"));
             let failure = items.iter().zip(answers).enumerate().find_map(|(at, ((_, item), answer))| match answer {
                 Err(error) => Some((at, ApiError::from(error))),
                 Ok(changed) => match item {
@@ -628,6 +640,44 @@ impl PgConn {
             tracing::warn!(%error, operation = earlier, "a write failed after its operation returned; it alone is rolled back");
             self.failed.borrow_mut().push((earlier, error));
         }
+    }
+
+    /// A kept statement's answer, its request not sent until it is first polled.
+    fn pending(&self, item: &Later) -> Pending {
+        let client = self.client.clone();
+        let answer: Pin<Box<dyn Future<Output = Result<u64, tokio_postgres::Error>> + Send>> = match item {
+            Later::Simple(text) => {
+                let text = text.clone();
+                Box::pin(async move { client.batch_execute(&text).await.map(|()| 0) })
+            }
+            Later::Write { statement, args, .. } => {
+                let (statement, args) = (statement.clone(), args.clone());
+                Box::pin(async move {
+                    let params: Vec<&(dyn ToSql + Sync)> = args.iter().map(|arg| arg as &(dyn ToSql + Sync)).collect();
+                    client.execute(&statement, &params).await
+                })
+            }
+        };
+        Box::pin(MaybeDone::Future(answer))
+    }
+
+    /// Sends what is kept, in order, without waiting for the answers: the next `run` reads them, and handles a
+    /// failure among them as it handles one among the statements it sends itself.
+    fn send_ahead(&self) {
+        let later = merged(std::mem::take(&mut *self.later.borrow_mut()));
+        let mut sent = self.sent.borrow_mut();
+        let first = sent.len();
+        for kept in later {
+            let answer = self.pending(&kept.1);
+            sent.push((kept, answer));
+        }
+        // Each polled once, in order, queues its request; the connection's task, run by the yield, writes them out.
+        self.runtime.block_on(async {
+            for (_, answer) in sent[first..].iter_mut() {
+                let _ = answer.as_mut().now_or_never();
+            }
+            tokio::task::yield_now().await;
+        });
     }
 
     /// The statement prepared on this connection (once) with the arguments' types.
@@ -718,6 +768,9 @@ impl Sql for PgConn {
         let statement = self.prepared(sql, args)?;
         let args = args.iter().map(|arg| arg.kept()).collect();
         self.later.borrow_mut().push((self.operation.get(), Later::Write { statement, args, expect }));
+        if self.later.borrow().len() >= SEND_AHEAD {
+            self.send_ahead();
+        }
         Ok(())
     }
 
@@ -780,7 +833,9 @@ impl Sql for PgConn {
                 .iter()
                 .find(|kept| mine(kept))
                 .is_some_and(|(_, item)| matches!(item, Later::Simple(text) if *text == savepoint));
-            (unsent, later.iter().any(|kept| mine(kept) && matches!(kept.1, Later::Write { .. })))
+            let sent = self.sent.borrow();
+            let write = |kept: &Kept| mine(kept) && matches!(kept.1, Later::Write { .. });
+            (unsent, later.iter().any(write) || sent.iter().any(|(kept, _)| write(kept)))
         };
         let result = if succeeded {
             // Its kept writes may still fail. What it read or wrote meanwhile is forgotten, so that a later operation
@@ -867,6 +922,7 @@ impl Committer for PgCommitter {
     fn rollback(&mut self) {
         let Some(conn) = &self.conn else { return };
         conn.later.borrow_mut().clear();
+        conn.sent.borrow_mut().clear();
         conn.operation.set(None);
         if conn.flush("ROLLBACK").is_err() {
             // A connection whose transaction did not end is not used again.

@@ -8,7 +8,8 @@ use axum::http::StatusCode;
 use serde_json::json;
 
 use crate::util::{v1, TestApp};
-use sdrs_server::store::Db;
+use sdrs_core::wire::ServerGroup;
+use sdrs_server::store::{self, Db, NewJob};
 use sdrs_server::ApiError;
 
 /// Holds the writer inside one operation until `release` is sent, so the writes queued meanwhile form one batch.
@@ -195,8 +196,6 @@ async fn a_submission_whose_commit_fails_is_not_accepted() {
 /// only, its other changes rolled back, while the next write of the same batch commits.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_write_sent_later_that_fails_fails_its_own_operation_only() {
-    use sdrs_core::wire::ServerGroup;
-    use sdrs_server::store;
     let app = TestApp::new().await;
     let (group, _, _) = app.protected_group("kept").await;
     let db = &app.state.db;
@@ -287,32 +286,10 @@ async fn group_operations_read_ahead_together_still_see_their_batch_writes() {
 /// them commit, including the one whose read found the failure (its read made again after the rollback).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_write_that_fails_after_later_operations_ran_fails_its_own_operation_only() {
-    use sdrs_core::wire::ServerGroup;
-    use sdrs_server::store::{self, NewJob};
     let app = TestApp::new().await;
     let groups = protected_groups(&app, "later", 3).await;
     let db = &app.state.db;
-    // A job's body is stored as given.
-    let job = |id: &'static str| {
-        move |tx: &dyn store::Store| {
-            let new = NewJob {
-                job_id: id,
-                project_id: crate::util::P,
-                server_group_id: None,
-                now: 1,
-                body: format!("{{\"{id}\":1}}"),
-                plan: "{}".to_owned(),
-            };
-            tx.insert_job(&new)
-        }
-    };
     db.write(job("job-taken")).await.unwrap();
-    let rename = |tx: &dyn store::Store, group: &str, name: &str| -> Result<ServerGroup, ApiError> {
-        let mut kept: ServerGroup = store::get(tx, crate::util::P, group)?.unwrap();
-        kept.name = name.to_owned();
-        store::update(tx, crate::util::P, &kept)?;
-        Ok(kept)
-    };
     let (release, holder) = hold_the_writer(db).await;
     type Write = Box<dyn FnOnce(&dyn store::Store) -> Result<(), ApiError> + Send>;
     let spawn = |write: Write| {
@@ -355,6 +332,86 @@ async fn a_write_that_fails_after_later_operations_ran_fails_its_own_operation_o
     assert_eq!(names, ["later-0", "later-1", "later-2"], "the failed operations' renames are undone");
     let first = app.group_json(&groups[0]).await;
     assert_eq!(first["description"], "kept", "the operation between the failed ones committed: {first}");
+    let bodies = db
+        .call(|tx| Ok((tx.job_body(crate::util::P, "job-taken")?, tx.job_body(crate::util::P, "job-fresh")?)))
+        .await
+        .unwrap();
+    assert_eq!(bodies, (Some("{\"job-taken\":1}".to_owned()), Some("{\"job-fresh\":1}".to_owned())));
+}
+
+/// A write that inserts a job whose body is its id, as given.
+fn job(id: &'static str) -> impl FnOnce(&dyn store::Store) -> Result<(), ApiError> {
+    move |tx: &dyn store::Store| {
+        let new = NewJob {
+            job_id: id,
+            project_id: crate::util::P,
+            server_group_id: None,
+            now: 1,
+            body: format!("{{\"{id}\":1}}"),
+            plan: "{}".to_owned(),
+        };
+        tx.insert_job(&new)
+    }
+}
+
+/// Renames a group; returns it as written.
+fn rename(tx: &dyn store::Store, group: &str, name: &str) -> Result<ServerGroup, ApiError> {
+    let mut kept: ServerGroup = store::get(tx, crate::util::P, group)?.unwrap();
+    kept.name = name.to_owned();
+    store::update(tx, crate::util::P, &kept)?;
+    Ok(kept)
+}
+
+/// **A write sent ahead that fails fails its own operation alone, as a kept one does.** PostgreSQL sends kept writes
+/// ahead once 32 wait (`postgres.rs`'s `SEND_AHEAD`), so an operation's duplicate key reaches the database while it
+/// still runs, without it reading the answer, and later writes follow it into the aborted transaction. Here each
+/// operation keeps 41 writes: the failing one's are undone, the next one's (found the failure by its read, and sent
+/// ahead again) and a third one's commit. SQLite runs every write at once: the same outcome.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_sent_ahead_that_fails_fails_its_own_operation_only() {
+    let app = TestApp::new().await;
+    let groups = protected_groups(&app, "ahead", 2).await;
+    let db = &app.state.db;
+    db.write(job("job-taken")).await.unwrap();
+    // Read once, then renamed 40 times from memory: writes only, nothing the operation waits for.
+    let renamed_40_times = |tx: &dyn store::Store, group: &str, prefix: &str| -> Result<(), ApiError> {
+        let mut kept = rename(tx, group, &format!("{prefix}-first"))?;
+        for n in 0..40 {
+            kept.name = format!("{prefix}-{n}");
+            store::update(tx, crate::util::P, &kept)?;
+        }
+        Ok(())
+    };
+    let (release, holder) = hold_the_writer(db).await;
+    let (g0, g1) = (groups[0].clone(), groups[1].clone());
+    let duplicate = tokio::spawn({
+        let db = db.clone();
+        async move {
+            db.write(move |tx| {
+                let _: Option<ServerGroup> = store::get(tx, crate::util::P, &g0)?;
+                job("job-taken")(tx)?;
+                renamed_40_times(tx, &g0, "undone")
+            })
+            .await
+        }
+    });
+    let after = tokio::spawn({
+        let db = db.clone();
+        async move { db.write(move |tx| renamed_40_times(tx, &g1, "kept")).await }
+    });
+    let fresh = tokio::spawn({
+        let db = db.clone();
+        async move { db.write(job("job-fresh")).await }
+    });
+    wait_until_queued(db, 3).await;
+    release.send(()).unwrap();
+    holder.await.unwrap().unwrap();
+    let error = duplicate.await.unwrap().unwrap_err();
+    assert!(format!("{error:#}").contains("duplicate key") || format!("{error:#}").contains("UNIQUE"), "{error:#}");
+    after.await.unwrap().unwrap();
+    fresh.await.unwrap().unwrap();
+    assert_eq!(app.group_json(&groups[0]).await["name"], "ahead-0", "the failed operation's renames are undone");
+    assert_eq!(app.group_json(&groups[1]).await["name"], "kept-39", "the next operation's writes all committed");
     let bodies = db
         .call(|tx| Ok((tx.job_body(crate::util::P, "job-taken")?, tx.job_body(crate::util::P, "job-fresh")?)))
         .await
