@@ -473,8 +473,9 @@ pub async fn run_due_noting(db: &Db, now: UnixMillis, finished: &mut Vec<Finishe
 }
 
 /// Reads the groups the claimed unfinished jobs run on ahead, with their members and servers, a project at a time
-/// (`resources::read_groups_ahead`): their steps then find them among the writer's remembered reads. A plan that
-/// does not parse is left to the job's own advance, which fails it.
+/// (`resources::read_groups_ahead`): their steps then find them among the writer's remembered reads. A job that only
+/// starts (`INIT`, its first step taking time) runs no step now and reads nothing. A plan that does not parse is left
+/// to the job's own advance, which fails it.
 fn read_groups_ahead(tx: &dyn Store, claimed: &[ClaimedJob]) -> ApiResult<()> {
     if !tx.reads_ahead() {
         return Ok(());
@@ -482,6 +483,9 @@ fn read_groups_ahead(tx: &dyn Store, claimed: &[ClaimedJob]) -> ApiResult<()> {
     let mut groups: std::collections::BTreeMap<String, Vec<String>> = Default::default();
     for job in claimed.iter().filter(|job| matches!(job.status.as_str(), "INIT" | "RUNNING")) {
         let Ok(plan) = from_json::<StepPlan>(&job.stored.plan) else { continue };
+        if job.status == "INIT" && plan.step_millis > 0 {
+            continue;
+        }
         let (kind, id) = plan.kind.job().resource();
         if kind == <ServerGroup as Resource>::KIND {
             groups.entry(plan.project_id).or_default().push(id.to_owned());
