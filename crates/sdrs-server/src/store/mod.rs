@@ -167,10 +167,13 @@ impl Db {
         }
     }
 
-    /// Readies the database for reads after a bulk load (`Store::refresh_statistics`): SQLite's `ANALYZE`;
-    /// PostgreSQL's `VACUUM (ANALYZE)`, which also marks the loaded pages all-visible, so that the first scan of a
-    /// list reads its index alone instead of visiting every new row (on 30,000 new protected groups the first read of
-    /// the groups' list order took 127 ms, 10 ms after the vacuum). It runs outside any transaction, as `VACUUM` must.
+    /// Readies the database for reads after a bulk load, as `pgbench -i` does: the planner's statistics refreshed
+    /// (until autovacuum's next pass a PostgreSQL planner that last saw the table empty may look a row up by the list
+    /// index and filter its id, and a connection keeps that plan for its prepared statement). SQLite's `ANALYZE`
+    /// (`Store::refresh_statistics`); PostgreSQL's `VACUUM (ANALYZE)`, which also marks the loaded pages all-visible,
+    /// so that the first scan of a list reads its index alone instead of visiting every new row (on 30,000 new
+    /// protected groups the first read of the groups' list order took 127 ms, 10 ms after the vacuum). It runs outside
+    /// any transaction, as `VACUUM` must.
     pub async fn after_bulk_load(&self) -> ApiResult<()> {
         match self {
             Db::Sqlite(_) => self.write(|store| store.refresh_statistics()).await,
@@ -390,9 +393,8 @@ pub trait Store {
     fn read_ahead(&self, project: &str, reads: &[ReadAhead<'_>]) -> ApiResult<()>;
     /// Whether `read_ahead` does anything here (so that a caller computing what to read ahead can skip it).
     fn reads_ahead(&self) -> bool;
-    /// Refreshes the planner's statistics, after a bulk load (as `pgbench -i` does; `Db::after_bulk_load`): until autovacuum's next pass a
-    /// PostgreSQL planner that last saw the table empty may look a row up by the list index (`project_id, kind`) and
-    /// filter its id, and a connection keeps that plan for its prepared statement.
+    /// Refreshes the planner's statistics (`ANALYZE`) in the write transaction: `Db::after_bulk_load` on SQLite
+    /// (PostgreSQL's `VACUUM`, which analyzes too, cannot run inside a transaction).
     fn refresh_statistics(&self) -> ApiResult<()>;
     /// One page of a kind's resources (by `OFFSET`), and the number matching the filter.
     fn list_bodies(&self, project: &str, kind: &str, filter: &ListFilter) -> ApiResult<(Vec<String>, u64)>;

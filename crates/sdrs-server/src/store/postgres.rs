@@ -523,7 +523,8 @@ pub struct PgConn {
     statements: RefCell<HashMap<String, Statement>>,
     /// Sent in front of the next statement, pipelined with it.
     later: RefCell<Vec<Kept>>,
-    /// Kept statements sent ahead, in order, whose answers the next `run` reads first.
+    /// Kept statements sent ahead, in order, whose answers the next `run` reads first (`run` queues the rest behind
+    /// them, `queue_kept`).
     sent: RefCell<Vec<(Kept, Pending)>>,
     /// The writer's operation running now (`Sql::begin_operation`), whose statements are kept under its index.
     operation: Cell<Option<usize>>,
@@ -598,16 +599,12 @@ impl PgConn {
         F: Future<Output = Result<T, tokio_postgres::Error>>,
     {
         loop {
-            let later = merged(std::mem::take(&mut *self.later.borrow_mut()));
+            self.queue_kept();
             let sent = std::mem::take(&mut *self.sent.borrow_mut());
-            if later.is_empty() && sent.is_empty() {
+            if sent.is_empty() {
                 return Ok(self.runtime.block_on(make())?);
             }
-            let (mut items, mut answers): (Vec<Kept>, Vec<Pending>) = sent.into_iter().unzip();
-            for kept in later {
-                answers.push(self.pending(&kept.1));
-                items.push(kept);
-            }
+            let (items, mut answers): (Vec<Kept>, Vec<Pending>) = sent.into_iter().unzip();
             // Polled in order the first time, so the requests not sent ahead leave in order, after those that were.
             let ((), result) = self.runtime.block_on(async {
                 tokio::join!(futures_util::future::join_all(answers.iter_mut().map(Pin::as_mut)).map(drop), make())
@@ -661,16 +658,24 @@ impl PgConn {
         Box::pin(MaybeDone::Future(answer))
     }
 
-    /// Sends what is kept, in order, without waiting for the answers: the next `run` reads them, and handles a
-    /// failure among them as it handles one among the statements it sends itself.
-    fn send_ahead(&self) {
+    /// Moves what is kept behind the statements already sent, each with its answer (its request leaves when that is
+    /// first polled); returns where the moved ones begin.
+    fn queue_kept(&self) -> usize {
         let later = merged(std::mem::take(&mut *self.later.borrow_mut()));
         let mut sent = self.sent.borrow_mut();
         let first = sent.len();
-        for kept in later {
+        sent.extend(later.into_iter().map(|kept| {
             let answer = self.pending(&kept.1);
-            sent.push((kept, answer));
-        }
+            (kept, answer)
+        }));
+        first
+    }
+
+    /// Sends what is kept, in order, without waiting for the answers: the next `run` reads them, and handles a
+    /// failure among them as it handles one among the statements it sends itself.
+    fn send_ahead(&self) {
+        let first = self.queue_kept();
+        let mut sent = self.sent.borrow_mut();
         // Each polled once, in order, queues its request; the connection's task, run by the yield, writes them out.
         self.runtime.block_on(async {
             for (_, answer) in sent[first..].iter_mut() {

@@ -291,11 +291,7 @@ async fn a_write_that_fails_after_later_operations_ran_fails_its_own_operation_o
     let db = &app.state.db;
     db.write(job("job-taken")).await.unwrap();
     let (release, holder) = hold_the_writer(db).await;
-    type Write = Box<dyn FnOnce(&dyn store::Store) -> Result<(), ApiError> + Send>;
-    let spawn = |write: Write| {
-        let db = db.clone();
-        tokio::spawn(async move { db.write(write).await })
-    };
+    let spawn = |write: Write| spawn_write(db, write);
     let (g0, g0_again, g2) = (groups[0].clone(), groups[0].clone(), groups[2].clone());
     let duplicate = spawn(Box::new(move |tx| {
         rename(tx, &g0, "undone-duplicate")?;
@@ -316,8 +312,7 @@ async fn a_write_that_fails_after_later_operations_ran_fails_its_own_operation_o
     wait_until_queued(db, 4).await;
     release.send(()).unwrap();
     holder.await.unwrap().unwrap();
-    let error = duplicate.await.unwrap().unwrap_err();
-    assert!(format!("{error:#}").contains("duplicate key") || format!("{error:#}").contains("UNIQUE"), "{error:#}");
+    assert_duplicate_key(duplicate.await.unwrap().unwrap_err());
     reader.await.unwrap().unwrap();
     let error = vanished.await.unwrap().unwrap_err();
     assert!(format!("{error:#}").contains("vanished during an update"), "{error:#}");
@@ -332,6 +327,25 @@ async fn a_write_that_fails_after_later_operations_ran_fails_its_own_operation_o
     assert_eq!(names, ["later-0", "later-1", "later-2"], "the failed operations' renames are undone");
     let first = app.group_json(&groups[0]).await;
     assert_eq!(first["description"], "kept", "the operation between the failed ones committed: {first}");
+    assert_both_jobs_stored_as_given(db).await;
+}
+
+/// One queued write of a test.
+type Write = Box<dyn FnOnce(&dyn store::Store) -> Result<(), ApiError> + Send>;
+
+/// Queues `write` on the writer from a task of its own.
+fn spawn_write(db: &Db, write: Write) -> tokio::task::JoinHandle<Result<(), ApiError>> {
+    let db = db.clone();
+    tokio::spawn(async move { db.write(write).await })
+}
+
+/// The error is a duplicate key, as either backend words it.
+fn assert_duplicate_key(error: ApiError) {
+    assert!(format!("{error:#}").contains("duplicate key") || format!("{error:#}").contains("UNIQUE"), "{error:#}");
+}
+
+/// `job-taken` (inserted before the batch) and `job-fresh` (the batch's last write) are stored with their bodies.
+async fn assert_both_jobs_stored_as_given(db: &Db) {
     let bodies = db
         .call(|tx| Ok((tx.job_body(crate::util::P, "job-taken")?, tx.job_body(crate::util::P, "job-fresh")?)))
         .await
@@ -384,39 +398,25 @@ async fn a_write_sent_ahead_that_fails_fails_its_own_operation_only() {
     };
     let (release, holder) = hold_the_writer(db).await;
     let (g0, g1) = (groups[0].clone(), groups[1].clone());
-    let duplicate = tokio::spawn({
-        let db = db.clone();
-        async move {
-            db.write(move |tx| {
-                let _: Option<ServerGroup> = store::get(tx, crate::util::P, &g0)?;
-                job("job-taken")(tx)?;
-                renamed_40_times(tx, &g0, "undone")
-            })
-            .await
-        }
-    });
-    let after = tokio::spawn({
-        let db = db.clone();
-        async move { db.write(move |tx| renamed_40_times(tx, &g1, "kept")).await }
-    });
-    let fresh = tokio::spawn({
-        let db = db.clone();
-        async move { db.write(job("job-fresh")).await }
-    });
+    let duplicate = spawn_write(
+        db,
+        Box::new(move |tx| {
+            let _: Option<ServerGroup> = store::get(tx, crate::util::P, &g0)?;
+            job("job-taken")(tx)?;
+            renamed_40_times(tx, &g0, "undone")
+        }),
+    );
+    let after = spawn_write(db, Box::new(move |tx| renamed_40_times(tx, &g1, "kept")));
+    let fresh = spawn_write(db, Box::new(job("job-fresh")));
     wait_until_queued(db, 3).await;
     release.send(()).unwrap();
     holder.await.unwrap().unwrap();
-    let error = duplicate.await.unwrap().unwrap_err();
-    assert!(format!("{error:#}").contains("duplicate key") || format!("{error:#}").contains("UNIQUE"), "{error:#}");
+    assert_duplicate_key(duplicate.await.unwrap().unwrap_err());
     after.await.unwrap().unwrap();
     fresh.await.unwrap().unwrap();
     assert_eq!(app.group_json(&groups[0]).await["name"], "ahead-0", "the failed operation's renames are undone");
     assert_eq!(app.group_json(&groups[1]).await["name"], "kept-39", "the next operation's writes all committed");
-    let bodies = db
-        .call(|tx| Ok((tx.job_body(crate::util::P, "job-taken")?, tx.job_body(crate::util::P, "job-fresh")?)))
-        .await
-        .unwrap();
-    assert_eq!(bodies, (Some("{\"job-taken\":1}".to_owned()), Some("{\"job-fresh\":1}".to_owned())));
+    assert_both_jobs_stored_as_given(db).await;
 }
 
 /// On either backend, what a write batch reads ahead (PostgreSQL: one statement per kind and one for every member
