@@ -4,8 +4,8 @@
 //! PostgreSQL's first migration is the schema SQLite's first four leave (it started later), but for the counts SQLite's
 //! third added (PostgreSQL's fifth); from then on, a change adds one file to each list
 //! (`replicas::both_backends_migrate_to_the_same_tables` compares the two), except PostgreSQL's own `data_version`
-//! (its seventh) and the sole-replica lease on it (its ninth), which only the replicas' read caches need, and its eighth,
-//! a storage setting (`fillfactor`) that SQLite has no counterpart of.
+//! (its seventh) and the sole-replica lease on it (its ninth), which only the replicas' read caches need, and its eighth
+//! and tenth, storage settings (`fillfactor`) that SQLite has no counterpart of.
 
 /// SQLite's migrations, oldest first.
 pub(super) const SQLITE: &[&str] = &[
@@ -30,6 +30,7 @@ pub(super) const POSTGRES: &[&str] = &[
     include_str!("../../migrations/postgres/007_data_version.sql"),
     include_str!("../../migrations/postgres/008_resource_fillfactor.sql"),
     include_str!("../../migrations/postgres/009_sole_replica.sql"),
+    include_str!("../../migrations/postgres/010_job_fillfactor.sql"),
 ];
 
 /// Applies SQLite's pending migrations in one transaction.
