@@ -452,8 +452,9 @@ pub async fn run_due_noting(db: &Db, now: UnixMillis, finished: &mut Vec<Finishe
         let (count, ended) = db
             .write(move |tx| {
                 let (mut count, mut ended) = (0, Vec::new());
-                // The claims are checked at the time they were made for (`now` may be a test's later time), and
-                // ended by the same statement, which reads the jobs too; a database error rolls back all of it.
+                // The claims are checked at the time they were made for (`now` may be a test's later time) by the
+                // statement that reads the jobs and holds them; each job's advance ends its claim. A database error
+                // rolls back all of it.
                 let claimed = tx.take_job_claims(&worker, &batch, now)?;
                 read_groups_ahead(tx, &claimed)?;
                 for claimed in claimed {

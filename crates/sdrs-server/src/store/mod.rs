@@ -411,7 +411,8 @@ pub trait Store {
     fn job_body(&self, project: &str, job_id: &str) -> ApiResult<Option<String>>;
     /// A job that is not finished yet (`INIT` or `RUNNING`), with its plan, by id.
     fn unfinished_job(&self, job_id: &str) -> ApiResult<Option<StoredJob>>;
-    /// Writes back a job and its plan.
+    /// Writes back a job and its plan, and ends the worker's claim on it (only the worker advances a job, after it
+    /// took the claim: `take_job_claims`).
     fn update_job(
         &self,
         project: &str,
@@ -427,9 +428,10 @@ pub trait Store {
     /// another holder's claim still covers (and, on PostgreSQL, rows another transaction has locked: `SKIP LOCKED`).
     /// Returns each job with its claim's token, which grows with every claim.
     fn claim_due_jobs(&self, holder: &str, now: i64, until: i64, limit: u32) -> ApiResult<Vec<(String, i64)>>;
-    /// Ends `holder`'s claims (each a job and its claim's token) that still stand at `now`, in one statement, and
-    /// returns the jobs whose claims it ended, in the order given, with their rows: the fence of the
-    /// advances they cover, which follow in the same transaction (so a claim ends only if its advance commits).
+    /// Reads, in one statement, the jobs of `holder`'s claims (each a job and its claim's token) that still stand at
+    /// `now`, in the order given, and holds them until the transaction ends (PostgreSQL locks the rows): the fence
+    /// of the advances they cover, which follow in the same transaction. Each advance ends its job's claim
+    /// (`update_job`), so a claim ends only if its advance commits.
     fn take_job_claims(&self, holder: &str, claims: &[(String, i64)], now: i64) -> ApiResult<Vec<ClaimedJob>>;
     /// When the next step of any unfinished job is due, or its claim lapses if another worker claimed it (so that a
     /// worker does not spin on jobs another one holds).

@@ -23,7 +23,7 @@
 //! So the writer remembers its reads until a write may change them (`remembered.rs`), sends announced reads together
 //! (`Store::read_ahead`: groups and their members in one flight, their servers in a second, each kind of read one
 //! statement for the whole batch; a batch reads the groups its operations announced when queued, `writer.rs`, and the
-//! worker its jobs' groups), claims back a batch of jobs in one statement (`Store::take_job_claims`), and keeps
+//! worker its jobs' groups), reads a batch's claimed jobs in one statement (`Store::take_job_claims`), and keeps
 //! writes whose answer nobody waits for until the next statement of the batch, whichever operation sends it: an
 //! operation costs no round trip of its own unless it reads from the database. Once 32 are kept they are sent ahead
 //! without waiting (`PgConn::send_ahead`), so the database runs them while the writer computes the next ones (a
@@ -56,7 +56,7 @@ use super::hot::{HotKey, KeyRef, Lookup, HOT_KINDS};
 use super::list_order::{Fingerprint, ListOrder, ListOrders, SHALLOW_OFFSET};
 use super::pg_cache::{announcement, SharedCache};
 use super::remembered::{read_key, Remembered};
-use super::sql::{args, postgres_placeholders, Arg, Dialect, OwnedArg, Row, Sql, Value};
+use super::sql::{args, postgres_placeholders, Arg, Dialect, OwnedArg, Row, SavepointStep, Sql, Value};
 use super::statements::{
     claim_statement, document_statement, list_statements, DATA_VERSION, LIST_FINGERPRINT, LIST_ORDER_ARRAY,
     NOTIFY_CHANGED, PAGE_FROM, PING,
@@ -477,7 +477,13 @@ impl ToSql for Arg<'_> {
 /// (`execute_later`), in the order they were asked for.
 enum Later {
     Simple(String),
-    Write { statement: Statement, args: Vec<OwnedArg>, expect: Option<(u64, String)> },
+    Write {
+        statement: Statement,
+        args: Vec<OwnedArg>,
+        expect: Option<(u64, String)>,
+    },
+    /// A savepoint opened inside an operation, not sent yet (`PgConn::nested_savepoint`).
+    Savepoint(&'static str),
 }
 
 /// A kept statement and the writer's operation that asked for it (`None`: the batch's own, or a reader's).
@@ -491,10 +497,14 @@ type Pending = Pin<Box<MaybeDone<Pin<Box<dyn Future<Output = Result<u64, tokio_p
 /// while the writer goes on. (A worker batch of 64 failover jobs keeps over 600, which all waited for its commit.)
 const SEND_AHEAD: usize = 32;
 
-/// Consecutive simple statements of one operation, made one.
+/// Consecutive simple statements of one operation (savepoints among them), made one.
 fn merged(later: Vec<Kept>) -> Vec<Kept> {
     let mut items: Vec<Kept> = Vec::with_capacity(later.len());
     for (operation, item) in later {
+        let item = match item {
+            Later::Savepoint(name) => Later::Simple(format!("{}; ", SavepointStep::Open.sql(name))),
+            item => item,
+        };
         match (items.last_mut(), item) {
             (Some((last, Later::Simple(text))), Later::Simple(more)) if *last == operation => text.push_str(&more),
             (_, item) => items.push((operation, item)),
@@ -647,6 +657,7 @@ impl PgConn {
                 let text = text.clone();
                 Box::pin(async move { client.batch_execute(&text).await.map(|()| 0) })
             }
+            Later::Savepoint(_) => unreachable!("made a simple statement when queued (`merged`)"),
             Later::Write { statement, args, .. } => {
                 let (statement, args) = (statement.clone(), args.clone());
                 Box::pin(async move {
@@ -765,6 +776,34 @@ impl Sql for PgConn {
             remembered.borrow_mut().ran(sql);
         }
         self.later.borrow_mut().push((self.operation.get(), Later::Simple(format!("{sql}; "))));
+        Ok(())
+    }
+
+    /// A savepoint whose whole extent, from its opening to its release, is still kept never reaches the database:
+    /// releasing it merges its writes into the operation around it, which is what they already are. Rolling back to
+    /// one still kept drops what was kept after it. Only what was sent after it needs the real one. (A worker batch
+    /// opens two per job; each is a subtransaction, and beyond 64 of them every other session's visibility checks
+    /// slow down.)
+    fn nested_savepoint(&self, step: SavepointStep, name: &'static str) -> ApiResult<()> {
+        let mut later = self.later.borrow_mut();
+        // The latest of that name, as PostgreSQL finds it; what is kept follows everything sent.
+        let kept = later.iter().rposition(|(_, item)| matches!(item, Later::Savepoint(open) if *open == name));
+        match (step, kept) {
+            (SavepointStep::Open, _) => later.push((self.operation.get(), Later::Savepoint(name))),
+            (SavepointStep::Release, Some(at)) => {
+                later.remove(at);
+            }
+            (SavepointStep::RollBack, Some(at)) => {
+                later.truncate(at + 1);
+                if let Some(remembered) = &self.remembered {
+                    remembered.borrow_mut().forget_all();
+                }
+            }
+            (_, None) => {
+                drop(later);
+                return self.batch(&step.sql(name));
+            }
+        }
         Ok(())
     }
 

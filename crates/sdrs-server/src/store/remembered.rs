@@ -303,7 +303,8 @@ fn written_table(sql: &str) -> Option<&str> {
 mod tests {
     use super::*;
     use crate::store::sql::args;
-    use crate::store::statements::{take_claims_statement, JOB_BODY, LIST_FINGERPRINT, NOTIFY_CHANGED};
+    use crate::store::sql::Dialect;
+    use crate::store::statements::{claim_statement, JOB_BODY, LIST_FINGERPRINT, NOTIFY_CHANGED};
 
     #[test]
     fn every_table_of_the_schema_has_a_bit() {
@@ -343,7 +344,7 @@ mod tests {
             (JOB, args!["j1", "p"].to_vec(), body("job")),
             (RESOURCE_BODY, args!["g1", "server-group", "p"].to_vec(), body("group")),
         ]);
-        reads.wrote(&take_claims_statement(1), args!["holder", 0i64, "j1", 1i64], None);
+        reads.wrote(&claim_statement(Dialect::Postgres), args!["holder", 0i64, 5_000i64, 64i64], None);
         assert!(!reads.contains(&read_key(JOB, args!["j1", "p"])));
         assert_eq!(reads.get(&read_key(RESOURCE_BODY, args!["g1", "server-group", "p"])), Some(&body("group")));
         reads.wrote(NOTIFY_CHANGED, &[], None);

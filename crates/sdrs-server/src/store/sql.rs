@@ -212,11 +212,38 @@ impl Dialect {
         }
     }
 
+    /// What a read adds to hold the rows it read until the transaction ends: PostgreSQL locks them, so that another
+    /// replica's claim passes over them (`skip_locked`); SQLite's one writer already excludes every other.
+    pub fn lock_rows(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR UPDATE",
+        }
+    }
+
     /// The column that orders jobs inserted in the same millisecond (SQLite's rowid; PostgreSQL's identity column).
     pub fn job_order(self) -> &'static str {
         match self {
             Dialect::Sqlite => "rowid",
             Dialect::Postgres => "seq",
+        }
+    }
+}
+
+/// A step of a savepoint an operation sets inside its own (a job's advance, a job's step).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SavepointStep {
+    Open,
+    Release,
+    RollBack,
+}
+
+impl SavepointStep {
+    pub fn sql(self, name: &str) -> String {
+        match self {
+            SavepointStep::Open => format!("SAVEPOINT {name}"),
+            SavepointStep::Release => format!("RELEASE SAVEPOINT {name}"),
+            SavepointStep::RollBack => format!("ROLLBACK TO SAVEPOINT {name}"),
         }
     }
 }
@@ -233,6 +260,12 @@ pub trait Sql {
 
     /// Runs statements without arguments or results (savepoints).
     fn batch(&self, sql: &str) -> ApiResult<()>;
+
+    /// A savepoint inside the running operation: opened, released or rolled back to. PostgreSQL's writer leaves out
+    /// one that never reached the database (`PgConn::nested_savepoint`).
+    fn nested_savepoint(&self, step: SavepointStep, name: &'static str) -> ApiResult<()> {
+        self.batch(&step.sql(name))
+    }
 
     /// Runs a write whose caller does not wait for its answer; it must change `expect.0` rows, if given, or the
     /// operation fails with `expect.1`. SQLite runs it at once. PostgreSQL sends it in front of the next statement of

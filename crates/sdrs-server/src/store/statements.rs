@@ -12,7 +12,7 @@ use sdrs_core::ErrorCode;
 
 use std::collections::HashMap;
 
-use super::sql::{args, Arg, Dialect, Row, Sql, Value};
+use super::sql::{args, Arg, Dialect, Row, SavepointStep, Sql, Value};
 use super::{
     AuditContext, AuditQuery, ClaimedJob, DeliveryOutcome, DueDelivery, Dump, DumpedJob, DumpedResource, FailureJobs,
     InUse, ListFilter, NewJob, OperatingFacts, ReadAhead, ReplayAnswer, ReplayClaim, ResourceRow, Store, StoredJob,
@@ -80,16 +80,18 @@ pub fn claim_statement(dialect: Dialect) -> String {
     )
 }
 
-/// Ends the claims of `holder` (`?1`) still standing at `?2` on `count` jobs: their ids are `?3…`, each one's token
-/// follows all the ids, in the same order. One statement text per batch size.
-pub(super) fn take_claims_statement(count: usize) -> String {
+/// Reads the jobs of `count` claims of `holder` (`?1`) still standing at `?2`, and locks them until the batch ends
+/// (`Dialect::lock_rows`): their ids are `?3…`, each one's token follows all the ids, in the same order. One statement
+/// text per batch size. The claims end with each job's advance (`Store::update_job`), not here: ending them here
+/// wrote each job row once more.
+pub(super) fn take_claims_statement(dialect: Dialect, count: usize) -> String {
     let ids: Vec<String> = (0..count).map(|n| format!("?{}", n + 3)).collect();
     let tokens: String = ids.iter().enumerate().map(|(n, id)| format!(" WHEN {id} THEN ?{}", n + 3 + count)).collect();
     format!(
-        "UPDATE jobs SET claim_until = 0
-         WHERE job_id IN ({}) AND claim_holder = ?1 AND claim_until >= ?2 AND claim_token = CASE job_id{tokens} END
-         RETURNING job_id, status, body, plan, run_after",
-        ids.join(", ")
+        "SELECT job_id, status, body, plan, run_after FROM jobs
+         WHERE job_id IN ({}) AND claim_holder = ?1 AND claim_until >= ?2 AND claim_token = CASE job_id{tokens} END{}",
+        ids.join(", "),
+        dialect.lock_rows()
     )
 }
 
@@ -442,7 +444,8 @@ impl<S: Sql> Store for S {
         plan: &str,
     ) -> ApiResult<()> {
         self.execute_later(
-            "UPDATE jobs SET status = ?3, run_after = ?4, body = ?5, plan = ?6 WHERE job_id = ?1 AND project_id = ?2",
+            "UPDATE jobs SET status = ?3, run_after = ?4, body = ?5, plan = ?6, claim_until = 0
+             WHERE job_id = ?1 AND project_id = ?2",
             args![job_id, project, status, run_after, body, plan],
             None,
         )?;
@@ -470,7 +473,7 @@ impl<S: Sql> Store for S {
         let mut args: Vec<Arg<'_>> = vec![holder.into(), now.into()];
         args.extend(claims.iter().map(|(job_id, _)| Arg::from(job_id.as_str())));
         args.extend(claims.iter().map(|(_, token)| Arg::from(*token)));
-        let rows = self.query(&take_claims_statement(claims.len()), &args)?;
+        let rows = self.query(&take_claims_statement(self.dialect(), claims.len()), &args)?;
         let mut claimed = Vec::with_capacity(rows.len());
         for row in rows {
             let stored = StoredJob { body: row.text(2)?, plan: row.text(3)?, run_after: row.int(4)? };
@@ -1074,14 +1077,14 @@ impl<S: Sql> Store for S {
     }
 
     fn savepoint(&self, name: &'static str) -> ApiResult<()> {
-        self.batch(&format!("SAVEPOINT {name}"))
+        self.nested_savepoint(SavepointStep::Open, name)
     }
 
     fn release(&self, name: &'static str) -> ApiResult<()> {
-        self.batch(&format!("RELEASE SAVEPOINT {name}"))
+        self.nested_savepoint(SavepointStep::Release, name)
     }
 
     fn rollback_to(&self, name: &'static str) -> ApiResult<()> {
-        self.batch(&format!("ROLLBACK TO SAVEPOINT {name}"))
+        self.nested_savepoint(SavepointStep::RollBack, name)
     }
 }

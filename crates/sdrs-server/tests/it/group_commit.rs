@@ -474,3 +474,45 @@ async fn what_a_batch_reads_ahead_is_what_each_single_read_answers() {
     assert_eq!(from_database[0]["instances"].as_array().map(Vec::len), Some(2), "{from_database}");
     assert!(from_database[3]["server"].is_object(), "{from_database}");
 }
+
+/// **A savepoint inside an operation undoes what followed it when rolled back to, and keeps it when released,**
+/// whether or not it reached the database: PostgreSQL's writer leaves out one whose extent is all still kept
+/// (`PgConn::nested_savepoint`), so here one is rolled back to and released unsent, and one rolled back to after a
+/// read sent it with the writes that followed it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_savepoint_inside_an_operation_undoes_or_keeps_its_writes_sent_or_not() {
+    let app = TestApp::new().await;
+    let groups = protected_groups(&app, "inner", 2).await;
+    let (g0, g1) = (groups[0].clone(), groups[1].clone());
+    let seen = app
+        .state
+        .db
+        .write(move |tx| {
+            // Both read here: the renames below read them from memory and send nothing.
+            rename(tx, &g0, "before")?;
+            rename(tx, &g1, "before")?;
+            // Kept all along: rolled back to, then released, then one released with its write.
+            tx.savepoint("nested")?;
+            rename(tx, &g0, "undone-unsent")?;
+            rename(tx, &g1, "undone-unsent")?;
+            tx.rollback_to("nested")?;
+            tx.release("nested")?;
+            tx.savepoint("nested")?;
+            rename(tx, &g1, "kept")?;
+            tx.release("nested")?;
+            // Sent by a read before it is rolled back to.
+            tx.savepoint("sent")?;
+            rename(tx, &g0, "undone-sent")?;
+            assert_eq!(tx.job_body(crate::util::P, "no-such-job")?, None);
+            tx.rollback_to("sent")?;
+            tx.release("sent")?;
+            let read =
+                |group: &str| Ok::<_, ApiError>(store::get::<ServerGroup>(tx, crate::util::P, group)?.unwrap().name);
+            Ok((read(&g0)?, read(&g1)?))
+        })
+        .await
+        .unwrap();
+    assert_eq!(seen, ("before".to_owned(), "kept".to_owned()), "what the operation reads back");
+    assert_eq!(app.group_json(&groups[0]).await["name"], "before");
+    assert_eq!(app.group_json(&groups[1]).await["name"], "kept");
+}

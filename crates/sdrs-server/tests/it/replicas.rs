@@ -527,6 +527,24 @@ async fn a_claim_keeps_the_other_worker_off_its_jobs_until_it_lapses() {
     assert!(taken.is_empty(), "the first worker's late advance would be refused");
 }
 
+/// A job's advance ends its claim: the next step, due before the claim would have lapsed, may run on the other
+/// replica (the claims are read, not ended, when a batch takes them; the advance ends each).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (SDRS_TEST_POSTGRES); scripts/test runs it"]
+async fn an_advance_ends_its_claim_so_the_next_step_may_run_on_the_other_replica() {
+    let (first, second) = two_replicas().await;
+    let groups = demo::seed_bulk(&first.state, 1, true).await.unwrap();
+    // Steps of three seconds: the first replica's worker starts the job and claims it for five.
+    let slow = first.with_config(|config| config.time_scale = 1.0);
+    assert_eq!(failover(&slow.state, &groups[0]).await.0, StatusCode::OK);
+    let now = now_millis();
+    assert_eq!(jobs::run_due(&first.state.db, now).await.unwrap(), 1, "started");
+    assert_eq!(first.group_json(&groups[0]).await["status"], "failing-over");
+    // Its first step is due three seconds on, while the claim would still stand had the advance not ended it.
+    let step_due = now + jobs::STEP_MILLIS as i64;
+    assert_eq!(jobs::run_due(&second.state.db, step_due).await.unwrap(), 1, "the other replica runs the next step");
+}
+
 /// Two replicas started together with `--demo` on one empty database seed it once: one seeds, the other finds the
 /// data (without the seed's lease both seeded, and the second failed on the servers the first had made).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
