@@ -28,6 +28,10 @@
 //! operation costs no round trip of its own unless it reads from the database. Once 32 are kept they are sent ahead
 //! without waiting (`PgConn::send_ahead`), so the database runs them while the writer computes the next ones (a
 //! worker batch keeps hundreds); their answers are read by the next statement, as those of the writes it sends.
+//! What is kept goes in fewer statements (`PgConn::merged`): an operation's consecutive one-row writes of one kind on
+//! different rows as one statement of several rows (`RowsWrite`), and a savepoint inside an operation whose extent
+//! never left the client not at all (`PgConn::nested_savepoint`). The database's time per statement, not per row, is
+//! what the writer waits for most.
 //!
 //! A kept write that fails there is its own operation's failure: `PgConn::run` rolls back that operation's savepoint
 //! (each operation's is named by its index and released only by the commit) and sends again what followed. That is
@@ -58,8 +62,8 @@ use super::pg_cache::{announcement, SharedCache};
 use super::remembered::{read_key, Remembered};
 use super::sql::{args, postgres_placeholders, Arg, Dialect, OwnedArg, Row, SavepointStep, Sql, Value};
 use super::statements::{
-    claim_statement, document_statement, list_statements, DATA_VERSION, LIST_FINGERPRINT, LIST_ORDER_ARRAY,
-    NOTIFY_CHANGED, PAGE_FROM, PING,
+    claim_statement, document_statement, list_statements, RowsWrite, DATA_VERSION, LIST_FINGERPRINT, LIST_ORDER_ARRAY,
+    NOTIFY_CHANGED, PAGE_FROM, PING, ROWS_WRITES,
 };
 use super::writer::{Committer, GroupAhead, GroupsReader, Writer};
 use super::{ListFilter, Store};
@@ -477,10 +481,12 @@ impl ToSql for Arg<'_> {
 /// (`execute_later`), in the order they were asked for.
 enum Later {
     Simple(String),
+    /// `rows`: the one-row write it is, if it may be sent with others of its kind as one statement (`RowsWrite`).
     Write {
         statement: Statement,
         args: Vec<OwnedArg>,
         expect: Option<(u64, String)>,
+        rows: Option<&'static RowsWrite>,
     },
     /// A savepoint opened inside an operation, not sent yet (`PgConn::nested_savepoint`).
     Savepoint(&'static str),
@@ -497,20 +503,29 @@ type Pending = Pin<Box<MaybeDone<Pin<Box<dyn Future<Output = Result<u64, tokio_p
 /// while the writer goes on. (A worker batch of 64 failover jobs keeps over 600, which all waited for its commit.)
 const SEND_AHEAD: usize = 32;
 
-/// Consecutive simple statements of one operation (savepoints among them), made one.
-fn merged(later: Vec<Kept>) -> Vec<Kept> {
-    let mut items: Vec<Kept> = Vec::with_capacity(later.len());
-    for (operation, item) in later {
-        let item = match item {
-            Later::Savepoint(name) => Later::Simple(format!("{}; ", SavepointStep::Open.sql(name))),
-            item => item,
-        };
-        match (items.last_mut(), item) {
-            (Some((last, Later::Simple(text))), Later::Simple(more)) if *last == operation => text.push_str(&more),
-            (_, item) => items.push((operation, item)),
-        }
+/// One-row writes sent as one statement at most (`RowsWrite`): each number of rows is a statement prepared with the
+/// one-row one.
+const MERGED_ROWS: usize = 16;
+
+/// A kept one-row write: its one-row statement, its arguments and the rows it must change.
+type OneRow = (Statement, Vec<OwnedArg>, Option<(u64, String)>);
+
+/// Consecutive one-row writes of one kind and one operation, each on another row, to send as one statement.
+struct RowsRun {
+    operation: Option<usize>,
+    write: &'static RowsWrite,
+    rows: Vec<OneRow>,
+}
+
+impl RowsRun {
+    /// Whether a write of `write` on the row of `args` may join the run.
+    fn takes(&self, operation: Option<usize>, write: &RowsWrite, args: &[OwnedArg]) -> bool {
+        let same_row = |other: &[OwnedArg]| write.key.iter().all(|&at| other[at] == args[at]);
+        self.operation == operation
+            && self.write.single == write.single
+            && self.rows.len() < MERGED_ROWS
+            && !self.rows.iter().any(|(_, other, _)| same_row(other))
     }
-    items
 }
 
 impl ToSql for OwnedArg {
@@ -669,10 +684,59 @@ impl PgConn {
         Box::pin(MaybeDone::Future(answer))
     }
 
+    /// What is kept, in fewer statements: consecutive simple statements of one operation (savepoints among them)
+    /// made one, and consecutive one-row writes of one kind and one operation, each on another row, made one
+    /// statement of their rows (`RowsWrite`: three resource updates per failover, a worker batch's job advances).
+    /// The rows' expected changes add up; a failure is their operation's, as any of its writes' would be.
+    fn merged(&self, later: Vec<Kept>) -> Vec<Kept> {
+        let mut items: Vec<Kept> = Vec::with_capacity(later.len());
+        let mut run: Option<RowsRun> = None;
+        for (operation, item) in later {
+            let item = match item {
+                Later::Savepoint(name) => Later::Simple(format!("{}; ", SavepointStep::Open.sql(name))),
+                Later::Write { statement, args, expect, rows: Some(write) } => {
+                    if !run.as_ref().is_some_and(|run| run.takes(operation, write, &args)) {
+                        self.push_run(&mut items, run.take());
+                    }
+                    let run = run.get_or_insert_with(|| RowsRun { operation, write, rows: Vec::new() });
+                    run.rows.push((statement, args, expect));
+                    continue;
+                }
+                item => item,
+            };
+            self.push_run(&mut items, run.take());
+            match (items.last_mut(), item) {
+                (Some((last, Later::Simple(text))), Later::Simple(more)) if *last == operation => text.push_str(&more),
+                (_, item) => items.push((operation, item)),
+            }
+        }
+        self.push_run(&mut items, run);
+        items
+    }
+
+    /// A run of one-row writes as one statement (or as they are, alone or if their statement was not prepared).
+    fn push_run(&self, items: &mut Vec<Kept>, run: Option<RowsRun>) {
+        let Some(RowsRun { operation, write, rows }) = run else { return };
+        let several = (rows.len() > 1).then(|| self.statements.borrow().get(&(write.for_rows)(rows.len())).cloned());
+        let Some(Some(statement)) = several else {
+            let writes =
+                rows.into_iter().map(|(statement, args, expect)| Later::Write { statement, args, expect, rows: None });
+            items.extend(writes.map(|write| (operation, write)));
+            return;
+        };
+        let expected: Vec<(u64, String)> = rows.iter().filter_map(|(_, _, expect)| expect.clone()).collect();
+        let expect = (!expected.is_empty()).then(|| {
+            let why: Vec<&str> = expected.iter().map(|(_, why)| why.as_str()).collect();
+            (expected.iter().map(|(count, _)| count).sum(), why.join("; or "))
+        });
+        let args = rows.into_iter().flat_map(|(_, args, _)| args).collect();
+        items.push((operation, Later::Write { statement, args, expect, rows: None }));
+    }
+
     /// Moves what is kept behind the statements already sent, each with its answer (its request leaves when that is
     /// first polled); returns where the moved ones begin.
     fn queue_kept(&self) -> usize {
-        let later = merged(std::mem::take(&mut *self.later.borrow_mut()));
+        let later = self.merged(std::mem::take(&mut *self.later.borrow_mut()));
         let mut sent = self.sent.borrow_mut();
         let first = sent.len();
         sent.extend(later.into_iter().map(|kept| {
@@ -696,16 +760,30 @@ impl PgConn {
         });
     }
 
-    /// The statement prepared on this connection (once) with the arguments' types.
+    /// The statement prepared on this connection (once) with the arguments' types; with a one-row write that may be
+    /// sent for several rows (`RowsWrite`), its statements for 2 to `MERGED_ROWS` rows, in the same flight.
     fn prepared(&self, sql: &str, args: &[Arg<'_>]) -> ApiResult<Statement> {
         if let Some(statement) = self.statements.borrow().get(sql) {
             return Ok(statement.clone());
         }
         let types = types_of(args);
-        let text = postgres_placeholders(sql);
-        let statement = self.run(|| self.client.prepare_typed(&text, &types))?;
-        self.statements.borrow_mut().insert(sql.to_owned(), statement.clone());
-        Ok(statement)
+        let mut texts = vec![(sql.to_owned(), types.clone())];
+        if let Some(write) = ROWS_WRITES.iter().find(|write| write.single == sql) {
+            texts.extend((2..=MERGED_ROWS).map(|rows| {
+                ((write.for_rows)(rows), types.iter().cycle().take(types.len() * rows).cloned().collect())
+            }));
+        }
+        let placeholders: Vec<String> = texts.iter().map(|(text, _)| postgres_placeholders(text)).collect();
+        let client = &self.client;
+        let statements = self.run(|| {
+            let prepares = placeholders.iter().zip(&texts).map(|(text, (_, types))| client.prepare_typed(text, types));
+            futures_util::future::try_join_all(prepares)
+        })?;
+        let mut cache = self.statements.borrow_mut();
+        for ((text, _), statement) in texts.into_iter().zip(statements) {
+            cache.insert(text, statement);
+        }
+        Ok(cache[sql].clone())
     }
 
     /// Sends what was kept for later, if anything, and then `sql` (simple statements; may be empty).
@@ -811,7 +889,8 @@ impl Sql for PgConn {
         self.wrote(sql, args, None);
         let statement = self.prepared(sql, args)?;
         let args = args.iter().map(|arg| arg.kept()).collect();
-        self.later.borrow_mut().push((self.operation.get(), Later::Write { statement, args, expect }));
+        let rows = ROWS_WRITES.iter().find(|write| write.single == sql);
+        self.later.borrow_mut().push((self.operation.get(), Later::Write { statement, args, expect, rows }));
         if self.later.borrow().len() >= SEND_AHEAD {
             self.send_ahead();
         }

@@ -55,6 +55,55 @@ pub(super) const RESOURCE_INSERT: &str =
 /// A resource row's new columns: `(id, name, status, az, server_group_id, body, kind, project)`.
 pub(super) const RESOURCE_UPDATE: &str = "UPDATE resources SET name = ?2, status = ?3, az = ?4, server_group_id = ?5, \
      body = ?6 WHERE id = ?1 AND kind = ?7 AND project_id = ?8";
+/// A job's advance, which ends the worker's claim on it: `(job_id, project, status, run_after, body, plan)`.
+pub(super) const JOB_ADVANCE: &str =
+    "UPDATE jobs SET status = ?3, run_after = ?4, body = ?5, plan = ?6, claim_until = 0 \
+     WHERE job_id = ?1 AND project_id = ?2";
+
+/// A one-row write that PostgreSQL's writer sends for several rows in one statement when an operation keeps several
+/// in a row (`PgConn::queue_kept`): each row's arguments are a `VALUES` row, one after another.
+pub struct RowsWrite {
+    /// The one-row statement.
+    pub single: &'static str,
+    /// Where the row's key is among the one-row statement's arguments. No two rows of one statement may share it:
+    /// an `UPDATE … FROM` changes a row once, however many `VALUES` rows match it.
+    pub key: &'static [usize],
+    /// The statement for `rows` rows.
+    pub for_rows: fn(usize) -> String,
+}
+
+/// The one-row writes sent several rows at a time: a resource's update (three per failover) and a job's advance
+/// (one per job of a worker batch).
+pub static ROWS_WRITES: [RowsWrite; 2] = [
+    RowsWrite { single: RESOURCE_UPDATE, key: &[0, 6, 7], for_rows: resource_updates },
+    RowsWrite { single: JOB_ADVANCE, key: &[0, 1], for_rows: job_advances },
+];
+
+/// `rows` rows of `width` placeholders each, numbered on: `(?1, ?2), (?3, ?4)`.
+fn values_rows(rows: usize, width: usize) -> String {
+    let row =
+        |r: usize| format!("({})", (1..=width).map(|c| format!("?{}", r * width + c)).collect::<Vec<_>>().join(", "));
+    (0..rows).map(row).collect::<Vec<_>>().join(", ")
+}
+
+fn resource_updates(rows: usize) -> String {
+    format!(
+        "UPDATE resources AS r SET name = v.name, status = v.status, az = v.az, server_group_id = v.server_group_id, \
+         body = v.body FROM (VALUES {}) AS v (id, name, status, az, server_group_id, body, kind, project_id) \
+         WHERE r.id = v.id AND r.kind = v.kind AND r.project_id = v.project_id",
+        values_rows(rows, 8)
+    )
+}
+
+fn job_advances(rows: usize) -> String {
+    format!(
+        "UPDATE jobs AS j SET status = v.status, run_after = v.run_after, body = v.body, plan = v.plan, claim_until = 0 \
+         FROM (VALUES {}) AS v (job_id, project_id, status, run_after, body, plan) \
+         WHERE j.job_id = v.job_id AND j.project_id = v.project_id",
+        values_rows(rows, 6)
+    )
+}
+
 /// A resource row removed: `(id, kind, project)`.
 pub(super) const RESOURCE_DELETE: &str = "DELETE FROM resources WHERE id = ?1 AND kind = ?2 AND project_id = ?3";
 /// A job's stored wire JSON: `(job_id, project)`.
@@ -443,12 +492,7 @@ impl<S: Sql> Store for S {
         body: &str,
         plan: &str,
     ) -> ApiResult<()> {
-        self.execute_later(
-            "UPDATE jobs SET status = ?3, run_after = ?4, body = ?5, plan = ?6, claim_until = 0
-             WHERE job_id = ?1 AND project_id = ?2",
-            args![job_id, project, status, run_after, body, plan],
-            None,
-        )?;
+        self.execute_later(JOB_ADVANCE, args![job_id, project, status, run_after, body, plan], None)?;
         self.touched(JOB_KIND, project, job_id);
         Ok(())
     }
