@@ -860,8 +860,8 @@ impl Sql for PgConn {
     /// A savepoint whose whole extent, from its opening to its release, is still kept never reaches the database:
     /// releasing it merges its writes into the operation around it, which is what they already are. Rolling back to
     /// one still kept drops what was kept after it. Only what was sent after it needs the real one. (A worker batch
-    /// opens two per job; each is a subtransaction, and beyond 64 of them every other session's visibility checks
-    /// slow down.)
+    /// opens one or two per job, `jobs::advance_stored`; each one sent is a subtransaction, and beyond 64 of them
+    /// every other session's visibility checks slow down.)
     fn nested_savepoint(&self, step: SavepointStep, name: &'static str) -> ApiResult<()> {
         let mut later = self.later.borrow_mut();
         // The latest of that name, as PostgreSQL finds it; what is kept follows everything sent.

@@ -61,7 +61,7 @@ pub(super) const JOB_ADVANCE: &str =
      WHERE job_id = ?1 AND project_id = ?2";
 
 /// A one-row write that PostgreSQL's writer sends for several rows in one statement when an operation keeps several
-/// in a row (`PgConn::queue_kept`): each row's arguments are a `VALUES` row, one after another.
+/// in a row (`PgConn::merged`): each row's arguments are a `VALUES` row, one after another.
 pub struct RowsWrite {
     /// The one-row statement.
     pub single: &'static str,
