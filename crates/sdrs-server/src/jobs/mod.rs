@@ -499,6 +499,10 @@ fn read_groups_ahead(tx: &dyn Store, claimed: &[ClaimedJob]) -> ApiResult<()> {
     Ok(())
 }
 
+/// The longest the worker sleeps between two passes when nothing wakes it (a job submitted here wakes it; one
+/// submitted on another replica, or due later, waits for this at most).
+const LONGEST_SLEEP_MILLIS: i64 = 1000;
+
 /// How long the worker waits after its own error: doubling from half a second to half a minute.
 fn backoff(failures: u32) -> Duration {
     Duration::from_millis(500u64.saturating_mul(1 << failures.min(6))).min(Duration::from_secs(30))
@@ -528,9 +532,12 @@ pub async fn worker(state: crate::AppState, mut shutdown: tokio::sync::watch::Re
                     tracing::info!("job worker recovered after {failures} failed attempt(s)");
                 }
                 failures = 0;
-                match db.call(|store| store.next_due()).await {
-                    Ok(Some(at)) => Duration::from_millis((at - crate::now_millis()).clamp(1, 1000) as u64),
-                    Ok(None) => Duration::from_secs(1),
+                let horizon = crate::now_millis() + LONGEST_SLEEP_MILLIS;
+                match db.call(move |store| store.next_due(horizon)).await {
+                    Ok(Some(at)) => {
+                        Duration::from_millis((at - crate::now_millis()).clamp(1, LONGEST_SLEEP_MILLIS) as u64)
+                    }
+                    Ok(None) => Duration::from_millis(LONGEST_SLEEP_MILLIS as u64),
                     Err(_) => backoff(0),
                 }
             }

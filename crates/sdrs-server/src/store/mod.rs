@@ -433,9 +433,11 @@ pub trait Store {
     /// of the advances they cover, which follow in the same transaction. Each advance ends its job's claim
     /// (`update_job`), so a claim ends only if its advance commits.
     fn take_job_claims(&self, holder: &str, claims: &[(String, i64)], now: i64) -> ApiResult<Vec<ClaimedJob>>;
-    /// When the next step of any unfinished job is due, or its claim lapses if another worker claimed it (so that a
-    /// worker does not spin on jobs another one holds).
-    fn next_due(&self) -> ApiResult<Option<i64>>;
+    /// Of the unfinished jobs due before `before`, when the first may run: its step is due, or its claim lapses if
+    /// another worker claimed it (so that a worker does not spin on jobs another one holds). `None` if none is due
+    /// before then. The bound keeps it to a range of the due-jobs index: the worker looks a second ahead, where
+    /// reading every unfinished job cost 6.8 ms per call with 7,000 of them running (`pg_stat_statements`).
+    fn next_due(&self, before: i64) -> ApiResult<Option<i64>>;
 
     /// Adds the task centre's entry for a failed job (addressed by the job's id).
     fn insert_failure_job(&self, id: &str, project: &str, server_group_id: Option<&str>, body: &str) -> ApiResult<()>;

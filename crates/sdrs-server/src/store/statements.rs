@@ -528,11 +528,11 @@ impl<S: Sql> Store for S {
         Ok(claimed)
     }
 
-    fn next_due(&self) -> ApiResult<Option<i64>> {
+    fn next_due(&self, before: i64) -> ApiResult<Option<i64>> {
         self.query_one(
             "SELECT min(CASE WHEN run_after > claim_until THEN run_after ELSE claim_until END) FROM jobs
-             WHERE status IN ('INIT', 'RUNNING')",
-            &[],
+             WHERE status IN ('INIT', 'RUNNING') AND run_after < ?1",
+            args![before],
         )?
         .opt_int(0)
     }

@@ -224,3 +224,37 @@ async fn snapshot_agrees_with_the_server() {
     let refused = app.post(&v1(&format!("/server-groups/{group}/action")), json!({"failover-server-group": {}})).await;
     assert_eq!(refused.1["error"]["code"], result.blocking().next().unwrap().code.as_str());
 }
+
+/// The worker's sleep: of the unfinished jobs due before a bound, when the first may run (its step, or another
+/// worker's claim on it lapsing); nothing due before the bound, or only finished jobs, is `None`.
+#[tokio::test]
+async fn next_due_is_the_first_unfinished_job_due_before_the_bound_or_its_claim() {
+    use sdrs_server::store::NewJob;
+    let app = TestApp::new().await;
+    let db = &app.state.db;
+    let job = |id: &'static str, due: i64| NewJob {
+        job_id: id,
+        project_id: crate::util::P,
+        server_group_id: None,
+        now: due,
+        body: "{}".to_owned(),
+        plan: "{}".to_owned(),
+    };
+    db.write(move |tx| {
+        tx.insert_job(&job("due-early", 1_000))?;
+        tx.insert_job(&job("due-late", 5_000))
+    })
+    .await
+    .unwrap();
+    let next_due = |before: i64| db.call(move |store| store.next_due(before));
+    assert_eq!(next_due(i64::MAX).await.unwrap(), Some(1_000));
+    assert_eq!(next_due(2_000).await.unwrap(), Some(1_000));
+    assert_eq!(next_due(1_000).await.unwrap(), None, "due at the bound is not before it");
+    db.write(|tx| tx.update_job(crate::util::P, "due-early", "SUCCESS", 1_000, "{}", "{}")).await.unwrap();
+    assert_eq!(next_due(2_000).await.unwrap(), None, "a finished job is never due");
+    assert_eq!(next_due(i64::MAX).await.unwrap(), Some(5_000));
+    // Claimed until 9,000 by another worker: it may run when the claim lapses.
+    let claimed = db.write(|tx| tx.claim_due_jobs("another-worker", 6_000, 9_000, 10)).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(next_due(6_000).await.unwrap(), Some(9_000));
+}
