@@ -63,7 +63,7 @@ use super::remembered::{read_key, Remembered};
 use super::sql::{args, postgres_placeholders, Arg, Dialect, OwnedArg, Row, SavepointStep, Sql, Value};
 use super::statements::{
     claim_statement, document_statement, list_statements, RowsWrite, DATA_VERSION, LIST_FINGERPRINT, LIST_ORDER_ARRAY,
-    NOTIFY_CHANGED, PAGE_FROM, PING, ROWS_WRITES,
+    NOTIFY_CHANGED, PAGE_FROM, PING,
 };
 use super::writer::{Committer, GroupAhead, GroupsReader, Writer};
 use super::{ListFilter, Store};
@@ -546,6 +546,9 @@ pub struct PgConn {
     runtime: tokio::runtime::Runtime,
     client: Arc<Client>,
     statements: RefCell<HashMap<String, Statement>>,
+    /// A one-row write's statements for several rows (`RowsWrite`), by its one-row text and the number of rows:
+    /// prepared with the one-row statement, found without spelling them out again.
+    several_rows: RefCell<HashMap<(&'static str, usize), Statement>>,
     /// Sent in front of the next statement, pipelined with it.
     later: RefCell<Vec<Kept>>,
     /// Kept statements sent ahead, in order, whose answers the next `run` reads first (`run` queues the rest behind
@@ -593,6 +596,7 @@ impl PgConn {
             runtime,
             client: Arc::new(client),
             statements: RefCell::default(),
+            several_rows: RefCell::default(),
             later: RefCell::default(),
             sent: RefCell::default(),
             operation: Cell::default(),
@@ -717,8 +721,8 @@ impl PgConn {
     /// A run of one-row writes as one statement (or as they are, alone or if their statement was not prepared).
     fn push_run(&self, items: &mut Vec<Kept>, run: Option<RowsRun>) {
         let Some(RowsRun { operation, write, rows }) = run else { return };
-        let several = (rows.len() > 1).then(|| self.statements.borrow().get(&(write.for_rows)(rows.len())).cloned());
-        let Some(Some(statement)) = several else {
+        let several = self.several_rows.borrow().get(&(write.single, rows.len())).cloned();
+        let Some(statement) = several else {
             let writes =
                 rows.into_iter().map(|(statement, args, expect)| Later::Write { statement, args, expect, rows: None });
             items.extend(writes.map(|write| (operation, write)));
@@ -767,23 +771,30 @@ impl PgConn {
             return Ok(statement.clone());
         }
         let types = types_of(args);
+        let write = RowsWrite::of(sql);
         let mut texts = vec![(sql.to_owned(), types.clone())];
-        if let Some(write) = ROWS_WRITES.iter().find(|write| write.single == sql) {
+        if let Some(write) = write {
             texts.extend((2..=MERGED_ROWS).map(|rows| {
                 ((write.for_rows)(rows), types.iter().cycle().take(types.len() * rows).cloned().collect())
             }));
         }
         let placeholders: Vec<String> = texts.iter().map(|(text, _)| postgres_placeholders(text)).collect();
         let client = &self.client;
-        let statements = self.run(|| {
-            let prepares = placeholders.iter().zip(&texts).map(|(text, (_, types))| client.prepare_typed(text, types));
-            futures_util::future::try_join_all(prepares)
-        })?;
-        let mut cache = self.statements.borrow_mut();
-        for ((text, _), statement) in texts.into_iter().zip(statements) {
-            cache.insert(text, statement);
+        let mut statements = self
+            .run(|| {
+                let prepares =
+                    placeholders.iter().zip(&texts).map(|(text, (_, types))| client.prepare_typed(text, types));
+                futures_util::future::try_join_all(prepares)
+            })?
+            .into_iter();
+        let statement = statements.next().expect("the one-row statement, prepared first");
+        if let Some(write) = write {
+            self.several_rows
+                .borrow_mut()
+                .extend((2..=MERGED_ROWS).zip(statements).map(|(rows, s)| ((write.single, rows), s)));
         }
-        Ok(cache[sql].clone())
+        self.statements.borrow_mut().insert(sql.to_owned(), statement.clone());
+        Ok(statement)
     }
 
     /// Sends what was kept for later, if anything, and then `sql` (simple statements; may be empty).
@@ -889,7 +900,7 @@ impl Sql for PgConn {
         self.wrote(sql, args, None);
         let statement = self.prepared(sql, args)?;
         let args = args.iter().map(|arg| arg.kept()).collect();
-        let rows = ROWS_WRITES.iter().find(|write| write.single == sql);
+        let rows = RowsWrite::of(sql);
         self.later.borrow_mut().push((self.operation.get(), Later::Write { statement, args, expect, rows }));
         if self.later.borrow().len() >= SEND_AHEAD {
             self.send_ahead();

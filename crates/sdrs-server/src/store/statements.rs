@@ -72,9 +72,16 @@ pub struct RowsWrite {
     pub for_rows: fn(usize) -> String,
 }
 
+impl RowsWrite {
+    /// The one-row write `sql` is, if it may be sent for several rows.
+    pub fn of(sql: &str) -> Option<&'static RowsWrite> {
+        ROWS_WRITES.iter().find(|write| write.single == sql)
+    }
+}
+
 /// The one-row writes sent several rows at a time: a resource's update (three per failover) and a job's advance
 /// (one per job of a worker batch).
-pub static ROWS_WRITES: [RowsWrite; 2] = [
+static ROWS_WRITES: [RowsWrite; 2] = [
     RowsWrite { single: RESOURCE_UPDATE, key: &[0, 6, 7], for_rows: resource_updates },
     RowsWrite { single: JOB_ADVANCE, key: &[0, 1], for_rows: job_advances },
 ];
